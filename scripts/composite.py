@@ -1,0 +1,48 @@
+"""Growing-season composite of one region and year: per-pixel median reflectance and LST of the clear
+observations, NDVI median and percentile, n_obs and n_snow (minerestore.composite, methods.md §3.2)."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from minerestore.acquisitions import Acquisition
+from minerestore.composite import COMPOSITE_BANDS, composite_blocks
+from minerestore.grid import Grid
+from minerestore.io import raster_writer
+from minerestore.runlog import configure, timed
+from minerestore.sensors import get_profile
+
+
+def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
+    rows = table[(table["year"] == year) & table["in_season"]]
+    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
+    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    year = int(smk.wildcards.year)
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    table = pd.read_csv(smk.input.acquisitions)
+    sensor, lst_sensor = smk.params.sensor, smk.params.lst_sensor
+    primary = season_acquisitions(table, year, {sensor, "any"})
+    lst_only = season_acquisitions(table, year, {lst_sensor}) if lst_sensor not in ("none", sensor) else []
+    if not primary:
+        log.warning("no %s acquisition in the %d growing season: composite written with n_obs = 0", sensor, year)
+    log.info("%d %s acquisitions, %d LST-only (%s) for %d", len(primary), sensor, len(lst_only), lst_sensor, year)
+    opts = smk.params.options
+    season = smk.params.season
+    tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
+            "season_months": f"{season['start_month']}-{season['end_month']}",
+            "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
+    with timed(log, f"composite {year}"), raster_writer(
+        smk.output.composite, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags
+    ) as dst:
+        for window, bands in composite_blocks(primary, lst_only, grid, opts["block_rows"], opts["ndvi_percentile"],
+                                              opts["scl_conservative"]):
+            for i, name in enumerate(COMPOSITE_BANDS, start=1):
+                dst.write(bands[name], i, window=window)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

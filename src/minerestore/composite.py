@@ -1,0 +1,107 @@
+"""Growing-season composites: per-pixel median reflectance and LST, NDVI median and 90th percentile,
+observation counts.
+
+methods.md §3.2: per-pixel median of the clear observations of the season (robust to residual clouds and
+shadows); NDVI computed per scene then the per-pixel median; the 90th percentile of per-scene NDVI feeds the
+vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow mask (§7.1).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Iterator
+
+import numpy as np
+from rasterio.windows import Window
+
+from .acquisitions import Acquisition, read_observation
+from .grid import Grid
+from .indices import ndvi
+from .sensors import REFLECTANCE_BANDS
+
+log = logging.getLogger(__name__)
+
+#: Band order of ``composites/{year}.tif`` (design.md §3).
+COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow")
+
+
+def in_season(month: int, start_month: int, end_month: int) -> bool:
+    """True if ``month`` lies in the season ``start_month``..``end_month`` (inclusive; wraps over the new year
+    when start > end, e.g. 11..2 for a southern-hemisphere summer)."""
+    if start_month <= end_month:
+        return start_month <= month <= end_month
+    return month >= start_month or month <= end_month
+
+
+def _nan_reduce(stack: np.ndarray, func, *args) -> np.ndarray:
+    """Apply a nan-aware reducer over axis 0; all-NaN pixels give NaN without a RuntimeWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return func(stack, *args, axis=0).astype(np.float32)
+
+
+def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0) -> dict:
+    """Composite the clear observations of one season.
+
+    Parameters
+    ----------
+    observations : list of dict
+        From :func:`minerestore.acquisitions.read_observation`: reflectance bands and optionally ``lst``
+        (float32, NaN where not clear), ``clear`` and ``snow`` (bool), all of shape ``shape``.
+        Observations without reflectance bands (e.g. MODIS LST products) contribute only to ``lst``.
+    shape : (rows, cols)
+    percentile : float
+        NDVI percentile layer (default 90, methods.md §3.2).
+
+    Returns
+    -------
+    dict of float32 arrays of shape ``shape`` keyed by :data:`COMPOSITE_BANDS`. Reflectance, ``lst``,
+    ``ndvi`` and ``ndvi_p90`` are NaN where no observation was clear; ``n_obs`` counts clear reflectance
+    observations, ``n_snow`` valid snow observations (0 where none).
+    """
+    out: dict[str, np.ndarray] = {}
+    refl_obs = [o for o in observations if "red" in o]
+    for band in (*REFLECTANCE_BANDS, "lst"):
+        layers = [o[band] for o in observations if band in o]
+        out[band] = _nan_reduce(np.stack(layers), np.nanmedian) if layers else np.full(shape, np.nan, np.float32)
+    if refl_obs:
+        ndvi_stack = np.stack([ndvi(o["red"], o["nir"]) for o in refl_obs])
+        out["ndvi"] = _nan_reduce(ndvi_stack, np.nanmedian)
+        out["ndvi_p90"] = _nan_reduce(ndvi_stack, np.nanpercentile, percentile)
+        out["n_obs"] = np.sum([o["clear"] for o in refl_obs], axis=0).astype(np.float32)
+        out["n_snow"] = np.sum([o["snow"] for o in refl_obs], axis=0).astype(np.float32)
+    else:
+        out["ndvi"] = np.full(shape, np.nan, np.float32)
+        out["ndvi_p90"] = np.full(shape, np.nan, np.float32)
+        out["n_obs"] = np.zeros(shape, np.float32)
+        out["n_snow"] = np.zeros(shape, np.float32)
+    return out
+
+
+def composite_blocks(
+    acquisitions: list[Acquisition],
+    lst_acquisitions: list[Acquisition],
+    grid: Grid,
+    block_rows: int = 512,
+    percentile: float = 90.0,
+    conservative_scl: bool = False,
+) -> Iterator[tuple[Window, dict]]:
+    """Composite a season block by block over the region grid (memory bounded by ``block_rows``).
+
+    Parameters
+    ----------
+    acquisitions : the season's acquisitions giving reflectance (and LST when their product has it).
+    lst_acquisitions : further acquisitions contributing only LST (e.g. Landsat ST for a Sentinel-2 run).
+
+    Yields
+    ------
+    (window, bands) with ``bands`` as returned by :func:`composite` for that window.
+    """
+    windows = grid.row_windows(block_rows)
+    for i, window in enumerate(windows):
+        shape = (int(window.height), int(window.width))
+        obs = [read_observation(a, grid, window, conservative_scl=conservative_scl) for a in acquisitions]
+        obs += [read_observation(a, grid, window, only=("lst",)) for a in lst_acquisitions]
+        yield window, composite(obs, shape, percentile)
+        log.info("block %d/%d composited", i + 1, len(windows))

@@ -1,0 +1,133 @@
+"""Checks of the workflow configuration that a JSON schema cannot express, and readable schema errors.
+
+The schema (``workflow/schemas/config.schema.yaml``) checks keys, types, enums and ranges and fills defaults;
+:func:`check_config` then checks what needs the values together or the file system: years in order, the
+region CRS projected, listed files present, the inputs each source needs. :func:`check_config_files` rejects a
+region name given twice in one YAML file (YAML loaders silently keep the last).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from .grid import check_projected
+
+PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration: the message names the key, the value and what is expected."""
+
+
+def schema_error_message(error) -> str:
+    """One line for a ``jsonschema.ValidationError``: key path, offending value, what the schema expects."""
+    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    expected = error.schema.get("description") if isinstance(error.schema, dict) else None
+    hint = f" Expected: {expected}" if expected else ""
+    return f"config key {key}: {error.message}.{hint}"
+
+
+def _duplicate_key_loader():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(
+                    f"key {key!r} appears twice in one mapping (line {key_node.start_mark.line + 1}); "
+                    "region names and keys must be unique"
+                )
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return Loader
+
+
+def check_config_files(paths) -> None:
+    """Reject config files with a key given twice in one mapping (e.g. two regions of the same name).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key and its line.
+    """
+    loader = _duplicate_key_loader()
+    for path in paths:
+        try:
+            yaml.load(Path(path).read_text(), Loader=loader)  # noqa: S506 - SafeLoader subclass
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+
+
+def _resolve(path: str, base: Path) -> Path:
+    p = Path(os.path.expanduser(path))
+    return p if p.is_absolute() else base / p
+
+
+def check_config(config: dict, base: str | os.PathLike = ".") -> None:
+    """Semantic checks of a schema-validated config.
+
+    Parameters
+    ----------
+    config : dict
+        The config after schema validation (defaults filled).
+    base : path
+        Folder relative paths are resolved against (the Snakemake working directory).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``regions.<name>.<key>``, the value and what is expected, for: years reversed, a CRS that is not
+        projected, a listed file that does not exist, a local region without acquisitions, a region with
+        neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files.
+    """
+    base = Path(base)
+    for name, region in config["regions"].items():
+        key = f"regions.{name}"
+        first, last = region["years"]["first"], region["years"]["last"]
+        if first > last:
+            raise ConfigError(f"config key {key}.years: first={first} is after last={last}; list years oldest first")
+        try:
+            check_projected(region["crs"], f"config key {key}.crs")
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        for path_key in PATH_KEYS:
+            if path_key in region and not _resolve(region[path_key], base).exists():
+                raise ConfigError(
+                    f"config key {key}.{path_key}: file {region[path_key]!r} does not exist "
+                    f"(relative paths are taken from {base.resolve()})"
+                )
+        for driver, path in region.get("drivers", {}).items():
+            if not _resolve(path, base).exists():
+                raise ConfigError(f"config key {key}.drivers.{driver}: file {path!r} does not exist")
+        if region["source"] == "local":
+            if "acquisitions" not in region:
+                raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")
+        if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
+            raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
+        if region["source"] in ("stac", "earthengine"):
+            raise ConfigError(
+                f"config key {key}.source: {region['source']!r} is not available in this version; "
+                "use 'local' with downloaded files or 'synthetic'"
+            )
+
+
+def region_thresholds(config: dict, region: str) -> dict:
+    """Global thresholds overridden by the region's own ``thresholds``."""
+    return {**config["thresholds"], **config["regions"][region].get("thresholds", {})}
+
+
+def lst_family(region: dict) -> str:
+    """Sensor family giving LST for a region (see the schema's ``lst_sensor``)."""
+    if "lst_sensor" in region:
+        return region["lst_sensor"]
+    if region["sensor"] in ("landsat", "modis"):
+        return region["sensor"]
+    return "landsat" if region["source"] == "synthetic" else "none"

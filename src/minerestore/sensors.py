@@ -1,0 +1,236 @@
+"""Sensor profiles: native band names, scale and offset, and the quality masks of each product.
+
+Every acquisition is turned into the same canonical quantities: surface (or top-of-atmosphere) reflectance
+``blue, green, red, nir, swir1, swir2`` (unitless, 0–1), ``lst`` (kelvin) where the product has it, and two
+boolean layers: ``clear`` (usable observation) and ``snow`` (a valid snow observation, kept for the snow mask).
+
+Sources: methods.md §1.1 (Landsat C2 L2 scale/offset and QA_PIXEL bits, MODIS MOD09A1 StateQA and MOD11A2
+QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REFLECTANCE_BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
+
+#: Sentinel-2 SCL classes masked as not clear (methods.md §3.2): no data, saturated, cloud shadow,
+#: cloud medium/high probability, cirrus, snow (snow is counted separately as a snow observation).
+SCL_MASKED = (0, 1, 3, 8, 9, 10, 11)
+#: Optional conservative additions: dark area pixels, unclassified/low-probability cloud.
+SCL_CONSERVATIVE = (2, 7)
+SCL_SNOW = 11
+
+
+@dataclass(frozen=True)
+class SensorProfile:
+    """How to read one product.
+
+    Attributes
+    ----------
+    family : str
+        ``sentinel2``, ``landsat`` or ``modis``; a region's ``sensor`` selects acquisitions by family.
+    bands : dict
+        canonical name -> native band name.
+    qa_band : str or None
+        Native name of the quality band.
+    qa_kind : str
+        ``scl``, ``qa_pixel``, ``bqa_c1``, ``state_qa``, ``mod11_qc`` or ``none``.
+    scale, offset : float
+        Reflectance = DN * scale + offset.
+    dn_max : int
+        Largest plausible reflectance DN; a file whose reflectance DN are mostly above it has the wrong scale.
+    lst_scale, lst_offset : float
+        LST (K) = DN * lst_scale + lst_offset.
+    nodata_dn : int or None
+        DN marking fill.
+    level : str
+        ``L2`` (surface reflectance), ``L1`` (needs MTL calibration, :mod:`minerestore.landsat_l1`).
+    """
+
+    family: str
+    bands: dict
+    qa_band: str | None
+    qa_kind: str
+    scale: float = 1.0
+    offset: float = 0.0
+    dn_max: int = 10000
+    lst_scale: float = 1.0
+    lst_offset: float = 0.0
+    nodata_dn: int | None = 0
+    level: str = "L2"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def native_bands(self) -> list[str]:
+        names = list(self.bands.values())
+        return names + ([self.qa_band] if self.qa_band else [])
+
+
+_L89_C2 = {"blue": "SR_B2", "green": "SR_B3", "red": "SR_B4", "nir": "SR_B5", "swir1": "SR_B6", "swir2": "SR_B7",
+           "lst": "ST_B10"}
+_L57_C2 = {"blue": "SR_B1", "green": "SR_B2", "red": "SR_B3", "nir": "SR_B4", "swir1": "SR_B5", "swir2": "SR_B7",
+           "lst": "ST_B6"}
+_C2 = dict(qa_band="QA_PIXEL", qa_kind="qa_pixel", scale=2.75e-05, offset=-0.2, dn_max=43636,  # refl 1.0
+           lst_scale=0.00341802, lst_offset=149.0, nodata_dn=0)
+_L8_C1 = {"blue": "B2", "green": "B3", "red": "B4", "nir": "B5", "swir1": "B6", "swir2": "B7", "lst": "B10"}
+_L57_C1 = {"blue": "B1", "green": "B2", "red": "B3", "nir": "B4", "swir1": "B5", "swir2": "B7", "lst": "B6_VCID_1"}
+
+PROFILES: dict[str, SensorProfile] = {
+    # Sentinel-2 L2A, harmonised DN (BOA offset already removed); methods.md §1.1
+    "sentinel2_l2a": SensorProfile(
+        "sentinel2",
+        {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir1": "B11", "swir2": "B12"},
+        "SCL", "scl", scale=1e-4, offset=0.0, dn_max=10000, nodata_dn=0),
+    # Sentinel-2 L2A raw products of processing baseline >= 04.00: BOA_ADD_OFFSET = -1000
+    "sentinel2_l2a_pb04": SensorProfile(
+        "sentinel2",
+        {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir1": "B11", "swir2": "B12"},
+        "SCL", "scl", scale=1e-4, offset=-0.1, dn_max=11000, nodata_dn=0),
+    "landsat8_c2l2": SensorProfile("landsat", _L89_C2, **_C2),
+    "landsat9_c2l2": SensorProfile("landsat", _L89_C2, **_C2),
+    "landsat7_c2l2": SensorProfile("landsat", _L57_C2, **_C2),
+    "landsat5_c2l2": SensorProfile("landsat", _L57_C2, **_C2),
+    # Level-1 (Collection 1 or 2): reflectance and brightness temperature from the MTL, see landsat_l1.py
+    "landsat8_l1": SensorProfile("landsat", _L8_C1, "BQA", "bqa_c1", dn_max=65535, nodata_dn=0, level="L1"),
+    "landsat7_l1": SensorProfile("landsat", _L57_C1, "BQA", "bqa_c1", dn_max=255, nodata_dn=0, level="L1"),
+    "landsat5_l1": SensorProfile("landsat", _L57_C1, "BQA", "bqa_c1", dn_max=255, nodata_dn=0, level="L1"),
+    # MODIS MOD09A1 (8-day 500 m reflectance) and MOD11A2 (8-day 1 km LST); methods.md §1.1
+    "modis_mod09a1": SensorProfile(
+        "modis",
+        {"red": "sur_refl_b01", "nir": "sur_refl_b02", "blue": "sur_refl_b03", "green": "sur_refl_b04",
+         "swir1": "sur_refl_b06", "swir2": "sur_refl_b07"},
+        "StateQA", "state_qa", scale=1e-4, offset=0.0, dn_max=16000, nodata_dn=-28672),
+    "modis_mod11a2": SensorProfile(
+        "modis", {"lst": "LST_Day_1km"}, "QC_Day", "mod11_qc", lst_scale=0.02, lst_offset=0.0, dn_max=65535,
+        nodata_dn=0),
+    # Ready composites: float32 GeoTIFF with canonical band names (blue … swir2, optional lst), NaN = nodata
+    "composite": SensorProfile(
+        "any", {b: b for b in REFLECTANCE_BANDS}, None, "none", dn_max=2, nodata_dn=None, level="composite"),
+}
+
+
+def get_profile(sensor: str, where: str = "") -> SensorProfile:
+    """Look up a sensor profile by name.
+
+    Raises
+    ------
+    KeyError
+        Naming ``where`` (file or table row), the unknown sensor and the known ones.
+    """
+    try:
+        return PROFILES[sensor]
+    except KeyError:
+        raise KeyError(f"{where}: unknown sensor {sensor!r}; known sensors: {sorted(PROFILES)}") from None
+
+
+def _bits(qa: np.ndarray, first: int, count: int = 1) -> np.ndarray:
+    return (qa.astype(np.int64) >> first) & ((1 << count) - 1)
+
+
+def scl_masks(scl: np.ndarray, conservative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §3.2).
+
+    Parameters
+    ----------
+    scl : ndarray of int, any shape
+        SCL class codes 0–11.
+    conservative : bool
+        Also mask classes 2 (dark area) and 7 (unclassified / cloud low probability).
+
+    Returns
+    -------
+    clear, snow : ndarray of bool, same shape
+        ``clear`` is False for classes {0, 1, 3, 8, 9, 10, 11} (+ {2, 7}); ``snow`` is True for class 11.
+    """
+    masked = SCL_MASKED + (SCL_CONSERVATIVE if conservative else ())
+    return ~np.isin(scl, masked), scl == SCL_SNOW
+
+
+def qa_pixel_masks(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from Landsat Collection 2 ``QA_PIXEL`` (methods.md §1.1).
+
+    A pixel is clear iff bits 0 (fill), 1 (dilated cloud), 2 (cirrus), 3 (cloud), 4 (cloud shadow) and
+    5 (snow) are all 0; it is a snow observation iff bit 5 is set and bits 0–4 are 0.
+    """
+    q = qa.astype(np.int64)
+    bad = (q & 0b011111) != 0
+    snow = _bits(q, 5) == 1
+    return ~bad & ~snow, ~bad & snow
+
+
+def bqa_c1_masks(bqa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from the Landsat Collection 1 Level-1 ``BQA`` band.
+
+    Bits (USGS Landsat Collection 1 Level-1 QA band, LSDS-1873): 0 designated fill, 4 cloud, 7–8 cloud-shadow
+    confidence, 9–10 snow/ice confidence, 11–12 cirrus confidence (Landsat 8 only; 0 for TM/ETM+).
+    Not clear: fill, cloud, or high (3) confidence of shadow, snow or cirrus. Snow: snow confidence high.
+    """
+    q = bqa.astype(np.int64)
+    fill = _bits(q, 0) == 1
+    cloud = _bits(q, 4) == 1
+    shadow = _bits(q, 7, 2) == 3
+    snow = _bits(q, 9, 2) == 3
+    cirrus = _bits(q, 11, 2) == 3
+    bad = fill | cloud | shadow | cirrus
+    return ~bad & ~snow, ~bad & snow
+
+
+def state_qa_masks(qa: np.ndarray, strict_cirrus: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from MOD09A1 ``StateQA`` (methods.md §1.1, recommended rule).
+
+    Clear iff cloud state (bits 0–1) in {0 clear, 3 not set}, bit 2 (shadow) = 0, bit 10 (internal cloud) = 0,
+    bit 12 (MOD35 snow) = 0, bit 13 (adjacent to cloud) = 0, bit 15 (internal snow) = 0; with
+    ``strict_cirrus`` also cirrus (bits 8–9) <= 1. Snow: bit 12 or bit 15 set on an otherwise clear pixel.
+    """
+    q = qa.astype(np.int64)
+    cloud_state = _bits(q, 0, 2)
+    cloudy = ~np.isin(cloud_state, (0, 3)) | (_bits(q, 2) == 1) | (_bits(q, 10) == 1) | (_bits(q, 13) == 1)
+    if strict_cirrus:
+        cloudy |= _bits(q, 8, 2) > 1
+    snow = (_bits(q, 12) == 1) | (_bits(q, 15) == 1)
+    return ~cloudy & ~snow, ~cloudy & snow
+
+
+def mod11_qc_masks(qc: np.ndarray, accept_unreliable: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Clear mask from MOD11A2 ``QC_Day`` (methods.md §1.1): bits 0–1 == 0 (good quality); with
+    ``accept_unreliable`` also bits 0–1 == 1 when the LST error (bits 6–7) is <= 1 (≤ 2 K). No snow flag."""
+    q = qc.astype(np.int64)
+    mandatory = _bits(q, 0, 2)
+    clear = mandatory == 0
+    if accept_unreliable:
+        clear |= (mandatory == 1) & (_bits(q, 6, 2) <= 1)
+    return clear, np.zeros_like(clear)
+
+
+QA_FUNCTIONS = {
+    "scl": scl_masks,
+    "qa_pixel": qa_pixel_masks,
+    "bqa_c1": bqa_c1_masks,
+    "state_qa": state_qa_masks,
+    "mod11_qc": mod11_qc_masks,
+}
+
+
+def scale_reflectance(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
+    """Reflectance (float32, unitless) from Level-2 digital numbers; fill DN -> NaN.
+
+    Parameters
+    ----------
+    dn : ndarray of int, any shape
+    profile : SensorProfile (level ``L2``)
+    """
+    out = dn.astype(np.float32) * np.float32(profile.scale) + np.float32(profile.offset)
+    if profile.nodata_dn is not None:
+        out[dn == profile.nodata_dn] = np.nan
+    return out
+
+
+def scale_lst(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
+    """Land surface temperature in kelvin (float32) from Level-2 DN; fill DN -> NaN."""
+    out = dn.astype(np.float32) * np.float32(profile.lst_scale) + np.float32(profile.lst_offset)
+    if profile.nodata_dn is not None:
+        out[dn == profile.nodata_dn] = np.nan
+    return out

@@ -1,0 +1,85 @@
+"""Config validation, wildcard constraints and the path helpers every rule uses (design.md §3: paths are built in
+one place; no script hard-codes results/)."""
+
+import os
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+
+from minerestore.config import (  # noqa: E402
+    ConfigError,
+    check_config,
+    check_config_files,
+    lst_family,
+    schema_error_message,
+)
+
+
+def _validate_config():
+    check_config_files(workflow.configfiles)
+    try:
+        validate(config, "../schemas/config.schema.yaml")
+    except WorkflowError as err:
+        schema_errors = [a for a in err.args if hasattr(a, "absolute_path")]
+        if schema_errors:
+            raise ConfigError(schema_error_message(schema_errors[0])) from None
+        raise
+    check_config(config, Path.cwd())
+
+
+_validate_config()
+
+REGIONS = list(config["regions"])
+RESULTS = config["results"]
+
+
+wildcard_constraints:
+    region="|".join(REGIONS),
+    year=r"\d{4}",
+
+
+def region_cfg(region):
+    return config["regions"][region]
+
+
+def years(region):
+    y = region_cfg(region)["years"]
+    return list(range(y["first"], y["last"] + 1))
+
+
+def rpath(region, *parts):
+    """A path under the region's results folder."""
+    return str(Path(RESULTS, region, *parts))
+
+
+def log_path(region, name):
+    return rpath(region, "logs", f"{name}.log")
+
+
+def benchmark_path(region, name):
+    return rpath(region, "benchmarks", f"{name}.tsv")
+
+
+def inputs(region, name):
+    return rpath(region, "inputs", name)
+
+
+def composite_path(region, year):
+    return rpath(region, "composites", f"{year}.tif")
+
+
+def region_source_files(wildcards):
+    """Inputs of the ingest rule: the synthetic scene, or nothing (local files are checked by the script)."""
+    if region_cfg(wildcards.region)["source"] == "synthetic":
+        return {"scene": rpath(wildcards.region, "synthetic")}
+    return {}
+
+
+def all_targets():
+    return [composite_path(r, y) for r in REGIONS for y in years(r)]
