@@ -30,6 +30,16 @@ def schema_error_message(error) -> str:
     return f"config key {key}: {error.message}.{hint}"
 
 
+def explain_validation_failure(err: Exception) -> str | None:
+    """Find the ``jsonschema.ValidationError`` behind a wrapper exception (e.g. Snakemake's WorkflowError from
+    ``snakemake.utils.validate``) and return :func:`schema_error_message` for it; None if there is none."""
+    candidates = [*getattr(err, "args", ()), err.__cause__, err.__context__]
+    for candidate in candidates:
+        if hasattr(candidate, "absolute_path") and hasattr(candidate, "schema"):
+            return schema_error_message(candidate)
+    return None
+
+
 def _duplicate_key_loader():
     class Loader(yaml.SafeLoader):
         pass

@@ -16,8 +16,8 @@ from minerestore.config import (  # noqa: E402
     ConfigError,
     check_config,
     check_config_files,
+    explain_validation_failure,
     lst_family,
-    schema_error_message,
 )
 
 
@@ -26,10 +26,10 @@ def _validate_config():
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as err:
-        schema_errors = [a for a in err.args if hasattr(a, "absolute_path")]
-        if schema_errors:
-            raise ConfigError(schema_error_message(schema_errors[0])) from None
-        raise
+        message = explain_validation_failure(err)
+        if message is None:
+            raise
+        raise ConfigError(message) from err
     check_config(config, Path.cwd())
 
 

@@ -122,7 +122,8 @@ def place_mines(
     blocked = ndimage.binary_dilation(np.isin(classes, (WATER, BUILT, SNOW)), iterations=max(1, int(60 / grid.resolution)))
     candidates = np.argwhere(land & ~blocked)
     rng.shuffle(candidates)
-    kinds = list(np.resize(["restoring"] * 8 + ["active"] * 7 + ["stable"] * 5, n_mines))
+    n_restoring, n_active = int(round(0.4 * n_mines)), int(round(0.35 * n_mines))
+    kinds = ["restoring"] * n_restoring + ["active"] * n_active + ["stable"] * (n_mines - n_restoring - n_active)
     rng.shuffle(kinds)
     t = grid.transform
     placed: list[Polygon] = []
@@ -165,7 +166,7 @@ def _trajectory(kind: str, years: list[int], rng: np.random.Generator) -> dict:
     if kind == "restoring":
         return {"trajectory": kind, "first_active_year": y0 - int(rng.integers(3, 10)),
                 "last_active_year": y0 + int(rng.integers(0, 2)), "bare_share0": 1.0,
-                "recovery_rate": float(rng.uniform(0.22, 0.35)), "stable_share": np.nan}
+                "recovery_rate": float(rng.uniform(0.25, 0.4)), "stable_share": np.nan}
     if kind == "active":
         return {"trajectory": kind, "first_active_year": y0 - int(rng.integers(0, 4)), "last_active_year": y1,
                 "bare_share0": float(rng.uniform(0.25, 0.45)), "recovery_rate": 0.0, "stable_share": np.nan}
@@ -206,7 +207,7 @@ def bare_fraction(mines: gpd.GeoDataFrame, fields: dict[str, np.ndarray], year: 
     """Bare (disturbed) fraction of each pixel in ``year``, float32 [0, 1], 0 outside mines.
 
     - restoring: bare until ``last_active_year``; revegetation starts at the edges one year later and reaches the
-      centre two years after that, at ``recovery_rate`` vegetation cover per year (capped at 0.95).
+      centre 1.5–2 years after that, at ``recovery_rate`` vegetation cover per year (capped at 0.95).
     - active: the ``core_rank`` share ``bare_share0`` is bare in the first year, growing linearly to all of the
       footprint in the last year.
     - stable: a fixed ``stable_share`` of the pixels is bare every year.
@@ -217,7 +218,7 @@ def bare_fraction(mines: gpd.GeoDataFrame, fields: dict[str, np.ndarray], year: 
     for k, mine in enumerate(mines.itertuples()):
         inside = label == k + 1
         if mine.trajectory == "restoring":
-            start = mine.last_active_year + 1 + 2 * edge[inside] + 0.5 * jitter[inside]
+            start = mine.last_active_year + 1 + 1.5 * edge[inside] + 0.5 * jitter[inside]
             cover = np.clip(mine.recovery_rate * (year - start + 1), 0, 0.95)
             out[inside] = 1 - cover
         elif mine.trajectory == "active":

@@ -1,0 +1,105 @@
+"""Config validation: the schema (through snakemake.utils.validate, as the Snakefile does) and the semantic checks;
+each bad config gives a message naming the key, the value and what is expected."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from conftest import REPO, snakemake
+from minerestore.config import ConfigError, check_config, check_config_files, explain_validation_failure, lst_family
+
+SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def load_default():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def validated(config, base=REPO):
+    """Validate like workflow/rules/common.smk: schema (defaults filled), then semantic checks."""
+    try:
+        validate(config, SCHEMA)
+    except WorkflowError as err:
+        raise ConfigError(explain_validation_failure(err)) from err
+    check_config(config, base)
+    return config
+
+
+def test_default_config_is_valid_and_gets_defaults():
+    config = validated(load_default())
+    region = config["regions"]["synthetic"]
+    assert config["thresholds"]["bsp_ndvi"] == 0.4
+    assert config["thresholds"]["buffer_km"] == 10
+    assert config["thresholds"]["water_buffer_m"] == 60
+    assert region["season"] == {"start_month": 6, "end_month": 9}
+    assert region["synthetic"]["n_mines"] == 36
+    assert config["composite"]["ndvi_percentile"] == 90
+
+
+def _region(config):
+    return config["regions"]["synthetic"]
+
+
+BAD = {
+    "missing key (sensor)": (lambda c: _region(c).pop("sensor"), ["sensor", "required"]),
+    "wrong type (resolution as text)": (lambda c: _region(c).update(resolution="ten"), ["resolution", "'ten'"]),
+    "unknown sensor": (lambda c: _region(c).update(sensor="spot7"), ["sensor", "spot7"]),
+    "unknown source": (lambda c: _region(c).update(source="ftp"), ["source", "ftp"]),
+    "years reversed": (lambda c: _region(c).update(years={"first": 2022, "last": 2016}), ["years", "2022", "2016"]),
+    "season month 13": (lambda c: _region(c).update(season={"start_month": 6, "end_month": 13}), ["end_month", "13"]),
+    "file that does not exist": (lambda c: _region(c).update(dem="no/such/dem.tif"), ["dem", "no/such/dem.tif", "does not exist"]),
+    "CRS not projected": (lambda c: _region(c).update(crs="EPSG:4326"), ["crs", "EPSG:4326", "not projected"]),
+    "negative buffer": (lambda c: c.setdefault("thresholds", {}).update(buffer_km=-5), ["buffer_km", "-5"]),
+    "unknown key": (lambda c: _region(c).update(sensr="landsat"), ["sensr"]),
+    "local region without acquisitions": (
+        lambda c: _region(c).update(source="local", rivers="config.yaml"), ["acquisitions", "local"]),
+    "threshold out of range": (lambda c: c.setdefault("thresholds", {}).update(bsp_ndvi=1.5), ["bsp_ndvi", "1.5"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_config_names_key_and_value(case):
+    mutate, words = BAD[case]
+    config = copy.deepcopy(load_default())
+    mutate(config)
+    with pytest.raises(ConfigError) as err:
+        validated(config)
+    message = str(err.value)
+    for word in words:
+        assert word in message, f"{case}: {word!r} not in {message!r}"
+
+
+def test_duplicate_region_names_rejected(tmp_path):
+    text = (REPO / "config.yaml").read_text()
+    body = text.split("regions:\n", 1)[1]
+    path = tmp_path / "dup.yaml"
+    path.write_text("regions:\n" + body + body)
+    with pytest.raises(ConfigError, match=r"dup.yaml.*'synthetic' appears twice"):
+        check_config_files([path])
+
+
+def test_lst_family_defaults():
+    assert lst_family({"sensor": "landsat", "source": "local"}) == "landsat"
+    assert lst_family({"sensor": "sentinel2", "source": "local"}) == "none"
+    assert lst_family({"sensor": "sentinel2", "source": "synthetic"}) == "landsat"
+    assert lst_family({"sensor": "sentinel2", "source": "local", "lst_sensor": "modis"}) == "modis"
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("mutation,expected", [
+    ({"sensor": "spot7"}, "regions.synthetic.sensor"),
+    ({"years": {"first": 2022, "last": 2016}}, "first=2022 is after last=2016"),
+])
+def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
+    config = load_default()
+    _region(config).update(mutation)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config", "--config", f"results={tmp_path / 'r'}")
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr
+    assert not (tmp_path / "r").exists()
