@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from minerestore.composite import COMPOSITE_BANDS, composite, in_season
+from minerestore.composite import COMPOSITE_BANDS, composite, in_season, nan_percentile
 from minerestore.indices import ndvi
 
 BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
@@ -95,3 +95,18 @@ def test_median_within_clear_range_and_order_free(red, nir, clear, order):
             assert c["ndvi"][j] <= c["ndvi_p90"][j] + 1e-6
         else:
             assert np.isnan(c["red"][j])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    stack=arrays(np.float32, st.tuples(st.integers(1, 9), st.integers(1, 5)),
+                 elements=st.one_of(st.just(np.nan), st.floats(-1, 1, width=32))),
+    q=st.floats(0, 100),
+)
+def test_nan_percentile_equals_numpy(stack, q):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanpercentile(stack.astype(np.float64), q, axis=0)
+    np.testing.assert_allclose(nan_percentile(stack, q), expected, rtol=1e-5, atol=1e-6)

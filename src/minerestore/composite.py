@@ -9,7 +9,6 @@ vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow 
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Iterator
 
 import numpy as np
@@ -34,11 +33,32 @@ def in_season(month: int, start_month: int, end_month: int) -> bool:
     return month >= start_month or month <= end_month
 
 
-def _nan_reduce(stack: np.ndarray, func, *args) -> np.ndarray:
-    """Apply a nan-aware reducer over axis 0; all-NaN pixels give NaN without a RuntimeWarning."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return func(stack, *args, axis=0).astype(np.float32)
+def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
+    """Per-pixel ``q``-th percentile over axis 0, ignoring NaN, with numpy's default ``linear`` method.
+
+    Equal to ``numpy.nanpercentile(stack, q, axis=0)`` (up to float rounding) but vectorised: one sort of
+    the (few) observations per pixel instead of numpy's per-pixel fallback, which is ~100x slower for the
+    short, wide stacks of a season (measured: 20 s vs 0.2 s for 4 x 512 x 1000).
+
+    Parameters
+    ----------
+    stack : ndarray (n, ...) of float
+    q : float in [0, 100]
+
+    Returns
+    -------
+    ndarray (...) float32; NaN where all n values are NaN.
+    """
+    ordered = np.sort(stack, axis=0)  # NaN sort last
+    count = np.sum(~np.isnan(stack), axis=0)
+    pos = (q / 100.0) * np.maximum(count - 1, 0)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    below = np.take_along_axis(ordered, lo[None], axis=0)[0]
+    above = np.take_along_axis(ordered, hi[None], axis=0)[0]
+    out = (below + (above - below) * (pos - lo)).astype(np.float32)
+    out[count == 0] = np.nan
+    return out
 
 
 def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0) -> dict:
@@ -64,11 +84,11 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
     refl_obs = [o for o in observations if "red" in o]
     for band in (*REFLECTANCE_BANDS, "lst"):
         layers = [o[band] for o in observations if band in o]
-        out[band] = _nan_reduce(np.stack(layers), np.nanmedian) if layers else np.full(shape, np.nan, np.float32)
+        out[band] = nan_percentile(np.stack(layers), 50.0) if layers else np.full(shape, np.nan, np.float32)
     if refl_obs:
         ndvi_stack = np.stack([ndvi(o["red"], o["nir"]) for o in refl_obs])
-        out["ndvi"] = _nan_reduce(ndvi_stack, np.nanmedian)
-        out["ndvi_p90"] = _nan_reduce(ndvi_stack, np.nanpercentile, percentile)
+        out["ndvi"] = nan_percentile(ndvi_stack, 50.0)
+        out["ndvi_p90"] = nan_percentile(ndvi_stack, percentile)
         out["n_obs"] = np.sum([o["clear"] for o in refl_obs], axis=0).astype(np.float32)
         out["n_snow"] = np.sum([o["snow"] for o in refl_obs], axis=0).astype(np.float32)
     else:
