@@ -38,10 +38,14 @@ def main(smk) -> None:
     with timed(log, f"composite {year}"), raster_writer(
         smk.output.composite, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags
     ) as dst:
+        n_obs = 0.0
         for window, bands in composite_blocks(primary, lst_only, grid, opts["block_rows"], opts["ndvi_percentile"],
                                               opts["scl_conservative"]):
             for i, name in enumerate(COMPOSITE_BANDS, start=1):
                 dst.write(bands[name], i, window=window)
+            n_obs += float(bands["n_obs"].sum())
+    if n_obs == 0:
+        log.warning("%d: no clear observation anywhere; composite written with n_obs = 0 and NaN values", year)
 
 
 if __name__ == "__main__":

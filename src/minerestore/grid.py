@@ -81,7 +81,7 @@ class Grid:
 
     def window_transform(self, window: Window) -> Affine:
         """Transform of a window of this grid."""
-        return self.transform * Affine.translation(window.col_off, window.row_off)
+        return self.transform @ Affine.translation(window.col_off, window.row_off)
 
     def xy_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Pixel-centre coordinates: x of shape (width,), y of shape (height,), metres."""

@@ -137,7 +137,7 @@ def place_mines(
         else:
             radius = float(np.clip(rng.lognormal(np.log(170), 0.5), 60, 650 if k % 12 else 700))
             shape0 = footprint(rng, radius)
-        x, y = t * (c + 0.5, r + 0.5)
+        x, y = t @ (c + 0.5, r + 0.5)
         geom = affinity.translate(shape0, x, y)
         if any(geom.distance(p) < 250 for p in placed):
             continue

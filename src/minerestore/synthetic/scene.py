@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import yaml
+from affine import Affine
 from rasterio.features import rasterize
 from scipy import ndimage
 
@@ -70,7 +71,7 @@ def _terrain(p: SyntheticParams, grid: Grid, rng: np.random.Generator) -> dict:
     z = 300 + 450 * relief + 450 * np.abs(xx - valley_x) ** 0.9 + 250 * (1 - yy)
     filled, receiver, order = terrain.priority_flood(z)
     acc = terrain.flow_accumulation(receiver, order)
-    coarse_t = grid.transform * grid.transform.scale(n and grid.width / n, grid.height / n)
+    coarse_t = grid.transform @ Affine.scale(grid.width / n, grid.height / n)
     cell_km2 = (p.size_km / n) ** 2
     rivers = terrain.river_lines(acc, receiver, (n, n), coarse_t, min_cells=max(int(1.0 / cell_km2), 30))
     zoom = (grid.height / n, grid.width / n)
@@ -189,7 +190,7 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
         write_raster(out / "drivers" / f"{name}.tif", arr[None], dgrid.profile(1), [name])
 
     factor = max(1, int(round(30.0 / grid.resolution)))
-    lgrid = Grid(grid.crs, grid.transform * grid.transform.scale(factor, factor), -(-grid.width // factor), -(-grid.height // factor))
+    lgrid = Grid(grid.crs, grid.transform @ Affine.scale(factor), -(-grid.width // factor), -(-grid.height // factor))
     high_ground = dem > np.percentile(dem, 90)
     rows, bsp_rows = [], []
     mid_year = p.years[len(p.years) // 2]

@@ -120,7 +120,7 @@ def river_lines(
 
     def centre(cell: int) -> tuple[float, float]:
         r, c = divmod(int(cell), cols)
-        x, y = transform * (c + 0.5, r + 0.5)
+        x, y = transform @ (c + 0.5, r + 0.5)
         return (x, y)
 
     outlet = int(np.argmax(np.where(receiver < 0, acc, -1)))

@@ -1,0 +1,140 @@
+"""Acquisition tables and ingestion: bad inputs give clear messages naming the file; inputs in other CRSs are
+re-projected onto the region grid."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+from minerestore.acquisitions import Acquisition, check_acquisition, read_observation, read_table
+from minerestore.composite import composite_blocks
+from minerestore.grid import Grid
+from minerestore.ingest import ingest
+
+S2 = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+CRS = "EPSG:32650"
+T = from_origin(400000, 3301000, 10, 10)
+
+
+def s2_file(path, dn=(500, 800, 600, 3000, 2000, 1200), scl=4, bands=S2, dtype="uint16", shape=(50, 50), crs=CRS,
+            transform=T):
+    values = list(dn) + [scl]
+    data = np.stack([np.full(shape, v, dtype) for v in values[: len(bands)]])
+    with rasterio.open(path, "w", driver="GTiff", width=shape[1], height=shape[0], count=len(bands), dtype=dtype,
+                       crs=crs, transform=transform, nodata=0) as dst:
+        dst.write(data)
+        for i, b in enumerate(bands, 1):
+            dst.set_band_description(i, b)
+    return path
+
+
+def table(tmp_path, rows):
+    path = tmp_path / "acquisitions.csv"
+    pd.DataFrame(rows, columns=["path", "date", "sensor"]).to_csv(path, index=False)
+    return path
+
+
+def grid():
+    return Grid(CRS, T, 50, 50)
+
+
+def test_read_table_resolves_relative_paths_and_sorts(tmp_path):
+    s2_file(tmp_path / "a.tif")
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("a.tif", "2019-07-01", "sentinel2_l2a")])
+    acqs = read_table(path)
+    assert [a.date.year for a in acqs] == [2019, 2020]
+    assert acqs[0].path == str(tmp_path / "a.tif")
+
+
+@pytest.mark.parametrize("rows,match", [
+    ([("a.tif", "July 1st", "sentinel2_l2a")], r"row 2: cannot parse date 'July 1st'"),
+    ([("a.tif", "2020-07-01", "spot7")], r"row 2: unknown sensor 'spot7'"),
+])
+def test_bad_table_rows(tmp_path, rows, match):
+    with pytest.raises((ValueError, KeyError), match=match):
+        read_table(table(tmp_path, rows))
+
+
+def test_missing_column(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"path": ["a.tif"], "date": ["2020-07-01"]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"t.csv: missing column\(s\) \['sensor'\]"):
+        read_table(path)
+
+
+def test_missing_band_names_file_and_band(tmp_path):
+    f = s2_file(tmp_path / "noswir2.tif", bands=S2[:5] + ["SCL"], dn=(500, 800, 600, 3000, 2000))
+    acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
+    with pytest.raises(KeyError, match=r"noswir2.tif: band 'B12' not found"):
+        check_acquisition(acq)
+
+
+def test_unreadable_file(tmp_path):
+    f = tmp_path / "broken.tif"
+    f.write_bytes(b"this is not a GeoTIFF")
+    with pytest.raises(OSError, match="broken.tif"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+def test_wrong_scale_dn(tmp_path):
+    f = s2_file(tmp_path / "x10.tif", dn=(5000, 8000, 16000, 30000, 20000, 12000))
+    with pytest.raises(ValueError, match=r"x10.tif: band B04 has 100% of values above 10000"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+def test_wrong_scale_float_reflectance(tmp_path):
+    f = s2_file(tmp_path / "float.tif", dn=(0.05, 0.08, 0.06, 0.3, 0.2, 0.12), scl=4, dtype="float32")
+    with pytest.raises(ValueError, match=r"float.tif: band B02 holds floats 0–2"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+def test_all_acquisitions_outside_season(tmp_path):
+    s2_file(tmp_path / "a.tif")
+    path = table(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("a.tif", "2020-11-01", "sentinel2_l2a")])
+    with pytest.raises(ValueError, match=r"acquisitions.csv: no acquisition falls in the growing season.*2020-04-01"):
+        ingest({"acquisitions": str(path)}, tmp_path, CRS, 10, (6, 9), (2016, 2022))
+
+
+def test_ingest_grid_from_acquisition_bounds(tmp_path):
+    s2_file(tmp_path / "a.tif")
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a")])
+    g, frame, sources = ingest({"acquisitions": str(path), "dem": "a.tif"}, tmp_path, CRS, 10, (6, 9), (2016, 2022))
+    assert (g.width, g.height) == (50, 50) and g.transform == T
+    assert frame["in_season"].tolist() == [True]
+    assert sources["dem"] == str(tmp_path / "a.tif")
+
+
+def test_other_crs_is_reprojected(tmp_path):
+    src = s2_file(tmp_path / "utm.tif", shape=(80, 80), transform=from_origin(399800, 3301200, 10, 10))
+    dst_crs = "EPSG:3857"
+    with rasterio.open(src) as s:
+        transform, w, h = calculate_default_transform(s.crs, dst_crs, s.width, s.height, *s.bounds)
+        data = s.read()
+        out = np.zeros((s.count, h, w), data.dtype)
+        for i in range(s.count):
+            reproject(data[i], out[i], src_transform=s.transform, src_crs=s.crs, dst_transform=transform,
+                      dst_crs=dst_crs, resampling=Resampling.nearest)
+    f = tmp_path / "mercator.tif"
+    with rasterio.open(f, "w", driver="GTiff", width=w, height=h, count=len(S2), dtype=out.dtype, crs=dst_crs,
+                       transform=transform, nodata=0) as d:
+        d.write(out)
+        for i, b in enumerate(S2, 1):
+            d.set_band_description(i, b)
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid())
+    assert obs["clear"].all()
+    np.testing.assert_allclose(obs["nir"], 0.3, atol=1e-4)
+    np.testing.assert_allclose(obs["red"], 0.06, atol=1e-4)
+
+
+def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
+    f = s2_file(tmp_path / "cloudy.tif", scl=9)
+    acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
+    blocks = list(composite_blocks([acq], [], grid(), block_rows=20))
+    assert len(blocks) == 3
+    for _, bands in blocks:
+        assert (bands["n_obs"] == 0).all()
+        assert np.isnan(bands["red"]).all()

@@ -1,0 +1,125 @@
+"""The synthetic study area: deterministic, realistic enough to check the workflow against (mines near rivers,
+a river network with a main stem, the three trajectories, planted driver effects)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from conftest import AMAZON, need
+from minerestore.synthetic import landscape, terrain
+from minerestore.synthetic.scene import SyntheticParams, _grid, _terrain, generate
+from minerestore.synthetic.spectra import MINE, WATER
+
+
+def test_priority_flood_drains_every_cell_to_the_border():
+    z = np.array([[5, 5, 5, 5], [5, 1, 2, 5], [5, 2, 1, 4], [5, 5, 5, 5]], float)
+    filled, receiver, order = terrain.priority_flood(z, epsilon=0.01)
+    assert (filled >= z).all()
+    # the pit is filled up to its spill point (4, the lowest border cell next to it) plus epsilon steps
+    assert filled[1, 1] >= 4.0 and filled[2, 2] >= 4.0
+    acc = terrain.flow_accumulation(receiver, order)
+    outlets = receiver < 0
+    assert acc[outlets].sum() == z.size  # every cell ends at an outlet
+    # the pit spills over the lowest border cell (row 2, col 3; elevation 4): it drains the 4 pit cells and itself
+    assert receiver[2 * 4 + 3] == -1 and acc[2 * 4 + 3] == 5
+
+
+@pytest.fixture(scope="module")
+def default_landscape():
+    p = SyntheticParams()
+    rng = np.random.default_rng(p.seed)
+    grid = _grid(p)
+    terr = _terrain(p, grid, rng)
+    classes, towns = landscape.land_cover(terr["dem"], terr["water"], terr["river_dist"], grid.resolution, rng)
+    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng)
+    return p, grid, terr, classes, mines
+
+
+def test_default_scene_has_thirty_mines_near_rivers(default_landscape):
+    p, grid, terr, classes, mines = default_landscape
+    assert len(mines) >= 30
+    rivers = terr["rivers"].union_all()
+    distance_km = mines.geometry.distance(rivers) / 1000
+    assert (distance_km < 10).all() and (distance_km < 3.5).all()
+    assert set(mines["trajectory"]) == {"restoring", "active", "stable"}
+    assert mines["mine_id"].is_unique
+    assert mines.union_all().area == pytest.approx(mines.geometry.area.sum())  # no two mines overlap
+    assert mines["area_km2"].max() > 0.25 and mines["area_km2"].min() < 0.25
+
+
+def test_river_network_has_main_stem_and_tributaries(default_landscape):
+    _, grid, terr, classes, _ = default_landscape
+    rivers = terr["rivers"]
+    assert (rivers["kind"] == "main_stem").sum() == 1
+    assert (rivers["kind"] == "tributary").sum() >= 3
+    main = rivers[rivers["kind"] == "main_stem"].iloc[0]
+    assert main["upstream_area_km2"] == rivers["upstream_area_km2"].max()
+    assert main.geometry.length > 5000
+    shares = np.bincount(classes.ravel(), minlength=10) / classes.size
+    assert 0.005 < shares[WATER] < 0.15
+    assert all(shares[c] > 0 for c in range(1, 9))
+
+
+def test_bare_fraction_follows_trajectories(default_landscape):
+    p, grid, _, _, mines = default_landscape
+    fields = landscape.mine_pixel_fields(mines, grid, np.random.default_rng(0))
+    share = {}
+    for year in (p.years[0], p.years[-1]):
+        f = landscape.bare_fraction(mines, fields, year, p.years)
+        share[year] = [np.mean(f[fields["label"] == k + 1] >= 0.5) for k in range(len(mines))]
+    first, last = np.array(share[p.years[0]]), np.array(share[p.years[-1]])
+    kind = mines["trajectory"].to_numpy()
+    assert (last[kind == "restoring"] < first[kind == "restoring"] - 0.5).all()
+    assert (last[kind == "active"] > first[kind == "active"] + 0.4).all()
+    np.testing.assert_allclose(last[kind == "stable"], first[kind == "stable"])
+
+
+@pytest.fixture(scope="module")
+def small_scene(tmp_path_factory):
+    p = SyntheticParams(seed=3, size_km=2.0, resolution_m=20.0, n_mines=5, s2_per_year=3, landsat_per_year=1,
+                        years=[2016, 2017, 2018])
+    out = tmp_path_factory.mktemp("scene")
+    return p, out, generate(p, out)
+
+
+def test_generate_is_deterministic(small_scene, tmp_path):
+    p, out, manifest = small_scene
+    again = generate(p, tmp_path)
+    assert again == manifest
+    acq = pd.read_csv(out / "acquisitions.csv")
+    for rel in list(acq["path"][:4]) + ["dem.tif", "water_history.tif", "drivers/precipitation.tif"]:
+        with rasterio.open(out / rel) as a, rasterio.open(tmp_path / rel) as b:
+            np.testing.assert_array_equal(a.read(), b.read())
+
+
+def test_generated_files_follow_the_contracts(small_scene):
+    p, out, manifest = small_scene
+    acq = pd.read_csv(out / "acquisitions.csv")
+    assert set(acq["sensor"]) == {"sentinel2_l2a", "landsat8_c2l2"}
+    months = pd.to_datetime(acq["date"]).dt.month
+    assert (months == 4).sum() == len(p.years)  # one out-of-season scene per year
+    with rasterio.open(out / acq["path"][0]) as src:
+        assert list(src.descriptions) == ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+        assert src.dtypes[0] == "uint16" and src.crs.to_epsg() == 32650
+    with rasterio.open(out / "water_history.tif") as src:
+        assert src.count == 24 and set(np.unique(src.read())) <= {0, 1, 2}
+    truth = pd.read_csv(out / "truth" / "effects.csv")
+    strongest = truth.loc[truth["strength_rank"] == 1, "driver"].item()
+    assert strongest == "precipitation"
+    assert set(truth["expected_sign"]) == {-1, 0, 1}
+    bsp = pd.read_csv(out / "truth" / "bsp_truth.csv")
+    assert len(bsp) == p.n_mines * len(p.years)
+    with rasterio.open(out / "truth" / "classes.tif") as src:
+        assert (src.read(1) == MINE).any()
+
+
+@pytest.mark.realdata
+def test_real_footprints_are_placed(tmp_path):
+    folder = need(AMAZON)
+    rng = np.random.default_rng(1)
+    shapes = landscape.real_footprints(str(folder / "mining_202000_simplified.geojson"), "EPSG:32650", rng, 10)
+    assert len(shapes) == 10
+    for s in shapes:
+        assert 0.01e6 < s.area < 1.5e6
+        assert abs(s.centroid.x) < 1 and abs(s.centroid.y) < 1

@@ -1,0 +1,118 @@
+"""Snakemake end to end on the tiny synthetic config: outputs follow the raster contract, a second run has nothing
+to do, and a job killed mid-write leaves nothing that looks complete."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import yaml
+
+from conftest import REPO, snakemake
+from minerestore.composite import COMPOSITE_BANDS
+from minerestore.io import raster_writer
+
+TINY = REPO / "config" / "tiny.yaml"
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    proc = snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={results}", check=True)
+    return results / "tiny", proc
+
+
+def test_tiny_workflow_writes_contract_composites(tiny_run):
+    out, _ = tiny_run
+    years = range(2016, 2023)
+    for year in years:
+        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+            assert list(src.descriptions) == list(COMPOSITE_BANDS)
+            assert src.dtypes[0] == "float32" and np.isnan(src.nodata)
+            assert src.crs.is_projected
+            tags = src.tags()
+            assert tags["sensor"] == "sentinel2" and tags["year"] == str(year) and "minerestore" in tags["software"]
+            data = src.read()
+            n_obs = data[COMPOSITE_BANDS.index("n_obs")]
+            assert n_obs.max() <= 3  # 3 in-season Sentinel-2 scenes; the April scene is filtered out
+            lst = data[COMPOSITE_BANDS.index("lst")]
+            assert 260 < np.nanmedian(lst) < 320  # kelvin, from the Landsat-like ST band
+            ndvi = data[COMPOSITE_BANDS.index("ndvi")]
+            assert np.nanmax(ndvi) > 0.6 and np.nanmin(ndvi) < 0.1
+    for name in ("synthetic_scene", "ingest", "composite_2016"):
+        assert (out / "logs" / f"{name}.log").stat().st_size > 0
+        assert (out / "benchmarks" / f"{name}.tsv").exists()
+
+
+def test_composite_shows_mine_trajectories(tiny_run):
+    """Restoring mines get greener and active mines barer between the first and last composite."""
+    import geopandas as gpd
+    from rasterio.features import rasterize
+
+    out, _ = tiny_run
+    mines = gpd.read_file(out / "synthetic" / "truth" / "mines_truth.gpkg")
+    bsp = {}
+    for year in (2016, 2022):
+        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+            ndvi = src.read(COMPOSITE_BANDS.index("ndvi") + 1)
+            transform = src.transform
+        for mine in mines.itertuples():
+            inside = rasterize([(mine.geometry, 1)], out_shape=ndvi.shape, transform=transform).astype(bool)
+            values = ndvi[inside & np.isfinite(ndvi)]
+            bsp[(mine.mine_id, year)] = np.mean(values < 0.4)
+    for mine in mines.itertuples():
+        change = bsp[(mine.mine_id, 2022)] - bsp[(mine.mine_id, 2016)]
+        if mine.trajectory == "restoring":
+            assert change < -0.3, mine
+        elif mine.trajectory == "active":
+            assert change > 0.3, mine
+
+
+def test_second_run_has_nothing_to_do(tiny_run):
+    out, _ = tiny_run
+    proc = snakemake("-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_killed_job_leaves_no_complete_looking_output(tmp_path):
+    config = yaml.safe_load(TINY.read_text())
+    config["regions"]["tiny"]["synthetic"].update(size_km=6, resolution_m=10)
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(config))
+    results = tmp_path / "results"
+    scene = results / "tiny" / "synthetic"
+    exe = Path(sys.executable).with_name("snakemake")
+    proc = subprocess.Popen(
+        [str(exe), str(scene), "--cores", "1", "--configfile", str(path), "--replace-workflow-config", "--config",
+         f"results={results}"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
+    )
+    tmp = scene.with_name(".tmp-synthetic")
+    deadline = time.monotonic() + 120
+    while not (tmp / "s2").exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert (tmp / "s2").exists(), "the scene job never started writing"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not scene.exists()
+    dry = snakemake(scene, "-n", "--configfile", path, "--replace-workflow-config", "--config", f"results={results}")
+    assert "synthetic_scene" in dry.stdout
+
+
+def test_raster_writer_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "dtype": "float32", "crs": "EPSG:32650",
+               "transform": rasterio.transform.from_origin(0, 0, 1, 1)}
+    with pytest.raises(RuntimeError):
+        with raster_writer(target, profile, ["a"]) as dst:
+            dst.write(np.zeros((1, 4, 4), np.float32))
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
