@@ -12,6 +12,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    region="|".join(REGIONS),
+    year=r"\d{4}",
+
+
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/composite.smk"
 

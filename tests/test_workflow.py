@@ -116,3 +116,21 @@ def test_raster_writer_leaves_nothing_on_failure(tmp_path):
             dst.write(np.zeros((1, 4, 4), np.float32))
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_snakemake_lint_is_clean():
+    proc = snakemake("--lint")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_every_rule_declares_log_benchmark_conda_and_resources():
+    import re
+
+    text = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    rules = re.split(r"\nrule ", text)[1:]
+    assert rules
+    for body in rules:
+        name = body.split(":")[0]
+        for directive in ("log:", "benchmark:", "conda:", "resources:"):
+            assert directive in body, f"rule {name} lacks {directive}"

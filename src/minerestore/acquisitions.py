@@ -117,15 +117,24 @@ def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
     )
 
 
-def _read_native(acq: Acquisition, native: str, grid: Grid, window: Window, resampling: Resampling) -> np.ndarray:
-    """Read one native band of ``acq`` for ``window`` of ``grid`` (values in source DN)."""
-    file, index = acq.band_file(native)
+def _read_natives(
+    acq: Acquisition, natives: list[str], grid: Grid, window: Window, resampling: Resampling
+) -> dict[str, np.ndarray]:
+    """Read native bands of ``acq`` for ``window`` of ``grid`` (values in source DN), one read per file."""
     profile = acq.profile
-    try:
-        return read_on_grid(file, grid, index or native, window, resampling, src_nodata=profile.nodata_dn,
-                            fill=profile.nodata_dn if profile.nodata_dn is not None else None)
-    except OSError as err:
-        raise OSError(f"{err}; band {native} of the {acq.sensor} acquisition of {acq.date}") from err
+    by_file: dict[str, list[tuple[str, int | str]]] = {}
+    for native in natives:
+        file, index = acq.band_file(native)
+        by_file.setdefault(file, []).append((native, index or native))
+    out = {}
+    for file, members in by_file.items():
+        try:
+            data = read_on_grid(file, grid, [b for _, b in members], window, resampling,
+                                src_nodata=profile.nodata_dn, fill=profile.nodata_dn)
+        except OSError as err:
+            raise OSError(f"{err}; {acq.sensor} acquisition of {acq.date}") from err
+        out.update({native: data[i] for i, (native, _) in enumerate(members)})
+    return out
 
 
 def read_observation(
@@ -167,7 +176,7 @@ def read_observation(
     mtl = landsat_l1.read_mtl(acq.mtl_path()) if profile.level == "L1" else None
     out: dict[str, np.ndarray] = {}
     if profile.qa_band:
-        qa = _read_native(acq, profile.qa_band, grid, window, Resampling.nearest)
+        qa = _read_natives(acq, [profile.qa_band], grid, window, Resampling.nearest)[profile.qa_band]
         kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
         clear, snow = QA_FUNCTIONS[profile.qa_kind](qa, **kwargs)
     else:
@@ -176,8 +185,9 @@ def read_observation(
     bands = {k: v for k, v in profile.bands.items() if only is None or k in only}
     if not bands:
         raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only}")
+    dns = _read_natives(acq, list(bands.values()), grid, window, Resampling.bilinear)
     for name, native in bands.items():
-        dn = _read_native(acq, native, grid, window, Resampling.bilinear)
+        dn = dns[native]
         if profile.level == "L1":
             convert = landsat_l1.brightness_temperature if name == "lst" else landsat_l1.toa_reflectance
             values = convert(dn, mtl, native, source=acq.mtl_path())

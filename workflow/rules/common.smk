@@ -1,16 +1,15 @@
-"""Config validation, wildcard constraints and the path helpers every rule uses (design.md §3: paths are built in
-one place; no script hard-codes results/)."""
+"""Config validation and the path helpers all rules use. Paths are built here and only here (design.md §3,
+so no script hard-codes results/)."""
 
-import os
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-SRC = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+# The package is importable here without installation; scripts find it through the scripts/minerestore link
+# (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from minerestore.config import (  # noqa: E402
     ConfigError,
@@ -37,11 +36,6 @@ _validate_config()
 
 REGIONS = list(config["regions"])
 RESULTS = config["results"]
-
-
-wildcard_constraints:
-    region="|".join(REGIONS),
-    year=r"\d{4}",
 
 
 def region_cfg(region):
@@ -75,7 +69,7 @@ def composite_path(region, year):
 
 
 def region_source_files(wildcards):
-    """Inputs of the ingest rule: the synthetic scene, or nothing (local files are checked by the script)."""
+    """Ingest inputs. Synthetic regions need their generated scene; local files are checked by the script."""
     if region_cfg(wildcards.region)["source"] == "synthetic":
         return {"scene": rpath(wildcards.region, "synthetic")}
     return {}

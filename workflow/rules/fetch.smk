@@ -31,7 +31,7 @@ rule ingest:
         sources=inputs("{region}", "sources.yaml"),
     params:
         region=lambda w: region_cfg(w.region),
-        workdir=os.getcwd(),
+        workdir=str(Path.cwd()),
     log:
         log_path("{region}", "ingest"),
     benchmark:
