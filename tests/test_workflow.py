@@ -110,7 +110,7 @@ def test_killed_job_leaves_no_complete_looking_output(tmp_path):
 def test_raster_writer_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.tif"
     profile = {"driver": "GTiff", "width": 4, "height": 4, "dtype": "float32", "crs": "EPSG:32650",
-               "transform": rasterio.transform.from_origin(0, 0, 1, 1)}
+               "transform": rasterio.transform.from_origin(400000, 3300000, 10, 10)}
     with pytest.raises(RuntimeError):
         with raster_writer(target, profile, ["a"]) as dst:
             dst.write(np.zeros((1, 4, 4), np.float32))
@@ -134,3 +134,41 @@ def test_every_rule_declares_log_benchmark_conda_and_resources():
         name = body.split(":")[0]
         for directive in ("log:", "benchmark:", "conda:", "resources:"):
             assert directive in body, f"rule {name} lacks {directive}"
+
+
+@pytest.mark.realdata
+def test_local_source_on_real_landsat_scenes(tmp_path):
+    """source: local with the two real Level-1 scenes (2001 ETM+, 2013 OLI) given as {band} patterns."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from conftest import MARBURG, need
+
+    folder = need(MARBURG)
+    table = tmp_path / "acquisitions.csv"
+    table.write_text(
+        "path,date,sensor\n"
+        f"{folder}/LE07_L1TP_195025_20010730_20170204_01_T1_{{band}}.TIF,2001-07-30,landsat7_l1\n"
+        f"{folder}/LC08_L1TP_195025_20130707_20170503_01_T1_{{band}}.TIF,2013-07-07,landsat8_l1\n"
+    )
+    with rasterio.open(folder / "DEM.TIF") as src:
+        aoi = gpd.GeoDataFrame(geometry=[box(*src.bounds)], crs=src.crs)
+    aoi.to_file(tmp_path / "aoi.gpkg")
+    config = {"regions": {"marburg": {
+        "source": "local", "sensor": "landsat", "years": {"first": 2001, "last": 2013},
+        "season": {"start_month": 6, "end_month": 8}, "crs": "EPSG:32632", "resolution": 30,
+        "acquisitions": str(table), "aoi": str(tmp_path / "aoi.gpkg"), "dem": str(folder / "DEM.TIF")}}}
+    path = tmp_path / "marburg.yaml"
+    path.write_text(yaml.safe_dump(config))
+    results = tmp_path / "results"
+    snakemake("--configfile", path, "--replace-workflow-config", "--config", f"results={results}", check=True)
+    out = results / "marburg"
+    for year in (2001, 2013):
+        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+            data = dict(zip(src.descriptions, src.read()))
+        assert (data["n_obs"] == 1).mean() > 0.9
+        assert np.nanmax(data["ndvi"]) > 0.5
+        assert 280 < np.nanmedian(data["lst"]) < 320
+    with rasterio.open(out / "composites" / "2005.tif") as src:  # no acquisition that year
+        assert (src.read(src.descriptions.index("n_obs") + 1) == 0).all()
+    assert "n_obs = 0" in (out / "logs" / "composite_2005.log").read_text()
