@@ -129,11 +129,6 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             )
 
 
-def region_thresholds(config: dict, region: str) -> dict:
-    """Global thresholds overridden by the region's own ``thresholds``."""
-    return {**config["thresholds"], **config["regions"][region].get("thresholds", {})}
-
-
 def lst_family(region: dict) -> str:
     """Sensor family giving LST for a region (see the schema's ``lst_sensor``)."""
     if "lst_sensor" in region:

@@ -10,7 +10,7 @@ QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,7 +61,6 @@ class SensorProfile:
     lst_offset: float = 0.0
     nodata_dn: int | None = 0
     level: str = "L2"
-    extra: dict = field(default_factory=dict)
 
     @property
     def native_bands(self) -> list[str]:

@@ -28,7 +28,7 @@ from scipy import ndimage
 from ..grid import Grid
 from ..io import write_raster, write_table, write_text, write_vector
 from . import imagery, landscape, terrain
-from .spectra import BACKGROUND, CROP, FOREST, GRASS, LAPSE_K_PER_M, LST_K, LST_VIGOUR_K, MINE, REFLECTANCE, WATER
+from .spectra import BACKGROUND, CLASSES, CROP, FOREST, GRASS, LAPSE_K_PER_M, LST_K, LST_VIGOUR_K, MINE, REFLECTANCE, WATER
 from .spectra import WORLDCOVER, as_array
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,14 @@ def _terrain(p: SyntheticParams, grid: Grid, rng: np.random.Generator) -> dict:
     return {"dem": dem, "rivers": frame, "water": water, "river_dist": river_dist, "floodplain": floodplain}
 
 
-def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, rng) -> tuple[dict, np.ndarray, pd.DataFrame]:
-    """Driver fields on a 100 m grid, the vegetation vigour they plant on the fine grid, and the truth table."""
+def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, rng) -> tuple[dict, np.ndarray, pd.DataFrame, Grid]:
+    """Driver fields on a 100 m grid, the vegetation vigour they plant on the fine grid, the truth table and the
+    driver grid.
+
+    Planted effect: vigour = 0.72 + sum_k coefficient_k * z_k (z = standardised driver), so precipitation raises
+    and night light and PM2.5 lower vegetation vigour, hence NDVI, wetness and RSEI; GDP and CO2 have no effect of
+    their own (they correlate with night light through the towns).
+    """
     dgrid = Grid.from_bounds(grid.crs, grid.bounds, DRIVER_RESOLUTION_M)
     f = grid.resolution / DRIVER_RESOLUTION_M
     dem_c = ndimage.zoom(dem, (dgrid.height / grid.height, dgrid.width / grid.width), order=1)[: dgrid.height, : dgrid.width]
@@ -184,7 +190,8 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
 
     fine_profile = grid.profile(1)
     write_raster(out / "dem.tif", dem[None], fine_profile, ["elevation"], {"units": "m"})
-    write_raster(out / "truth" / "classes.tif", classes[None], grid.profile(1, "uint8", 0), ["class"])
+    write_raster(out / "truth" / "classes.tif", classes[None], grid.profile(1, "uint8", 0), ["class"],
+                 {"classes": ", ".join(f"{k} {v}" for k, v in CLASSES.items())})
     write_vector(out / "rivers.gpkg", terr["rivers"])
     for name, arr in fields.items():
         write_raster(out / "drivers" / f"{name}.tif", arr[None], dgrid.profile(1), [name])
