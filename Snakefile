@@ -17,10 +17,13 @@ include: "workflow/rules/common.smk"
 wildcard_constraints:
     region="|".join(REGIONS),
     year=r"\d{4}",
+    product=r"[A-Za-z0-9_-]+",
 
 
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/composite.smk"
+include: "workflow/rules/mask.smk"
+include: "workflow/rules/identify.smk"
 
 
 rule all:

@@ -114,14 +114,21 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                     f"config key {key}.{path_key}: file {region[path_key]!r} does not exist "
                     f"(relative paths are taken from {base.resolve()})"
                 )
-        for driver, path in region.get("drivers", {}).items():
-            if not _resolve(path, base).exists():
-                raise ConfigError(f"config key {key}.drivers.{driver}: file {path!r} does not exist")
+        for group in ("drivers", "mine_products"):
+            for name, path in region.get(group, {}).items():
+                if not _resolve(path, base).exists():
+                    raise ConfigError(f"config key {key}.{group}.{name}: file {path!r} does not exist")
         if region["source"] == "local":
             if "acquisitions" not in region:
                 raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
+        method = config.get("identify", {}).get("method", "object_rf")
+        if region["source"] != "synthetic" and method in ("object_rf", "reference") and "reference_mines" not in region:
+            raise ConfigError(
+                f"config key {key}.reference_mines: missing; identify.method {method!r} needs digitised mine polygons "
+                "(or set identify.method: candidates)"
+            )
         if region["source"] in ("stac", "earthengine"):
             raise ConfigError(
                 f"config key {key}.source: {region['source']!r} is not available in this version; "

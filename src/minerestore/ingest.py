@@ -89,7 +89,23 @@ def ingest(spec: dict, base: str | os.PathLike, crs: str, resolution: float, sea
     table = to_table(acquisitions)
     table["in_season"] = [in_season(m, *season) for m in table["month"]]
     sources = {k: _abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)}
-    sources["drivers"] = {k: _abs(v, base) for k, v in (spec.get("drivers") or {}).items()}
+    for group in ("drivers", "mine_products"):
+        sources[group] = {k: _abs(v, base) for k, v in (spec.get(group) or {}).items()}
     if spec.get("truth"):
         sources["truth"] = {k: _abs(v, base) for k, v in spec["truth"].items()}
     return grid, table, sources
+
+
+def reference_mines_path(sources: dict) -> str:
+    """The reference mine polygons of a region: the user's ``reference_mines``, else the synthetic truth.
+
+    Raises
+    ------
+    KeyError
+        If the region has neither (set ``reference_mines`` in the config).
+    """
+    if "reference_mines" in sources:
+        return sources["reference_mines"]
+    if "truth" in sources and "mines" in sources["truth"]:
+        return sources["truth"]["mines"]
+    raise KeyError("the region has no reference mine polygons; set regions.<name>.reference_mines")

@@ -42,6 +42,11 @@ def region_cfg(region):
     return config["regions"][region]
 
 
+def region_thresholds(region):
+    """Global thresholds overridden by the region's own."""
+    return {**config["thresholds"], **region_cfg(region).get("thresholds", {})}
+
+
 def years(region):
     y = region_cfg(region)["years"]
     return list(range(y["first"], y["last"] + 1))
@@ -75,5 +80,58 @@ def region_source_files(wildcards):
     return {}
 
 
+def composites(wildcards):
+    return [composite_path(wildcards.region, y) for y in years(wildcards.region)]
+
+
+def mine_products(region):
+    """Names of the other mine products a region is compared with."""
+    products = list(region_cfg(region).get("mine_products", {}))
+    if region_cfg(region)["source"] == "synthetic":
+        products.append("simulated_global")
+    return products
+
+
+def has_accuracy(region):
+    """Accuracy needs a reference other than the mines themselves."""
+    cfg = region_cfg(region)
+    reference = cfg["source"] == "synthetic" or "reference_mines" in cfg
+    return reference and config["identify"]["method"] != "reference"
+
+
+def identified_polygons(wildcards):
+    """Polygons the mines rule finalises: from the configured identification method."""
+    method = config["identify"]["method"]
+    if method == "object_rf":
+        return {"polygons": rpath(wildcards.region, "mines", "object_rf", "mines.gpkg")}
+    if method == "candidates":
+        return {"polygons": rpath(wildcards.region, "mines", "candidate_mines.gpkg")}
+    return {}
+
+
+def object_rf_outputs(wildcards):
+    """Training outputs the accuracy rule uses for its test scope (object_rf only)."""
+    if config["identify"]["method"] != "object_rf":
+        return {}
+    folder = rpath(wildcards.region, "mines", "object_rf")
+    return {
+        "objects": f"{folder}/objects.csv",
+        "split": f"{folder}/split.csv",
+        "labels": f"{folder}/objects.tif",
+    }
+
+
+def identification_targets(region):
+    out = [rpath(region, "mines", "mines.gpkg"), rpath(region, "masks", "areas.csv")]
+    out += [rpath(region, "mines", f"agreement_{p}.csv") for p in mine_products(region)]
+    if has_accuracy(region):
+        out.append(rpath(region, "mines", "accuracy.csv"))
+    return out
+
+
 def all_targets():
-    return [composite_path(r, y) for r in REGIONS for y in years(r)]
+    out = []
+    for r in REGIONS:
+        out += [composite_path(r, y) for y in years(r)]
+        out += identification_targets(r)
+    return out

@@ -9,16 +9,11 @@ from scipy import ndimage
 from shapely import affinity
 from shapely.geometry import Point, Polygon
 
+from ..topography import slope_degrees
 from .spectra import BUILT, CROP, FOREST, GRASS, MINE, ROCK, SNOW, SOIL, WATER
 from .terrain import fractal_surface
 
 TRAJECTORIES = ("restoring", "active", "stable")
-
-
-def slope_degrees(dem: np.ndarray, resolution: float) -> np.ndarray:
-    """Slope (degrees) by central differences (numpy.gradient), float32 of the DEM's shape."""
-    gy, gx = np.gradient(dem.astype(np.float64), resolution)
-    return np.degrees(np.arctan(np.hypot(gx, gy))).astype(np.float32)
 
 
 def land_cover(

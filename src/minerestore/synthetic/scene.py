@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import yaml
 from affine import Affine
 from rasterio.features import rasterize
@@ -157,6 +158,18 @@ def _surface(classes, vigour, fbare, dem) -> tuple[np.ndarray, np.ndarray]:
     return np.moveaxis(refl, -1, 0).astype(np.float32), lst.astype(np.float32)
 
 
+def _simulated_product(truth: gpd.GeoDataFrame, classes: np.ndarray, grid: Grid, rng) -> gpd.GeoDataFrame:
+    """A stand-in for a global mine product to compare with: outlines shifted by −20…+30 m of buffer, 15 % of the
+    mines missing, and three false polygons on bare rock."""
+    keep = rng.uniform(size=len(truth)) > 0.15
+    geoms = [g.buffer(float(rng.uniform(-20, 30))) for g in truth.geometry[keep]]
+    rock = np.argwhere(classes == 7)
+    for r, c in rock[rng.choice(len(rock), size=min(3, len(rock)), replace=False)] if len(rock) else []:
+        x, y = grid.transform @ (c + 0.5, r + 0.5)
+        geoms.append(shapely.Point(x, y).buffer(80))
+    return gpd.GeoDataFrame({"product_id": [f"P{i + 1:03d}" for i in range(len(geoms))]}, geometry=geoms, crs=grid.crs)
+
+
 def _dates(p: SyntheticParams, year: int, count: int, rng, offset_days: int) -> list[tuple[int, int, int]]:
     start, end = p.season
     span = (end - start + 1) * 30
@@ -235,6 +248,7 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     write_table(out / "acquisitions.csv", pd.DataFrame(rows))
     truth = mines.drop(columns=["bare_share0", "recovery_rate", "stable_share"])
     write_vector(out / "truth" / "mines_truth.gpkg", truth)
+    write_vector(out / "truth" / "mine_product.gpkg", _simulated_product(truth, classes, grid, rng))
     write_table(out / "truth" / "bsp_truth.csv", pd.DataFrame(bsp_rows))
     write_table(out / "truth" / "effects.csv", effects)
     manifest = {
@@ -247,6 +261,7 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
         "water_history": "water_history.tif",
         "rivers": "rivers.gpkg",
         "drivers": {k: f"drivers/{k}.tif" for k in fields},
+        "mine_products": {"simulated_global": "truth/mine_product.gpkg"},
         "truth": {"mines": "truth/mines_truth.gpkg", "bsp": "truth/bsp_truth.csv", "effects": "truth/effects.csv",
                   "classes": "truth/classes.tif"},
     }

@@ -1,0 +1,37 @@
+"""Mines from candidate patches by size, shape, brightness and change rules (minerestore.patches.filter_candidates)."""
+
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import yaml
+from scipy import ndimage
+
+from minerestore import obia, patches
+from minerestore.grid import Grid
+from minerestore.io import write_vector
+from minerestore.layers import object_layers
+from minerestore.runlog import configure
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    with rasterio.open(smk.input.candidates) as src:
+        candidates = src.read(1) == 1
+    labels, n = ndimage.label(candidates, structure=np.ones((3, 3)))
+    if n == 0:
+        log.warning("no candidate patch: no mine")
+        write_vector(smk.output.mines, patches.vectorise(candidates, grid)[["geometry"]])
+        return
+    layers = object_layers(list(smk.input.composites), sources.get("dem"), grid)
+    features = obia.object_features(labels.astype(np.int32), layers, grid.resolution)
+    keep = patches.filter_candidates(features, smk.params.rules)
+    mines = obia.merge_objects(labels, features.index[keep].to_numpy(), grid, smk.params.min_area_m2)
+    log.info("%d of %d candidate patches kept as mines", int(np.sum(keep)), n)
+    write_vector(smk.output.mines, mines)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,77 @@
+"""Readers shared by the workflow scripts: yearly composite stacks, rasters and polygons on the region grid."""
+
+from __future__ import annotations
+
+import os
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.features import rasterize
+
+from .grid import Grid
+from .obia import BANDS, image_layers
+from .raster import read_on_grid
+from .topography import slope_degrees
+
+
+def read_composites(paths: list[str | os.PathLike], bands: list[str]) -> dict[str, np.ndarray]:
+    """Stack named bands of yearly composites: dict band -> ndarray (years, rows, cols) float32.
+
+    Raises
+    ------
+    KeyError
+        Naming the composite and the missing band.
+    """
+    out: dict[str, list] = {b: [] for b in bands}
+    for path in paths:
+        with rasterio.open(path) as src:
+            names = list(src.descriptions)
+            for b in bands:
+                if b not in names:
+                    raise KeyError(f"{path}: composite has no band {b!r} (bands: {names})")
+                out[b].append(src.read(names.index(b) + 1))
+    return {b: np.stack(v).astype(np.float32) for b, v in out.items()}
+
+
+def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Resampling.bilinear) -> np.ndarray:
+    """First band of a raster on the grid as float32 with NaN for nodata (rows, cols)."""
+    with rasterio.open(path) as src:
+        nodata = src.nodata
+    data = read_on_grid(path, grid, 1, resampling=resampling, fill=nodata if nodata is not None else np.nan)
+    data = data.astype(np.float32)
+    if nodata is not None and not np.isnan(nodata):
+        data[data == nodata] = np.nan
+    return data
+
+
+def burn(geoms, grid: Grid, values=None, dtype: str = "uint8") -> np.ndarray:
+    """Rasterise geometries onto the grid (pixel centres; 0 elsewhere); ``values`` default 1."""
+    geoms = list(geoms)
+    if not geoms:
+        return np.zeros(grid.shape, dtype)
+    values = values if values is not None else [1] * len(geoms)
+    return rasterize(list(zip(geoms, values)), out_shape=grid.shape, transform=grid.transform, dtype=dtype)
+
+
+def read_vector(path: str | os.PathLike, crs: str) -> gpd.GeoDataFrame:
+    """A vector layer re-projected to ``crs``.
+
+    Raises
+    ------
+    ValueError
+        If the layer has no CRS (names the file).
+    """
+    frame = gpd.read_file(path)
+    if frame.crs is None:
+        raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
+    return frame.to_crs(crs)
+
+
+def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid) -> dict[str, np.ndarray]:
+    """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
+    and the DEM (elevation and slope are 0 when no DEM is given)."""
+    yearly = read_composites(composites, [*BANDS, "ndvi"])
+    dem = read_float(dem_path, grid) if dem_path else np.zeros(grid.shape, np.float32)
+    return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))

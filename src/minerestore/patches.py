@@ -1,0 +1,86 @@
+"""Candidate patches: what is left after the masks, cleaned of isolated pixels and vectorised (methods.md §7.1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from rasterio.features import shapes
+from scipy import ndimage
+from skimage.morphology import disk, footprint_rectangle, opening, remove_small_objects
+
+from .grid import Grid
+
+
+def structuring_element(kind: str, radius_px: int) -> np.ndarray:
+    """A ``disk`` or ``square`` footprint of the given radius in pixels (radius 0 gives a single pixel).
+
+    Raises
+    ------
+    ValueError
+        For another kind.
+    """
+    if kind == "disk":
+        return disk(radius_px)
+    if kind == "square":
+        return footprint_rectangle((2 * radius_px + 1, 2 * radius_px + 1))
+    raise ValueError(f"structuring element {kind!r}: expected 'disk' or 'square'")
+
+
+def clean(remaining: np.ndarray, footprint: np.ndarray, min_patch_m2: float, resolution: float) -> np.ndarray:
+    """Remove salt-and-pepper: morphological opening with ``footprint``, then drop 8-connected patches smaller
+    than ``min_patch_m2`` (scikit-image ``opening`` and ``remove_small_objects``).
+
+    Parameters
+    ----------
+    remaining : ndarray (rows, cols) bool, land left after the masks.
+
+    Returns
+    -------
+    ndarray (rows, cols) bool, the candidate mask.
+    """
+    opened = opening(remaining, footprint) if footprint.size > 1 else remaining.copy()
+    min_px = int(np.ceil(min_patch_m2 / resolution**2))
+    return remove_small_objects(opened, max_size=max(min_px - 1, 0), connectivity=2) if min_px > 1 else opened
+
+
+def vectorise(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
+    """Polygons of the 8-connected patches of ``mask`` with ``candidate_id`` (C00001…) and ``area_km2``."""
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    polys: dict[int, list] = {}
+    for geom, value in shapes(labels, mask=labels > 0, transform=grid.transform, connectivity=8):
+        polys.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    geoms = [shapely.union_all(polys[k]) for k in sorted(polys)]
+    frame = gpd.GeoDataFrame({"candidate_id": [f"C{i + 1:05d}" for i in range(len(geoms))]}, geometry=geoms, crs=grid.crs)
+    frame["area_km2"] = frame.geometry.area / 1e6
+    return frame
+
+
+def filter_candidates(features: pd.DataFrame, rules: dict) -> pd.Series:
+    """Rule-based mine selection among candidate patches (the ``candidates`` method, an automatic stand-in for
+    visual interpretation).
+
+    A patch is kept when ``min_area_km2`` <= area <= ``max_area_km2``, compactness >= ``min_compactness``, mean
+    slope <= ``max_mean_slope_deg``, and it is bright (mean brightness >= ``min_brightness``: fresh spoil is
+    brighter than weathered rock and natural soil) or changes (yearly NDVI range >= ``min_ndvi_range``: mining and
+    revegetation move NDVI).
+
+    Parameters
+    ----------
+    features : DataFrame from :func:`minerestore.obia.object_features` (one row per patch).
+
+    Returns
+    -------
+    boolean Series aligned with ``features``.
+    """
+    area_km2 = features["area_m2"] / 1e6
+    shape_ok = (
+        area_km2.between(rules["min_area_km2"], rules["max_area_km2"])
+        & (features["compactness"] >= rules["min_compactness"])
+        & (features["mean_slope"] <= rules["max_mean_slope_deg"])
+    )
+    signal = (features["mean_brightness"] >= rules["min_brightness"]) | (
+        features["mean_ndvi_range"] >= rules["min_ndvi_range"])
+    return shape_ok & signal

@@ -1,0 +1,78 @@
+"""Digitised mine polygons: validation, repair, re-projection and clipping to the study area."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+log = logging.getLogger(__name__)
+
+
+def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely.Geometry,
+                   id_field: str = "mine_id") -> gpd.GeoDataFrame:
+    """Validate and clean a reference mine layer.
+
+    - missing CRS: error; other CRSs are re-projected to ``crs``;
+    - empty or null geometries: dropped, each logged with its row;
+    - invalid geometries: repaired with ``shapely.make_valid`` (polygonal parts kept), each logged;
+    - non-polygon features: dropped, each logged;
+    - clipped to ``area``; features left empty by the clip are dropped;
+    - ``mine_id`` from ``id_field`` when present (must be unique), else R00001….
+
+    Parameters
+    ----------
+    frame : GeoDataFrame as read from ``source`` (a path, for messages).
+
+    Returns
+    -------
+    GeoDataFrame with ``mine_id`` (str), ``area_km2`` and geometry in ``crs``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``source``: no CRS, duplicate ids (listed), no feature inside the region.
+    """
+    if frame.crs is None:
+        raise ValueError(f"{source}: the layer has no CRS; set one (e.g. with ogr2ogr -a_srs) and rerun")
+    if id_field in frame:
+        ids = frame[id_field].astype(str)
+        dup = sorted(ids[ids.duplicated()].unique())
+        if dup:
+            raise ValueError(f"{source}: duplicate {id_field} values {dup[:10]}; ids must be unique")
+    else:
+        ids = pd.Series([f"R{i + 1:05d}" for i in range(len(frame))], index=frame.index)
+    keep = []
+    geoms = []
+    for i, (mid, geom) in enumerate(zip(ids, frame.geometry)):
+        if geom is None or geom.is_empty:
+            log.warning("%s: feature %d (%s) has an empty geometry: dropped", source, i, mid)
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            geom = _polygonal(shapely.make_valid(geom))
+            log.warning("%s: feature %d (%s) invalid (%s): repaired", source, i, mid, reason)
+        else:
+            geom = _polygonal(geom)
+        if geom.is_empty:
+            log.warning("%s: feature %d (%s) has no polygonal part: dropped", source, i, mid)
+            continue
+        keep.append(mid)
+        geoms.append(geom)
+    out = gpd.GeoDataFrame({"mine_id": keep}, geometry=geoms, crs=frame.crs).to_crs(crs)
+    out["geometry"] = out.geometry.intersection(area)
+    out = out[~out.geometry.is_empty & (out.geometry.area > 0)].reset_index(drop=True)
+    if out.empty:
+        raise ValueError(f"{source}: no reference mine lies inside the region; check its CRS and extent")
+    out["area_km2"] = out.geometry.area / 1e6
+    log.info("%s: %d of %d features kept inside the region", source, len(out), len(frame))
+    return out
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -1,0 +1,125 @@
+"""Identify stage: mine polygons by object-based random forest, candidate rules or a digitised reference;
+accuracy against the reference and agreement with other mine products (methods.md §7.3, §7.4)."""
+
+
+rule object_rf:
+    input:
+        grid=inputs("{region}", "grid.json"),
+        sources=inputs("{region}", "sources.yaml"),
+        candidates=rpath("{region}", "masks", "candidates.tif"),
+        composites=composites,
+    output:
+        mines=rpath("{region}", "mines", "object_rf", "mines.gpkg"),
+        objects=rpath("{region}", "mines", "object_rf", "objects.csv"),
+        labels=rpath("{region}", "mines", "object_rf", "objects.tif"),
+        split=rpath("{region}", "mines", "object_rf", "split.csv"),
+        importance=rpath("{region}", "mines", "rf_importance.csv"),
+        cv=rpath("{region}", "mines", "rf_cv.csv"),
+    params:
+        identify=config["identify"],
+        seed=config["seed"],
+        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+    threads: 2
+    log:
+        log_path("{region}", "object_rf"),
+    benchmark:
+        benchmark_path("{region}", "object_rf")
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    script:
+        "../../scripts/object_rf.py"
+
+
+rule candidate_mines:
+    input:
+        grid=inputs("{region}", "grid.json"),
+        sources=inputs("{region}", "sources.yaml"),
+        candidates=rpath("{region}", "masks", "candidates.tif"),
+        composites=composites,
+    output:
+        mines=rpath("{region}", "mines", "candidate_mines.gpkg"),
+    params:
+        rules=config["identify"]["candidate_rules"],
+        min_area_m2=config["identify"]["min_mine_area_m2"],
+    log:
+        log_path("{region}", "candidate_mines"),
+    benchmark:
+        benchmark_path("{region}", "candidate_mines")
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../../scripts/candidate_mines.py"
+
+
+rule mines:
+    input:
+        unpack(identified_polygons),
+        sources=inputs("{region}", "sources.yaml"),
+        study_area=rpath("{region}", "study_area.gpkg"),
+    output:
+        mines=rpath("{region}", "mines", "mines.gpkg"),
+    params:
+        method=config["identify"]["method"],
+        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+    log:
+        log_path("{region}", "mines"),
+    benchmark:
+        benchmark_path("{region}", "mines")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/mines.py"
+
+
+rule accuracy:
+    input:
+        unpack(object_rf_outputs),
+        grid=inputs("{region}", "grid.json"),
+        sources=inputs("{region}", "sources.yaml"),
+        study_area=rpath("{region}", "study_area.gpkg"),
+        mines=rpath("{region}", "mines", "mines.gpkg"),
+    output:
+        accuracy=rpath("{region}", "mines", "accuracy.csv"),
+    params:
+        overlap=config["identify"]["overlap"],
+        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+    log:
+        log_path("{region}", "accuracy"),
+    benchmark:
+        benchmark_path("{region}", "accuracy")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/accuracy.py"
+
+
+rule agreement:
+    input:
+        sources=inputs("{region}", "sources.yaml"),
+        study_area=rpath("{region}", "study_area.gpkg"),
+        mines=rpath("{region}", "mines", "mines.gpkg"),
+    output:
+        agreement=rpath("{region}", "mines", "agreement_{product}.csv"),
+    log:
+        log_path("{region}", "agreement_{product}"),
+    benchmark:
+        benchmark_path("{region}", "agreement_{product}")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/agreement.py"
