@@ -74,6 +74,63 @@ def test_composite_shows_mine_trajectories(tiny_run):
             assert change > 0.3, mine
 
 
+def test_identification_outputs(tiny_run):
+    import geopandas as gpd
+    import pandas as pd
+
+    out, _ = tiny_run
+    zones = gpd.read_file(out / "study_area.gpkg")
+    assert set(zones["subregion"]) == {"upstream", "midstream", "downstream"}
+    areas = pd.read_csv(out / "masks" / "areas.csv").set_index("class")
+    assert list(areas.index) == ["water", "vegetation", "snow", "builtup", "remaining"]
+    assert 0 < areas.loc["remaining", "share_pct"] < 20
+    for name in ("water", "vegetation", "snow", "builtup", "candidates"):
+        with rasterio.open(out / "masks" / f"{name}.tif") as src:
+            assert src.dtypes[0] == "uint8" and src.nodata == 255 and set(np.unique(src.read())) <= {0, 1, 255}
+    candidates = gpd.read_file(out / "mines" / "candidates.gpkg")
+    assert list(candidates.columns) == ["candidate_id", "area_km2", "subregion", "geometry"]
+    mines = gpd.read_file(out / "mines" / "mines.gpkg")
+    assert list(mines.columns) == ["mine_id", "area_km2", "subregion", "source", "geometry"]
+    assert mines["mine_id"].is_unique and (mines["source"] == "object_rf").all() and len(mines) >= 5
+    acc = pd.read_csv(out / "mines" / "accuracy.csv").set_index(["scope", "level", "metric"])["value"]
+    assert acc[("test", "pixel", "f1")] >= 0.8 and acc[("test", "pixel", "kappa")] >= 0.8
+    assert acc[("all", "object", "reference_mines")] == 8
+    cv = pd.read_csv(out / "mines" / "rf_cv.csv")
+    assert {"cv_f1_mean", "cv_f1_std", "oob_error", "rank"} <= set(cv.columns) and len(cv) == 4
+    imp = pd.read_csv(out / "mines" / "rf_importance.csv")
+    assert {"feature", "mda_mean", "mda_std", "rank"} <= set(imp.columns) and len(imp) >= 20
+    agreement = pd.read_csv(out / "mines" / "agreement_simulated_global.csv")
+    assert 30 < agreement["ours_in_other_pct"].iloc[0] <= 100
+
+
+def copy_run(tiny_run, tmp_path):
+    """A copy of the tiny run's results, for reruns of later rules with other settings."""
+    import shutil
+
+    out, _ = tiny_run
+    shutil.copytree(out.parent, tmp_path / "results", symlinks=True)
+    return tmp_path / "results"
+
+
+def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
+    import geopandas as gpd
+
+    results = copy_run(tiny_run, tmp_path)
+    mines = results / "tiny" / "mines" / "mines.gpkg"
+    config = yaml.safe_load(TINY.read_text()) | {"results": str(results), "identify": {"method": "candidates"}}
+    path = tmp_path / "candidates.yaml"
+    path.write_text(yaml.safe_dump(config))
+    args = ["--configfile", path, "--replace-workflow-config", "--rerun-triggers", "mtime", "--forcerun", "mines"]
+    snakemake(mines, *args, check=True)
+    found = gpd.read_file(mines)
+    assert len(found) >= 4 and (found["source"] == "candidates").all()
+    # everything vegetated: no candidate, an empty mine layer and a warning, not a crash
+    path.write_text(yaml.safe_dump(config | {"thresholds": {"vegetation_p90_ndvi": -1.0}}))
+    snakemake(mines, *args, "masks", check=True)
+    assert len(gpd.read_file(mines)) == 0
+    assert "no candidate patch" in (results / "tiny" / "logs" / "candidates.log").read_text()
+
+
 def test_second_run_has_nothing_to_do(tiny_run):
     out, _ = tiny_run
     proc = snakemake("-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}")

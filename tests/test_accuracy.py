@@ -1,0 +1,69 @@
+"""Accuracy metrics on hand-computed confusion matrices and scikit-learn, object matching and agreement."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+from sklearn.metrics import cohen_kappa_score, f1_score, jaccard_score
+
+from minerestore.accuracy import agreement, confusion_metrics, object_match, pixel_confusion
+
+
+def test_metrics_by_hand():
+    m = confusion_metrics(tp=50, fp=10, fn=5, tn=35)
+    # OA 85/100; P 50/60; R 50/55; F1 2PR/(P+R); p_e = (60*55 + 40*45)/100² = 0.51; IoU 50/65
+    assert m["oa"] == pytest.approx(0.85, abs=1e-4)
+    assert m["precision"] == pytest.approx(0.8333, abs=1e-4)
+    assert m["recall"] == pytest.approx(0.9091, abs=1e-4)
+    assert m["f1"] == pytest.approx(0.8696, abs=1e-4)
+    assert m["kappa"] == pytest.approx(0.6939, abs=1e-4)
+    assert m["iou"] == pytest.approx(0.7692, abs=1e-4)
+
+
+@pytest.mark.parametrize("tp,fp,fn,tn", [(7, 3, 2, 88), (1, 0, 0, 1), (30, 40, 20, 10)])
+def test_metrics_equal_scikit_learn(tp, fp, fn, tn):
+    y_true = np.r_[np.ones(tp), np.zeros(fp), np.ones(fn), np.zeros(tn)]
+    y_pred = np.r_[np.ones(tp), np.ones(fp), np.zeros(fn), np.zeros(tn)]
+    m = confusion_metrics(tp, fp, fn, tn)
+    assert m["f1"] == pytest.approx(f1_score(y_true, y_pred))
+    assert m["kappa"] == pytest.approx(cohen_kappa_score(y_true, y_pred))
+    assert m["iou"] == pytest.approx(jaccard_score(y_true, y_pred))
+
+
+def test_degenerate_and_invalid_counts():
+    m = confusion_metrics(0, 0, 0, 10)
+    assert m["oa"] == 1 and np.isnan(m["precision"]) and np.isnan(m["f1"]) and np.isnan(m["iou"])
+    with pytest.raises(ValueError, match="tp=-1"):
+        confusion_metrics(-1, 0, 0, 1)
+    with pytest.raises(ValueError):
+        confusion_metrics(0, 0, 0, 0)
+
+
+def test_pixel_confusion():
+    p = np.array([[1, 1, 0], [0, 0, 1]], bool)
+    r = np.array([[1, 0, 0], [1, 0, 1]], bool)
+    valid = np.array([[1, 1, 1], [1, 1, 0]], bool)
+    assert pixel_confusion(p, r, valid) == {"tp": 1, "fp": 1, "fn": 1, "tn": 2}
+
+
+def frame(*boxes):
+    return gpd.GeoDataFrame(geometry=[box(*b) for b in boxes], crs="EPSG:32650")
+
+
+def test_object_match_overlap_rule():
+    reference = frame((0, 0, 10, 10), (20, 0, 30, 10), (40, 0, 50, 10))
+    predicted = frame((0, 0, 10, 8), (20, 0, 30, 6), (60, 0, 70, 10))  # 80 %, 60 %, none
+    assert object_match(predicted, reference, 0.7) == {
+        "reference_mines": 3, "predicted_mines": 3, "matched": 1, "omitted": 2, "commission": 1}
+
+
+def test_agreement_by_hand():
+    ours = frame((0, 0, 10, 10), (100, 100, 110, 110))
+    other = frame((5, 0, 15, 10))
+    a = agreement(ours, other, step_m=1.0)
+    assert a["ours_in_other_pct"] == pytest.approx(25.0)  # 50 m² of 200 m²
+    assert a["other_in_ours_pct"] == pytest.approx(50.0)
+    assert a["ours_omitted_by_other"] == 1 and a["other_omitted_by_ours"] == 0
+    # boundary points of the first square: x=0 edge is 5 m from x=5, the others lie on the other boundary or
+    # within 5 m; the median is what 40 sample points give
+    assert 0 <= a["median_boundary_distance_m"] <= 5

@@ -1,0 +1,84 @@
+"""Mask rules and candidate cleaning on small arrays (methods.md §3.3, §7.1)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from minerestore import masks, patches
+from minerestore.grid import Grid
+from affine import Affine
+
+
+def test_water_ratio_and_buffer():
+    history = np.zeros((10, 1, 9), np.uint8)
+    history[:, 0, :] = 1
+    history[:2, 0, 4] = 2  # 2 of 10 valid months water -> 0.2 > 0.1
+    history[:1, 0, 1] = 2  # 1 of 10 -> 0.1, not > 0.1
+    history[:, 0, 7] = 0  # never observed
+    history[0, 0, 7] = 2  # ... except once, as water -> ratio 1
+    w = masks.water_from_history(history, 0.1, 0, 10)
+    assert w[0].tolist() == [False, False, False, False, True, False, False, True, False]
+    buffered = masks.water_from_history(history, 0.1, 20, 10)  # 2 pixels
+    assert buffered[0].tolist() == [False, False, True, True, True, True, True, True, True]
+
+
+def test_mndwi_fallback():
+    green = np.array([[[0.1, 0.1]], [[0.1, 0.3]], [[np.nan, 0.3]]])
+    swir1 = np.array([[[0.05, 0.2]], [[0.2, 0.1]], [[np.nan, 0.1]]])
+    # pixel 0: MNDWI > 0 in 1 of 2 valid years (0.5); pixel 1: 2 of 3 years
+    w = masks.water_from_mndwi(green, swir1, 0.0, 0.5, 0, 10)
+    assert w[0].tolist() == [False, True]
+
+
+def test_vegetation_needs_every_year():
+    p90 = np.array([[[0.3, 0.3, 0.2, np.nan]], [[0.5, 0.2, 0.6, 0.4]]])
+    assert masks.vegetation(p90, 0.25)[0].tolist() == [True, False, False, True]
+
+
+def test_snow_ratio():
+    n_snow = np.array([[[1, 0, 3]], [[1, 0, 0]]])
+    n_obs = np.array([[[3, 0, 1]], [[3, 4, 1]]])
+    # ratios 2/8 = 0.25, 0/4, 3/5
+    assert masks.snow(n_snow, n_obs, 0.2)[0].tolist() == [True, False, True]
+
+
+def test_builtup_classes():
+    assert masks.builtup(np.array([10, 50, 60, 50]), [50]).tolist() == [False, True, False, True]
+
+
+def test_clean_removes_isolated_pixels_and_small_patches():
+    m = np.zeros((12, 12), bool)
+    m[1:5, 1:5] = True  # 16 px
+    m[8:10, 8:10] = True  # 4 px
+    m[0, 11] = True  # isolated
+    square = patches.structuring_element("square", 0)
+    out = patches.clean(m, square, 5 * 100, 10)  # 5 px minimum at 10 m
+    assert out.sum() == 16 and out[1:5, 1:5].all()
+    opened = patches.clean(m, patches.structuring_element("disk", 1), 0, 10)
+    assert not opened[0, 11] and opened[2:4, 2:4].all()
+    with pytest.raises(ValueError, match="'hexagon'"):
+        patches.structuring_element("hexagon", 1)
+
+
+def test_vectorise_patches():
+    grid = Grid("EPSG:32650", Affine(10, 0, 1000, 0, -10, 2000), 6, 6)
+    m = np.zeros((6, 6), bool)
+    m[0:2, 0:2] = True
+    m[2, 2] = True  # diagonal neighbour: same 8-connected patch
+    m[5, 5] = True
+    frame = patches.vectorise(m, grid)
+    assert frame["candidate_id"].tolist() == ["C00001", "C00002"]
+    assert frame["area_km2"].round(6).tolist() == [0.0005, 0.0001]
+
+
+def test_filter_candidates_rules():
+    rules = {"min_area_km2": 0.002, "max_area_km2": 1, "min_compactness": 0.1, "max_mean_slope_deg": 20,
+             "min_brightness": 0.17, "min_ndvi_range": 0.15}
+    f = pd.DataFrame({
+        "area_m2": [5000, 5000, 5000, 1000, 5000, 5000],
+        "compactness": [0.5, 0.5, 0.5, 0.5, 0.05, 0.5],
+        "mean_slope": [5, 5, 5, 5, 5, 30],
+        "mean_brightness": [0.2, 0.1, 0.1, 0.2, 0.2, 0.2],
+        "mean_ndvi_range": [0.0, 0.3, 0.0, 0.3, 0.3, 0.3],
+    })
+    assert patches.filter_candidates(f, rules).tolist() == [True, True, False, False, False, False]

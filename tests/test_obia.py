@@ -1,0 +1,77 @@
+"""Object-based random forest: object features by hand, per-object GLCM, labels and roles, forest search."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+from skimage.feature import graycomatrix, graycoprops
+
+from minerestore import obia
+from minerestore.grid import Grid
+
+
+def layers(shape, **values):
+    names = ("blue", "green", "red", "nir", "swir1", "ndvi", "ndvi_range", "ndwi", "brightness", "elevation", "slope")
+    return {n: np.full(shape, values.get(n, 0.1), np.float32) for n in names}
+
+
+def test_shape_features_of_a_square():
+    labels = np.zeros((20, 20), np.int32)
+    labels[5:15, 5:15] = 1
+    f = obia.object_features(labels, layers(labels.shape, brightness=0.2), resolution=10)
+    row = f.loc[1]
+    assert row["area_m2"] == 100 * 100
+    assert row["length_width"] == pytest.approx(1.0, abs=1e-6)
+    assert row["mean_brightness"] == pytest.approx(0.2)
+    # skimage's perimeter of a 10 x 10 px square is 36 px (pixel-centre estimate), so shape index = 360/(4*100)
+    assert row["shape_index"] == pytest.approx(0.9)
+    assert row["max_difference"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_per_object_glcm_ignores_outside_pixels():
+    rng = np.random.default_rng(0)
+    labels = np.zeros((12, 12), np.int32)
+    labels[2:10, 2:10] = 1
+    gray = rng.uniform(0, 1, labels.shape).astype(np.float32)
+    lay = layers(labels.shape)
+    lay["brightness"] = gray
+    f = obia.object_features(labels, lay, resolution=10, glcm_levels=8)
+    # reference: quantise exactly as object_features does, then GLCM of the object's pixels alone
+    lo, hi = np.percentile(gray[labels > 0], [2, 98])
+    q = np.clip((gray - lo) / (hi - lo) * 7, 0, 7).round().astype(np.uint8)[2:10, 2:10]
+    p = graycomatrix(q, [1], obia.GLCM_ANGLES, levels=8, symmetric=True)
+    assert f.loc[1, "glcm_contrast"] == pytest.approx(np.mean(graycoprops(p, "contrast")))
+    assert f.loc[1, "glcm_entropy"] == pytest.approx(np.mean(graycoprops(p, "entropy")))
+
+
+def test_overlap_and_roles():
+    labels = np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 0, 0]])
+    ref = np.array([[1, 1, 2, 0], [1, 0, 2, 0], [0, 0, 0, 0]])
+    ov = obia.overlap_with(labels, ref)
+    assert ov["overlap"].tolist() == [0.75, 0.5, 0.0]
+    assert ov["reference"].tolist() == [1, 2, 0]
+    roles = obia.training_roles(ov, 2, 0.7, 0.5, seed=1)
+    assert roles["y"].tolist() == [1, -1, 0]
+    assert roles.loc[2, "role"] == "ambiguous"
+    assert len(roles.attrs["train_mines"]) == 1
+    assert roles.loc[1, "role"] == ("train" if 1 in roles.attrs["train_mines"] else "test")
+
+
+def test_fit_forest_separable_and_too_few():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"signal": np.r_[rng.normal(0, 1, 40), rng.normal(5, 1, 40)], "noise": rng.normal(0, 1, 80)})
+    y = np.r_[np.zeros(40, int), np.ones(40, int)]
+    model, table = obia.fit_forest(x, y, {"max_features": [1, 2]}, 50, 4, 0)
+    assert len(table) == 2 and (table["cv_f1_mean"] > 0.9).all() and (table["oob_error"] < 0.1).all()
+    imp = obia.importance(model, x, y, 5, 0)
+    assert imp.loc[0, "feature"] == "signal" and imp["rank"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match=r"need at least 4 each"):
+        obia.fit_forest(x.iloc[:42], y[:42], {"max_features": [1]}, 10, 4, 0)
+
+
+def test_merge_adjacent_objects():
+    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 100), 10, 10)
+    labels = np.zeros((10, 10), np.int32)
+    labels[0:3, 0:3], labels[0:3, 3:6], labels[7:9, 7:9] = 1, 2, 3
+    merged = obia.merge_objects(labels, np.array([1, 2, 3]), grid, min_area_m2=500)
+    assert len(merged) == 1 and merged.geometry.area.iloc[0] == pytest.approx(1800)

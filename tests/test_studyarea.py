@@ -1,0 +1,55 @@
+"""Study area and sub-regions."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from affine import Affine
+from shapely.geometry import LineString, box
+
+from minerestore import studyarea
+from minerestore.grid import Grid
+
+GRID = Grid("EPSG:32650", Affine(100, 0, 0, 0, -100, 3000), 60, 30)  # 6 km x 3 km
+
+
+def rivers():
+    return gpd.GeoDataFrame({"kind": ["main_stem", "tributary"]},
+                            geometry=[LineString([(0, 1500), (6000, 1500)]), LineString([(3000, 3000), (3000, 1500)])],
+                            crs=GRID.crs)
+
+
+def test_buffer_is_clipped_to_region():
+    area = studyarea.river_buffer(rivers(), 1000, GRID)
+    assert area.within(box(*GRID.bounds).buffer(1e-6))
+    # main stem band y 500–2500 over 6 km, plus the tributary band (2 km wide) above it up to the edge at y 3000
+    assert area.area == pytest.approx(6000 * 2000 + 2000 * 500, rel=1e-3)
+    with pytest.raises(ValueError, match="does not overlap"):
+        studyarea.river_buffer(gpd.GeoDataFrame(geometry=[LineString([(1e6, 0), (1e6 + 10, 0)])], crs=GRID.crs), 10, GRID)
+
+
+def test_main_stem_oriented_by_dem():
+    dem = np.tile(np.linspace(100, 500, GRID.width), (GRID.height, 1))  # rises eastwards: source in the east
+    stem = studyarea.main_stem(rivers(), dem, GRID)
+    assert stem.coords[0][0] == 6000
+    assert studyarea.main_stem(rivers()).coords[0][0] == 0  # no DEM: as digitised
+
+
+def test_split_into_thirds_of_flow_distance():
+    area = studyarea.river_buffer(rivers(), 1000, GRID)
+    zones = studyarea.finish(studyarea.split_by_flow_distance(area, studyarea.main_stem(rivers()), GRID))
+    assert zones["subregion"].tolist() == ["upstream", "midstream", "downstream"]
+    assert zones["area_km2"].sum() == pytest.approx(area.area / 1e6, rel=1e-6)
+    up = zones.set_index("subregion").geometry
+    assert up["upstream"].centroid.x < up["midstream"].centroid.x < up["downstream"].centroid.x
+    assert studyarea.assign_subregion(gpd.GeoDataFrame(geometry=[box(5000, 1400, 5200, 1600)]), zones) == ["downstream"]
+
+
+def test_subregions_from_polygons():
+    area = box(0, 0, 100, 100)
+    zones = gpd.GeoDataFrame({"zone": ["a", "b", "b"]}, geometry=[box(-10, 0, 50, 100), box(50, 0, 80, 100),
+                                                                  box(80, 0, 200, 100)], crs=GRID.crs)
+    out = studyarea.from_polygons(area, zones, "zone", GRID.crs)
+    assert sorted(out["subregion"]) == ["a", "b"]
+    assert out.geometry.area.sum() == pytest.approx(10000)
+    with pytest.raises(KeyError, match="no attribute 'subregion'"):
+        studyarea.from_polygons(area, zones, "subregion", GRID.crs)
