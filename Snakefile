@@ -18,12 +18,14 @@ wildcard_constraints:
     region="|".join(REGIONS),
     year=r"\d{4}",
     product=r"[A-Za-z0-9_-]+",
+    index=r"ndvi|bare",
 
 
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/composite.smk"
 include: "workflow/rules/mask.smk"
 include: "workflow/rules/identify.smk"
+include: "workflow/rules/restoration.smk"
 
 
 rule all:

@@ -47,7 +47,7 @@ def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
 
     Returns
     -------
-    ndarray (...) float32; NaN where all n values are NaN.
+    ndarray (...) of the input's float type (float32 for float32 or integer input); NaN where all n values are NaN.
     """
     ordered = np.sort(stack, axis=0)  # NaN sort last
     count = np.sum(~np.isnan(stack), axis=0)
@@ -56,7 +56,7 @@ def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
     hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
     below = np.take_along_axis(ordered, lo[None], axis=0)[0]
     above = np.take_along_axis(ordered, hi[None], axis=0)[0]
-    out = (below + (above - below) * (pos - lo)).astype(np.float32)
+    out = (below + (above - below) * (pos - lo)).astype(np.result_type(stack.dtype, np.float32))
     out[count == 0] = np.nan
     return out
 

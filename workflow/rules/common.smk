@@ -129,9 +129,16 @@ def identification_targets(region):
     return out
 
 
+def restoration_targets(region):
+    names = ["bsp.csv", "mann_kendall.csv", "status_counts.csv", "restoration_rate.csv", "restoration_rate_mines.csv"]
+    names += [f"trend_{i}.tif" for i in config["restoration"]["trend_indices"]]
+    return [rpath(region, "restoration", n) for n in names]
+
+
 def all_targets():
     out = []
     for r in REGIONS:
         out += [composite_path(r, y) for y in years(r)]
         out += identification_targets(r)
+        out += restoration_targets(r)
     return out

@@ -99,8 +99,8 @@ def place_mines(
     """Place ``n_mines`` open-pit mines 100 m – 3 km from a river, on land that is not water, snow, rock or town,
     at least 250 m apart, and give each a trajectory.
 
-    Trajectories (40 % restoring, 35 % active, 25 % stable): *restoring* mines stop in the first or second year
-    and revegetate; *active* mines are bare in a core that expands to the whole footprint by the last year;
+    Trajectories (40 % restoring, 35 % active, 25 % stable): *restoring* mines stop the year before the first
+    analysis year or in it, and revegetate; *active* mines are bare in a core that expands to the whole footprint by the last year;
     *stable* mines keep the same bare share every year.
 
     Returns
@@ -160,7 +160,7 @@ def _trajectory(kind: str, years: list[int], rng: np.random.Generator) -> dict:
     y0, y1 = years[0], years[-1]
     if kind == "restoring":
         return {"trajectory": kind, "first_active_year": y0 - int(rng.integers(3, 10)),
-                "last_active_year": y0 + int(rng.integers(0, 2)), "bare_share0": 1.0,
+                "last_active_year": y0 - int(rng.integers(0, 2)), "bare_share0": 1.0,
                 "recovery_rate": float(rng.uniform(0.25, 0.4)), "stable_share": np.nan}
     if kind == "active":
         return {"trajectory": kind, "first_active_year": y0 - int(rng.integers(0, 4)), "last_active_year": y1,

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 DRIVER_RESOLUTION_M = 100.0
 COARSE_RESOLUTION_M = 100.0
+#: vegetation vigour of revegetated mine land is at least this (reclamation seeding), so restored mines green up
+#: wherever they are
+RECLAIMED_VIGOUR = 0.6
 
 
 @dataclass
@@ -149,11 +152,12 @@ def _surface(classes, vigour, fbare, dem) -> tuple[np.ndarray, np.ndarray]:
     refl = lookup[classes]
     veg = np.isin(classes, (FOREST, GRASS, CROP))[..., None]
     refl = np.where(veg, v * refl + (1 - v) * background, refl)
-    regrowth = v * lookup[GRASS] + (1 - v) * background
+    seeded = np.clip(v, RECLAIMED_VIGOUR, 1.0)  # reclamation seeds and fertilises the regrowth on mines
+    regrowth = seeded * lookup[GRASS] + (1 - seeded) * background
     f = fbare[..., None]
     refl = np.where((classes == MINE)[..., None], f * lookup[MINE] + (1 - f) * regrowth, refl)
     lst = as_array(LST_K)[classes] + np.where(veg[..., 0], (1 - vigour) * LST_VIGOUR_K, 0)
-    mine_lst = fbare * LST_K[MINE] + (1 - fbare) * (LST_K[GRASS] + (1 - vigour) * LST_VIGOUR_K)
+    mine_lst = fbare * LST_K[MINE] + (1 - fbare) * (LST_K[GRASS] + (1 - seeded[..., 0]) * LST_VIGOUR_K)
     lst = np.where(classes == MINE, mine_lst, lst) + LAPSE_K_PER_M * (dem - dem.min())
     return np.moveaxis(refl, -1, 0).astype(np.float32), lst.astype(np.float32)
 

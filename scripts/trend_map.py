@@ -1,0 +1,43 @@
+"""Pixel-wise Mann–Kendall / Sen's slope map of a yearly layer (minerestore.trend.mann_kendall_grid).
+
+Layers: ``ndvi`` (growing-season NDVI) or ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
+water or missing). Pixels outside the study area are NaN."""
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+
+from minerestore.bare_surface import bare_layer
+from minerestore.grid import Grid
+from minerestore.io import write_raster
+from minerestore.layers import burn, read_composites
+from minerestore.runlog import configure, timed
+from minerestore.trend import GRID_FIELDS, mann_kendall_grid
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    index = smk.wildcards.index
+    ndvi = read_composites(list(smk.input.composites), ["ndvi"])["ndvi"]
+    if index == "bare":
+        with rasterio.open(smk.input.water) as src:
+            water = src.read(1) == 1
+        stack = np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
+    else:
+        stack = ndvi
+    inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
+    stack[:, ~inside] = np.nan
+    with timed(log, f"Mann-Kendall grid of {index}"):
+        result = mann_kendall_grid(stack, smk.params.alpha)
+    data = np.stack([result[k].astype(np.float32) for k in GRID_FIELDS])
+    data[:, ~inside] = np.nan
+    years = smk.params.years
+    write_raster(smk.output.trend, data, grid.profile(len(GRID_FIELDS)), list(GRID_FIELDS),
+                 {"index": index, "years": f"{years[0]}-{years[-1]}", "slope_units": f"{index} per year"})
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake
