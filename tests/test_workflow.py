@@ -103,6 +103,35 @@ def test_identification_outputs(tiny_run):
     assert 30 < agreement["ours_in_other_pct"].iloc[0] <= 100
 
 
+def test_restoration_outputs_recover_the_trajectories(tiny_run):
+    import geopandas as gpd
+    import pandas as pd
+
+    out, _ = tiny_run
+    bsp = pd.read_csv(out / "restoration" / "bsp.csv")
+    assert list(bsp.columns) == ["mine_id", "year", "valid_px", "bare_px", "bsp_pct"]
+    table = pd.read_csv(out / "restoration" / "mann_kendall.csv")
+    assert list(table.columns[:12]) == ["mine_id", "n", "trend", "h", "p", "z", "tau", "s", "var_s", "sen_slope",
+                                        "intercept", "p_exact"]
+    mines = gpd.read_file(out / "mines" / "mines.gpkg").merge(table[["mine_id", "status"]], on="mine_id")
+    truth = gpd.read_file(out / "synthetic" / "truth" / "mines_truth.gpkg")
+    expected = {"restoring": "abandoned", "active": "active", "stable": "no_trend"}
+    hits = []
+    for mine in mines.itertuples():
+        overlap = truth.geometry.intersection(mine.geometry).area
+        hits.append(mine.status == expected[truth["trajectory"].iloc[int(overlap.argmax())]])
+    assert np.mean(hits) >= 0.9
+    rates = pd.read_csv(out / "restoration" / "restoration_rate.csv")
+    assert list(rates.columns) == ["subregion", "base_year", "year", "bare_km2_base", "bare_km2", "rr_pct"]
+    assert (rates.loc[rates["year"] == 2016, "rr_pct"] == 0).all()
+    assert (out / "restoration" / "restoration_rate_mines.csv").exists()
+    counts = pd.read_csv(out / "restoration" / "status_counts.csv")
+    assert counts.loc[counts["subregion"] == "all", "n_mines"].sum() == len(mines)
+    for index in ("ndvi", "bare"):
+        with rasterio.open(out / "restoration" / f"trend_{index}.tif") as src:
+            assert list(src.descriptions) == ["slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n"]
+
+
 def copy_run(tiny_run, tmp_path):
     """A copy of the tiny run's results, for reruns of later rules with other settings."""
     import shutil

@@ -49,6 +49,9 @@ def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
     -------
     ndarray (...) of the input's float type (float32 for float32 or integer input); NaN where all n values are NaN.
     """
+    dtype = np.result_type(stack.dtype, np.float32)
+    if stack.shape[0] == 0:
+        return np.full(stack.shape[1:], np.nan, dtype)
     ordered = np.sort(stack, axis=0)  # NaN sort last
     count = np.sum(~np.isnan(stack), axis=0)
     pos = (q / 100.0) * np.maximum(count - 1, 0)
@@ -56,7 +59,7 @@ def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
     hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
     below = np.take_along_axis(ordered, lo[None], axis=0)[0]
     above = np.take_along_axis(ordered, hi[None], axis=0)[0]
-    out = (below + (above - below) * (pos - lo)).astype(np.result_type(stack.dtype, np.float32))
+    out = (below + (above - below) * (pos - lo)).astype(dtype)
     out[count == 0] = np.nan
     return out
 

@@ -100,7 +100,7 @@ def has_accuracy(region):
 
 
 def identified_polygons(wildcards):
-    """Polygons the mines rule finalises: from the configured identification method."""
+    """Polygons that the mines step finalises, from the configured identification method."""
     method = config["identify"]["method"]
     if method == "object_rf":
         return {"polygons": rpath(wildcards.region, "mines", "object_rf", "mines.gpkg")}

@@ -24,7 +24,7 @@ def land_cover(
     Rules: snow above the 97th elevation percentile; bare rock on high (> P88) steep (> 15°) ground and on
     rocky patches; towns grown around seeds on low, flat ground 150–700 m from a river; cropland on low
     (< P45), gentle (< 6°) land with a field pattern; forest on mid/high or steep ground; grassland elsewhere;
-    scattered bare-soil patches; water from rivers and lakes.
+    scattered small bare-soil patches (2.5 %); water from rivers and lakes.
     """
     shape = dem.shape
     slope = slope_degrees(ndimage.gaussian_filter(dem, 50 / resolution), resolution)
@@ -34,7 +34,8 @@ def land_cover(
     classes = np.full(shape, GRASS, np.uint8)
     classes[(dem > q[1]) | (slope > 12)] = FOREST
     classes[(dem < q[1]) & (slope < 10) & (fields > np.percentile(fields, 35))] = CROP
-    classes[patch > np.percentile(patch, 98.5)] = SOIL
+    soil = fractal_surface(shape, 1.8, rng)  # fine-grained: many small bare-soil patches
+    classes[soil > np.percentile(soil, 97.5)] = SOIL
     classes[((dem > q[2]) & (slope > 15)) | ((dem > q[2]) & (patch < np.percentile(patch, 20)))] = ROCK
     classes[dem > q[3]] = SNOW
     towns: list[tuple[int, int]] = []
