@@ -25,6 +25,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
+	$(BIN)/python -m pip install --quiet ruff && $(BIN)/ruff check --select F,E --ignore E501 src scripts tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/composite_throughput.py

@@ -26,7 +26,6 @@ YEAR = 2016
 
 
 def season(scene: Path):
-    import pandas as pd
 
     from minerestore.acquisitions import read_table
     from minerestore.composite import in_season

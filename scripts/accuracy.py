@@ -15,7 +15,7 @@ import yaml
 from minerestore import accuracy
 from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import burn, read_vector
+from minerestore.layers import burn, read_mines, read_vector
 from minerestore.ingest import reference_mines_path
 from minerestore.reference import load_reference
 from minerestore.runlog import configure
@@ -29,7 +29,7 @@ def main(smk) -> None:
     area = shapely.union_all(zones.geometry.to_numpy())
     path = reference_mines_path(sources)
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, area, smk.params.id_field)
-    mines = gpd.read_file(smk.input.mines)
+    mines = read_mines(smk.input.mines)
     inside = burn(zones.geometry, grid).astype(bool)
     predicted = burn(mines.geometry, grid).astype(bool)
     truth = burn(reference.geometry, grid).astype(bool)

@@ -9,7 +9,7 @@ import yaml
 
 from minerestore.accuracy import agreement
 from minerestore.io import write_table
-from minerestore.layers import read_vector
+from minerestore.layers import read_mines, read_vector
 from minerestore.runlog import configure
 
 
@@ -17,7 +17,7 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     sources = yaml.safe_load(Path(smk.input.sources).read_text())
     name = smk.wildcards.product
-    mines = gpd.read_file(smk.input.mines)
+    mines = read_mines(smk.input.mines)
     zones = gpd.read_file(smk.input.study_area)
     other = read_vector(sources["mine_products"][name], mines.crs)
     other = other[other.geometry.intersects(shapely.union_all(zones.geometry.to_numpy()))]

@@ -2,20 +2,19 @@
 
 from pathlib import Path
 
-import geopandas as gpd
 import rasterio
 
 from minerestore.bare_surface import bsp_table
 from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import read_composites
+from minerestore.layers import read_composites, read_mines
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.from_json(Path(smk.input.grid).read_text())
-    mines = gpd.read_file(smk.input.mines)
+    mines = read_mines(smk.input.mines)
     with rasterio.open(smk.input.water) as src:
         water = src.read(1) == 1
     ndvi = read_composites(list(smk.input.composites), ["ndvi"])["ndvi"]

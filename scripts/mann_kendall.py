@@ -1,9 +1,9 @@
 """Mann–Kendall status of every mine from its BSP series, and counts per status and sub-region
 (minerestore.trend, methods.md §4, §7.1)."""
 
-import geopandas as gpd
 import pandas as pd
 
+from minerestore.layers import read_mines
 from minerestore.io import write_table
 from minerestore.runlog import configure
 from minerestore.trend import mann_kendall_table
@@ -12,7 +12,7 @@ from minerestore.trend import mann_kendall_table
 def main(smk) -> None:
     log = configure(smk.log[0])
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str})
-    mines = gpd.read_file(smk.input.mines)
+    mines = read_mines(smk.input.mines)
     opts = smk.params.options
     table = mann_kendall_table(bsp, list(smk.params.years), smk.params.alpha, opts["min_years"], opts["exact_p_max_n"])
     table = table.merge(mines[["mine_id", "subregion"]], on="mine_id", how="left")

@@ -3,11 +3,11 @@
 
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from minerestore.bare_surface import rate_tables
 from minerestore.grid import Grid
+from minerestore.layers import read_mines
 from minerestore.io import write_table
 from minerestore.runlog import configure
 
@@ -16,7 +16,7 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.from_json(Path(smk.input.grid).read_text())
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str})
-    mines = gpd.read_file(smk.input.mines)
+    mines = read_mines(smk.input.mines)
     base_year = smk.params.base_year or smk.params.years[0]
     by_sub, by_mine = rate_tables(bsp, mines, grid.resolution**2 / 1e6, base_year, smk.params.convention)
     log.info("restoration rates (%s convention, base %d):\n%s", smk.params.convention, base_year,

@@ -2,7 +2,6 @@
 each bad config gives a message naming the key, the value and what is expected."""
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml

@@ -240,7 +240,7 @@ def test_local_source_on_real_landsat_scenes(tmp_path):
     with rasterio.open(folder / "DEM.TIF") as src:
         aoi = gpd.GeoDataFrame(geometry=[box(*src.bounds)], crs=src.crs)
     aoi.to_file(tmp_path / "aoi.gpkg")
-    config = {"regions": {"marburg": {
+    config = {"identify": {"method": "candidates"}, "regions": {"marburg": {
         "source": "local", "sensor": "landsat", "years": {"first": 2001, "last": 2013},
         "season": {"start_month": 6, "end_month": 8}, "crs": "EPSG:32632", "resolution": 30,
         "acquisitions": str(table), "aoi": str(tmp_path / "aoi.gpkg"), "dem": str(folder / "DEM.TIF")}}}

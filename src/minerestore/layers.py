@@ -75,3 +75,10 @@ def object_layers(composites: list[str | os.PathLike], dem_path: str | None, gri
     yearly = read_composites(composites, [*BANDS, "ndvi"])
     dem = read_float(dem_path, grid) if dem_path else np.zeros(grid.shape, np.float32)
     return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
+
+
+def read_mines(path: str | os.PathLike) -> gpd.GeoDataFrame:
+    """The mines layer (``mines/mines.gpkg``) with ``mine_id`` as text, also when it holds no mine."""
+    mines = gpd.read_file(path)
+    mines["mine_id"] = mines["mine_id"].astype(str)
+    return mines

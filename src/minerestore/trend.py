@@ -146,6 +146,10 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     ValueError
         Naming the years missing from the table.
     """
+    columns = ["mine_id", "n", "trend", "h", "p", "z", "tau", "s", "var_s", "sen_slope", "intercept", "p_exact",
+               "p_used", "status"]
+    if bsp.empty:
+        return pd.DataFrame(columns=columns)
     present = set(bsp["year"].unique())
     missing = [y for y in years if y not in present]
     if missing:
@@ -166,4 +170,4 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
             "sen_slope": float(res.slope) if res else np.nan, "intercept": float(res.intercept) if res else np.nan,
             "p_exact": p_exact, "p_used": p_used, "status": classify(s, p_used, n, alpha, min_years),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)

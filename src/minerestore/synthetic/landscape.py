@@ -7,10 +7,10 @@ import numpy as np
 from rasterio.features import rasterize
 from scipy import ndimage
 from shapely import affinity
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Polygon
 
 from ..topography import slope_degrees
-from .spectra import BUILT, CROP, FOREST, GRASS, MINE, ROCK, SNOW, SOIL, WATER
+from .spectra import BUILT, CROP, FOREST, GRASS, ROCK, SNOW, SOIL, WATER
 from .terrain import fractal_surface
 
 TRAJECTORIES = ("restoring", "active", "stable")
