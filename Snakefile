@@ -26,6 +26,7 @@ include: "workflow/rules/composite.smk"
 include: "workflow/rules/mask.smk"
 include: "workflow/rules/identify.smk"
 include: "workflow/rules/restoration.smk"
+include: "workflow/rules/ecology.smk"
 
 
 rule all:

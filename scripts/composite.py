@@ -33,6 +33,7 @@ def main(smk) -> None:
     opts = smk.params.options
     season = smk.params.season
     tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
+            "sensors": ",".join(sorted({a.sensor for a in primary})),
             "season_months": f"{season['start_month']}-{season['end_month']}",
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
     with timed(log, f"composite {year}"), raster_writer(

@@ -108,6 +108,7 @@ def test_generated_files_follow_the_contracts(small_scene):
     strongest = truth.loc[truth["strength_rank"] == 1, "driver"].item()
     assert strongest == "precipitation"
     assert set(truth["expected_sign"]) == {-1, 0, 1}
+    assert truth.loc[truth["driver"] == "distance_to_mine", "expected_sign"].item() == 1
     bsp = pd.read_csv(out / "truth" / "bsp_truth.csv")
     assert len(bsp) == p.n_mines * len(p.years)
     with rasterio.open(out / "truth" / "classes.tif") as src:

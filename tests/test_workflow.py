@@ -132,6 +132,41 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
             assert list(src.descriptions) == ["slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n"]
 
 
+def test_ecology_outputs(tiny_run):
+    import pandas as pd
+
+    out, _ = tiny_run
+    pca = pd.read_csv(out / "ecology" / "rsei_pca.csv")
+    assert list(pca.columns) == ["year", "indicator", "loading", "pc1_share_pct"] and len(pca) == 4 * 7
+    assert (pca.loc[pca["indicator"] == "ndvi", "loading"] > 0).all()
+    weights = pd.read_csv(out / "ecology" / "rem_weights.csv")
+    assert np.allclose(weights.groupby("year")["weight"].sum(), 1.0)
+    with rasterio.open(out / "ecology" / "rsei" / "2019.tif") as src:
+        assert list(src.descriptions) == ["rsei", "grade", "ndvi", "wet", "ndbsi", "lst", "mndwi"]
+        index = src.read(1)
+        assert np.nanmin(index) == 0 and np.nanmax(index) == 1
+    with rasterio.open(out / "ecology" / "rem" / "2019.tif") as src:
+        assert list(src.descriptions) == ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
+    mines = pd.read_csv(out / "ecology" / "mines.csv")
+    assert list(mines.columns) == ["mine_id", "year", "index", "mean", "median", "std", "count"]
+    assert set(mines["index"]) == {"rsei", "rem", "i_veg", "i_imper"}
+    status = pd.read_csv(out / "restoration" / "mann_kendall.csv")[["mine_id", "status"]]
+    trend = mines[mines["index"] == "rsei"].merge(status, on="mine_id").pivot_table(
+        index="status", columns="year", values="mean")
+    if "abandoned" in trend.index:
+        assert trend.loc["abandoned", 2022] > trend.loc["abandoned", 2016]
+    if "active" in trend.index:
+        assert trend.loc["active", 2022] < trend.loc["active", 2016]
+    rings = pd.read_csv(out / "ecology" / "rings.csv")
+    assert list(rings.columns) == ["year", "mines", "index", "ring", "ring_km", "mean", "std", "n_px"]
+    near = rings[(rings["mines"] == "all") & (rings["index"] == "rsei")].groupby("ring")["mean"].mean()
+    assert near.loc[0] < near.loc[1]
+    region = pd.read_csv(out / "ecology" / "region.csv")
+    assert set(region["scope"]) == {"mines", "study_area", "region"}
+    classes = pd.read_csv(out / "ecology" / "area_classes.csv")
+    assert {"year", "index", "area_class", "n_mines", "mean", "std"} == set(classes.columns)
+
+
 def copy_run(tiny_run, tmp_path):
     """A copy of the tiny run's results, for reruns of later rules with other settings."""
     import shutil

@@ -15,7 +15,8 @@ import yaml
 
 from .grid import check_projected
 
-PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines")
+PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines",
+             "lst")
 
 
 class ConfigError(ValueError):

@@ -25,7 +25,7 @@ from .grid import Grid
 
 log = logging.getLogger(__name__)
 
-SOURCE_KEYS = ("dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines")
+SOURCE_KEYS = ("dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines", "lst")
 
 
 def _abs(path: str, base: Path) -> str:

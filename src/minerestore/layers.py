@@ -82,3 +82,45 @@ def read_mines(path: str | os.PathLike) -> gpd.GeoDataFrame:
     mines = gpd.read_file(path)
     mines["mine_id"] = mines["mine_id"].astype(str)
     return mines
+
+
+def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: float, grid: Grid,
+              lst_path: str | None = None, wet_setting: str = "auto", family: str = "sentinel2") -> dict:
+    """Everything the ecological indices need from one year's composite.
+
+    Returns
+    -------
+    dict: ``bands`` (blue … swir2), ``ndvi``, ``lst`` (K; from the composite, else from ``lst_path``: the band
+    named by the year or the first band), ``valid`` (not water: neither the water mask nor MNDWI >
+    ``mndwi_threshold``), ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``, ``coefficients`` (the
+    tasseled-cap set, :func:`minerestore.indices.coefficients_for`) and ``year``.
+
+    Raises
+    ------
+    ValueError
+        When the composite has no LST and no LST raster is given, saying how to supply one.
+    """
+    from .indices import coefficients_for, mndwi, ndbsi, tasseled_cap
+
+    names = ("blue", "green", "red", "nir", "swir1", "swir2", "ndvi", "lst")
+    with rasterio.open(composite) as src:
+        d = dict(zip(src.descriptions, src.read()))
+        tags = src.tags()
+    year = int(tags.get("year", 0))
+    lst = d["lst"]
+    if not np.isfinite(lst).any():
+        if not lst_path:
+            raise ValueError(
+                f"{composite}: no LST in the {year} composite (sensor {tags.get('sensor')}). RSEI needs LST: set "
+                "regions.<name>.lst_sensor to landsat or modis with those acquisitions in the table, or "
+                "regions.<name>.lst to an LST raster in kelvin"
+            )
+        with rasterio.open(lst_path) as src:
+            band = list(src.descriptions).index(str(year)) + 1 if str(year) in src.descriptions else 1
+        lst = read_on_grid(lst_path, grid, band, fill=np.nan).astype(np.float32)
+    index = mndwi(d["green"], d["swir1"])
+    bands = {k: d[k] for k in names[:6]}
+    coefficients = coefficients_for(wet_setting, [s for s in tags.get("sensors", "").split(",") if s], family)
+    return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
+            "valid": ~water & ~(np.nan_to_num(index, nan=-1) > mndwi_threshold), "year": year,
+            "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}

@@ -135,10 +135,32 @@ def restoration_targets(region):
     return [rpath(region, "restoration", n) for n in names]
 
 
+def rsei_model_input(wildcards):
+    """The pooled RSEI model, when RSEI is pooled over the years."""
+    if config["ecology"]["rsei_mode"] == "pooled":
+        return {"model": rpath(wildcards.region, "ecology", "rsei_pooled_model.json")}
+    return {}
+
+
+YEARLY_TABLES = {"rsei_pca": ("rsei", "pca"), "rem_weights": ("rem", "weights")}
+
+
+def yearly_tables(wildcards):
+    folder, suffix = YEARLY_TABLES[wildcards.table]
+    return [rpath(wildcards.region, "ecology", folder, f"{y}_{suffix}.csv") for y in years(wildcards.region)]
+
+
+def ecology_targets(region):
+    out = [rpath(region, "ecology", f"{t}.csv") for t in YEARLY_TABLES]
+    out += [rpath(region, "ecology", f"{t}.csv") for t in ("mines", "region", "rings", "area_classes")]
+    return out
+
+
 def all_targets():
     out = []
     for r in REGIONS:
         out += [composite_path(r, y) for y in years(r)]
         out += identification_targets(r)
         out += restoration_targets(r)
+        out += ecology_targets(r)
     return out

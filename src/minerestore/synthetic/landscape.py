@@ -131,7 +131,7 @@ def place_mines(
         if footprints is not None:
             shape0 = footprints[k]
         else:
-            radius = float(np.clip(rng.lognormal(np.log(170), 0.5), 60, 650 if k % 12 else 700))
+            radius = float(np.clip(rng.lognormal(np.log(200), 0.6), 60, 650))
             shape0 = footprint(rng, radius)
         x, y = t @ (c + 0.5, r + 0.5)
         geom = affinity.translate(shape0, x, y)
@@ -206,7 +206,7 @@ def bare_fraction(mines: gpd.GeoDataFrame, fields: dict[str, np.ndarray], year: 
       centre 1.5–2 years after that, at ``recovery_rate`` vegetation cover per year (capped at 0.95).
     - active: the ``core_rank`` share ``bare_share0`` is bare in the first year, growing linearly to all of the
       footprint in the last year.
-    - stable: a fixed ``stable_share`` of the pixels is bare every year.
+    - stable: the central ``stable_share`` of the footprint (by ``core_rank``) is bare every year, the rim vegetated.
     """
     label, edge, core_rank, jitter = fields["label"], fields["edge"], fields["core_rank"], fields["jitter"]
     out = np.zeros(label.shape, np.float32)
@@ -221,7 +221,7 @@ def bare_fraction(mines: gpd.GeoDataFrame, fields: dict[str, np.ndarray], year: 
             share = mine.bare_share0 + (1 - mine.bare_share0) * (year - years[0]) / span
             out[inside] = (core_rank[inside] <= share + 1e-6).astype(np.float32)
         else:
-            out[inside] = (jitter[inside] < mine.stable_share).astype(np.float32) * 0.95
+            out[inside] = (core_rank[inside] <= mine.stable_share).astype(np.float32) * 0.95
     return out
 
 

@@ -39,6 +39,8 @@ COARSE_RESOLUTION_M = 100.0
 #: vegetation vigour of revegetated mine land is at least this (reclamation seeding), so restored mines green up
 #: wherever they are
 RECLAIMED_VIGOUR = 0.6
+#: vegetation vigour lost next to a mine, decaying with distance (e-folding distance, m)
+MINE_PENALTY, MINE_PENALTY_M = 0.15, 700.0
 
 
 @dataclass
@@ -99,13 +101,15 @@ def _terrain(p: SyntheticParams, grid: Grid, rng: np.random.Generator) -> dict:
     return {"dem": dem, "rivers": frame, "water": water, "river_dist": river_dist, "floodplain": floodplain}
 
 
-def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, rng) -> tuple[dict, np.ndarray, pd.DataFrame, Grid]:
+def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine_label: np.ndarray,
+             rng) -> tuple[dict, np.ndarray, pd.DataFrame, Grid]:
     """Driver fields on a 100 m grid, the vegetation vigour they plant on the fine grid, the truth table and the
     driver grid.
 
     Planted effect: vigour = 0.72 + sum_k coefficient_k * z_k (z = standardised driver), so precipitation raises
     and night light and PM2.5 lower vegetation vigour, hence NDVI, wetness and RSEI; GDP and CO2 have no effect of
-    their own (they correlate with night light through the towns).
+    their own (they correlate with night light through the towns). Mining degrades the vegetation around it
+    (dust, drainage): vigour − 0.15 exp(−d / 700 m), d = distance to the nearest mine footprint.
     """
     dgrid = Grid.from_bounds(grid.crs, grid.bounds, DRIVER_RESOLUTION_M)
     f = grid.resolution / DRIVER_RESOLUTION_M
@@ -129,6 +133,8 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, rng)
     z = {k: (v - v.mean()) / max(v.std(), 1e-9) for k, v in fields.items()}
     vig_c = 0.72 + sum(effects[k] * z[k] for k in fields)
     vigour = ndimage.zoom(vig_c, (grid.height / dgrid.height, grid.width / dgrid.width), order=1)[: grid.height, : grid.width]
+    distance = ndimage.distance_transform_edt(mine_label == 0) * grid.resolution
+    vigour = vigour - MINE_PENALTY * np.exp(-distance / MINE_PENALTY_M)
     vigour = np.clip(vigour + 0.04 * (terrain.fractal_surface(grid.shape, 2.0, rng) - 0.5), 0.25, 0.98).astype(np.float32)
     ranked = sorted((k for k in effects if effects[k]), key=lambda k: -abs(effects[k]))
     truth = pd.DataFrame(
@@ -139,8 +145,12 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, rng)
             "coefficient_per_sd": [effects[k] for k in fields],
             "expected_sign": [int(np.sign(effects[k])) for k in fields],
             "strength_rank": [ranked.index(k) + 1 if k in ranked else np.nan for k in fields],
+            "form": "vigour += coefficient x standardised driver",
         }
     )
+    truth.loc[len(truth)] = {"driver": "distance_to_mine", "units": "m", "effect_on": "vegetation_vigour",
+                             "coefficient_per_sd": np.nan, "expected_sign": 1, "strength_rank": np.nan,
+                             "form": f"vigour -= {MINE_PENALTY} exp(-distance / {MINE_PENALTY_M:g} m)"}
     return {k: v.astype(np.float32) for k, v in fields.items()}, vigour, truth, dgrid
 
 
@@ -202,7 +212,7 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng, footprints)
     mine_fields = landscape.mine_pixel_fields(mines, grid, rng)
     classes[mine_fields["label"] > 0] = MINE
-    fields, vigour, effects, dgrid = _drivers(p, grid, dem, towns, mines, rng)
+    fields, vigour, effects, dgrid = _drivers(p, grid, dem, towns, mines, mine_fields["label"], rng)
     log.info("%d rivers, %d mines, %d towns", len(terr["rivers"]), len(mines), len(towns))
 
     fine_profile = grid.profile(1)

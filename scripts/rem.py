@@ -1,0 +1,50 @@
+"""REM of one year with its four sub-indices and PCA weights (minerestore.ecology.rem, methods.md §2.2)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rasterio
+import yaml
+
+from minerestore.ecology import rem
+from minerestore.grid import Grid
+from minerestore.io import write_raster, write_table
+from minerestore.layers import read_year
+from minerestore.runlog import configure
+
+BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    with rasterio.open(smk.input.water) as src:
+        water = src.read(1) == 1
+    opts = smk.params.options
+    year = int(smk.wildcards.year)
+    d = read_year(smk.input.composite, water, smk.params.mndwi_threshold, grid, sources.get("lst"),
+                  opts["wet_coefficients"], smk.params.sensor)
+    if (d["valid"] & np.isfinite(d["ndvi"])).sum() < 2:
+        log.warning("%d: no valid pixel (all water or all cloud): REM written as NaN", year)
+        stack = np.full((len(BANDS), *grid.shape), np.nan, np.float32)
+        weights, share = [np.nan] * 3, np.nan
+    else:
+        try:
+            res = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"], opts["rao_window"], opts["soil_index"],
+                      tuple(opts["fvc_percentiles"]))
+        except ValueError as err:
+            raise ValueError(f"REM of {year}: {err}") from err
+        stack = np.stack([res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]).astype(np.float32)
+        weights, share = res.weights, res.pc1_share
+    write_raster(smk.output.raster, stack, grid.profile(len(BANDS)), BANDS,
+                 {"year": year, "coefficients": d["coefficients"]})
+    table = pd.DataFrame({"year": year, "sub_index": ["i_wet", "i_veg", "i_soil"], "weight": np.asarray(weights, float),
+                          "pc1_share_pct": 100 * share})
+    log.info("REM weights:\n%s", table.to_string(index=False))
+    write_table(smk.output.weights, table)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

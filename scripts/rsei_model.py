@@ -1,0 +1,37 @@
+"""Pooled RSEI model (ecology.rsei_mode: pooled): normalisation bounds, oriented PC1 loadings and PC1 bounds
+fitted on the pixels of all years together (minerestore.ecology.rsei_pooled; methods.md §1.3 item 8)."""
+
+import json
+from pathlib import Path
+
+import rasterio
+import yaml
+
+from minerestore.ecology import RSEI_INDICATORS, rsei_pooled
+from minerestore.grid import Grid
+from minerestore.io import write_text
+from minerestore.layers import read_year
+from minerestore.runlog import configure
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    with rasterio.open(smk.input.water) as src:
+        water = src.read(1) == 1
+    opts = smk.params.options
+    years = {}
+    for path in smk.input.composites:
+        d = read_year(path, water, smk.params.mndwi_threshold, grid, sources.get("lst"), opts["wet_coefficients"],
+                      smk.params.sensor)
+        years[d["year"]] = (*(d[k] for k in RSEI_INDICATORS), d["valid"])
+    res = next(iter(rsei_pooled(years).values()))
+    model = {"bounds": res.bounds, "loadings": res.loadings.tolist(), "pc1_share": res.pc1_share,
+             "pc1_bounds": list(res.pc1_bounds), "years": sorted(years)}
+    log.info("pooled RSEI model: %s", model)
+    write_text(smk.output.model, json.dumps(model, indent=2))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

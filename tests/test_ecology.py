@@ -1,0 +1,178 @@
+"""RSEI and REM: PCA against scikit-learn, orientation, invariances, degenerate input, dask = numpy, Rao's Q and
+FVC by hand; RSEI on the real Landsat scenes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.decomposition import PCA
+
+from conftest import MARBURG, need
+from minerestore.ecology import DegenerateIndicator, fvc, grades, rao_q, rem, rsei, rsei_pooled
+
+
+def scene(seed=0, shape=(40, 40)):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0, 1, shape)
+    ndvi = 0.1 + 0.7 * v + rng.normal(0, 0.03, shape)
+    wet = -0.2 + 0.15 * v + rng.normal(0, 0.02, shape)
+    ndbsi = 0.2 - 0.5 * v + rng.normal(0, 0.03, shape)
+    lst = 310 - 12 * v + rng.normal(0, 1, shape)
+    ndvi[0, 0] = np.nan
+    return v, ndvi, wet, ndbsi, lst
+
+
+def normalised(*layers):
+    ok = np.all([np.isfinite(a) for a in layers], axis=0)
+    return np.column_stack([(a[ok] - a[ok].min()) / (a[ok].max() - a[ok].min()) for a in layers]), ok
+
+
+def test_loadings_equal_scikit_learn_pca():
+    _, *layers = scene()
+    result = rsei(*layers)
+    x, _ = normalised(*layers)
+    pca = PCA(n_components=4).fit(x)
+    ref = pca.components_[0]
+    ref = ref if ref[0] + ref[1] > 0 else -ref
+    np.testing.assert_allclose(result.loadings, ref, atol=1e-8)
+    assert result.pc1_share == pytest.approx(pca.explained_variance_ratio_[0])
+    assert result.loadings[0] > 0 and result.loadings[2] < 0 and result.loadings[3] < 0
+
+
+def test_rsei_range_grades_and_meaning():
+    v, *layers = scene()
+    index, loadings, share = rsei(*layers)
+    assert np.nanmin(index) == 0 and np.nanmax(index) == 1 and np.isnan(index[0, 0])
+    assert np.corrcoef(index[1:].ravel(), v[1:].ravel())[0, 1] > 0.95
+    g = grades(index)
+    assert g[0, 0] == 0 and set(np.unique(g[1:])) <= {1, 2, 3, 4, 5}
+    assert grades(np.array([0.0, 0.2, 0.59, 0.8, 1.0])).tolist() == [1, 2, 3, 5, 5]
+
+
+@settings(max_examples=25, deadline=None)
+@given(which=st.integers(0, 3), scale=st.floats(0.01, 100), offset=st.floats(-50, 50))
+def test_rsei_invariant_to_scaling_an_indicator(which, scale, offset):
+    _, *layers = scene(1)
+    base = rsei(*layers).rsei
+    layers[which] = layers[which] * scale + offset
+    np.testing.assert_allclose(rsei(*layers).rsei, base, atol=1e-9)
+
+
+def test_orientation_when_pc1_comes_out_reversed():
+    """eigh returns PC1 with NDVI + WET loading negative here; the rule flips it, which equals Xu's 1 − PC1."""
+    _, *layers = scene(2)
+    x, ok = normalised(*layers)
+    raw = np.linalg.eigh(np.cov(x, rowvar=False))[1][:, -1]
+    flip = raw if raw[0] + raw[1] < 0 else -raw  # the reversed orientation
+    pc = x @ flip
+    one_minus = 1 - pc
+    expected = (one_minus - one_minus.min()) / (one_minus.max() - one_minus.min())
+    result = rsei(*layers)
+    np.testing.assert_allclose(result.rsei[ok], expected, atol=1e-9)
+    np.testing.assert_allclose(result.loadings, -flip, atol=1e-9)
+
+
+def test_valid_mask_and_degenerate_indicator():
+    _, ndvi, wet, ndbsi, lst = scene()
+    water = np.zeros(ndvi.shape, bool)
+    water[:5] = True
+    out = rsei(ndvi, wet, ndbsi, lst, valid=~water).rsei
+    assert np.isnan(out[:5]).all() and np.isfinite(out[5:, 1:]).all()
+    with pytest.raises(DegenerateIndicator, match="lst is constant"):
+        rsei(ndvi, wet, ndbsi, np.full(ndvi.shape, 300.0))
+    with pytest.raises(ValueError, match="at least 2 pixels valid"):
+        rsei(ndvi, wet, ndbsi, lst, valid=np.zeros(ndvi.shape, bool))
+
+
+def test_dask_equals_numpy():
+    da = pytest.importorskip("dask.array")
+    _, *layers = scene(3, (60, 50))
+    ref = rsei(*layers)
+    lazy = rsei(*(da.from_array(a, chunks=(16, 16)) for a in layers))
+    np.testing.assert_allclose(lazy.rsei.compute(), ref.rsei, atol=1e-9)
+    np.testing.assert_allclose(lazy.loadings, ref.loadings, atol=1e-9)
+
+
+def test_pooled_rsei_compares_years():
+    _, *a = scene(4)
+    b = [x.copy() for x in a]
+    b[0] = b[0] - 0.2  # a drier, less green year
+    pooled = rsei_pooled({2001: (*a, None), 2002: (*b, None)})
+    assert np.nanmean(pooled[2002].rsei) < np.nanmean(pooled[2001].rsei)
+    np.testing.assert_allclose(pooled[2001].loadings, pooled[2002].loadings)
+    assert np.nanmax(np.fmax(pooled[2001].rsei, pooled[2002].rsei)) == pytest.approx(1.0)
+    per_year = rsei(*b).rsei
+    assert np.nanmean(per_year) > np.nanmean(pooled[2002].rsei)  # per-year RSEI re-stretches each year
+
+
+def test_rao_q_by_hand_and_brute_force():
+    x = np.array([[1.0, 2.0, 4.0], [0.0, np.nan, 3.0], [5.0, 1.0, 2.0]])
+    q = rao_q(x, 3)
+    centre = x[np.isfinite(x)]
+    expected = np.abs(centre[:, None] - centre[None, :]).sum() / centre.size**2
+    assert q[1, 1] == pytest.approx(expected)
+    corner = np.array([1.0, 2.0, 0.0])  # top-left window: 1, 2, 0 (and NaN)
+    assert q[0, 0] == pytest.approx(np.abs(corner[:, None] - corner[None, :]).sum() / 9)
+    assert np.isnan(rao_q(np.full((3, 3), np.nan), 3)).all()
+    with pytest.raises(ValueError, match="odd"):
+        rao_q(x, 4)
+
+
+def test_fvc_pixel_dichotomy():
+    ndvi = np.linspace(-0.1, 0.9, 1001)
+    cover = fvc(ndvi)
+    soil, veg = np.percentile(ndvi, [5, 95])
+    assert cover[0] == 0 and cover[-1] == 1
+    mid = np.argmin(np.abs(ndvi - 0.4))
+    assert cover[mid] == pytest.approx((0.4 - soil) / (veg - soil), abs=0.01)
+
+
+def test_rem_orders_vegetation_above_bare_and_impervious():
+    rng = np.random.default_rng(5)
+    shape = (30, 30)
+    classes = rng.integers(0, 3, shape)  # 0 forest, 1 bare soil, 2 built-up
+    spectra = {0: (0.03, 0.06, 0.03, 0.36, 0.17, 0.08), 1: (0.09, 0.13, 0.18, 0.24, 0.32, 0.28),
+               2: (0.09, 0.10, 0.11, 0.15, 0.19, 0.18)}
+    names = ("blue", "green", "red", "nir", "swir1", "swir2")
+    bands = {n: np.choose(classes, [spectra[c][i] for c in range(3)]) + rng.normal(0, 0.003, shape)
+             for i, n in enumerate(names)}
+    nd = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
+    res = rem(bands, nd)
+    assert res.weights.sum() == pytest.approx(1.0) and (res.weights >= 0).all()
+    for layer in (res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper):
+        assert np.nanmin(layer) >= -1e-9 and np.nanmax(layer) <= 1 + 1e-9
+    means = [np.nanmean(res.rem[classes == c]) for c in range(3)]
+    assert means[0] > means[1] and means[0] > means[2]
+    assert np.nanmean(res.i_imper[classes == 2]) < np.nanmean(res.i_imper[classes == 0])
+    da = pytest.importorskip("dask.array")
+    lazy = rem({k: da.from_array(v, chunks=10) for k, v in bands.items()}, da.from_array(nd, chunks=10))
+    np.testing.assert_allclose(lazy.rem.compute(), res.rem, atol=1e-9)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("prefix,sensor,when", [
+    ("LE07_L1TP_195025_20010730_20170204_01_T1_", "landsat7_l1", "2001-07-30"),
+    ("LC08_L1TP_195025_20130707_20170503_01_T1_", "landsat8_l1", "2013-07-07"),
+])
+def test_rsei_on_real_landsat(prefix, sensor, when):
+    from datetime import date
+
+    import rasterio
+
+    from minerestore.acquisitions import Acquisition, read_observation
+    from minerestore.grid import Grid
+    from minerestore.indices import TASSELED_CAP_FOR_SENSOR, ndbsi, ndvi, tasseled_cap
+
+    folder = need(MARBURG)
+    with rasterio.open(folder / f"{prefix}B4.TIF") as src:
+        grid = Grid.from_bounds(str(src.crs), tuple(src.bounds), 30.0)
+    obs = read_observation(Acquisition(str(folder / f"{prefix}{{band}}.TIF"), date.fromisoformat(when), sensor), grid)
+    nd = ndvi(obs["red"], obs["nir"])
+    wet = tasseled_cap(obs, "wetness", TASSELED_CAP_FOR_SENSOR[sensor])
+    result = rsei(nd, wet, ndbsi(obs), obs["lst"])
+    ok = np.isfinite(result.rsei)
+    low, high = np.percentile(nd[ok], [10, 90])
+    most, least = result.rsei[ok & (nd >= high)].mean(), result.rsei[ok & (nd <= low)].mean()
+    print(f"{when}: loadings {np.round(result.loadings, 3).tolist()}, PC1 {100 * result.pc1_share:.1f} %, "
+          f"RSEI most vegetated decile {most:.3f} vs least {least:.3f}")
+    assert most > least
