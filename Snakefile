@@ -27,6 +27,7 @@ include: "workflow/rules/mask.smk"
 include: "workflow/rules/identify.smk"
 include: "workflow/rules/restoration.smk"
 include: "workflow/rules/ecology.smk"
+include: "workflow/rules/drivers.smk"
 
 
 rule all:

@@ -16,7 +16,7 @@ import yaml
 from .grid import check_projected
 
 PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines",
-             "lst")
+             "lst", "obstruction")
 
 
 class ConfigError(ValueError):

@@ -156,6 +156,16 @@ def ecology_targets(region):
     return out
 
 
+def drivers_year(region):
+    return config["drivers"]["year"] or years(region)[-1]
+
+
+def driver_targets(region):
+    names = ["stack.tif", "samples.parquet", "pearson.csv", "rf_metrics.csv", "importance.csv",
+             "partial_dependence.csv", "rf_predicted.tif", "rf_residual.tif"]
+    return [rpath(region, "drivers", n) for n in names]
+
+
 def all_targets():
     out = []
     for r in REGIONS:
@@ -163,4 +173,5 @@ def all_targets():
         out += identification_targets(r)
         out += restoration_targets(r)
         out += ecology_targets(r)
-    return out
+        out += driver_targets(r)
+    return out + [str(Path(RESULTS, "ranking.csv"))]

@@ -1,0 +1,67 @@
+"""Driver stack on the analysis grid: user driver rasters (bilinear), DEM (bilinear) and slope (averaged from the
+fine DEM), distance to the nearest mine, mine-area share in a moving window, and the RSEI of the chosen year
+(bilinear); with the pixel table of complete and incomplete samples (minerestore.driver_stack)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rasterio
+import yaml
+from rasterio.enums import Resampling
+
+from minerestore import driver_stack
+from minerestore.grid import Grid
+from minerestore.io import atomic_path, write_raster
+from minerestore.layers import burn, read_float, read_mines
+from minerestore.raster import read_on_grid
+from minerestore.runlog import configure
+from minerestore.topography import slope_degrees
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    target = driver_stack.analysis_grid(grid, smk.params.grid_m)
+    layers: dict[str, np.ndarray] = {}
+    for name, path in sources.get("drivers", {}).items():
+        with rasterio.open(path) as src:
+            nodata = src.nodata
+        values = read_on_grid(path, target, 1, resampling=Resampling.bilinear,
+                              fill=nodata if nodata is not None else np.nan).astype(np.float32)
+        if nodata is not None and not np.isnan(nodata):
+            values[values == nodata] = np.nan
+        if not np.isfinite(values).any():
+            raise ValueError(f"{path}: driver {name!r} does not overlap the region (no value on the analysis grid); "
+                             "check its CRS and extent")
+        layers[name] = values
+    if "dem" in sources:
+        dem = read_float(sources["dem"], grid)
+        layers["dem"] = driver_stack.to_grid(dem, grid, target, Resampling.bilinear)
+        layers["slope"] = driver_stack.to_grid(slope_degrees(dem, grid.resolution), grid, target, Resampling.average)
+    mines_fine = burn(read_mines(smk.input.mines).geometry, grid).astype(bool)
+    obstruction = None
+    if "obstruction" in sources:
+        obstruction = read_on_grid(sources["obstruction"], target, 1, resampling=Resampling.nearest, fill=0) == 1
+    layers["distance_to_mine"] = driver_stack.distance_to_mines(mines_fine, grid, target, obstruction)
+    layers["mine_share"] = driver_stack.mine_share_window(mines_fine, grid, target, smk.params.window_km)
+    with rasterio.open(smk.input.rsei) as src:
+        rsei_fine = src.read(1)
+    rsei = driver_stack.to_grid(rsei_fine, grid, target, Resampling.bilinear)
+    names = list(layers)
+    write_raster(smk.output.stack, np.stack([layers[k] for k in names]), target.profile(len(names)), names,
+                 {"year": smk.params.year, "resolution_m": target.resolution})
+    xs, ys = target.xy_centres()
+    gx, gy = np.meshgrid(xs, ys)
+    samples = pd.DataFrame({"x": gx.ravel(), "y": gy.ravel(), "rsei": rsei.ravel(),
+                            **{k: v.ravel() for k, v in layers.items()}})
+    samples = samples[np.isfinite(samples["rsei"])]
+    log.info("%d x %d analysis pixels at %g m, %d with RSEI; drivers %s", target.width, target.height,
+             target.resolution, len(samples), names)
+    with atomic_path(smk.output.samples) as tmp:
+        samples.to_parquet(tmp, index=False)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,151 @@
+"""Driver attribution: %IncMSE and IncNodePurity as R defines them (by hand and against R's randomForest when
+present), correlation, sample checks, ranking, driver-stack geometry."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+from scipy import stats
+from sklearn.ensemble import RandomForestRegressor
+
+from minerestore import driver_stack, drivers
+from minerestore.grid import Grid
+
+
+def data(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.normal(size=(n, 5)), columns=["strong", "medium", "weak", "noise1", "noise2"])
+    y = 3 * x["strong"] + 1.5 * x["medium"] + 0.5 * x["weak"] + rng.normal(0, 0.5, n)
+    return x, y.to_numpy()
+
+
+def test_inc_mse_matches_a_hand_loop_over_trees():
+    x, y = data(200)
+    forest = drivers.random_forest(n_estimators=8, mtry=2, seed=1).fit(x, y)
+    xs = x.to_numpy(np.float32)
+    rngs = np.random.default_rng(5).spawn(8)
+    deltas = []
+    for tree, in_bag, rng in zip(forest.estimators_, forest.estimators_samples_, rngs):
+        oob = np.setdiff1d(np.arange(len(y)), in_bag)
+        base = np.mean((tree.predict(xs[oob]) - y[oob]) ** 2)
+        row = np.zeros(5)
+        for j in sorted(set(tree.tree_.feature[tree.tree_.feature >= 0])):
+            perm = xs[oob].copy()
+            perm[:, j] = rng.permutation(perm[:, j])
+            row[j] = np.mean((tree.predict(perm) - y[oob]) ** 2) - base
+        deltas.append(row)
+    deltas = np.array(deltas)
+    mean = deltas.mean(0)
+    se = np.sqrt((deltas**2).mean(0) - mean**2) / np.sqrt(8)
+    np.testing.assert_allclose(drivers.inc_mse(forest, x, y, seed=5, scale=False), mean)
+    np.testing.assert_allclose(drivers.inc_mse(forest, x, y, seed=5), mean / se)
+
+
+def test_inc_mse_ranks_the_planted_drivers():
+    x, y = data()
+    forest = drivers.random_forest(n_estimators=150, mtry=2, seed=0).fit(x, y)
+    imp = drivers.inc_mse(forest, x, y)
+    assert list(np.argsort(-imp)[:3]) == [0, 1, 2]
+    with pytest.raises(ValueError, match="training rows"):
+        drivers.inc_mse(forest, x.iloc[:100], y[:100])
+    with pytest.raises(ValueError, match="bootstrap"):
+        drivers.inc_mse(RandomForestRegressor(n_estimators=2, bootstrap=False).fit(x, y), x, y)
+
+
+def test_inc_node_purity_of_a_stump_by_hand():
+    x = pd.DataFrame({"a": [0, 0, 1, 1], "b": [0, 1, 0, 1]})
+    y = np.array([1.0, 1.0, 5.0, 7.0])
+    forest = RandomForestRegressor(n_estimators=1, max_depth=1, bootstrap=False, max_features=None,
+                                   random_state=0).fit(x, y)
+    # root RSS: mean 3.5 -> 6.25+6.25+2.25+12.25 = 27; split on a: left RSS 0, right (5, 7) RSS 2 -> decrease 25
+    np.testing.assert_allclose(drivers.inc_node_purity(forest), [25.0, 0.0])
+
+
+def test_correlation_and_constant_driver():
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=50)
+    frame = pd.DataFrame({"pos": y + rng.normal(0, 0.3, 50), "neg": -y, "const": np.ones(50)})
+    frame.loc[3, "pos"] = np.nan
+    out = drivers.correlation(y, frame).set_index("driver")
+    ok = np.isfinite(frame["pos"])
+    ref = stats.pearsonr(frame["pos"][ok], y[ok])
+    assert out.loc["pos", "r"] == pytest.approx(ref.statistic) and out.loc["pos", "n"] == 49
+    assert out.loc["neg", "r"] == pytest.approx(-1.0)
+    assert np.isnan(out.loc["const", "r"])
+    sp = drivers.correlation(y, frame, "spearman").set_index("driver")
+    assert sp.loc["neg", "r"] == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="'kendall'"):
+        drivers.correlation(y, frame, "kendall")
+
+
+def test_usable_samples():
+    frame = pd.DataFrame({"x": range(6), "y": range(6), "rsei": [0.1, 0.2, np.nan, 0.4, 0.5, 0.6],
+                          "a": [1.0, 2, 3, np.nan, 5, 6], "c": [7.0] * 6})
+    rows, kept, report = drivers.usable_samples(frame, "rsei", 3)
+    assert kept == ["a"] and report["constant"] == ["c"] and report["dropped_rows"] == 2 and len(rows) == 4
+    with pytest.raises(ValueError, match="only 4 complete samples.*minimum 10"):
+        drivers.usable_samples(frame, "rsei", 10)
+
+
+def test_ranking_across_regions():
+    imp = pd.DataFrame({"region": ["a"] * 3 + ["b"] * 3, "driver": ["p", "q", "r"] * 2,
+                        "inc_mse_pct": [10, 5, 1, 3, 8, 1]})
+    out = drivers.ranking(imp).set_index("driver")
+    assert out.loc["p", "rank_a"] == 1 and out.loc["q", "rank_b"] == 1
+    assert out.loc["p", "mean_rank"] == 1.5 and out.loc["r", "mean_rank"] == 3
+    assert out["overall_rank"].tolist() == [1, 2, 3] and out.index[-1] == "r"
+
+
+def test_distance_share_and_obstruction():
+    fine = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 1000), 100, 100)
+    coarse = driver_stack.analysis_grid(fine, 100)
+    mines = np.zeros(fine.shape, bool)
+    mines[0:10, 0:10] = True  # the top-left analysis pixel, fully
+    dist = driver_stack.distance_to_mines(mines, fine, coarse)
+    assert dist[0, 0] == 0 and dist[0, 3] == pytest.approx(300) and dist[4, 3] == pytest.approx(500)
+    wall = np.zeros(coarse.shape, bool)
+    wall[:9, 2] = True  # a wall one pixel east of the mine, open at the bottom row
+    around = driver_stack.distance_to_mines(mines, fine, coarse, wall)
+    assert np.isnan(around[0, 2]) and around[0, 3] > 1500
+    share = driver_stack.mine_share_window(mines, fine, coarse, window_km=0.3)
+    # 3 x 3 window at the corner holds 4 region pixels, one of them a mine
+    assert share[0, 0] == pytest.approx(25.0) and share[5, 5] == 0
+
+
+R_SCRIPT = """
+suppressMessages(library(randomForest))
+d <- read.csv("{data}")
+train <- d[d$role == "train", ]; test <- d[d$role == "test", ]
+x <- train[, {cols}]
+set.seed(1)
+rf <- randomForest(x, train$y, ntree = 500, mtry = 2, importance = TRUE)
+imp <- importance(rf, type = 1, scale = TRUE)
+pred <- predict(rf, test[, {cols}])
+r2 <- 1 - sum((test$y - pred)^2) / sum((test$y - mean(test$y))^2)
+write.csv(data.frame(driver = rownames(imp), inc_mse = imp[, 1], r2 = r2), "{out}", row.names = FALSE)
+"""
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")
+def test_against_r_random_forest(tmp_path):
+    check = subprocess.run(["Rscript", "-e", "library(randomForest)"], capture_output=True)
+    if check.returncode != 0:
+        pytest.skip("R package randomForest not installed")
+    x, y = data(1500, seed=3)
+    frame = x.assign(y=y)
+    fit = drivers.fit_forest(frame, "y", list(x.columns), 500, 2, 5, 0.7, seed=1)
+    roles = pd.Series("test", index=frame.index)
+    roles[fit["train"].index] = "train"
+    frame.assign(role=roles).to_csv(tmp_path / "d.csv", index=False)
+    cols = "c(" + ", ".join(f'"{c}"' for c in x.columns) + ")"
+    script = R_SCRIPT.format(data=tmp_path / "d.csv", cols=cols, out=tmp_path / "r.csv")
+    subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
+    r = pd.read_csv(tmp_path / "r.csv").set_index("driver")
+    ours = fit["importance"].set_index("driver")["inc_mse_pct"]
+    rho = stats.spearmanr(ours[r.index], r["inc_mse"]).statistic
+    print(f"Spearman(ours, R %IncMSE) = {rho:.3f}; R² ours {fit['metrics']['r2']:.3f}, R {r['r2'].iloc[0]:.3f}")
+    assert rho >= 0.9
+    assert abs(fit["metrics"]["r2"] - r["r2"].iloc[0]) < 0.05

@@ -1,0 +1,74 @@
+"""Drivers stage: aligned driver stack, correlation, random forest with R-style importance, ranking across
+regions (methods.md §5, §7.2)."""
+
+
+rule driver_stack:
+    input:
+        grid=inputs("{region}", "grid.json"),
+        sources=inputs("{region}", "sources.yaml"),
+        mines=rpath("{region}", "mines", "mines.gpkg"),
+        rsei=lambda w: rpath(w.region, "ecology", "rsei", f"{drivers_year(w.region)}.tif"),
+    output:
+        stack=rpath("{region}", "drivers", "stack.tif"),
+        samples=rpath("{region}", "drivers", "samples.parquet"),
+    params:
+        grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
+        window_km=config["drivers"]["window_km"],
+        year=lambda w: drivers_year(w.region),
+    log:
+        log_path("{region}", "driver_stack"),
+    benchmark:
+        benchmark_path("{region}", "driver_stack")
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../../scripts/driver_stack.py"
+
+
+rule drivers_model:
+    input:
+        samples=rpath("{region}", "drivers", "samples.parquet"),
+        stack=rpath("{region}", "drivers", "stack.tif"),
+    output:
+        pearson=rpath("{region}", "drivers", "pearson.csv"),
+        metrics=rpath("{region}", "drivers", "rf_metrics.csv"),
+        importance=rpath("{region}", "drivers", "importance.csv"),
+        partial_dependence=rpath("{region}", "drivers", "partial_dependence.csv"),
+        predicted=rpath("{region}", "drivers", "rf_predicted.tif"),
+        residual=rpath("{region}", "drivers", "rf_residual.tif"),
+    params:
+        options=config["drivers"],
+        seed=config["seed"],
+    threads: 2
+    log:
+        log_path("{region}", "drivers_model"),
+    benchmark:
+        benchmark_path("{region}", "drivers_model")
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    script:
+        "../../scripts/drivers_model.py"
+
+
+rule ranking:
+    input:
+        importance=[rpath(r, "drivers", "importance.csv") for r in REGIONS],
+    output:
+        ranking=str(Path(RESULTS, "ranking.csv")),
+    log:
+        str(Path(RESULTS, "logs", "ranking.log")),
+    benchmark:
+        str(Path(RESULTS, "benchmarks", "ranking.tsv"))
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../../scripts/ranking.py"
