@@ -167,6 +167,38 @@ def test_ecology_outputs(tiny_run):
     assert {"year", "index", "area_class", "n_mines", "mean", "std"} == set(classes.columns)
 
 
+def test_driver_outputs_recover_planted_effects(tiny_run):
+    import pandas as pd
+
+    out, _ = tiny_run
+    with rasterio.open(out / "drivers" / "stack.tif") as src:
+        names = list(src.descriptions)
+        assert {"precipitation", "night_light", "dem", "slope", "distance_to_mine", "mine_share"} <= set(names)
+        assert src.res == (60.0, 60.0)
+    samples = pd.read_parquet(out / "drivers" / "samples.parquet")
+    assert {"x", "y", "rsei", *names} == set(samples.columns)
+    pearson = pd.read_csv(out / "drivers" / "pearson.csv").set_index("driver")
+    assert list(pearson.columns) == ["region", "method", "r", "p", "n"]
+    assert "mine_share" not in pearson.index  # constant over a 3 km scene with a 10 km window: left out
+    effects = pd.read_csv(out / "synthetic" / "truth" / "effects.csv").set_index("driver")
+    for driver, sign in effects["expected_sign"].dropna().items():
+        if sign != 0 and driver in pearson.index and pearson.loc[driver, "p"] < 0.05:
+            assert np.sign(pearson.loc[driver, "r"]) == sign, driver
+    importance = pd.read_csv(out / "drivers" / "importance.csv")
+    assert list(importance.columns) == ["region", "driver", "inc_mse_pct", "inc_node_purity", "rank"]
+    strongest = effects["strength_rank"].idxmin()
+    assert importance.loc[importance["rank"] == 1, "driver"].item() == strongest
+    metrics = pd.read_csv(out / "drivers" / "rf_metrics.csv").iloc[0]
+    assert metrics["r2"] > 0.5 and metrics["constant_drivers"] == "mine_share"
+    pdp = pd.read_csv(out / "drivers" / "partial_dependence.csv")
+    assert list(pdp.columns) == ["region", "driver", "value", "partial_dependence"]
+    for name in ("rf_predicted", "rf_residual"):
+        with rasterio.open(out / "drivers" / f"{name}.tif") as src:
+            assert np.isfinite(src.read(1)).any()
+    ranking = pd.read_csv(out.parent / "ranking.csv")
+    assert {"driver", "rank_tiny", "mean_rank", "n_regions", "overall_rank"} <= set(ranking.columns)
+
+
 def copy_run(tiny_run, tmp_path):
     """A copy of the tiny run's results, for reruns of later rules with other settings."""
     import shutil
@@ -277,7 +309,7 @@ def test_local_source_on_real_landsat_scenes(tmp_path):
     aoi.to_file(tmp_path / "aoi.gpkg")
     config = {"identify": {"method": "candidates"}, "regions": {"marburg": {
         "source": "local", "sensor": "landsat", "years": {"first": 2001, "last": 2013},
-        "season": {"start_month": 6, "end_month": 8}, "crs": "EPSG:32632", "resolution": 30,
+        "season": {"start_month": 6, "end_month": 8}, "crs": "EPSG:32632", "resolution": 30, "analysis_grid_m": 60,
         "acquisitions": str(table), "aoi": str(tmp_path / "aoi.gpkg"), "dem": str(folder / "DEM.TIF")}}}
     path = tmp_path / "marburg.yaml"
     path.write_text(yaml.safe_dump(config))

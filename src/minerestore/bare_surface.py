@@ -89,18 +89,19 @@ def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, pixel_km2: float, base_y
     by_subregion : DataFrame subregion, base_year, year, bare_km2_base, bare_km2, rr_pct
     by_mine : DataFrame mine_id, subregion, base_year, year, bare_km2_base, bare_km2, rr_pct
     """
-    frame = bsp.merge(mines[["mine_id", "subregion"]], on="mine_id")
+    frame = bsp.astype({"mine_id": str, "year": int, "valid_px": float, "bare_px": float}).merge(
+        mines[["mine_id", "subregion"]].astype({"mine_id": str}), on="mine_id")
     frame["bare_km2"] = np.where(frame["valid_px"] > 0, frame["bare_px"] * pixel_km2, np.nan)
     per_mine = frame[["mine_id", "subregion", "year", "bare_km2"]].copy()
     base = per_mine[per_mine["year"] == base_year].set_index("mine_id")["bare_km2"]
     per_mine["base_year"] = base_year
-    per_mine["bare_km2_base"] = per_mine["mine_id"].map(base)
+    per_mine["bare_km2_base"] = per_mine["mine_id"].map(base).astype(float)
     per_mine["rr_pct"] = restoration_rate(per_mine["bare_km2"], per_mine["bare_km2_base"], convention)
     groups = pd.concat([frame, frame.assign(subregion="all")])
     by_sub = groups.groupby(["subregion", "year"], as_index=False)["bare_km2"].sum(min_count=1)
     base_sub = by_sub[by_sub["year"] == base_year].set_index("subregion")["bare_km2"]
     by_sub["base_year"] = base_year
-    by_sub["bare_km2_base"] = by_sub["subregion"].map(base_sub)
+    by_sub["bare_km2_base"] = by_sub["subregion"].map(base_sub).astype(float)
     by_sub["rr_pct"] = restoration_rate(by_sub["bare_km2"], by_sub["bare_km2_base"], convention)
     cols = ["base_year", "year", "bare_km2_base", "bare_km2", "rr_pct"]
     return by_sub[["subregion", *cols]], per_mine[["mine_id", "subregion", *cols]]

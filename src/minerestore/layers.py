@@ -108,7 +108,7 @@ def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: 
         tags = src.tags()
     year = int(tags.get("year", 0))
     lst = d["lst"]
-    if not np.isfinite(lst).any():
+    if not np.isfinite(lst).any() and np.isfinite(d["ndvi"]).any():  # observed, but no thermal band
         if not lst_path:
             raise ValueError(
                 f"{composite}: no LST in the {year} composite (sensor {tags.get('sensor')}). RSEI needs LST: set "

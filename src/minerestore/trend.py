@@ -150,6 +150,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
                "p_used", "status"]
     if bsp.empty:
         return pd.DataFrame(columns=columns)
+    bsp = bsp.astype({"year": int, "bsp_pct": float})
     present = set(bsp["year"].unique())
     missing = [y for y in years if y not in present]
     if missing:

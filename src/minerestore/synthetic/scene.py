@@ -106,10 +106,11 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     """Driver fields on a 100 m grid, the vegetation vigour they plant on the fine grid, the truth table and the
     driver grid.
 
-    Planted effect: vigour = 0.72 + sum_k coefficient_k * z_k (z = standardised driver), so precipitation raises
-    and night light and PM2.5 lower vegetation vigour, hence NDVI, wetness and RSEI; GDP and CO2 have no effect of
-    their own (they correlate with night light through the towns). Mining degrades the vegetation around it
-    (dust, drainage): vigour − 0.15 exp(−d / 700 m), d = distance to the nearest mine footprint.
+    Planted effects, strongest first (``strength_rank``): the mines themselves (bare land, and vegetation degraded
+    around them by dust and drainage: vigour − 0.15 exp(−d / 700 m), d = distance to the nearest mine), then
+    vigour = 0.72 + Σ_k coefficient_k z_k (z = standardised driver): precipitation raises, night light and PM2.5
+    lower vegetation vigour, hence NDVI, wetness and RSEI; GDP and CO2 have no effect of their own (they correlate
+    with night light through the towns). Elevation and slope act through the land-cover rules (not monotonic).
     """
     dgrid = Grid.from_bounds(grid.crs, grid.bounds, DRIVER_RESOLUTION_M)
     f = grid.resolution / DRIVER_RESOLUTION_M
@@ -136,21 +137,23 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     distance = ndimage.distance_transform_edt(mine_label == 0) * grid.resolution
     vigour = vigour - MINE_PENALTY * np.exp(-distance / MINE_PENALTY_M)
     vigour = np.clip(vigour + 0.04 * (terrain.fractal_surface(grid.shape, 2.0, rng) - 0.5), 0.25, 0.98).astype(np.float32)
-    ranked = sorted((k for k in effects if effects[k]), key=lambda k: -abs(effects[k]))
-    truth = pd.DataFrame(
-        {
-            "driver": list(fields),
-            "units": [units[k] for k in fields],
-            "effect_on": "vegetation_vigour",
-            "coefficient_per_sd": [effects[k] for k in fields],
-            "expected_sign": [int(np.sign(effects[k])) for k in fields],
-            "strength_rank": [ranked.index(k) + 1 if k in ranked else np.nan for k in fields],
-            "form": "vigour += coefficient x standardised driver",
-        }
-    )
-    truth.loc[len(truth)] = {"driver": "distance_to_mine", "units": "m", "effect_on": "vegetation_vigour",
-                             "coefficient_per_sd": np.nan, "expected_sign": 1, "strength_rank": np.nan,
-                             "form": f"vigour -= {MINE_PENALTY} exp(-distance / {MINE_PENALTY_M:g} m)"}
+    ranked = ["distance_to_mine"] + sorted((k for k in effects if effects[k]), key=lambda k: -abs(effects[k]))
+    rows = [{"driver": k, "units": units[k], "effect_on": "vegetation_vigour", "coefficient_per_sd": effects[k],
+             "expected_sign": int(np.sign(effects[k])), "form": "vigour += coefficient x standardised driver"}
+            for k in fields]
+    rows += [
+        {"driver": "distance_to_mine", "units": "m", "effect_on": "land cover and vegetation_vigour",
+         "coefficient_per_sd": np.nan, "expected_sign": 1,
+         "form": f"mines are bare land; vigour -= {MINE_PENALTY} exp(-distance / {MINE_PENALTY_M:g} m)"},
+        {"driver": "mine_share", "units": "%", "effect_on": "land cover", "coefficient_per_sd": np.nan,
+         "expected_sign": -1, "form": "mines are bare land"},
+        {"driver": "dem", "units": "m", "effect_on": "land cover", "coefficient_per_sd": np.nan, "expected_sign": np.nan,
+         "form": "classes follow elevation (crop low, forest mid, rock and snow high): not monotonic"},
+        {"driver": "slope", "units": "degree", "effect_on": "land cover", "coefficient_per_sd": np.nan,
+         "expected_sign": np.nan, "form": "forest on steep ground, crop on gentle ground: not monotonic"},
+    ]
+    truth = pd.DataFrame(rows)
+    truth["strength_rank"] = [ranked.index(k) + 1 if k in ranked else np.nan for k in truth["driver"]]
     return {k: v.astype(np.float32) for k, v in fields.items()}, vigour, truth, dgrid
 
 
