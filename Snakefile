@@ -11,6 +11,9 @@ min_version("8.10")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 
 
@@ -28,9 +31,19 @@ include: "workflow/rules/identify.smk"
 include: "workflow/rules/restoration.smk"
 include: "workflow/rules/ecology.smk"
 include: "workflow/rules/drivers.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+
+
+# Target: every figure and table (and only what they need). `snakemake figures` rebuilds them.
+rule figures:
+    default_target: False
+    input:
+        [region_figure_files(r) for r in REGIONS],
+        [rpath(r, "tables", f"{t}.csv") for r in REGIONS for t in REGION_TABLES],
+        [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")],

@@ -26,6 +26,10 @@ def main(smk) -> None:
     metrics = pd.DataFrame([{"region": region, **fit["metrics"], "dropped_rows": report["dropped_rows"],
                              "constant_drivers": ";".join(report["constant"])}])
     write_table(smk.output.metrics, metrics)
+    test = fit["test"]
+    write_table(smk.output.test_predictions, pd.DataFrame({
+        "region": region, "x": test["x"], "y": test["y"], "observed": test["rsei"],
+        "predicted": fit["forest"].predict(test[kept])}))
     write_table(smk.output.importance, fit["importance"].assign(region=region)[
         ["region", "driver", "inc_mse_pct", "inc_node_purity", "rank"]])
     pdp = drivers.partial_dependence_table(fit["forest"], fit["train"][kept], opts["partial_dependence_points"])

@@ -16,7 +16,8 @@ def main(smk) -> None:
     opts = smk.params.options
     table = mann_kendall_table(bsp, list(smk.params.years), smk.params.alpha, opts["min_years"], opts["exact_p_max_n"])
     table = table.merge(mines[["mine_id", "subregion"]], on="mine_id", how="left")
-    counts = pd.concat([table, table.assign(subregion="all")]).groupby(["subregion", "status"]).size()
+    parts = [table[table["subregion"] != "all"], table.assign(subregion="all")]  # "all" once, whatever the names
+    counts = pd.concat(parts).groupby(["subregion", "status"]).size()
     counts = counts.rename("n_mines").reset_index()
     log.info("status counts:\n%s", counts.to_string(index=False))
     write_table(smk.output.table, table.drop(columns="subregion"))

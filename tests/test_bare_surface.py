@@ -74,3 +74,9 @@ def test_rate_tables_sum_by_subregion():
     a = by_mine[(by_mine["mine_id"] == "A") & (by_mine["year"] == 2017)].iloc[0]
     assert a["rr_pct"] == pytest.approx(50)
     assert np.isnan(by_mine[(by_mine["mine_id"] == "B") & (by_mine["year"] == 2017)]["rr_pct"].iloc[0])
+
+
+def test_rate_tables_with_a_subregion_named_all():
+    bsp = pd.DataFrame({"mine_id": ["A", "A"], "year": [2016, 2017], "valid_px": [10, 10], "bare_px": [10, 5]})
+    by_sub, _ = rate_tables(bsp, pd.DataFrame({"mine_id": ["A"], "subregion": ["all"]}), 0.01, 2016)
+    assert len(by_sub) == 2 and by_sub["bare_km2"].tolist() == pytest.approx([0.1, 0.05])

@@ -227,6 +227,23 @@ def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     assert "no candidate patch" in (results / "tiny" / "logs" / "candidates.log").read_text()
 
 
+def test_figures_tables_and_report(tiny_run, tmp_path):
+    out, _ = tiny_run
+    for name in ("study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots",
+                 "veg_imper", "mine_rem_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region",
+                 "rings_curve", "area_classes", "rf_observed_predicted", "trend_ndvi", "trend_bare"):
+        for ext in ("png", "svg"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 5000, name
+    for name in ("pearson_heatmap", "importance", "ranking"):
+        assert (out.parent / "figures" / f"{name}.png").exists()
+    for name in ("mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"):
+        assert (out / "tables" / f"{name}.csv").stat().st_size > 0
+    report = tmp_path / "report.html"
+    snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}", "--report",
+              report, check=True)
+    assert report.stat().st_size > 100_000
+
+
 def test_second_run_has_nothing_to_do(tiny_run):
     out, _ = tiny_run
     proc = snakemake("-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}")
@@ -290,31 +307,18 @@ def test_every_rule_declares_log_benchmark_conda_and_resources():
 
 
 @pytest.mark.realdata
-def test_local_source_on_real_landsat_scenes(tmp_path):
-    """source: local with the two real Level-1 scenes (2001 ETM+, 2013 OLI) given as {band} patterns."""
-    import geopandas as gpd
-    from shapely.geometry import box
+def test_real_landsat_config_end_to_end_with_report(tmp_path):
+    """config/real-landsat.yaml: source local on the two real Level-1 scenes (2001 ETM+, 2013 OLI) given as {band}
+    patterns, every stage, and the HTML report."""
+    import pandas as pd
 
     from conftest import MARBURG, need
 
-    folder = need(MARBURG)
-    table = tmp_path / "acquisitions.csv"
-    table.write_text(
-        "path,date,sensor\n"
-        f"{folder}/LE07_L1TP_195025_20010730_20170204_01_T1_{{band}}.TIF,2001-07-30,landsat7_l1\n"
-        f"{folder}/LC08_L1TP_195025_20130707_20170503_01_T1_{{band}}.TIF,2013-07-07,landsat8_l1\n"
-    )
-    with rasterio.open(folder / "DEM.TIF") as src:
-        aoi = gpd.GeoDataFrame(geometry=[box(*src.bounds)], crs=src.crs)
-    aoi.to_file(tmp_path / "aoi.gpkg")
-    config = {"identify": {"method": "candidates"}, "regions": {"marburg": {
-        "source": "local", "sensor": "landsat", "years": {"first": 2001, "last": 2013},
-        "season": {"start_month": 6, "end_month": 8}, "crs": "EPSG:32632", "resolution": 30, "analysis_grid_m": 60,
-        "acquisitions": str(table), "aoi": str(tmp_path / "aoi.gpkg"), "dem": str(folder / "DEM.TIF")}}}
-    path = tmp_path / "marburg.yaml"
-    path.write_text(yaml.safe_dump(config))
+    need(MARBURG)
     results = tmp_path / "results"
-    snakemake("--configfile", path, "--replace-workflow-config", "--config", f"results={results}", check=True)
+    args = ["--configfile", REPO / "config" / "real-landsat.yaml", "--replace-workflow-config", "--config",
+            f"results={results}"]
+    snakemake(*args, check=True)
     out = results / "marburg"
     for year in (2001, 2013):
         with rasterio.open(out / "composites" / f"{year}.tif") as src:
@@ -325,3 +329,16 @@ def test_local_source_on_real_landsat_scenes(tmp_path):
     with rasterio.open(out / "composites" / "2005.tif") as src:  # no acquisition that year
         assert (src.read(src.descriptions.index("n_obs") + 1) == 0).all()
     assert "n_obs = 0" in (out / "logs" / "composite_2005.log").read_text()
+    status = pd.read_csv(out / "restoration" / "mann_kendall.csv")
+    assert len(status) > 0 and (status["status"] == "insufficient").all() and (status["n"] <= 2).all()
+    counts = pd.read_csv(out / "restoration" / "status_counts.csv")
+    assert counts.loc[counts["subregion"] == "all", "n_mines"].sum() == len(status)
+    pca = pd.read_csv(out / "ecology" / "rsei_pca.csv").dropna()
+    assert set(pca["year"]) == {2001, 2013}
+    assert (pca.loc[pca["indicator"] == "ndvi", "loading"] > 0).all()
+    assert pd.read_csv(out / "drivers" / "rf_metrics.csv")["r2"].iloc[0] > 0
+    for name in ("rsei_maps", "mines_status", "bsp_boxplots"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10000
+    report = tmp_path / "report.html"
+    snakemake(*args, "--report", report, check=True)
+    assert report.stat().st_size > 100_000

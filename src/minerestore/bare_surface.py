@@ -97,7 +97,7 @@ def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, pixel_km2: float, base_y
     per_mine["base_year"] = base_year
     per_mine["bare_km2_base"] = per_mine["mine_id"].map(base).astype(float)
     per_mine["rr_pct"] = restoration_rate(per_mine["bare_km2"], per_mine["bare_km2_base"], convention)
-    groups = pd.concat([frame, frame.assign(subregion="all")])
+    groups = pd.concat([frame[frame["subregion"] != "all"], frame.assign(subregion="all")])
     by_sub = groups.groupby(["subregion", "year"], as_index=False)["bare_km2"].sum(min_count=1)
     base_sub = by_sub[by_sub["year"] == base_year].set_index("subregion")["bare_km2"]
     by_sub["base_year"] = base_year

@@ -165,7 +165,7 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
     oob_var_explained_pct, n_train, n_test, mtry, n_estimators), ``importance`` (DataFrame driver, inc_mse_pct,
     inc_node_purity, rank by %IncMSE).
     """
-    train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)
+    train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
     mtry = min(mtry, len(drivers))
     forest = random_forest(n_estimators, mtry, nodesize, seed, n_jobs).fit(train[drivers], train[target])
     predicted = forest.predict(test[drivers])

@@ -162,8 +162,28 @@ def drivers_year(region):
 
 def driver_targets(region):
     names = ["stack.tif", "samples.parquet", "pearson.csv", "rf_metrics.csv", "importance.csv",
-             "partial_dependence.csv", "rf_predicted.tif", "rf_residual.tif"]
+             "partial_dependence.csv", "rf_predicted.tif", "rf_residual.tif", "rf_test_predictions.csv"]
     return [rpath(region, "drivers", n) for n in names]
+
+
+REGION_FIGURES = [
+    "study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots", "veg_imper",
+    "mine_rem_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region", "rings_curve",
+    "area_classes", "rf_observed_predicted",
+]
+OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking"]
+REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
+
+
+def region_figure_files(region):
+    names = REGION_FIGURES + [f"trend_{i}" for i in config["restoration"]["trend_indices"]]
+    return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
+
+
+def accuracy_table_input(wildcards):
+    if has_accuracy(wildcards.region):
+        return {"accuracy": rpath(wildcards.region, "mines", "accuracy.csv")}
+    return {}
 
 
 def all_targets():
@@ -174,4 +194,6 @@ def all_targets():
         out += restoration_targets(r)
         out += ecology_targets(r)
         out += driver_targets(r)
-    return out + [str(Path(RESULTS, "ranking.csv"))]
+        out += region_figure_files(r) + [rpath(r, "tables", f"{t}.csv") for t in REGION_TABLES]
+    overview = [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")]
+    return out + [str(Path(RESULTS, "ranking.csv"))] + overview

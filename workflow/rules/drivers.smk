@@ -35,6 +35,7 @@ rule drivers_model:
     output:
         pearson=rpath("{region}", "drivers", "pearson.csv"),
         metrics=rpath("{region}", "drivers", "rf_metrics.csv"),
+        test_predictions=rpath("{region}", "drivers", "rf_test_predictions.csv"),
         importance=rpath("{region}", "drivers", "importance.csv"),
         partial_dependence=rpath("{region}", "drivers", "partial_dependence.csv"),
         predicted=rpath("{region}", "drivers", "rf_predicted.tif"),

@@ -1,0 +1,78 @@
+"""Figures of one region (minerestore.plots): masks, mines by status, BSP, restoration rates, REM, I_veg/I_imper,
+REM series of one mine, RSEI maps, densities and latitude profile, mines vs region, rings, size classes, random
+forest fit, trend maps. PNG (300 dpi) and SVG under figures/."""
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import yaml
+from rasterio.windows import from_bounds
+
+from minerestore import plots
+from minerestore.grid import Grid
+from minerestore.layers import read_mines, read_vector
+from minerestore.runlog import configure
+
+
+def band(path, name):
+    with rasterio.open(path) as src:
+        return src.read(list(src.descriptions).index(name) + 1)
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    out = Path(smk.output[0]).parent
+    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    years = list(smk.params.years)
+    status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
+    mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
+    zones = gpd.read_file(smk.input.study_area)
+    masks = {}
+    for name in ("water", "vegetation", "snow", "builtup"):
+        with rasterio.open(Path(smk.input.areas).parent / f"{name}.tif") as src:
+            masks[name] = src.read(1)
+    plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
+    rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
+    plots.save(plots.mines_status_map(zones, mines, rivers), out / "mines_status")
+    bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
+    plots.save(plots.bsp_boxplots(bsp), out / "bsp_boxplots")
+    plots.save(plots.restoration_rate_boxplots(pd.read_csv(smk.input.rates_mines)), out / "restoration_rate_boxplots")
+    stats = pd.read_csv(smk.input.ecology_mines, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
+    plots.save(plots.rem_boxplots(stats), out / "rem_boxplots")
+    plots.save(plots.veg_imper_lines(stats), out / "veg_imper")
+    chosen = smk.params.mine_id or (mines.sort_values("area_km2").iloc[-1]["mine_id"] if len(mines) else None)
+    layers = {}
+    if chosen is not None:
+        geom = mines.set_index("mine_id").loc[chosen, "geometry"].buffer(2 * grid.resolution)
+        for year, path in zip(years, smk.input.rem):
+            with rasterio.open(path) as src:
+                layers[year] = src.read(1, window=from_bounds(*geom.bounds, src.transform))
+        plots.save(plots.mine_series(layers, geom.bounds, chosen), out / "mine_rem_series")
+    else:
+        plots.save(plots.mine_series({}, grid.bounds, "none"), out / "mine_rem_series")  # says "no mines"
+    rsei = {y: band(p, "rsei") for y, p in zip(years, smk.input.rsei)}
+    plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds), out / "rsei_maps")
+    plots.save(plots.rsei_density(rsei), out / "rsei_density")
+    _, northing = grid.xy_centres()
+    profile = np.broadcast_to(northing[:, None], grid.shape)
+    plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
+               out / "latitude_profile")
+    plots.save(plots.mine_vs_region(pd.read_csv(smk.input.region)), out / "mine_vs_region")
+    fig, fit = plots.rings_curve(pd.read_csv(smk.input.rings))
+    log.info("ring fit: %s", fit)
+    plots.save(fig, out / "rings_curve")
+    plots.save(plots.area_classes(pd.read_csv(smk.input.area_classes)), out / "area_classes")
+    metrics = pd.read_csv(smk.input.rf_metrics).iloc[0].to_dict()
+    plots.save(plots.observed_vs_predicted(pd.read_csv(smk.input.rf_test), metrics), out / "rf_observed_predicted")
+    for index, path in zip(smk.params.trend_indices, smk.input.trends):
+        plots.save(plots.trend_map(band(path, "slope"), band(path, "p"), grid.bounds, smk.params.alpha, index,
+                                   higher_is_better=index != "bare"), out / f"trend_{index}")
+    log.info("figures written to %s", out)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake
