@@ -3,28 +3,24 @@
 Scopes: ``all`` pixels of the study area; with object_rf also ``test``: the study area without the training
 mines and the training objects, so the forest is scored on what it did not see (minerestore.accuracy)."""
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
 import shapely
-import yaml
 
 from minerestore import accuracy
-from minerestore.grid import Grid
-from minerestore.io import write_table
-from minerestore.layers import burn, read_mines, read_vector
 from minerestore.ingest import reference_mines_path
+from minerestore.io import write_table
+from minerestore.layers import burn, read_mines, read_region, read_vector
 from minerestore.reference import load_reference
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     zones = gpd.read_file(smk.input.study_area)
     area = shapely.union_all(zones.geometry.to_numpy())
     path = reference_mines_path(sources)

@@ -2,12 +2,10 @@
 
 from pathlib import Path
 
-import rasterio
-
 from minerestore.bare_surface import bsp_table
 from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import read_composites, read_mines
+from minerestore.layers import read_composites, read_mask, read_mines
 from minerestore.runlog import configure
 
 
@@ -15,8 +13,7 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.from_json(Path(smk.input.grid).read_text())
     mines = read_mines(smk.input.mines)
-    with rasterio.open(smk.input.water) as src:
-        water = src.read(1) == 1
+    water = read_mask(smk.input.water)
     ndvi = read_composites(list(smk.input.composites), ["ndvi"])["ndvi"]
     table = bsp_table(dict(zip(smk.params.years, ndvi)), water, mines, grid, smk.params.threshold)
     no_data = table[table["valid_px"] == 0]

@@ -1,25 +1,19 @@
 """Mines from candidate patches by size, shape, brightness and change rules (minerestore.patches.filter_candidates)."""
 
-from pathlib import Path
 
 import numpy as np
-import rasterio
-import yaml
 from scipy import ndimage
 
 from minerestore import obia, patches
-from minerestore.grid import Grid
 from minerestore.io import write_vector
-from minerestore.layers import object_layers
+from minerestore.layers import object_layers, read_mask, read_region
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
-    with rasterio.open(smk.input.candidates) as src:
-        candidates = src.read(1) == 1
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    candidates = read_mask(smk.input.candidates)
     labels, n = ndimage.label(candidates, structure=np.ones((3, 3)))
     if n == 0:
         log.warning("no candidate patch: no mine")

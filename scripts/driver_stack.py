@@ -2,18 +2,15 @@
 fine DEM), distance to the nearest mine, mine-area share in a moving window, and the RSEI of the chosen year
 (bilinear); with the pixel table of complete and incomplete samples (minerestore.driver_stack)."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import rasterio
-import yaml
 from rasterio.enums import Resampling
 
 from minerestore import driver_stack
-from minerestore.grid import Grid
 from minerestore.io import atomic_path, write_raster
-from minerestore.layers import burn, read_float, read_mines
+from minerestore.layers import burn, read_float, read_mines, read_region
 from minerestore.raster import read_on_grid
 from minerestore.runlog import configure
 from minerestore.topography import slope_degrees
@@ -21,8 +18,7 @@ from minerestore.topography import slope_degrees
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     target = driver_stack.analysis_grid(grid, smk.params.grid_m)
     layers: dict[str, np.ndarray] = {}
     for name, path in sources.get("drivers", {}).items():

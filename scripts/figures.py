@@ -8,12 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import yaml
 from rasterio.windows import from_bounds
 
 from minerestore import plots
-from minerestore.grid import Grid
-from minerestore.layers import read_mines, read_vector
+from minerestore.layers import read_mines, read_region, read_vector
 from minerestore.runlog import configure
 
 
@@ -25,8 +23,7 @@ def band(path, name):
 def main(smk) -> None:
     log = configure(smk.log[0])
     out = Path(smk.output[0]).parent
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     years = list(smk.params.years)
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
     mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")

@@ -3,8 +3,8 @@
 
 import pandas as pd
 
-from minerestore.layers import read_mines
 from minerestore.io import write_table
+from minerestore.layers import read_mines
 from minerestore.runlog import configure
 from minerestore.trend import mann_kendall_table
 

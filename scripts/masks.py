@@ -5,19 +5,17 @@ composites when no history is given), the yearly NDVI percentile of ``vegetation
 ``snow_years``, the land-cover classes of ``builtup_classes``.
 """
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import yaml
 from rasterio.enums import Resampling
 
 from minerestore import masks
 from minerestore.grid import Grid
 from minerestore.io import write_raster, write_table
-from minerestore.layers import burn, read_composites
+from minerestore.layers import burn, read_composites, read_region
 from minerestore.raster import read_on_grid
 from minerestore.runlog import configure
 
@@ -44,8 +42,7 @@ def water_history(path: str, grid: Grid, span) -> np.ndarray:
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     t, m = smk.params.thresholds, smk.params.masks
     paths, years = list(smk.input.composites), list(smk.params.years)
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)

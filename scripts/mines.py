@@ -8,9 +8,9 @@ import shapely
 import yaml
 
 from minerestore import studyarea
+from minerestore.ingest import reference_mines_path
 from minerestore.io import write_vector
 from minerestore.layers import read_vector
-from minerestore.ingest import reference_mines_path
 from minerestore.reference import load_reference
 from minerestore.runlog import configure
 

@@ -2,29 +2,23 @@
 reference mines (> overlap rule), tune and fit the forest on a seeded share of the mines, report CV/OOB and
 permutation importance, predict, and merge adjacent mine objects (minerestore.obia, methods.md §7.3)."""
 
-from pathlib import Path
 
 import pandas as pd
-import rasterio
-import yaml
 from shapely.geometry import box
 
 from minerestore import obia
-from minerestore.grid import Grid
-from minerestore.io import write_raster, write_table, write_vector
-from minerestore.layers import burn, object_layers, read_vector
 from minerestore.ingest import reference_mines_path
+from minerestore.io import write_raster, write_table, write_vector
+from minerestore.layers import burn, object_layers, read_mask, read_region, read_vector
 from minerestore.reference import load_reference
 from minerestore.runlog import configure, timed
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     cfg, seed = smk.params.identify, smk.params.seed
-    with rasterio.open(smk.input.candidates) as src:
-        candidates = src.read(1) == 1
+    candidates = read_mask(smk.input.candidates)
     layers = object_layers(list(smk.input.composites), sources.get("dem"), grid)
     seg = cfg["segmentation"]
     with timed(log, "segmentation"):

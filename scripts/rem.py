@@ -1,16 +1,12 @@
 """REM of one year with its four sub-indices and PCA weights (minerestore.ecology.rem, methods.md §2.2)."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import rasterio
-import yaml
 
 from minerestore.ecology import rem
-from minerestore.grid import Grid
 from minerestore.io import write_raster, write_table
-from minerestore.layers import read_year
+from minerestore.layers import read_mask, read_region, read_year
 from minerestore.runlog import configure
 
 BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
@@ -18,10 +14,8 @@ BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
-    with rasterio.open(smk.input.water) as src:
-        water = src.read(1) == 1
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    water = read_mask(smk.input.water)
     opts = smk.params.options
     year = int(smk.wildcards.year)
     d = read_year(smk.input.composite, water, smk.params.mndwi_threshold, grid, sources.get("lst"),

@@ -7,8 +7,8 @@ import pandas as pd
 
 from minerestore.bare_surface import rate_tables
 from minerestore.grid import Grid
-from minerestore.layers import read_mines
 from minerestore.io import write_table
+from minerestore.layers import read_mines
 from minerestore.runlog import configure
 
 

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import rasterio
-import yaml
 
 from minerestore.ecology import RSEI_INDICATORS, grades, rsei, rsei_valid, rsei_with_bounds
-from minerestore.grid import Grid
 from minerestore.io import write_raster, write_table
-from minerestore.layers import read_year
+from minerestore.layers import read_mask, read_region, read_year
 from minerestore.runlog import configure
 
 BANDS = ["rsei", "grade", *RSEI_INDICATORS, "mndwi"]
@@ -21,10 +18,8 @@ BANDS = ["rsei", "grade", *RSEI_INDICATORS, "mndwi"]
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
-    with rasterio.open(smk.input.water) as src:
-        water = src.read(1) == 1
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    water = read_mask(smk.input.water)
     opts = smk.params.options
     d = read_year(smk.input.composite, water, smk.params.mndwi_threshold, grid, sources.get("lst"),
                   opts["wet_coefficients"], smk.params.sensor)

@@ -2,24 +2,17 @@
 fitted on the pixels of all years together (minerestore.ecology.rsei_pooled; methods.md §1.3 item 8)."""
 
 import json
-from pathlib import Path
-
-import rasterio
-import yaml
 
 from minerestore.ecology import RSEI_INDICATORS, rsei_pooled
-from minerestore.grid import Grid
 from minerestore.io import write_text
-from minerestore.layers import read_year
+from minerestore.layers import read_mask, read_region, read_year
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
-    with rasterio.open(smk.input.water) as src:
-        water = src.read(1) == 1
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    water = read_mask(smk.input.water)
     opts = smk.params.options
     years = {}
     for path in smk.input.composites:

@@ -1,23 +1,19 @@
 """Study area of a region: river buffer (or AOI) clipped to the region, with sub-regions (minerestore.studyarea)."""
 
-from pathlib import Path
 
 import geopandas as gpd
 import shapely
-import yaml
 from shapely.geometry import box
 
 from minerestore import studyarea
-from minerestore.grid import Grid
 from minerestore.io import write_vector
-from minerestore.layers import read_float, read_vector
+from minerestore.layers import read_float, read_region, read_vector
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
     region_box = box(*grid.bounds)
     rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
     if "aoi" in sources:

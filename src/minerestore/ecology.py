@@ -206,7 +206,8 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
     with alpha = 1, methods.md §2.2). NaN values are skipped; pixels whose window has no valid value are NaN.
 
     No maintained Python package computes Rao's Q on rasters (rasterdiv is R), so it is written here:
-    sorting the window values gives Σ_{i<j} (x_(j) − x_(i)) = Σ_k x_(k) (2k − N + 1).
+    sorting the window values gives Σ_{i<j} (x_(j) − x_(i)) = Σ_k x_(k) (2k − N + 1). Rows are processed in
+    blocks, so memory stays near 32 MB of window values whatever the raster size.
 
     Parameters
     ----------
@@ -226,16 +227,22 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
         raise ValueError(f"Rao's Q window must be odd and >= 3, got {window}")
     half = window // 2
     padded = np.pad(values.astype(np.float64), half, mode="constant", constant_values=np.nan)
-    views = np.lib.stride_tricks.sliding_window_view(padded, (window, window)).reshape(*values.shape, -1)
-    ordered = np.sort(views, axis=-1)  # NaN last
-    n = np.sum(~np.isnan(ordered), axis=-1)
-    k = np.arange(ordered.shape[-1])
-    weights = np.where(k < n[..., None], 2 * k - n[..., None] + 1, 0)
-    total = np.nansum(ordered * weights, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = 2 * total / n.astype(np.float64) ** 2
-    out[n == 0] = np.nan
-    return out.astype(np.float32)
+    out = np.empty(values.shape, np.float32)
+    k = np.arange(window * window)
+    block = max(1, 2**22 // max(values.shape[1] * window * window, 1))  # ~32 MB of window values at a time
+    for r0 in range(0, values.shape[0], block):
+        rows = min(block, values.shape[0] - r0)
+        part = padded[r0 : r0 + rows + 2 * half]
+        views = np.lib.stride_tricks.sliding_window_view(part, (window, window)).reshape(rows, values.shape[1], -1)
+        ordered = np.sort(views, axis=-1)  # NaN last
+        n = np.sum(~np.isnan(ordered), axis=-1)
+        weights = np.where(k < n[..., None], 2 * k - n[..., None] + 1, 0)
+        total = np.nansum(ordered * weights, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = 2 * total / n.astype(np.float64) ** 2
+        q[n == 0] = np.nan
+        out[r0 : r0 + rows] = q
+    return out
 
 
 def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):

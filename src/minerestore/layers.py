@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -124,3 +125,16 @@ def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: 
     return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
             "valid": ~water & ~(np.nan_to_num(index, nan=-1) > mndwi_threshold), "year": year,
             "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}
+
+
+def read_region(grid_path: str | os.PathLike, sources_path: str | os.PathLike) -> tuple[Grid, dict]:
+    """The region grid (``inputs/grid.json``) and input sources (``inputs/sources.yaml``)."""
+    import yaml
+
+    return Grid.from_json(Path(grid_path).read_text()), yaml.safe_load(Path(sources_path).read_text())
+
+
+def read_mask(path: str | os.PathLike) -> np.ndarray:
+    """A uint8 mask raster (1 = set, 0 = not, 255 = outside) as bool (rows, cols)."""
+    with rasterio.open(path) as src:
+        return src.read(1) == 1
