@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from minerestore import obia, patches
 from minerestore.io import write_vector
-from minerestore.layers import object_layers, read_mask, read_region
+from minerestore.layers import read_mask, read_region
 from minerestore.runlog import configure
 
 
@@ -19,7 +19,7 @@ def main(smk) -> None:
         log.warning("no candidate patch: no mine")
         write_vector(smk.output.mines, patches.vectorise(candidates, grid)[["geometry"]])
         return
-    layers = object_layers(list(smk.input.composites), sources.get("dem"), grid)
+    layers = obia.object_layers(list(smk.input.composites), sources.get("dem"), grid)
     features = obia.object_features(labels.astype(np.int32), layers, grid.resolution)
     keep = patches.filter_candidates(features, smk.params.rules)
     mines = obia.merge_objects(labels, features.index[keep].to_numpy(), grid, smk.params.min_area_m2)

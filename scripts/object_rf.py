@@ -9,7 +9,7 @@ from shapely.geometry import box
 from minerestore import obia
 from minerestore.ingest import reference_mines_path
 from minerestore.io import write_raster, write_table, write_vector
-from minerestore.layers import burn, object_layers, read_mask, read_region, read_vector
+from minerestore.layers import burn, read_mask, read_region, read_vector
 from minerestore.reference import load_reference
 from minerestore.runlog import configure, timed
 
@@ -19,7 +19,7 @@ def main(smk) -> None:
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     cfg, seed = smk.params.identify, smk.params.seed
     candidates = read_mask(smk.input.candidates)
-    layers = object_layers(list(smk.input.composites), sources.get("dem"), grid)
+    layers = obia.object_layers(list(smk.input.composites), sources.get("dem"), grid)
     seg = cfg["segmentation"]
     with timed(log, "segmentation"):
         labels = obia.segment(layers, candidates, seg["scale"], seg["sigma"], seg["min_size_px"])

@@ -12,9 +12,7 @@ from rasterio.enums import Resampling
 from rasterio.features import rasterize
 
 from .grid import Grid
-from .obia import BANDS, image_layers
 from .raster import read_on_grid
-from .topography import slope_degrees
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str]) -> dict[str, np.ndarray]:
@@ -68,14 +66,6 @@ def read_vector(path: str | os.PathLike, crs: str) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
     return frame.to_crs(crs)
-
-
-def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid) -> dict[str, np.ndarray]:
-    """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
-    and the DEM (elevation and slope are 0 when no DEM is given)."""
-    yearly = read_composites(composites, [*BANDS, "ndvi"])
-    dem = read_float(dem_path, grid) if dem_path else np.zeros(grid.shape, np.float32)
-    return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
 
 
 def read_mines(path: str | os.PathLike) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ parameter set and permutation (mean decrease in accuracy, MDA) importance is rep
 from __future__ import annotations
 
 import logging
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +28,9 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .grid import Grid
+from .layers import read_composites, read_float
 from .patches import vectorise
+from .topography import slope_degrees
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,14 @@ def image_layers(yearly: dict[str, np.ndarray], dem: np.ndarray, slope: np.ndarr
     out["elevation"] = dem
     out["slope"] = slope
     return {k: np.nan_to_num(v.astype(np.float32), nan=0.0) for k, v in out.items()}
+
+
+def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid) -> dict[str, np.ndarray]:
+    """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
+    and the DEM (elevation and slope are 0 when no DEM is given)."""
+    yearly = read_composites(composites, [*BANDS, "ndvi"])
+    dem = read_float(dem_path, grid) if dem_path else np.zeros(grid.shape, np.float32)
+    return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
 
 
 def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float, sigma: float,

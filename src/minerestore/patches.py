@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from rasterio.features import shapes
 from scipy import ndimage

@@ -29,8 +29,20 @@ from scipy import ndimage
 from ..grid import Grid
 from ..io import write_raster, write_table, write_text, write_vector
 from . import imagery, landscape, terrain
-from .spectra import BACKGROUND, CLASSES, CROP, FOREST, GRASS, LAPSE_K_PER_M, LST_K, LST_VIGOUR_K, MINE, REFLECTANCE
-from .spectra import WORLDCOVER, as_array
+from .spectra import (
+    BACKGROUND,
+    CLASSES,
+    CROP,
+    FOREST,
+    GRASS,
+    LAPSE_K_PER_M,
+    LST_K,
+    LST_VIGOUR_K,
+    MINE,
+    REFLECTANCE,
+    WORLDCOVER,
+    as_array,
+)
 
 log = logging.getLogger(__name__)
 
