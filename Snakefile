@@ -24,6 +24,16 @@ wildcard_constraints:
     index=r"ndvi|bare",
 
 
+localrules:
+    synthetic_scene,
+    ingest,
+    ecology_table,
+    ranking,
+    tables,
+    plot_region,
+    plot_overview,
+
+
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/composite.smk"
 include: "workflow/rules/mask.smk"

@@ -342,3 +342,10 @@ def test_real_landsat_config_end_to_end_with_report(tmp_path):
     report = tmp_path / "report.html"
     snakemake(*args, "--report", report, check=True)
     assert report.stat().st_size > 100_000
+
+
+def test_slurm_profile_dry_run_offline(tmp_path):
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    proc = snakemake("-n", "--profile", "profiles/slurm", "--config", f"results={tmp_path}")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "composite" in proc.stdout

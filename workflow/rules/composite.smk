@@ -19,7 +19,7 @@ rule composite:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=3000,
+        mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=30,
     script:
         "../../scripts/composite.py"

@@ -22,7 +22,7 @@ rule driver_stack:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/driver_stack.py"
@@ -51,7 +51,7 @@ rule drivers_model:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=6000,
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,
     script:
         "../../scripts/drivers_model.py"
@@ -69,7 +69,7 @@ rule ranking:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=500,
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=5,
     script:
         "../../scripts/ranking.py"

@@ -21,7 +21,7 @@ rule rsei_model:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=8000,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=30,
     script:
         "../../scripts/rsei_model.py"
@@ -48,7 +48,7 @@ rule rsei:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=3000,
+        mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=20,
     script:
         "../../scripts/rsei.py"
@@ -74,7 +74,7 @@ rule rem:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
     script:
         "../../scripts/rem.py"
@@ -94,7 +94,7 @@ rule ecology_table:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=500,
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=5,
     script:
         "../../scripts/gather_tables.py"
@@ -123,7 +123,7 @@ rule ecology_stats:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/ecology_stats.py"

@@ -16,7 +16,7 @@ rule synthetic_scene:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/synthetic_scene.py"
@@ -39,7 +39,7 @@ rule ingest:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=20,
     script:
         "../../scripts/ingest.py"

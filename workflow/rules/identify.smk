@@ -27,7 +27,7 @@ rule object_rf:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=6000,
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,
     script:
         "../../scripts/object_rf.py"
@@ -51,7 +51,7 @@ rule candidate_mines:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/candidate_mines.py"
@@ -74,7 +74,7 @@ rule mines:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     script:
         "../../scripts/mines.py"
@@ -99,7 +99,7 @@ rule accuracy:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     script:
         "../../scripts/accuracy.py"
@@ -119,7 +119,7 @@ rule agreement:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     script:
         "../../scripts/agreement.py"

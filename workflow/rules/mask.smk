@@ -17,7 +17,7 @@ rule study_area:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     script:
         "../../scripts/study_area.py"
@@ -46,7 +46,7 @@ rule masks:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/masks.py"
@@ -70,7 +70,7 @@ rule candidates:
     conda:
         "../../envs/raster.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     script:
         "../../scripts/candidates.py"

@@ -44,7 +44,7 @@ rule plot_region:
     conda:
         "../../envs/plots.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
     script:
         "../../scripts/figures.py"
@@ -70,7 +70,7 @@ rule tables:
     conda:
         "../../envs/plots.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=5,
     script:
         "../../scripts/tables.py"
@@ -94,7 +94,7 @@ rule plot_overview:
     conda:
         "../../envs/plots.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=5,
     script:
         "../../scripts/overview_figures.py"

@@ -20,7 +20,7 @@ rule bare_surface:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     script:
         "../../scripts/bare_surface.py"
@@ -44,7 +44,7 @@ rule mann_kendall:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=10,
     script:
         "../../scripts/mann_kendall.py"
@@ -69,7 +69,7 @@ rule restoration_rate:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=10,
     script:
         "../../scripts/restoration_rate.py"
@@ -94,7 +94,7 @@ rule trend_map:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=6000,
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=30,
     script:
         "../../scripts/trend_map.py"
