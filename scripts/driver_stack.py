@@ -22,16 +22,7 @@ def main(smk) -> None:
     target = driver_stack.analysis_grid(grid, smk.params.grid_m)
     layers: dict[str, np.ndarray] = {}
     for name, path in sources.get("drivers", {}).items():
-        with rasterio.open(path) as src:
-            nodata = src.nodata
-        values = read_on_grid(path, target, 1, resampling=Resampling.bilinear,
-                              fill=nodata if nodata is not None else np.nan).astype(np.float32)
-        if nodata is not None and not np.isnan(nodata):
-            values[values == nodata] = np.nan
-        if not np.isfinite(values).any():
-            raise ValueError(f"{path}: driver {name!r} does not overlap the region (no value on the analysis grid); "
-                             "check its CRS and extent")
-        layers[name] = values
+        layers[name] = driver_stack.user_driver(path, name, target)
     if "dem" in sources:
         dem = read_float(sources["dem"], grid)
         layers["dem"] = driver_stack.to_grid(dem, grid, target, Resampling.bilinear)

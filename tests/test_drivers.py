@@ -149,3 +149,18 @@ def test_against_r_random_forest(tmp_path):
     print(f"Spearman(ours, R %IncMSE) = {rho:.3f}; R² ours {fit['metrics']['r2']:.3f}, R {r['r2'].iloc[0]:.3f}")
     assert rho >= 0.9
     assert abs(fit["metrics"]["r2"] - r["r2"].iloc[0]) < 0.05
+
+
+def test_driver_outside_the_region_is_named(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "far.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32", crs="EPSG:32650",
+                       transform=from_origin(900000, 100000, 100, 100), nodata=-9999) as dst:
+        dst.write(np.ones((1, 4, 4), np.float32))
+    target = Grid("EPSG:32650", Affine(100, 0, 0, 0, -100, 1000), 10, 10)
+    with pytest.raises(ValueError, match=r"far.tif: driver 'gdp' does not overlap the region"):
+        driver_stack.user_driver(path, "gdp", target)
+    near = driver_stack.user_driver(path, "gdp", Grid("EPSG:32650", Affine(100, 0, 900000, 0, -100, 100000), 4, 4))
+    assert np.allclose(near, 1.0)

@@ -176,3 +176,28 @@ def test_rsei_on_real_landsat(prefix, sensor, when):
     print(f"{when}: loadings {np.round(result.loadings, 3).tolist()}, PC1 {100 * result.pc1_share:.1f} %, "
           f"RSEI most vegetated decile {most:.3f} vs least {least:.3f}")
     assert most > least
+
+
+def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    from minerestore.composite import COMPOSITE_BANDS
+    from minerestore.grid import Grid
+    from minerestore.layers import read_year
+
+    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 40), 4, 4)
+    data = np.full((len(COMPOSITE_BANDS), 4, 4), 0.2, np.float32)
+    data[COMPOSITE_BANDS.index("lst")] = np.nan
+    path = tmp_path / "2020.tif"
+    with rasterio.open(path, "w", **grid.profile(len(COMPOSITE_BANDS))) as dst:
+        dst.write(data)
+        dst.descriptions = tuple(COMPOSITE_BANDS)
+        dst.update_tags(year=2020, sensor="sentinel2")
+    water = np.zeros((4, 4), bool)
+    with pytest.raises(ValueError, match=r"no LST in the 2020 composite.*lst_sensor.*regions.<name>.lst"):
+        read_year(path, water, 0.0, grid)
+    lst = tmp_path / "lst.tif"
+    with rasterio.open(lst, "w", **grid.profile(1)) as dst:
+        dst.write(np.full((1, 4, 4), 300.0, np.float32))
+    assert np.allclose(read_year(path, water, 0.0, grid, str(lst))["lst"], 300.0)

@@ -8,13 +8,17 @@ on the fine DEM and averaged, so it is not flattened by a coarse DEM.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import rasterio
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from .grid import Grid
+from .raster import read_on_grid
 
 
 def analysis_grid(grid: Grid, resolution_m: float) -> Grid:
@@ -62,3 +66,24 @@ def mine_share_window(mines_fine: np.ndarray, source: Grid, target: Grid, window
     total = ndimage.uniform_filter(share, size, mode="constant")
     count = ndimage.uniform_filter(np.ones_like(share), size, mode="constant")
     return (100 * total / count).astype(np.float32)
+
+
+def user_driver(path: str | os.PathLike, name: str, target: Grid) -> np.ndarray:
+    """A user driver raster (any CRS and resolution) resampled bilinearly onto the analysis grid, float32 with NaN
+    for nodata.
+
+    Raises
+    ------
+    ValueError
+        If the raster has no value on the analysis grid (it does not overlap the region), naming the driver.
+    """
+    with rasterio.open(path) as src:
+        nodata = src.nodata
+    values = read_on_grid(path, target, 1, resampling=Resampling.bilinear,
+                          fill=nodata if nodata is not None else np.nan).astype(np.float32)
+    if nodata is not None and not np.isnan(nodata):
+        values[values == nodata] = np.nan
+    if not np.isfinite(values).any():
+        raise ValueError(f"{path}: driver {name!r} does not overlap the region (no value on the analysis grid); "
+                         "check its CRS and extent")
+    return values
