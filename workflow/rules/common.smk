@@ -1,6 +1,7 @@
 """Config validation and the path helpers all rules use. Paths are built here and only here (design.md §3,
 so no script hard-codes results/)."""
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def _validate_config():
 _validate_config()
 
 REGIONS = list(config["regions"])
+# A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
+SYNTHETIC_CODE = hashlib.sha1(
+    b"".join(p.read_bytes() for p in sorted((Path(workflow.basedir) / "src/minerestore/synthetic").glob("*.py")))
+).hexdigest()[:12]
 RESULTS = config["results"]
 
 

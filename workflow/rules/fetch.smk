@@ -9,6 +9,7 @@ rule synthetic_scene:
         crs=lambda w: region_cfg(w.region)["crs"],
         years=lambda w: years(w.region),
         season=lambda w: region_cfg(w.region)["season"],
+        code=SYNTHETIC_CODE,
     log:
         log_path("{region}", "synthetic_scene"),
     benchmark:
