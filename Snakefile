@@ -21,7 +21,7 @@ wildcard_constraints:
     region="|".join(REGIONS),
     year=r"\d{4}",
     product=r"[A-Za-z0-9_-]+",
-    index=r"ndvi|bare",
+    index=r"ndvi|bare|rsei|rem",
 
 
 localrules:

@@ -1,18 +1,18 @@
 """Pixel-wise Mann–Kendall / Sen's slope map of a yearly layer (minerestore.trend.mann_kendall_grid).
 
-Layers: ``ndvi`` (growing-season NDVI) or ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
-water or missing). Pixels outside the study area are NaN."""
+Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
+water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area
+are NaN."""
 
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import rasterio
 
 from minerestore.bare_surface import bare_layer
 from minerestore.grid import Grid
 from minerestore.io import write_raster
-from minerestore.layers import burn, read_composites
+from minerestore.layers import burn, read_composites, read_mask
 from minerestore.runlog import configure, timed
 from minerestore.trend import GRID_FIELDS, mann_kendall_grid
 
@@ -21,13 +21,14 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.from_json(Path(smk.input.grid).read_text())
     index = smk.wildcards.index
-    ndvi = read_composites(list(smk.input.composites), ["ndvi"])["ndvi"]
-    if index == "bare":
-        with rasterio.open(smk.input.water) as src:
-            water = src.read(1) == 1
+    if index in ("rsei", "rem"):
+        stack = read_composites(list(smk.input.layers), [index])[index]
+    elif index == "bare":
+        ndvi = read_composites(list(smk.input.layers), ["ndvi"])["ndvi"]
+        water = read_mask(smk.input.water)
         stack = np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
     else:
-        stack = ndvi
+        stack = read_composites(list(smk.input.layers), ["ndvi"])["ndvi"]
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
     stack[:, ~inside] = np.nan
     with timed(log, f"Mann-Kendall grid of {index}"):

@@ -127,7 +127,7 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
     assert (out / "restoration" / "restoration_rate_mines.csv").exists()
     counts = pd.read_csv(out / "restoration" / "status_counts.csv")
     assert counts.loc[counts["subregion"] == "all", "n_mines"].sum() == len(mines)
-    for index in ("ndvi", "bare"):
+    for index in ("ndvi", "bare", "rsei", "rem"):
         with rasterio.open(out / "restoration" / f"trend_{index}.tif") as src:
             assert list(src.descriptions) == ["slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n"]
 
@@ -231,7 +231,8 @@ def test_figures_tables_and_report(tiny_run, tmp_path):
     out, _ = tiny_run
     for name in ("study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots",
                  "veg_imper", "mine_rem_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region",
-                 "rings_curve", "area_classes", "rf_observed_predicted", "trend_ndvi", "trend_bare"):
+                 "rings_curve", "area_classes", "rf_observed_predicted", "trend_ndvi", "trend_bare", "trend_rsei",
+                 "trend_rem"):
         for ext in ("png", "svg"):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 5000, name
     for name in ("pearson_heatmap", "importance", "ranking"):

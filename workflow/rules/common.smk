@@ -89,6 +89,13 @@ def composites(wildcards):
     return [composite_path(wildcards.region, y) for y in years(wildcards.region)]
 
 
+def trend_layers(wildcards):
+    """Yearly rasters a trend map reads: the composites (ndvi, bare) or the RSEI / REM rasters."""
+    if wildcards.index in ("rsei", "rem"):
+        return [rpath(wildcards.region, "ecology", wildcards.index, f"{y}.tif") for y in years(wildcards.region)]
+    return composites(wildcards)
+
+
 def mine_products(region):
     """Names of the other mine products a region is compared with."""
     products = list(region_cfg(region).get("mine_products", {}))

@@ -80,7 +80,7 @@ rule trend_map:
         grid=inputs("{region}", "grid.json"),
         study_area=rpath("{region}", "study_area.gpkg"),
         water=rpath("{region}", "masks", "water.tif"),
-        composites=composites,
+        layers=trend_layers,
     output:
         trend=rpath("{region}", "restoration", "trend_{index}.tif"),
     params:
