@@ -25,6 +25,8 @@ def main(smk) -> None:
     if "subregions" in sources:
         zones = studyarea.from_polygons(area, read_vector(sources["subregions"], grid.crs), smk.params.subregion_field,
                                         grid.crs)
+    elif rivers is not None and smk.params.subregion_field in rivers:
+        zones = studyarea.from_river_attribute(area, rivers, smk.params.subregion_field, grid)
     elif rivers is not None and not rivers.empty:
         dem = read_float(sources["dem"], grid) if "dem" in sources else None
         stem = studyarea.main_stem(rivers, dem, grid)

@@ -53,3 +53,15 @@ def test_subregions_from_polygons():
     assert out.geometry.area.sum() == pytest.approx(10000)
     with pytest.raises(KeyError, match="no attribute 'subregion'"):
         studyarea.from_polygons(area, zones, "subregion", GRID.crs)
+
+
+def test_subregions_from_a_river_attribute():
+    rivers = gpd.GeoDataFrame({"basin": ["north", "south"]},
+                              geometry=[LineString([(0, 2500), (6000, 2500)]), LineString([(0, 500), (6000, 500)])],
+                              crs=GRID.crs)
+    area = box(*GRID.bounds)
+    zones = studyarea.finish(studyarea.from_river_attribute(area, rivers, "basin", GRID)).set_index("subregion")
+    assert set(zones.index) == {"north", "south"}
+    assert zones.loc["north"].geometry.centroid.y > zones.loc["south"].geometry.centroid.y
+    assert zones["area_km2"].sum() == pytest.approx(18.0)
+    assert zones.loc["north", "area_km2"] == pytest.approx(9.0, rel=0.05)

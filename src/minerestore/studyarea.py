@@ -1,8 +1,9 @@
 """Study area: the river buffer (or an AOI) and its sub-regions (methods.md §7.1).
 
-Sub-regions (upstream / midstream / downstream) come from a polygon file when given; otherwise the main stem is
-cut into thirds of its length (flow distance from its source) and every part of the study area goes to the third
-it is nearest to (a nearest-segment partition computed on the region grid, then vectorised).
+Sub-regions come from a polygon file when given, else from a sub-region attribute of the river centre lines (each
+part of the study area goes to its nearest river's sub-region); otherwise the main stem is cut into thirds of its
+length (flow distance from its source): upstream / midstream / downstream, each part of the study area going to
+the third it is nearest to (a nearest-feature partition computed on the region grid, then vectorised).
 """
 
 from __future__ import annotations
@@ -71,31 +72,47 @@ def main_stem(rivers: gpd.GeoDataFrame, dem=None, grid: Grid | None = None) -> s
     return line
 
 
-def split_by_flow_distance(area: shapely.Geometry, stem: shapely.LineString, grid: Grid) -> gpd.GeoDataFrame:
-    """Split ``area`` into upstream / midstream / downstream thirds of the main stem's length.
+def split_by_nearest(area: shapely.Geometry, parts: dict, grid: Grid) -> gpd.GeoDataFrame:
+    """Split ``area`` by the nearest of several line (or polygon) features: each pixel of the region grid goes to
+    the part it is closest to (Euclidean distance), zones are vectorised and intersected with ``area``.
 
-    Each pixel of the region grid goes to the nearest third (Euclidean distance to the segment); the resulting
-    zones are vectorised and intersected with ``area``.
+    Parameters
+    ----------
+    parts : dict sub-region name -> geometry, in the grid CRS.
 
     Returns
     -------
-    GeoDataFrame with ``subregion`` and geometry, in the grid CRS.
+    GeoDataFrame with ``subregion`` and geometry, one row per part, in the grid CRS.
     """
-    length = stem.length
-    parts = [substring(stem, length * i / 3, length * (i + 1) / 3) for i in range(3)]
+    names = list(parts)
     dist = np.stack([
         ndimage.distance_transform_edt(
-            ~rasterize([(p.buffer(grid.resolution), 1)], out_shape=grid.shape, transform=grid.transform).astype(bool)
+            ~rasterize([(parts[n].buffer(grid.resolution), 1)], out_shape=grid.shape, transform=grid.transform).astype(bool)
         )
-        for p in parts
+        for n in names
     ])
     zone = np.argmin(dist, axis=0).astype(np.int32)
     rows = []
-    for k, name in enumerate(SUBREGIONS):
+    for k, name in enumerate(names):
         polys = [shape(g) for g, v in shapes(zone, mask=zone == k, transform=grid.transform) if v == k]
         geom = shapely.union_all(polys).intersection(area) if polys else shapely.Polygon()
-        rows.append({"subregion": name, "geometry": geom})
+        rows.append({"subregion": str(name), "geometry": geom})
     return gpd.GeoDataFrame(rows, crs=grid.crs)
+
+
+def split_by_flow_distance(area: shapely.Geometry, stem: shapely.LineString, grid: Grid) -> gpd.GeoDataFrame:
+    """Split ``area`` into upstream / midstream / downstream: the main stem is cut into thirds of its length (flow
+    distance from its source) and every pixel goes to the nearest third (:func:`split_by_nearest`)."""
+    length = stem.length
+    thirds = [substring(stem, length * i / 3, length * (i + 1) / 3) for i in range(3)]
+    return split_by_nearest(area, dict(zip(SUBREGIONS, thirds)), grid)
+
+
+def from_river_attribute(area: shapely.Geometry, rivers: gpd.GeoDataFrame, field: str, grid: Grid) -> gpd.GeoDataFrame:
+    """Sub-regions named by an attribute of the river centre lines: each pixel goes to the sub-region of its
+    nearest river (:func:`split_by_nearest`)."""
+    groups = {name: shapely.union_all(group.geometry.to_numpy()) for name, group in rivers.groupby(field)}
+    return split_by_nearest(area, groups, grid)
 
 
 def from_polygons(area: shapely.Geometry, zones: gpd.GeoDataFrame, field: str, crs: str) -> gpd.GeoDataFrame:
