@@ -176,7 +176,7 @@ def mine_series(layers: dict[int, np.ndarray], bounds, mine_id: str, label: str 
 
 def rsei_maps(first: np.ndarray, last: np.ndarray, years: tuple[int, int], bounds) -> plt.Figure:
     """RSEI maps of the first and the last year."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), constrained_layout=True)
     for ax, values, year in zip(axes, (first, last), years):
         im = ax.imshow(values, cmap="RdYlGn", vmin=0, vmax=1, extent=_extent(bounds))
         _km_axes(ax, f"RSEI {year}")
