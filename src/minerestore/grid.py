@@ -79,10 +79,6 @@ class Grid:
             Window(0, r, self.width, min(block_rows, self.height - r)) for r in range(0, self.height, block_rows)
         ]
 
-    def window_transform(self, window: Window) -> Affine:
-        """Transform of a window of this grid."""
-        return self.transform @ Affine.translation(window.col_off, window.row_off)
-
     def xy_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Pixel-centre coordinates: x of shape (width,), y of shape (height,), metres."""
         t = self.transform
