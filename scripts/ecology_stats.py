@@ -7,24 +7,19 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 
 from minerestore import rings
 from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import burn, read_mines
+from minerestore.layers import burn, read_composites, read_mines
 from minerestore.runlog import configure
 from minerestore.zonal import zonal
 
-INDICES = {"rsei": ("rsei", "rsei"), "rem": ("rem", "rem"), "i_veg": ("rem", "i_veg"), "i_imper": ("rem", "i_imper")}
-
 
 def read_layers(rsei_path: str, rem_path: str) -> dict[str, np.ndarray]:
-    out = {}
-    for name, (kind, band) in INDICES.items():
-        with rasterio.open(rsei_path if kind == "rsei" else rem_path) as src:
-            out[name] = src.read(list(src.descriptions).index(band) + 1)
-    return out
+    """RSEI and REM (with I_veg, I_imper) of one year, each file read once."""
+    stacks = read_composites([rsei_path], ["rsei"]) | read_composites([rem_path], ["rem", "i_veg", "i_imper"])
+    return {name: stack[0] for name, stack in stacks.items()}
 
 
 def main(smk) -> None:

@@ -11,13 +11,12 @@ import rasterio
 from rasterio.windows import from_bounds
 
 from minerestore import plots
-from minerestore.layers import read_mines, read_region, read_vector
+from minerestore.layers import read_composites, read_mines, read_region, read_vector
 from minerestore.runlog import configure
 
 
 def band(path, name):
-    with rasterio.open(path) as src:
-        return src.read(list(src.descriptions).index(name) + 1)
+    return read_composites([path], [name])[name][0]
 
 
 def main(smk) -> None:

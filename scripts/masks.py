@@ -37,7 +37,7 @@ def water_history(path: str, grid: Grid, span) -> np.ndarray:
     bands = [i + 1 for i, n in enumerate(names) if n is None or span[0] <= int(str(n)[:4]) <= span[1]]
     if not bands:
         raise ValueError(f"{path}: no month of {span[0]}–{span[1]} (bands {names[:3]}…); set masks.water_years")
-    return np.stack([read_on_grid(path, grid, b, resampling=Resampling.nearest, fill=0) for b in bands])
+    return read_on_grid(path, grid, bands, resampling=Resampling.nearest, fill=0)
 
 
 def main(smk) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import rasterio
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from .grid import Grid
-from .raster import read_on_grid
+from .layers import read_float
 
 
 def analysis_grid(grid: Grid, resolution_m: float) -> Grid:
@@ -77,12 +76,7 @@ def user_driver(path: str | os.PathLike, name: str, target: Grid) -> np.ndarray:
     ValueError
         If the raster has no value on the analysis grid (it does not overlap the region), naming the driver.
     """
-    with rasterio.open(path) as src:
-        nodata = src.nodata
-    values = read_on_grid(path, target, 1, resampling=Resampling.bilinear,
-                          fill=nodata if nodata is not None else np.nan).astype(np.float32)
-    if nodata is not None and not np.isnan(nodata):
-        values[values == nodata] = np.nan
+    values = read_float(path, target, Resampling.bilinear)
     if not np.isfinite(values).any():
         raise ValueError(f"{path}: driver {name!r} does not overlap the region (no value on the analysis grid); "
                          "check its CRS and extent")
