@@ -27,6 +27,9 @@ wildcard_constraints:
 localrules:
     synthetic_scene,
     ingest,
+    fetch_static,
+    fetch_year,
+    remote_inputs,
     ecology_table,
     ranking,
     tables,

@@ -13,9 +13,10 @@ from minerestore.runlog import configure, timed
 def main(smk) -> None:
     log = configure(smk.log[0])
     region = smk.params.region
-    if region["source"] == "synthetic":
-        base = Path(smk.input.scene)
-        spec = yaml.safe_load((base / "inputs.yaml").read_text())
+    if "scene" in smk.input.keys() or "manifest" in smk.input.keys():
+        manifest = Path(smk.input.scene) / "inputs.yaml" if "scene" in smk.input.keys() else Path(smk.input.manifest)
+        base = manifest.parent
+        spec = yaml.safe_load(manifest.read_text())
     else:
         base = Path(smk.params.workdir)
         spec = region

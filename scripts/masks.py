@@ -49,6 +49,9 @@ def main(smk) -> None:
     if "water_history" in sources:
         water = masks.water_from_history(water_history(sources["water_history"], grid, m["water_years"]),
                                          t["water_ratio"], t["water_buffer_m"], grid.resolution)
+    elif "water_occurrence" in sources:
+        occurrence = read_on_grid(sources["water_occurrence"], grid, resampling=Resampling.nearest, fill=255)
+        water = masks.water_from_occurrence(occurrence, t["water_ratio"], t["water_buffer_m"], grid.resolution)
     else:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
         c = read_composites(paths, ["green", "swir1"])

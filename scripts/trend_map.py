@@ -14,7 +14,7 @@ from minerestore.grid import Grid
 from minerestore.io import write_raster
 from minerestore.layers import burn, read_composites, read_mask
 from minerestore.runlog import configure, timed
-from minerestore.trend import GRID_FIELDS, mann_kendall_grid
+from minerestore.trend import GRID_FIELDS, mann_kendall_grid, year_step
 
 
 def main(smk) -> None:
@@ -33,9 +33,10 @@ def main(smk) -> None:
     stack[:, ~inside] = np.nan
     with timed(log, f"Mann-Kendall grid of {index}"):
         result = mann_kendall_grid(stack, smk.params.alpha)
+    years = smk.params.years
+    result["slope"] /= year_step(years)  # per year when the analysis years are spaced (years.step)
     data = np.stack([result[k].astype(np.float32) for k in GRID_FIELDS])
     data[:, ~inside] = np.nan
-    years = smk.params.years
     write_raster(smk.output.trend, data, grid.profile(len(GRID_FIELDS)), list(GRID_FIELDS),
                  {"index": index, "years": f"{years[0]}-{years[-1]}", "slope_units": f"{index} per year"})
 

@@ -2,6 +2,7 @@
 each bad config gives a message naming the key, the value and what is expected."""
 
 import copy
+import re
 
 import pytest
 import yaml
@@ -57,6 +58,14 @@ BAD = {
     "local region without acquisitions": (
         lambda c: _region(c).update(source="local", rivers="config.yaml"), ["acquisitions", "local"]),
     "threshold out of range": (lambda c: c.setdefault("thresholds", {}).update(bsp_ndvi=1.5), ["bsp_ndvi", "1.5"]),
+    "years step not dividing the span": (
+        lambda c: _region(c).update(years={"first": 2016, "last": 2022, "step": 4}), ["years", "step=4", "2020"]),
+    "earthengine without its packages": (
+        lambda c: _region(c).update(source="earthengine", rivers="config.yaml"),
+        ["source", "earthengine", "pip install 'minerestore[earthengine]'", "earthengine authenticate"]),
+    "unknown stac role": (
+        lambda c: _region(c).update(source="stac", rivers="config.yaml", stac={"collections": {"sar": "s1"}}),
+        ["stac.collections", "sar"]),
 }
 
 
@@ -102,3 +111,17 @@ def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name, counts", [("yangtze", {"fetch_year": 7, "composite": 7, "rsei": 7}),
+                                          ("mining-cities", {"fetch_year": 8, "composite": 8, "rem": 8})])
+def test_example_remote_configs_dry_run_offline(name, counts, tmp_path):
+    """The example STAC configs validate and plan their DAG without network; only their own region is planned
+    (the default synthetic region is not merged in)."""
+    proc = snakemake("-n", "--configfile", f"config/{name}.yaml", "--config", f"results={tmp_path}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, flags=re.M))
+    print(name, stats)
+    for rule, count in counts.items():
+        assert int(stats[rule]) == count, (rule, stats)
+    assert "synthetic_scene" not in stats and "fetch_static" in stats

@@ -22,6 +22,9 @@ PACKAGES = {
     "seaborn": ("seaborn-base", "seaborn"), "statsmodels": ("statsmodels", "statsmodels"),
     "affine": ("rasterio", "rasterio"), "joblib": ("scikit-learn", "scikit-learn"), "dask": ("dask", "dask"),
     "pyarrow": ("pyarrow", "pyarrow"), "rioxarray": ("rioxarray", "rioxarray"), "jsonschema": ("jsonschema", "jsonschema"),
+    "xarray": ("xarray", "xarray"), "pystac_client": ("pystac-client", "pystac-client"),
+    "odc": ("odc-stac", "odc-stac"), "planetary_computer": ("planetary-computer", "planetary-computer"),
+    "urllib3": ("pystac-client", "pystac-client"),
 }
 
 
@@ -33,12 +36,16 @@ def imports(path: Path) -> set[str]:
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out.add(node.module)
+            # "from minerestore import stac" imports the submodule minerestore.stac
+            out |= {f"{node.module}.{a.name}" for a in node.names if node.module.startswith("minerestore")}
         elif isinstance(node, ast.ImportFrom) and node.level > 0:
-            base = path.parent if path.name != "__init__.py" else path.parent
+            base = path.parent
             for _ in range(node.level - 1):
                 base = base.parent
             package = ".".join(base.relative_to(REPO / "src").parts)
-            out.add(f"{package}.{node.module}" if node.module else package)
+            module = f"{package}.{node.module}" if node.module else package
+            out.add(module)
+            out |= {f"{module}.{a.name}" for a in node.names}
     return out
 
 

@@ -82,3 +82,14 @@ def test_filter_candidates_rules():
         "mean_ndvi_range": [0.0, 0.3, 0.0, 0.3, 0.3, 0.3],
     })
     assert patches.filter_candidates(f, rules).tolist() == [True, True, False, False, False, False]
+
+
+def test_water_from_occurrence():
+    """JRC GSW occurrence (%): water where occurrence / 100 > ratio; 255 (never observed) is not water."""
+    from minerestore.masks import water_from_occurrence
+
+    occ = np.array([[0, 5, 10, 11, 100, 255]], dtype=np.uint8)
+    np.testing.assert_array_equal(water_from_occurrence(occ, 0.1, 0, 30),
+                                  [[False, False, False, True, True, False]])
+    grown = water_from_occurrence(np.pad(occ[:, 4:5], 3), 0.1, 30, 30)  # one water pixel, 30 m buffer at 30 m
+    assert grown.sum() == 5

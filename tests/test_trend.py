@@ -118,3 +118,15 @@ def test_missing_years_are_named():
     frame = table({"a": [1, 2, 3, 4, 5, 6, 7]})
     with pytest.raises(ValueError, match=r"no value for years \[2023, 2024\]"):
         mann_kendall_table(frame, list(range(2016, 2025)))
+
+
+def test_spaced_years_give_slope_per_year():
+    """Composites every 3 years (years.step): Sen's slope is per year, i.e. pymannkendall's per-step slope / 3."""
+    years = [2001, 2004, 2007, 2010, 2013, 2016]
+    values = [80.0, 71.0, 65.0, 50.0, 41.0, 35.0]
+    bsp = pd.DataFrame({"mine_id": "A", "year": years, "bsp_pct": values})
+    row = mann_kendall_table(bsp, years).iloc[0]
+    assert row["sen_slope"] == pytest.approx(mk.original_test(values).slope / 3)
+    assert row["sen_slope"] == pytest.approx(-3.0)  # median of pairwise (v_j - v_i) / (year_j - year_i), by hand
+    with pytest.raises(ValueError, match="not evenly spaced"):
+        mann_kendall_table(bsp.assign(year=[2001, 2004, 2007, 2010, 2013, 2017]), [2001, 2004, 2007, 2010, 2013, 2017])

@@ -8,6 +8,7 @@ region name given twice in one YAML file (YAML loaders silently keep the last).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import yaml
 
 from .grid import check_projected
 
-PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines",
-             "lst", "obstruction")
+PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
+             "subregions", "reference_mines", "lst", "obstruction")
 
 
 class ConfigError(ValueError):
@@ -105,10 +106,21 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         first, last = region["years"]["first"], region["years"]["last"]
         if first > last:
             raise ConfigError(f"config key {key}.years: first={first} is after last={last}; list years oldest first")
+        step = region["years"].get("step", 1)
+        if (last - first) % step:
+            raise ConfigError(f"config key {key}.years: last - first = {last - first} is not a multiple of step={step}; "
+                              f"set last to {last - (last - first) % step} or change the step")
         try:
             check_projected(region["crs"], f"config key {key}.crs")
         except ValueError as err:
             raise ConfigError(str(err)) from None
+        if region["source"] == "earthengine":
+            missing = [m for m in ("ee", "xee") if importlib.util.find_spec(m) is None]
+            if missing:
+                raise ConfigError(
+                    f"config key {key}.source: 'earthengine' needs the Python packages {missing}; install them with "
+                    "pip install 'minerestore[earthengine]' and run 'earthengine authenticate', or use source 'stac'"
+                )
         for path_key in PATH_KEYS:
             if path_key in region and not _resolve(region[path_key], base).exists():
                 raise ConfigError(
@@ -129,11 +141,6 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             raise ConfigError(
                 f"config key {key}.reference_mines: missing; identify.method {method!r} needs digitised mine polygons "
                 "(or set identify.method: candidates)"
-            )
-        if region["source"] in ("stac", "earthengine"):
-            raise ConfigError(
-                f"config key {key}.source: {region['source']!r} is not available in this version; "
-                "use 'local' with downloaded files or 'synthetic'"
             )
 
 

@@ -25,8 +25,8 @@ from .grid import Grid
 
 log = logging.getLogger(__name__)
 
-SOURCE_KEYS = ("dem", "landcover", "water_history", "rivers", "aoi", "subregions", "reference_mines", "lst",
-               "obstruction")
+SOURCE_KEYS = ("dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi", "subregions",
+               "reference_mines", "lst", "obstruction")
 
 
 def _abs(path: str, base: Path) -> str:

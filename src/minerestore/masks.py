@@ -37,6 +37,29 @@ def water_from_history(history: np.ndarray, ratio: float, buffer_m: float, resol
     return buffer(wr > ratio, buffer_m, resolution)
 
 
+def water_from_occurrence(occurrence: np.ndarray, ratio: float, buffer_m: float, resolution: float) -> np.ndarray:
+    """Water from JRC Global Surface Water occurrence: occurrence / 100 > ``ratio``, then a ``buffer_m`` buffer.
+
+    Occurrence is the share of valid observations (1984 onwards) that saw water, so it is the water ratio WR
+    of methods.md §3.3 over the whole archive instead of the study's 2014–2015 months (the STAC catalogs publish
+    the occurrence layer, not the monthly history).
+
+    Parameters
+    ----------
+    occurrence : ndarray (rows, cols) of uint8
+        0–100 %, 255 = no data (never observed: not water).
+    ratio : float
+        WR threshold (0.1).
+    buffer_m, resolution : buffer (60 m) and pixel size, m.
+
+    Returns
+    -------
+    ndarray (rows, cols) bool.
+    """
+    occ = occurrence.astype(np.float32)
+    return buffer((occ <= 100) & (occ / 100.0 > ratio), buffer_m, resolution)
+
+
 def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, threshold: float, ratio: float, buffer_m: float,
                      resolution: float) -> np.ndarray:
     """Fallback water mask without a water history: MNDWI = (G − SWIR1)/(G + SWIR1) > ``threshold`` (Xu 2006,

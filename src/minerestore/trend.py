@@ -125,6 +125,20 @@ def classify(s: float, p: float, n: int, alpha: float, min_years: int) -> str:
     return "no_trend"
 
 
+def year_step(years: list[int]) -> int:
+    """Spacing of evenly spaced analysis years (1 for consecutive years or a single year).
+
+    Raises
+    ------
+    ValueError
+        When the years are not evenly spaced (Sen's slope per year would be ill-defined).
+    """
+    steps = set(np.diff(years).tolist())
+    if len(steps) > 1:
+        raise ValueError(f"analysis years {years} are not evenly spaced")
+    return int(steps.pop()) if steps else 1
+
+
 def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05, min_years: int = 5,
                        exact_max_n: int = 10) -> pd.DataFrame:
     """Mann–Kendall test of every mine's BSP series.
@@ -132,7 +146,8 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     Parameters
     ----------
     bsp : DataFrame mine_id, year, bsp_pct (NaN = no valid pixel that year; the value is skipped).
-    years : the analysis years; every mine must have a row for each.
+    years : the analysis years, evenly spaced (``years.step``); every mine must have a row for each. Sen's slope
+        is divided by the spacing, so it is per year whatever the step.
     exact_max_n : the exact p (:func:`exact_p`) is computed for n <= this when the series has no ties and used for
         the status; otherwise the normal approximation's p is used.
 
@@ -155,6 +170,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     missing = [y for y in years if y not in present]
     if missing:
         raise ValueError(f"BSP has no value for years {missing}; check the composites of those years")
+    step = year_step(years)
     rows = []
     for mine_id, group in bsp.groupby("mine_id", sort=True):
         series = group.set_index("year")["bsp_pct"].reindex(years).to_numpy(dtype=float)
@@ -168,7 +184,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
             "mine_id": mine_id, "n": n, "trend": res.trend if res else "no trend", "h": bool(res.h) if res else False,
             "p": float(res.p) if res else np.nan, "z": float(res.z) if res else np.nan,
             "tau": float(res.Tau) if res else np.nan, "s": s, "var_s": float(res.var_s) if res else np.nan,
-            "sen_slope": float(res.slope) if res else np.nan, "intercept": float(res.intercept) if res else np.nan,
+            "sen_slope": float(res.slope) / step if res else np.nan, "intercept": float(res.intercept) if res else np.nan,
             "p_exact": p_exact, "p_used": p_used, "status": classify(s, p_used, n, alpha, min_years),
         })
     return pd.DataFrame(rows, columns=columns)

@@ -5,6 +5,7 @@ import hashlib
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -21,7 +22,19 @@ from minerestore.config import (  # noqa: E402
 )
 
 
+def _keep_cli_regions():
+    """With --configfile, the regions are those of the given file(s) (and --config): the default config.yaml's
+    synthetic region is not merged into them. Other keys merge as Snakemake merges them."""
+    named = set()
+    for path in workflow.overwrite_configfiles or ():
+        named |= set((yaml.safe_load(Path(path).read_text()) or {}).get("regions") or {})
+    named |= set((workflow.config_settings.overwrite_config or {}).get("regions") or {})
+    if named:
+        config["regions"] = {k: v for k, v in config["regions"].items() if k in named}
+
+
 def _validate_config():
+    _keep_cli_regions()
     check_config_files(workflow.configfiles)
     try:
         validate(config, "../schemas/config.schema.yaml")
@@ -53,8 +66,9 @@ def region_thresholds(region):
 
 
 def years(region):
+    """Analysis years of a region: first to last, every ``step`` years."""
     y = region_cfg(region)["years"]
-    return list(range(y["first"], y["last"] + 1))
+    return list(range(y["first"], y["last"] + 1, y["step"]))
 
 
 def rpath(region, *parts):
@@ -79,10 +93,19 @@ def composite_path(region, year):
 
 
 def region_source_files(wildcards):
-    """Ingest inputs. Synthetic regions need their generated scene; local files are checked by the script."""
-    if region_cfg(wildcards.region)["source"] == "synthetic":
+    """Ingest inputs: the generated scene (synthetic), the fetched inputs manifest (stac, earthengine); local files
+    are checked by the script."""
+    source = region_cfg(wildcards.region)["source"]
+    if source == "synthetic":
         return {"scene": rpath(wildcards.region, "synthetic")}
+    if source in ("stac", "earthengine"):
+        return {"manifest": rpath(wildcards.region, "fetch", "inputs.yaml")}
     return {}
+
+
+def fetch_cache(region):
+    """Folder of the files a remote region fetches (kept across reruns; files are keyed by grid and items)."""
+    return region_cfg(region)["stac"].get("cache") or rpath(region, "fetch", "cache")
 
 
 def composites(wildcards):

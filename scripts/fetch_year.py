@@ -1,0 +1,27 @@
+"""Fetch a remote region's acquisitions of one growing season onto its grid (minerestore.stac /
+minerestore.earthengine)."""
+
+from pathlib import Path
+
+import yaml
+
+from minerestore import earthengine, stac
+from minerestore.grid import Grid
+from minerestore.io import write_text
+from minerestore.runlog import configure, timed
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    region, year = smk.params.region, int(smk.wildcards.year)
+    grid = Grid.from_json(yaml.safe_load(Path(smk.input.static).read_text())["grid"])
+    source = stac if region["source"] == "stac" else earthengine
+    with timed(log, f"acquisitions {year}"):
+        record = source.fetch_year_record(region[region["source"]], region, grid, year,
+                                          stac.cache_dir(smk.params.cache, grid))
+    log.info("%d acquisitions", len(record["rows"]))
+    write_text(smk.output.record, yaml.safe_dump(record, sort_keys=False))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

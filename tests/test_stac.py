@@ -1,0 +1,239 @@
+"""STAC retrieval (issue 8): the real loading code (pystac-client + odc-stac) against a catalog built in the test
+and served on a loopback HTTP server with range requests and fault injection (tests/stac_catalog.py)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import types
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import yaml
+
+from conftest import MARBURG, need, snakemake
+from minerestore import stac
+from minerestore.acquisitions import Acquisition, check_acquisition, read_observation, read_table
+from minerestore.grid import Grid
+from minerestore.raster import read_on_grid
+from minerestore.synthetic.scene import SyntheticParams, generate
+from stac_catalog import CatalogWriter, StacServer, add_marburg, build_catalog
+
+COLLECTIONS = {"sentinel2": "sentinel-2-l2a", "landsat": "landsat-c2-l2", "dem": "cop-dem-glo-30",
+               "landcover": "esa-worldcover", "water_occurrence": "jrc-gsw"}
+SEASON = {"start_month": 6, "end_month": 9}
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory) -> tuple[Path, Grid]:
+    """A 1.5 km synthetic scene at 20 m, 2021–2022, 2 Sentinel-2 (+1 April) and 1 Landsat scene per year."""
+    out = tmp_path_factory.mktemp("scene") / "scene"
+    manifest = generate(SyntheticParams(seed=3, size_km=1.5, resolution_m=20, years=[2021, 2022], n_mines=2,
+                                        s2_per_year=2, landsat_per_year=1), out)
+    return out, Grid.from_bounds(manifest["crs"], tuple(manifest["bounds"]), manifest["resolution"])
+
+
+@pytest.fixture
+def server(scene, tmp_path):
+    root = tmp_path / "catalog"
+    root.mkdir()
+    with StacServer(root) as srv:
+        yield srv
+
+
+def catalog(server, scene, api=False):
+    build_catalog(scene[0], server.root, server.url, api=api).write()
+    return {"catalog": f"{server.url}/catalog.json", "collections": COLLECTIONS, "max_cloud": 60, "chunk_px": 32,
+            "layers": ["dem", "landcover", "water_occurrence"], "retries": 3, "backoff_s": 0.01}
+
+
+def region(**extra):
+    return {"source": "stac", "sensor": "sentinel2", "lst_sensor": "landsat", "season": SEASON, **extra}
+
+
+def data_requests(server) -> list:
+    return [r for r in server.requests if r[1].startswith("/data/")]
+
+
+@pytest.mark.parametrize("api", [False, True], ids=["static-catalog", "stac-api"])
+def test_fetched_acquisitions_equal_the_source_scenes(server, scene, tmp_path, api):
+    cfg = catalog(server, scene, api)
+    grid = scene[1]
+    record = stac.fetch_year_record(cfg, region(), grid, 2021, tmp_path / "cache")
+    if api:
+        assert any(r[1].startswith("/search") for r in server.requests)
+    assert any(r[2] == 206 for r in data_requests(server)), "COGs must be read with range requests"
+    rows = pd.DataFrame(record["rows"])
+    source = pd.read_csv(scene[0] / "acquisitions.csv")
+    in_season = source[(source["date"].str[:4] == "2021") & (source["date"].str[5:7] != "04")]
+    # the April scene (out of season) and the 95 % cloudy item are not fetched
+    assert sorted(rows["date"]) == sorted(in_season["date"])
+    assert "sentinel2_l2a_pb04" in set(rows["sensor"]), "baseline 04.00 item must get the offset profile"
+    for row, src in zip(rows.sort_values("date").itertuples(), in_season.sort_values("date").itertuples()):
+        fetched = Acquisition(row.path, date.fromisoformat(row.date), row.sensor)
+        original = Acquisition(str(scene[0] / src.path), date.fromisoformat(src.date), src.sensor)
+        check_acquisition(fetched)
+        a, b = read_observation(fetched, grid), read_observation(original, grid)
+        if row.sensor.startswith("sentinel2"):  # same grid: identical values
+            for name in ("red", "nir", "swir1", "clear", "snow"):
+                np.testing.assert_allclose(a[name], b[name], atol=1e-6, equal_nan=True, err_msg=f"{row.path} {name}")
+        else:  # 30 m onto 20 m: bilinear by GDAL's warper in both, QA by nearest
+            np.testing.assert_array_equal(a["clear"], b["clear"])
+            for name, dn in (("red", 2.75e-5), ("nir", 2.75e-5), ("lst", 0.0034)):
+                both = a["clear"] & b["clear"]
+                assert np.mean(np.abs(a[name][both] - b[name][both]) <= 2 * dn) > 0.99, name
+
+
+def test_static_layers_and_provenance(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    grid = scene[1]
+    record = stac.fetch_static_record(cfg, region(dem="local-dem.tif"), grid, tmp_path / "cache")
+    assert set(record["layers"]) == {"landcover", "water_occurrence"}, "a layer given locally is not fetched"
+    lc = read_on_grid(record["layers"]["landcover"], grid, resampling=rasterio.enums.Resampling.nearest)
+    np.testing.assert_array_equal(lc, read_on_grid(scene[0] / "landcover.tif", grid,
+                                                   resampling=rasterio.enums.Resampling.nearest))
+    for rec in record["provenance"]:
+        assert rec["item_ids"] and rec["hrefs"][0].startswith(server.url) and len(rec["sha256"]) == 64
+        assert rec["fetched_at"].endswith("+00:00")
+
+
+def test_second_fetch_reads_no_data(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    first = stac.fetch_year_record(cfg, region(), scene[1], 2022, tmp_path / "cache")
+    n = len(data_requests(server))
+    assert n > 0
+    second = stac.fetch_year_record(cfg, region(), scene[1], 2022, tmp_path / "cache")
+    assert len(data_requests(server)) == n, "cached files must not be downloaded again"
+    assert second["rows"] == first["rows"]
+    # a corrupted cache file fails its checksum and is fetched again
+    victim = Path(first["rows"][0]["path"].format(band="B04"))
+    good = victim.read_bytes()
+    victim.write_bytes(good[:-10] + b"0123456789")
+    stac.fetch_year_record(cfg, region(), scene[1], 2022, tmp_path / "cache")
+    assert victim.read_bytes() == good  # loaded again (from GDAL's in-process cache: no new request needed)
+
+
+def test_empty_search_names_collection_bbox_and_dates(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    with pytest.raises(stac.EmptySearchError) as err:
+        stac.fetch_year_record(cfg, region(), scene[1], 2019, tmp_path / "cache")
+    message = str(err.value)
+    assert "sentinel-2-l2a" in message and "2019-06-01/2019-09-30" in message and "bbox [" in message
+    assert not list((tmp_path / "cache").glob("*.tif"))
+
+
+def test_429_is_retried(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    server.faults = {"/catalog.json": ["429"], "_B04.tif": ["429"]}
+    record = stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "cache")
+    statuses = [(path, status) for _, path, status in server.requests]
+    assert ("/catalog.json", 429) in statuses and statuses.index(("/catalog.json", 429)) < statuses.index(
+        ("/catalog.json", 200))
+    b04 = [s for p, s in statuses if p.endswith("_B04.tif")]
+    assert b04[0] == 429 and 206 in b04[1:]
+    assert len(record["rows"]) == 3
+
+
+def test_truncated_body_is_a_clear_error_and_leaves_nothing(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    server.faults = {"S2_20210626_B08.tif": ["truncate"] * 100}
+    cache = tmp_path / "cache"
+    with pytest.raises(stac.StacError, match="B08.tif") as err:
+        stac.fetch_year_record(cfg, region(), scene[1], 2021, cache)
+    assert "nothing was kept" in str(err.value)
+    assert not list(cache.glob("*B08.tif")) and not list(cache.glob(".tmp-*"))
+
+
+def test_unknown_collection_and_missing_role(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    cfg["collections"] = {**COLLECTIONS, "sentinel2": "no-such-collection"}
+    with pytest.raises(stac.EmptySearchError, match="no-such-collection"):
+        stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "cache")
+    cfg["collections"] = {"sentinel2": "sentinel-2-l2a"}
+    with pytest.raises(stac.StacError, match="stac.collections.landsat"):
+        stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "cache")
+
+
+@pytest.mark.realdata
+def test_real_landsat_level1_through_stac(tmp_path):
+    marburg = need(MARBURG)
+    root = tmp_path / "catalog"
+    root.mkdir()
+    with StacServer(root) as server:
+        cat = CatalogWriter(root, server.url, api=False)
+        add_marburg(cat, marburg, root)
+        cat.write()
+        cfg = {"catalog": f"{server.url}/catalog.json", "collections": {"landsat": "landsat-c1-l1"},
+               "max_cloud": 60, "chunk_px": 16, "retries": 2, "backoff_s": 0.01}
+        with rasterio.open(marburg / "DEM.TIF") as src:
+            grid = Grid("EPSG:32632", src.transform, src.width, src.height)
+        landsat = {"source": "stac", "sensor": "landsat", "season": SEASON}
+        rows = []
+        for year in (2001, 2013):
+            rows += stac.fetch_year_record(cfg, landsat, grid, year, tmp_path / "cache")["rows"]
+    assert [r["sensor"] for r in rows] == ["landsat7_l1", "landsat8_l1"]
+    table = tmp_path / "acquisitions.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    for acq in read_table(table):
+        check_acquisition(acq)
+        band = "B4"
+        original = next(marburg.glob(f"*{acq.date:%Y%m%d}*_{band}.TIF"))
+        np.testing.assert_array_equal(read_on_grid(acq.band_file(band)[0], grid), read_on_grid(original, grid))
+        obs = read_observation(acq, grid)
+        assert 0 <= np.nanmin(obs["red"]) and np.nanmax(obs["nir"]) <= 1.2
+        assert 270 < np.nanmedian(obs["lst"]) < 320
+
+
+def test_stac_region_runs_the_workflow_and_reruns_nothing(server, scene, tmp_path):
+    """A stac region through every stage (identification by candidates), then a rerun that fetches nothing."""
+    cfg = catalog(server, scene)
+    rivers = tmp_path / "rivers.gpkg"
+    shutil.copy(scene[0] / "rivers.gpkg", rivers)
+    config = {
+        "regions": {"remote": {
+            "source": "stac", "sensor": "sentinel2", "lst_sensor": "landsat", "years": {"first": 2021, "last": 2022},
+            "season": SEASON, "crs": scene[1].crs, "resolution": 20, "bounds": list(scene[1].bounds),
+            "rivers": str(rivers), "analysis_grid_m": 100, "stac": cfg}},
+        "identify": {"method": "candidates"},
+        "drivers": {"n_estimators": 50, "min_samples": 10},
+        "results": str(tmp_path / "results"),
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("--configfile", path, "--replace-workflow-config", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = tmp_path / "results" / "remote"
+    inputs = yaml.safe_load((out / "fetch" / "inputs.yaml").read_text())
+    assert {"dem", "landcover", "water_occurrence", "rivers", "bounds"} <= set(inputs)
+    manifest = pd.read_csv(out / "fetch" / "manifest.csv")
+    assert manifest["sha256"].str.len().eq(64).all() and manifest["item_ids"].notna().all()
+    acquisitions = pd.read_csv(out / "inputs" / "acquisitions.csv")
+    assert len(acquisitions) == 6 and acquisitions["in_season"].all()
+    with rasterio.open(out / "composites" / "2022.tif") as src:
+        assert src.tags()["n_acquisitions"] == "2"
+    assert (out / "mines" / "mines.gpkg").exists() and (out / "ecology" / "rsei" / "2022.tif").exists()
+    n = len(server.requests)
+    again = snakemake("--configfile", path, "--replace-workflow-config", timeout=300)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    assert len(server.requests) == n, "a rerun with the same config must not contact the catalog"
+
+
+def test_earthengine_errors_name_the_fix(monkeypatch):
+    from minerestore import earthengine
+
+    monkeypatch.setitem(sys.modules, "ee", None)  # not installed
+    with pytest.raises(earthengine.EarthEngineError, match=r"pip install 'minerestore\[earthengine\]'"):
+        earthengine.initialise(None)
+
+    def refuse(**kwargs):
+        raise RuntimeError("Please authorize access to your Earth Engine account")
+
+    monkeypatch.setitem(sys.modules, "ee", types.SimpleNamespace(Initialize=refuse))
+    monkeypatch.setitem(sys.modules, "xee", types.SimpleNamespace())
+    with pytest.raises(earthengine.EarthEngineError, match="earthengine authenticate") as err:
+        earthengine.initialise("my-project")
+    assert "Please authorize" in str(err.value)
