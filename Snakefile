@@ -20,6 +20,7 @@ include: "workflow/rules/common.smk"
 wildcard_constraints:
     region="|".join(REGIONS),
     year=r"\d{4}",
+    tile=r"r\d+c\d+",
     product=r"[A-Za-z0-9_-]+",
     index=r"ndvi|bare|rsei|rem",
 
@@ -30,6 +31,8 @@ localrules:
     fetch_static,
     fetch_year,
     remote_inputs,
+    composite_mosaic,
+    trend_mosaic,
     ecology_table,
     ranking,
     tables,

@@ -1,5 +1,6 @@
-"""Growing-season composite of one region and year: per-pixel median reflectance and LST of the clear
-observations, NDVI median and percentile, n_obs and n_snow (minerestore.composite, methods.md §3.2)."""
+"""Growing-season composite of one tile of a region and year: per-pixel median reflectance and LST of the clear
+observations, NDVI median and percentile, n_obs and n_snow (minerestore.composite, methods.md §3.2). Only the
+tile's window of each acquisition is read."""
 
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from minerestore.grid import Grid
 from minerestore.io import raster_writer
 from minerestore.runlog import configure, timed
 from minerestore.sensors import get_profile
+from minerestore.tiles import tile_grid, tile_windows
 
 
 def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
@@ -22,7 +24,8 @@ def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> l
 def main(smk) -> None:
     log = configure(smk.log[0])
     year = int(smk.wildcards.year)
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    region_grid = Grid.from_json(Path(smk.input.grid).read_text())
+    grid = tile_grid(region_grid, tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile])
     table = pd.read_csv(smk.input.acquisitions)
     sensor, lst_sensor = smk.params.sensor, smk.params.lst_sensor
     primary = season_acquisitions(table, year, {sensor, "any"})
@@ -36,7 +39,7 @@ def main(smk) -> None:
             "sensors": ",".join(sorted({a.sensor for a in primary})),
             "season_months": f"{season['start_month']}-{season['end_month']}",
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
-    with timed(log, f"composite {year}"), raster_writer(
+    with timed(log, f"composite {year}, tile {smk.wildcards.tile}"), raster_writer(
         smk.output.composite, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags
     ) as dst:
         n_obs = 0.0

@@ -1,7 +1,5 @@
-"""Fetch a remote region's acquisitions of one growing season onto its grid (minerestore.stac /
+"""Fetch a remote region's acquisitions of one growing season onto one tile of its grid (minerestore.stac /
 minerestore.earthengine)."""
-
-from pathlib import Path
 
 import yaml
 
@@ -14,9 +12,9 @@ from minerestore.runlog import configure, timed
 def main(smk) -> None:
     log = configure(smk.log[0])
     region, year = smk.params.region, int(smk.wildcards.year)
-    grid = Grid.from_json(yaml.safe_load(Path(smk.input.static).read_text())["grid"])
+    grid = Grid.from_json(smk.params.grid)
     source = stac if region["source"] == "stac" else earthengine
-    with timed(log, f"acquisitions {year}"):
+    with timed(log, f"acquisitions {year}, tile {smk.wildcards.tile}"):
         record = source.fetch_year_record(region[region["source"]], region, grid, year,
                                           stac.cache_dir(smk.params.cache, grid))
     log.info("%d acquisitions", len(record["rows"]))

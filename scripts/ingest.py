@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from minerestore.grid import Grid
 from minerestore.ingest import ingest
 from minerestore.io import write_table, write_text
 from minerestore.runlog import configure, timed
@@ -24,6 +25,10 @@ def main(smk) -> None:
     years = (region["years"]["first"], region["years"]["last"])
     with timed(log, "ingest"):
         grid, table, sources = ingest(spec, base, region["crs"], region["resolution"], season, years)
+    planned = Grid.from_json(smk.params.planned)
+    if grid != planned:
+        raise ValueError(f"the region grid built from the inputs ({grid}) differs from the grid planned from the "
+                         f"config ({planned}); set regions.{smk.wildcards.region}.bounds")
     write_table(smk.output.acquisitions, table)
     write_text(smk.output.sources, yaml.safe_dump(sources, sort_keys=False))
     write_text(smk.output.grid, grid.to_json())

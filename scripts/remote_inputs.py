@@ -1,19 +1,25 @@
-"""Gather a remote region's fetch records into inputs.yaml, acquisitions.csv and the provenance manifest.csv,
-read by ingest like a synthetic scene (minerestore.remote)."""
+"""Join a remote region's per-tile fetch records into virtual mosaics, inputs.yaml, acquisitions.csv and the
+provenance manifest.csv, read by ingest like a synthetic scene (minerestore.remote)."""
 
 from pathlib import Path
 
 import yaml
 
+from minerestore.grid import Grid
 from minerestore.remote import inputs_manifest
 from minerestore.runlog import configure
 
 
+def tile_of(path: str) -> str:
+    return Path(path).stem
+
+
 def main(smk) -> None:
     configure(smk.log[0])
-    static = yaml.safe_load(Path(smk.input.static).read_text())
-    years = [yaml.safe_load(Path(p).read_text()) for p in smk.input.years]
-    inputs_manifest(smk.params.region, static, years, smk.params.workdir, Path(smk.output.manifest).parent)
+    static = {tile_of(p): yaml.safe_load(Path(p).read_text()) for p in smk.input.static}
+    fetched = [(tile_of(p), yaml.safe_load(Path(p).read_text())) for p in smk.input.years]
+    inputs_manifest(smk.params.region, Grid.from_json(smk.params.grid), smk.params.tile_px, static, fetched,
+                    smk.params.workdir, Path(smk.output.manifest).parent)
 
 
 if __name__ == "__main__":

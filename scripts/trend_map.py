@@ -2,7 +2,7 @@
 
 Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
 water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area
-are NaN."""
+are NaN. One tile at a time: only the tile's window of each layer is read."""
 
 from pathlib import Path
 
@@ -14,21 +14,24 @@ from minerestore.grid import Grid
 from minerestore.io import write_raster
 from minerestore.layers import burn, read_composites, read_mask
 from minerestore.runlog import configure, timed
+from minerestore.tiles import tile_grid, tile_windows
 from minerestore.trend import GRID_FIELDS, mann_kendall_grid, year_step
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    region_grid = Grid.from_json(Path(smk.input.grid).read_text())
+    window = tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile]
+    grid = tile_grid(region_grid, window)
     index = smk.wildcards.index
     if index in ("rsei", "rem"):
-        stack = read_composites(list(smk.input.layers), [index])[index]
+        stack = read_composites(list(smk.input.layers), [index], window)[index]
     elif index == "bare":
-        ndvi = read_composites(list(smk.input.layers), ["ndvi"])["ndvi"]
-        water = read_mask(smk.input.water)
+        ndvi = read_composites(list(smk.input.layers), ["ndvi"], window)["ndvi"]
+        water = read_mask(smk.input.water, window)
         stack = np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
     else:
-        stack = read_composites(list(smk.input.layers), ["ndvi"])["ndvi"]
+        stack = read_composites(list(smk.input.layers), ["ndvi"], window)["ndvi"]
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
     stack[:, ~inside] = np.nan
     with timed(log, f"Mann-Kendall grid of {index}"):

@@ -199,6 +199,7 @@ def test_stac_region_runs_the_workflow_and_reruns_nothing(server, scene, tmp_pat
             "season": SEASON, "crs": scene[1].crs, "resolution": 20, "bounds": list(scene[1].bounds),
             "rivers": str(rivers), "analysis_grid_m": 100, "stac": cfg}},
         "identify": {"method": "candidates"},
+        "tiles": {"size_px": 64},  # 75 x 75 px: 4 tiles, fetched apart and joined by VRT mosaics
         "drivers": {"n_estimators": 50, "min_samples": 10},
         "results": str(tmp_path / "results"),
     }
@@ -213,7 +214,11 @@ def test_stac_region_runs_the_workflow_and_reruns_nothing(server, scene, tmp_pat
     assert manifest["sha256"].str.len().eq(64).all() and manifest["item_ids"].notna().all()
     acquisitions = pd.read_csv(out / "inputs" / "acquisitions.csv")
     assert len(acquisitions) == 6 and acquisitions["in_season"].all()
-    with rasterio.open(out / "composites" / "2022.tif") as src:
+    assert len(list((out / "fetch" / "2021").glob("r*c*.yaml"))) == 4
+    with rasterio.open(out / "fetch" / "layers" / "landcover.vrt") as src:  # the tiles join without seams
+        np.testing.assert_array_equal(src.read(1), read_on_grid(scene[0] / "landcover.tif", scene[1],
+                                                                resampling=rasterio.enums.Resampling.nearest))
+    with rasterio.open(out / "composites" / "2022.vrt") as src:
         assert src.tags()["n_acquisitions"] == "2"
     assert (out / "mines" / "mines.gpkg").exists() and (out / "ecology" / "rsei" / "2022.tif").exists()
     n = len(server.requests)

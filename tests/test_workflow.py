@@ -15,6 +15,7 @@ import yaml
 
 from conftest import REPO, snakemake
 from minerestore.composite import COMPOSITE_BANDS
+from minerestore.grid import Grid
 from minerestore.io import raster_writer
 
 TINY = REPO / "config" / "tiny.yaml"
@@ -32,7 +33,7 @@ def test_tiny_workflow_writes_contract_composites(tiny_run):
     out, _ = tiny_run
     years = range(2016, 2023)
     for year in years:
-        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+        with rasterio.open(out / "composites" / f"{year}.vrt") as src:
             assert list(src.descriptions) == list(COMPOSITE_BANDS)
             assert src.dtypes[0] == "float32" and np.isnan(src.nodata)
             assert src.crs.is_projected
@@ -45,9 +46,17 @@ def test_tiny_workflow_writes_contract_composites(tiny_run):
             assert 260 < np.nanmedian(lst) < 320  # kelvin, from the Landsat-like ST band
             ndvi = data[COMPOSITE_BANDS.index("ndvi")]
             assert np.nanmax(ndvi) > 0.6 and np.nanmin(ndvi) < 0.1
-    for name in ("synthetic_scene", "ingest", "composite_2016"):
+    for name in ("synthetic_scene", "ingest", "composite_2016_r000c000", "composite_2016_r001c001"):
         assert (out / "logs" / f"{name}.log").stat().st_size > 0
         assert (out / "benchmarks" / f"{name}.tsv").exists()
+    # ~200 x 200 px in tiles of 128: four tiles per year, joined by a VRT the later stages read as one raster
+    assert sorted(p.stem for p in (out / "composites" / "2016").glob("*.tif")) == [
+        "r000c000", "r000c001", "r001c000", "r001c001"]
+    grid = Grid.from_json((out / "inputs" / "grid.json").read_text())
+    with rasterio.open(out / "composites" / "2016.vrt") as mosaic, \
+            rasterio.open(out / "composites" / "2016" / "r001c001.tif") as tile:
+        assert mosaic.shape == grid.shape and tile.shape == (grid.height - 128, grid.width - 128)
+        np.testing.assert_array_equal(mosaic.read(window=((128, grid.height), (128, grid.width))), tile.read())
 
 
 def test_composite_shows_mine_trajectories(tiny_run):
@@ -59,7 +68,7 @@ def test_composite_shows_mine_trajectories(tiny_run):
     mines = gpd.read_file(out / "synthetic" / "truth" / "mines_truth.gpkg")
     bsp = {}
     for year in (2016, 2022):
-        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+        with rasterio.open(out / "composites" / f"{year}.vrt") as src:
             ndvi = src.read(COMPOSITE_BANDS.index("ndvi") + 1)
             transform = src.transform
         for mine in mines.itertuples():
@@ -128,7 +137,7 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
     counts = pd.read_csv(out / "restoration" / "status_counts.csv")
     assert counts.loc[counts["subregion"] == "all", "n_mines"].sum() == len(mines)
     for index in ("ndvi", "bare", "rsei", "rem"):
-        with rasterio.open(out / "restoration" / f"trend_{index}.tif") as src:
+        with rasterio.open(out / "restoration" / f"trend_{index}.vrt") as src:
             assert list(src.descriptions) == ["slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n"]
 
 
@@ -322,14 +331,14 @@ def test_real_landsat_config_end_to_end_with_report(tmp_path):
     snakemake(*args, check=True)
     out = results / "marburg"
     for year in (2001, 2013):
-        with rasterio.open(out / "composites" / f"{year}.tif") as src:
+        with rasterio.open(out / "composites" / f"{year}.vrt") as src:
             data = dict(zip(src.descriptions, src.read()))
         assert (data["n_obs"] == 1).mean() > 0.9
         assert np.nanmax(data["ndvi"]) > 0.5
         assert 280 < np.nanmedian(data["lst"]) < 320
-    with rasterio.open(out / "composites" / "2005.tif") as src:  # no acquisition that year
+    with rasterio.open(out / "composites" / "2005.vrt") as src:  # no acquisition that year
         assert (src.read(src.descriptions.index("n_obs") + 1) == 0).all()
-    assert "n_obs = 0" in (out / "logs" / "composite_2005.log").read_text()
+    assert "n_obs = 0" in (out / "logs" / "composite_2005_r000c000.log").read_text()
     status = pd.read_csv(out / "restoration" / "mann_kendall.csv")
     assert len(status) > 0 and (status["status"] == "insufficient").all() and (status["n"] <= 2).all()
     counts = pd.read_csv(out / "restoration" / "status_counts.csv")

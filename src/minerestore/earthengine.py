@@ -109,10 +109,11 @@ def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: 
                     write_band(band, path, grid, native, nodata, 2048, {"sensor": sensor, "collection": collection})
                     record = provenance_record(path, [image_id], [f"ee://{collection}"])
                 provenance.append(record)
-            rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor})
+            rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
+                         "bands": list(assets)})
     return {"rows": rows, "provenance": provenance}
 
 
 def fetch_static_record(ee_cfg: dict, region: dict, grid: Grid, cache: Path) -> dict:
-    """Earth Engine regions take their static layers from local files: an empty record on ``grid``."""
-    return {"bounds": list(grid.bounds), "layers": {}, "provenance": []}
+    """Earth Engine regions take their static layers from local files: an empty record."""
+    return {"layers": {}, "provenance": []}

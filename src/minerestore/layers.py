@@ -15,8 +15,10 @@ from .grid import Grid
 from .raster import read_on_grid
 
 
-def read_composites(paths: list[str | os.PathLike], bands: list[str]) -> dict[str, np.ndarray]:
+def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
     """Stack named bands of yearly composites: dict band -> ndarray (years, rows, cols) float32.
+
+    ``window`` (rasterio Window) reads only that part of each raster (e.g. one tile of a VRT mosaic).
 
     Raises
     ------
@@ -30,7 +32,7 @@ def read_composites(paths: list[str | os.PathLike], bands: list[str]) -> dict[st
             for b in bands:
                 if b not in names:
                     raise KeyError(f"{path}: composite has no band {b!r} (bands: {names})")
-                out[b].append(src.read(names.index(b) + 1))
+                out[b].append(src.read(names.index(b) + 1, window=window))
     return {b: np.stack(v).astype(np.float32) for b, v in out.items()}
 
 
@@ -124,7 +126,7 @@ def read_region(grid_path: str | os.PathLike, sources_path: str | os.PathLike) -
     return Grid.from_json(Path(grid_path).read_text()), yaml.safe_load(Path(sources_path).read_text())
 
 
-def read_mask(path: str | os.PathLike) -> np.ndarray:
-    """A uint8 mask raster (1 = set, 0 = not, 255 = outside) as bool (rows, cols)."""
+def read_mask(path: str | os.PathLike, window=None) -> np.ndarray:
+    """A uint8 mask raster (1 = set, 0 = not, 255 = outside) as bool (rows, cols), or a window of it."""
     with rasterio.open(path) as src:
-        return src.read(1) == 1
+        return src.read(1, window=window) == 1

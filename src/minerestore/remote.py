@@ -1,46 +1,26 @@
-"""Planning and bookkeeping of remote inputs (``source: stac`` and ``source: earthengine``).
+"""Bookkeeping of remote inputs (``source: stac`` and ``source: earthengine``).
 
-The region grid of a remote region is known before anything is fetched (from ``bounds``, the AOI or the buffered
-rivers), so every fetch job loads straight onto it. Fetch jobs write small YAML records (acquisition rows,
-static layer paths, provenance); :func:`inputs_manifest` turns them into the same ``inputs.yaml`` +
-``acquisitions.csv`` a synthetic scene has, which the ingest rule reads like a local region.
+The region grid of a remote region is planned before anything is fetched (:func:`minerestore.tiles.planned_grid`),
+so every fetch job loads one tile straight onto it. Fetch jobs write small YAML records (acquisition rows, static
+layer paths, provenance); :func:`inputs_manifest` joins the tiles into virtual mosaics (one VRT per acquisition
+band and per static layer) and writes the same ``inputs.yaml`` + ``acquisitions.csv`` a synthetic scene has,
+which the ingest rule reads like a local region.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
+import rasterio
 import yaml
 
 from .config import PATH_KEYS, lst_family
 from .grid import Grid
 from .io import write_table, write_text
-
-
-def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> tuple[float, float, float, float]:
-    """Extent of a remote region in its CRS: ``bounds``, else the AOI's, else the rivers' grown by the buffer.
-
-    Raises
-    ------
-    ValueError
-        When the region has none of them (names what to set).
-    """
-    if region.get("bounds"):
-        return tuple(region["bounds"])
-    for key, grow in (("aoi", 0.0), ("rivers", buffer_km * 1000.0)):
-        if region.get(key):
-            frame = gpd.read_file(Path(base) / region[key]).to_crs(region["crs"])
-            xmin, ymin, xmax, ymax = frame.total_bounds
-            return (xmin - grow, ymin - grow, xmax + grow, ymax + grow)
-    raise ValueError("a remote region needs bounds, aoi or rivers to define its grid")
-
-
-def region_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Grid:
-    """The region grid of a remote region (see :func:`planned_bounds`), at the region resolution."""
-    return Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
+from .tiles import write_vrt
 
 
 def roles(region: dict) -> list[str]:
@@ -55,31 +35,63 @@ def roles(region: dict) -> list[str]:
     return out
 
 
-def inputs_manifest(region: dict, static: dict, years: list[dict], workdir: str | os.PathLike,
-                    out_dir: str | os.PathLike) -> None:
-    """Write ``inputs.yaml``, ``acquisitions.csv`` and ``manifest.csv`` of a remote region under ``out_dir``.
+def _mosaic(path: Path, grid: Grid, size_px: int, tiles: dict[str, str], name: str, tags: dict | None = None) -> str:
+    """VRT of one band's tile files (dtype and nodata of the first tile)."""
+    with rasterio.open(next(iter(tiles.values()))) as src:
+        dtype, nodata = src.dtypes[0], src.nodata
+    write_vrt(path, grid, tiles, size_px, [name], dtype, nodata, tags)
+    return str(path)
+
+
+def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, dict], fetched: list[tuple[str, dict]],
+                    workdir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
+    """Write ``inputs.yaml``, ``acquisitions.csv``, ``manifest.csv`` and the virtual mosaics of a remote region.
 
     Parameters
     ----------
     region : the region config; its local files (rivers, aoi, drivers…) are carried over as absolute paths.
-    static : record of the static fetch: ``bounds``, ``layers`` (name -> path), ``provenance`` (list).
-    years : records of the yearly fetches: ``rows`` (path, date, sensor), ``provenance``.
+    grid, size_px : the planned region grid and its tile size.
+    static : tile id -> record of the static fetch (``layers``: name -> file, ``provenance``).
+    fetched : (tile id, record of a yearly fetch: ``rows`` with path pattern, date, sensor, bands; ``provenance``).
     workdir : folder relative paths of the config are taken from.
+
+    Writes one VRT per static layer (``layers/{name}.vrt``) and per acquisition band
+    (``acquisitions/{date}_{sensor}_{band}.vrt``, tiles without that acquisition read as nodata); Level-1
+    acquisitions get their MTL beside them.
 
     Raises
     ------
     ValueError
-        When no year fetched any acquisition.
+        When no tile of any year fetched an acquisition.
     """
     out = Path(out_dir)
-    rows = [r for y in years for r in y["rows"]]
-    if not rows:
+    acquisitions: dict[tuple[str, str], dict] = {}
+    for tile, record in fetched:
+        for row in record["rows"]:
+            entry = acquisitions.setdefault((row["date"], row["sensor"]), {"bands": row["bands"], "tiles": {}})
+            entry["tiles"][tile] = row["path"]
+    if not acquisitions:
         raise ValueError("the fetch found no acquisition in any year; widen the season, years or stac.max_cloud")
+    rows = []
+    for (when, sensor), entry in sorted(acquisitions.items()):
+        stem = out / "acquisitions" / f"{when}_{sensor}_"
+        for band in entry["bands"]:
+            tiles = {t: p.format(band=band) for t, p in entry["tiles"].items()}
+            _mosaic(Path(f"{stem}{band}.vrt"), grid, size_px, tiles, band, {"sensor": sensor, "date": when})
+        mtl = Path(next(iter(entry["tiles"].values())).split("{band}")[0] + "MTL.txt")
+        if mtl.exists():
+            shutil.copyfile(mtl, f"{stem}MTL.txt")
+        rows.append({"path": f"{stem}{{band}}.vrt", "date": when, "sensor": sensor})
     write_table(out / "acquisitions.csv", pd.DataFrame(rows))
-    provenance = [p for rec in (static, *years) for p in rec["provenance"]]
+    layers: dict[str, dict[str, str]] = {}
+    for tile, record in static.items():
+        for name, path in record["layers"].items():
+            layers.setdefault(name, {})[tile] = path
+    spec = {"bounds": list(grid.bounds), "acquisitions": "acquisitions.csv",
+            **{name: _mosaic(out / "layers" / f"{name}.vrt", grid, size_px, tiles, name) for name, tiles in layers.items()}}
+    provenance = [p for rec in [*static.values(), *(r for _, r in fetched)] for p in rec["provenance"]]
     write_table(out / "manifest.csv", pd.DataFrame(
         [{**p, "item_ids": " ".join(p["item_ids"]), "hrefs": " ".join(p["hrefs"])} for p in provenance]))
-    spec = {"bounds": list(static["bounds"]), "acquisitions": "acquisitions.csv", **static["layers"]}
     base = Path(workdir)
     for key in PATH_KEYS:
         if key in region and key != "acquisitions":

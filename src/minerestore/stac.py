@@ -389,7 +389,8 @@ def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int
         records += fetch_layers(group, assets, grid, paths, resampling, dtype, nodata, chunk_px, sign, tags)
         if PROFILES[sensor].level == "L1":
             records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt"))
-        rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor})
+        rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
+                     "bands": list(assets)})
     log.info("%s %d: %d items -> %d acquisitions", collection, year, len(items), len(rows))
     return rows, records
 
@@ -456,7 +457,7 @@ def fetch_static_record(stac_cfg: dict, region: dict, grid: Grid, cache: Path) -
 
     Returns
     -------
-    dict with ``bounds`` (grid bounds), ``layers`` (name -> path) and ``provenance`` (records).
+    dict with ``layers`` (name -> path) and ``provenance`` (records).
 
     Raises
     ------
@@ -471,7 +472,7 @@ def fetch_static_record(stac_cfg: dict, region: dict, grid: Grid, cache: Path) -
                                      stac_cfg["chunk_px"], sign)
         layers[layer] = str(path)
         provenance += records
-    return {"bounds": list(grid.bounds), "layers": layers, "provenance": provenance}
+    return {"layers": layers, "provenance": provenance}
 
 
 def fetch_year_record(stac_cfg: dict, region: dict, grid: Grid, year: int, cache: Path) -> dict:

@@ -1,6 +1,7 @@
 """Config validation and the path helpers all rules use. Paths are built here and only here (design.md §3,
 so no script hard-codes results/)."""
 
+import functools
 import hashlib
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from minerestore.config import (  # noqa: E402
     explain_validation_failure,
     lst_family,
 )
+from minerestore.tiles import planned_grid, study_area_tiles, tile_grid, tile_windows  # noqa: E402
 
 
 def _keep_cli_regions():
@@ -89,7 +91,26 @@ def inputs(region, name):
 
 
 def composite_path(region, year):
-    return rpath(region, "composites", f"{year}.tif")
+    """The yearly composite: a virtual mosaic of its tiles."""
+    return rpath(region, "composites", f"{year}.vrt")
+
+
+@functools.cache
+def region_grid(region):
+    """The region grid planned from the config (ingest checks it builds the same)."""
+    return planned_grid(region_cfg(region), region_thresholds(region)["buffer_km"], Path.cwd())
+
+
+@functools.cache
+def region_tiles(region):
+    """Ids of the tiles of a region that meet its study area."""
+    return study_area_tiles(region_cfg(region), region_grid(region), config["tiles"]["size_px"],
+                            region_thresholds(region)["buffer_km"], Path.cwd())
+
+
+def tile_grid_json(region, tile):
+    grid = region_grid(region)
+    return tile_grid(grid, tile_windows(grid, config["tiles"]["size_px"])[tile]).to_json()
 
 
 def region_source_files(wildcards):
@@ -166,7 +187,7 @@ def identification_targets(region):
 
 def restoration_targets(region):
     names = ["bsp.csv", "mann_kendall.csv", "status_counts.csv", "restoration_rate.csv", "restoration_rate_mines.csv"]
-    names += [f"trend_{i}.tif" for i in config["restoration"]["trend_indices"]]
+    names += [f"trend_{i}.vrt" for i in config["restoration"]["trend_indices"]]
     return [rpath(region, "restoration", n) for n in names]
 
 

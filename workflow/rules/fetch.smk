@@ -32,6 +32,7 @@ rule ingest:
         sources=inputs("{region}", "sources.yaml"),
     params:
         region=lambda w: region_cfg(w.region),
+        planned=lambda w: region_grid(w.region).to_json(),
         workdir=str(Path.cwd()),
     log:
         log_path("{region}", "ingest"),
@@ -48,16 +49,15 @@ rule ingest:
 
 rule fetch_static:
     output:
-        record=rpath("{region}", "fetch", "static.yaml"),
+        record=rpath("{region}", "fetch", "static", "{tile}.yaml"),
     params:
         region=lambda w: region_cfg(w.region),
-        buffer_km=lambda w: region_thresholds(w.region)["buffer_km"],
+        grid=lambda w: tile_grid_json(w.region, w.tile),
         cache=lambda w: fetch_cache(w.region),
-        workdir=str(Path.cwd()),
     log:
-        log_path("{region}", "fetch_static"),
+        log_path("{region}", "fetch_static_{tile}"),
     benchmark:
-        benchmark_path("{region}", "fetch_static")
+        benchmark_path("{region}", "fetch_static_{tile}")
     conda:
         "../../envs/fetch.yaml"
     resources:
@@ -68,17 +68,16 @@ rule fetch_static:
 
 
 rule fetch_year:
-    input:
-        static=rpath("{region}", "fetch", "static.yaml"),
     output:
-        record=rpath("{region}", "fetch", "{year}.yaml"),
+        record=rpath("{region}", "fetch", "{year}", "{tile}.yaml"),
     params:
         region=lambda w: region_cfg(w.region),
+        grid=lambda w: tile_grid_json(w.region, w.tile),
         cache=lambda w: fetch_cache(w.region),
     log:
-        log_path("{region}", "fetch_{year}"),
+        log_path("{region}", "fetch_{year}_{tile}"),
     benchmark:
-        benchmark_path("{region}", "fetch_{year}")
+        benchmark_path("{region}", "fetch_{year}_{tile}")
     conda:
         "../../envs/fetch.yaml"
     resources:
@@ -90,14 +89,17 @@ rule fetch_year:
 
 rule remote_inputs:
     input:
-        static=rpath("{region}", "fetch", "static.yaml"),
-        years=lambda w: [rpath(w.region, "fetch", f"{y}.yaml") for y in years(w.region)],
+        static=lambda w: [rpath(w.region, "fetch", "static", f"{t}.yaml") for t in region_tiles(w.region)],
+        years=lambda w: [rpath(w.region, "fetch", str(y), f"{t}.yaml") for y in years(w.region)
+                         for t in region_tiles(w.region)],
     output:
         manifest=rpath("{region}", "fetch", "inputs.yaml"),
         acquisitions=rpath("{region}", "fetch", "acquisitions.csv"),
         provenance=rpath("{region}", "fetch", "manifest.csv"),
     params:
         region=lambda w: region_cfg(w.region),
+        grid=lambda w: region_grid(w.region).to_json(),
+        tile_px=config["tiles"]["size_px"],
         workdir=str(Path.cwd()),
     log:
         log_path("{region}", "remote_inputs"),

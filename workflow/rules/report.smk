@@ -10,7 +10,7 @@ rule plot_region:
         mann_kendall=rpath("{region}", "restoration", "mann_kendall.csv"),
         bsp=rpath("{region}", "restoration", "bsp.csv"),
         rates_mines=rpath("{region}", "restoration", "restoration_rate_mines.csv"),
-        trends=lambda w: [rpath(w.region, "restoration", f"trend_{i}.tif") for i in config["restoration"]["trend_indices"]],
+        trends=lambda w: [rpath(w.region, "restoration", f"trend_{i}.vrt") for i in config["restoration"]["trend_indices"]],
         ecology_mines=rpath("{region}", "ecology", "mines.csv"),
         region=rpath("{region}", "ecology", "region.csv"),
         rings=rpath("{region}", "ecology", "rings.csv"),

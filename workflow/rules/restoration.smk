@@ -82,15 +82,16 @@ rule trend_map:
         water=rpath("{region}", "masks", "water.tif"),
         layers=trend_layers,
     output:
-        trend=rpath("{region}", "restoration", "trend_{index}.tif"),
+        trend=rpath("{region}", "restoration", "trend_{index}", "{tile}.tif"),
     params:
+        tile_px=config["tiles"]["size_px"],
         years=lambda w: years(w.region),
         alpha=lambda w: region_thresholds(w.region)["mk_alpha"],
         threshold=lambda w: region_thresholds(w.region)["bsp_ndvi"],
     log:
-        log_path("{region}", "trend_map_{index}"),
+        log_path("{region}", "trend_map_{index}_{tile}"),
     benchmark:
-        benchmark_path("{region}", "trend_map_{index}")
+        benchmark_path("{region}", "trend_map_{index}_{tile}")
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -98,3 +99,24 @@ rule trend_map:
         runtime=30,
     script:
         "../../scripts/trend_map.py"
+
+
+rule trend_mosaic:
+    input:
+        grid=inputs("{region}", "grid.json"),
+        tiles=lambda w: [rpath(w.region, "restoration", f"trend_{w.index}", f"{t}.tif") for t in region_tiles(w.region)],
+    output:
+        mosaic=rpath("{region}", "restoration", "trend_{index}.vrt"),
+    params:
+        tile_px=config["tiles"]["size_px"],
+    log:
+        log_path("{region}", "trend_mosaic_{index}"),
+    benchmark:
+        benchmark_path("{region}", "trend_mosaic_{index}")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
+        runtime=5,
+    script:
+        "../../scripts/mosaic.py"

@@ -1,0 +1,158 @@
+"""Tiles of the region grid and virtual mosaics (design.md §6 scale-out).
+
+The region grid is planned when the workflow is built (:func:`planned_grid`: from the synthetic scene size, the
+``bounds``, the AOI or the buffered rivers, or the local acquisitions) and cut into square tiles of
+``tiles.size_px``; tiles that miss the study area are never processed (:func:`study_area_tiles`). Pixel stages run
+per tile and year and write one GeoTIFF per tile; :func:`write_vrt` joins them into a virtual mosaic (GDAL VRT)
+that later stages open like one raster, reading only the windows they need.
+
+Why our own VRT writer: rasterio has no mosaic builder and GDAL's ``BuildVRT`` lives in the osgeo bindings,
+which the rasterio wheels do not ship; a VRT of same-grid tiles is a short XML file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import geopandas as gpd
+import rasterio
+from rasterio.windows import Window
+from shapely.geometry import box
+
+from .grid import Grid
+from .io import atomic_path
+
+TILE_ID = re.compile(r"r(\d+)c(\d+)")
+
+
+def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Grid:
+    """The region grid as ingest will build it, known before any job runs.
+
+    synthetic: the scene square at the region resolution; stac / earthengine: ``bounds``, the AOI, or the rivers
+    grown by the buffer; local: ``bounds`` or the union of the acquisitions' footprints.
+
+    Raises
+    ------
+    ValueError
+        A remote region without bounds, aoi or rivers.
+    """
+    if region["source"] == "synthetic":
+        s = region["synthetic"]
+        x0, y0 = 400000.0, 3300000.0  # SyntheticParams.origin
+        size = s["size_km"] * 1000.0
+        scene = Grid.from_bounds(region["crs"], (x0, y0, x0 + size, y0 + size), s["resolution_m"])
+        return Grid.from_bounds(region["crs"], scene.bounds, region["resolution"])
+    if region["source"] == "local" and not region.get("bounds"):
+        from .acquisitions import read_table
+        from .ingest import acquisitions_bounds
+
+        bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"])
+        return Grid.from_bounds(region["crs"], bounds, region["resolution"])
+    return Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
+
+
+def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> tuple[float, float, float, float]:
+    """Extent of a region in its CRS: ``bounds``, else the AOI's, else the rivers' grown by the buffer.
+
+    Raises
+    ------
+    ValueError
+        When the region has none of them (names what to set).
+    """
+    if region.get("bounds"):
+        return tuple(region["bounds"])
+    for key, grow in (("aoi", 0.0), ("rivers", buffer_km * 1000.0)):
+        if region.get(key):
+            xmin, ymin, xmax, ymax = _frame(region, key, base).total_bounds
+            return (xmin - grow, ymin - grow, xmax + grow, ymax + grow)
+    raise ValueError("the region needs bounds, aoi or rivers to define its grid")
+
+
+def _frame(region: dict, key: str, base) -> gpd.GeoDataFrame:
+    return gpd.read_file(Path(base) / region[key]).to_crs(region["crs"])
+
+
+def tile_windows(grid: Grid, size_px: int) -> dict[str, Window]:
+    """Tiles of ``size_px`` x ``size_px`` (smaller at the right and bottom edges), by id ``r{row}c{col}``."""
+    return {f"r{r // size_px:03d}c{c // size_px:03d}": Window(c, r, min(size_px, grid.width - c),
+                                                             min(size_px, grid.height - r))
+            for r in range(0, grid.height, size_px) for c in range(0, grid.width, size_px)}
+
+
+def tile_grid(grid: Grid, window: Window) -> Grid:
+    """The grid of one tile (same CRS and pixel size, origin at the window's corner)."""
+    return Grid(grid.crs, rasterio.windows.transform(window, grid.transform), int(window.width), int(window.height))
+
+
+def study_area_tiles(region: dict, grid: Grid, size_px: int, buffer_km: float, base) -> list[str]:
+    """Ids of the tiles that intersect the study area (the AOI, or the rivers' buffer); all tiles when the
+    study area is only known after the scene is generated (synthetic regions).
+
+    The buffer is drawn round each river line's bounding box at planning time only as a cheap superset; the
+    study area itself is cut exactly by the study_area rule.
+    """
+    windows = tile_windows(grid, size_px)
+    if region["source"] == "synthetic" or not (region.get("aoi") or region.get("rivers")):
+        return list(windows)
+    if region.get("aoi"):
+        area = _frame(region, "aoi", base).union_all()
+    else:
+        area = _frame(region, "rivers", base).geometry.simplify(grid.resolution * 10).buffer(buffer_km * 1000.0)
+        area = area.union_all()
+    keep = []
+    for tile_id, window in windows.items():
+        b = rasterio.windows.bounds(window, grid.transform)
+        if area.intersects(box(*b)):
+            keep.append(tile_id)
+    return keep
+
+
+def write_vrt(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.PathLike], size_px: int,
+              band_names: list[str], dtype: str, nodata: float | None, tags: dict | None = None) -> None:
+    """Write a virtual mosaic of same-grid tiles.
+
+    Parameters
+    ----------
+    grid : the region grid; tiles : tile id -> GeoTIFF of that tile (same bands, dtype and pixel size).
+    size_px : the tile size the ids were made with (:func:`tile_windows`).
+    band_names : band descriptions; dtype, nodata : of every band (NaN allowed).
+    tags : dataset metadata (e.g. the composites' sensor, year, acquisitions).
+
+    Pixels of tiles not listed read as nodata. Source paths are written relative to the VRT.
+    """
+    out = Path(path)
+    vrt_type = {"float32": "Float32", "float64": "Float64", "uint8": "Byte", "uint16": "UInt16", "int16": "Int16",
+                "int32": "Int32", "uint32": "UInt32"}[dtype]
+    t = grid.transform
+    lines = [f'<VRTDataset rasterXSize="{grid.width}" rasterYSize="{grid.height}">',
+             f"  <SRS>{escape(rasterio.crs.CRS.from_user_input(grid.crs).to_wkt())}</SRS>",
+             f"  <GeoTransform>{t.c!r}, {t.a!r}, {t.b!r}, {t.f!r}, {t.d!r}, {t.e!r}</GeoTransform>"]
+    if tags:
+        lines.append("  <Metadata>")
+        lines += [f'    <MDI key="{escape(str(k))}">{escape(str(v))}</MDI>' for k, v in tags.items()]
+        lines.append("  </Metadata>")
+    windows = tile_windows(grid, size_px)
+    nodata_text = "" if nodata is None else f"    <NoDataValue>{nodata}</NoDataValue>"
+    for band, name in enumerate(band_names, start=1):
+        lines += [f'  <VRTRasterBand dataType="{vrt_type}" band="{band}">', f"    <Description>{escape(name)}</Description>"]
+        if nodata_text:
+            lines.append(nodata_text)
+        for tile_id, tile_path in sorted(tiles.items()):
+            w = windows[tile_id]
+            rel = os.path.relpath(tile_path, out.parent)
+            lines += [
+                "    <SimpleSource>",
+                f'      <SourceFilename relativeToVRT="1">{escape(rel)}</SourceFilename>',
+                f"      <SourceBand>{band}</SourceBand>",
+                f'      <SrcRect xOff="0" yOff="0" xSize="{int(w.width)}" ySize="{int(w.height)}"/>',
+                f'      <DstRect xOff="{int(w.col_off)}" yOff="{int(w.row_off)}" xSize="{int(w.width)}" '
+                f'ySize="{int(w.height)}"/>',
+                "    </SimpleSource>",
+            ]
+        lines.append("  </VRTRasterBand>")
+    lines.append("</VRTDataset>")
+    with atomic_path(out) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
