@@ -1,13 +1,16 @@
-"""REM of one year with its four sub-indices and PCA weights (minerestore.ecology.rem, methods.md §2.2)."""
+"""REM of one year with its four sub-indices and PCA weights (minerestore.ecology.rem, methods.md §2.2). Layers are
+read tile by tile (tiles.size_px) as dask arrays, Rao's Q with a halo of half its window, so memory is bounded by
+the tile."""
 
 
 import numpy as np
 import pandas as pd
 
 from minerestore.ecology import rem
-from minerestore.io import write_raster, write_table
-from minerestore.layers import read_mask, read_region, read_year
+from minerestore.io import write_table
+from minerestore.layers import read_region, read_water, read_year
 from minerestore.runlog import configure
+from minerestore.tiles import write_blocks
 
 BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 
@@ -15,14 +18,14 @@ BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    water = read_mask(smk.input.water)
+    tile_px = smk.params.tile_px
     opts = smk.params.options
     year = int(smk.wildcards.year)
-    d = read_year(smk.input.composite, water, smk.params.mndwi_threshold, grid, sources.get("lst"),
-                  opts["wet_coefficients"], smk.params.sensor)
-    if (d["valid"] & np.isfinite(d["ndvi"])).sum() < 2:
+    d = read_year(smk.input.composite, read_water(smk.input.water, grid, tile_px), smk.params.mndwi_threshold, grid,
+                  sources.get("lst"), opts["wet_coefficients"], smk.params.sensor, tile_px)
+    if int((d["valid"] & np.isfinite(d["ndvi"])).sum()) < 2:
         log.warning("%d: no valid pixel (all water or all cloud): REM written as NaN", year)
-        stack = np.full((len(BANDS), *grid.shape), np.nan, np.float32)
+        layers = [d["ndvi"] * np.nan] * len(BANDS)
         weights, share = [np.nan] * 3, np.nan
     else:
         try:
@@ -30,10 +33,9 @@ def main(smk) -> None:
                       tuple(opts["fvc_percentiles"]))
         except ValueError as err:
             raise ValueError(f"REM of {year}: {err}") from err
-        stack = np.stack([res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]).astype(np.float32)
+        layers = [res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]
         weights, share = res.weights, res.pc1_share
-    write_raster(smk.output.raster, stack, grid.profile(len(BANDS)), BANDS,
-                 {"year": year, "coefficients": d["coefficients"]})
+    write_blocks(smk.output.raster, layers, grid, BANDS, {"year": year, "coefficients": d["coefficients"]}, tile_px)
     table = pd.DataFrame({"year": year, "sub_index": ["i_wet", "i_veg", "i_soil"], "weight": np.asarray(weights, float),
                           "pc1_share_pct": 100 * share})
     log.info("REM weights:\n%s", table.to_string(index=False))

@@ -1,6 +1,7 @@
 """RSEI of one year (minerestore.ecology.rsei), or the pooled multi-year model applied to it
 (ecology.rsei_mode: pooled), with the year's oriented PC1 loadings and share. Water (the water mask, or MNDWI
-above the threshold) is left out before the PCA."""
+above the threshold) is left out before the PCA. Layers are read tile by tile (tiles.size_px) as dask arrays,
+so memory is bounded by the tile: every pass (bounds, covariance, PC1 range, writing) streams the tiles."""
 
 import json
 from pathlib import Path
@@ -9,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from minerestore.ecology import RSEI_INDICATORS, grades, rsei, rsei_valid, rsei_with_bounds
-from minerestore.io import write_raster, write_table
-from minerestore.layers import read_mask, read_region, read_year
+from minerestore.io import write_table
+from minerestore.layers import read_region, read_water, read_year
 from minerestore.runlog import configure
+from minerestore.tiles import write_blocks
 
 BANDS = ["rsei", "grade", *RSEI_INDICATORS, "mndwi"]
 
@@ -19,18 +21,19 @@ BANDS = ["rsei", "grade", *RSEI_INDICATORS, "mndwi"]
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    water = read_mask(smk.input.water)
+    tile_px = smk.params.tile_px
     opts = smk.params.options
-    d = read_year(smk.input.composite, water, smk.params.mndwi_threshold, grid, sources.get("lst"),
-                  opts["wet_coefficients"], smk.params.sensor)
+    d = read_year(smk.input.composite, read_water(smk.input.water, grid, tile_px), smk.params.mndwi_threshold, grid,
+                  sources.get("lst"), opts["wet_coefficients"], smk.params.sensor, tile_px)
     year = int(smk.wildcards.year)
     indicators = [d[k] for k in RSEI_INDICATORS]
     ok = rsei_valid(*indicators, d["valid"])
-    log.info("%d: %d valid pixels, tasseled-cap set %s, mode %s", year, int(ok.sum()), d["coefficients"],
+    n_valid = int(ok.sum())
+    log.info("%d: %d valid pixels, tasseled-cap set %s, mode %s", year, n_valid, d["coefficients"],
              opts["rsei_mode"])
-    if ok.sum() < 2:
+    if n_valid < 2:
         log.warning("%d: no valid pixel (all water or all cloud): RSEI written as NaN", year)
-        index, loadings, share = np.full(grid.shape, np.nan, np.float32), [np.nan] * 4, np.nan
+        index, loadings, share = d["ndvi"] * np.nan, [np.nan] * 4, np.nan
     else:
         try:
             if smk.input.get("model"):
@@ -46,9 +49,8 @@ def main(smk) -> None:
         if loadings[2] > 0 or loadings[3] > 0:
             log.warning("%d: after orientation NDBSI or LST loads positively on PC1 (%s); kept as computed",
                         year, np.round(loadings, 3).tolist())
-    stack = np.stack([index, grades(index), *indicators, d["mndwi"]]).astype(np.float32)
-    write_raster(smk.output.raster, stack, grid.profile(len(BANDS)), BANDS,
-                 {"year": year, "mode": opts["rsei_mode"], "coefficients": d["coefficients"]})
+    write_blocks(smk.output.raster, [index, grades(index), *indicators, d["mndwi"]], grid, BANDS,
+                 {"year": year, "mode": opts["rsei_mode"], "coefficients": d["coefficients"]}, tile_px)
     table = pd.DataFrame({"year": year, "indicator": RSEI_INDICATORS, "loading": np.asarray(loadings, float),
                           "pc1_share_pct": 100 * share})
     log.info("PC1 loadings:\n%s", table.to_string(index=False))

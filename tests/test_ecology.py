@@ -201,3 +201,42 @@ def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
     with rasterio.open(lst, "w", **grid.profile(1)) as dst:
         dst.write(np.full((1, 4, 4), 300.0, np.float32))
     assert np.allclose(read_year(path, water, 0.0, grid, str(lst))["lst"], 300.0)
+
+
+def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
+    """read_year in tiles (dask) + write_blocks give the same RSEI and REM as whole arrays (tiles.size_px)."""
+    from minerestore.composite import COMPOSITE_BANDS
+    from minerestore.grid import Grid
+    from minerestore.io import write_raster
+    from minerestore.layers import read_water, read_year
+    from minerestore.tiles import write_blocks
+
+    rng = np.random.default_rng(9)
+    grid = Grid.from_bounds("EPSG:32650", (0, 0, 1230, 900), 30)  # 41 x 30 px: tiles of 16 leave ragged edges
+    v = rng.uniform(0, 1, grid.shape)
+    bands = {"blue": 0.08 - 0.05 * v, "green": 0.11 - 0.05 * v, "red": 0.16 - 0.13 * v, "nir": 0.2 + 0.2 * v,
+             "swir1": 0.3 - 0.13 * v, "swir2": 0.26 - 0.18 * v, "lst": 310 - 12 * v}
+    bands = {k: a + rng.normal(0, 0.004, grid.shape) for k, a in bands.items()}
+    bands["ndvi"] = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
+    stack = np.stack([bands.get(b, np.zeros(grid.shape)) for b in COMPOSITE_BANDS]).astype(np.float32)
+    stack[:, 3, 5] = np.nan
+    write_raster(tmp_path / "c.tif", stack, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS),
+                 {"year": 2020, "sensors": "sentinel2_l2a"})
+    water = np.zeros(grid.shape, np.uint8)
+    water[20:, :4] = 1
+    write_raster(tmp_path / "w.tif", water[None], grid.profile(1, "uint8", 255), ["water"])
+    whole, tiled = (read_year(tmp_path / "c.tif", read_water(tmp_path / "w.tif", grid, c), 0.0, grid, chunk_px=c)
+                    for c in (None, 16))
+    for d in (whole, tiled):
+        d["rsei"] = rsei(d["ndvi"], d["wet"], d["ndbsi"], d["lst"], d["valid"]).rsei
+        d["rem"] = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"]).rem
+    write_blocks(tmp_path / "out.tif", [tiled["rsei"], grades(tiled["rsei"]), tiled["rem"]], grid,
+                 ["rsei", "grade", "rem"], {}, 16)
+    import rasterio
+
+    with rasterio.open(tmp_path / "out.tif") as src:
+        out = src.read()
+    np.testing.assert_allclose(out[0], whole["rsei"], atol=1e-6)
+    np.testing.assert_array_equal(out[1], grades(whole["rsei"]))
+    np.testing.assert_allclose(out[2], whole["rem"], atol=1e-6)
+    assert np.isnan(out[0][3, 5]) and np.isnan(out[0][25, 1])  # missing and water pixels

@@ -191,7 +191,9 @@ def rsei_pooled(years: dict) -> dict:
 
 def grades(index) -> np.ndarray:
     """Five equal-interval grades 1–5 (poor, fair, moderate, good, excellent; methods.md §1.3 item 6) of an
-    index in [0, 1]; 0 where the index is NaN. uint8, same shape."""
+    index in [0, 1]; 0 where the index is NaN. uint8, same shape (a dask array for a dask index)."""
+    if _is_dask(index):
+        return index.map_blocks(grades, dtype=np.uint8)
     values = np.asarray(index)
     out = (np.digitize(np.nan_to_num(values, nan=-1.0), GRADE_BREAKS) + 1).astype(np.uint8)
     out[~np.isfinite(values)] = 0

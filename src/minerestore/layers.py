@@ -77,9 +77,22 @@ def read_mines(path: str | os.PathLike) -> gpd.GeoDataFrame:
     return mines
 
 
-def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: float, grid: Grid,
-              lst_path: str | None = None, wet_setting: str = "auto", family: str = "sentinel2") -> dict:
+def read_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None):
+    """The water mask (``masks/water.tif``) as bool (rows, cols): numpy, or dask in ``chunk_px`` tiles."""
+    if chunk_px is None:
+        return read_mask(path)
+    from .tiles import lazy_on_grid
+
+    return lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest) == 1
+
+
+def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid: Grid,
+              lst_path: str | None = None, wet_setting: str = "auto", family: str = "sentinel2",
+              chunk_px: int | None = None) -> dict:
     """Everything the ecological indices need from one year's composite.
+
+    With ``chunk_px`` the layers are dask arrays of ``chunk_px`` tiles read only when computed (``water`` then
+    a dask array too, :func:`read_water`): memory is bounded by the tiles in flight, not by the region.
 
     Returns
     -------
@@ -97,11 +110,15 @@ def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: 
 
     names = ("blue", "green", "red", "nir", "swir1", "swir2", "ndvi", "lst")
     with rasterio.open(composite) as src:
-        d = dict(zip(src.descriptions, src.read()))
-        tags = src.tags()
+        descriptions, tags = list(src.descriptions), src.tags()
+        d = None if chunk_px else dict(zip(descriptions, src.read()))
+    if chunk_px:
+        from .tiles import lazy_on_grid
+
+        d = {n: lazy_on_grid(composite, grid, i + 1, chunk_px) for i, n in enumerate(descriptions) if n in names}
     year = int(tags.get("year", 0))
     lst = d["lst"]
-    if not np.isfinite(lst).any() and np.isfinite(d["ndvi"]).any():  # observed, but no thermal band
+    if not bool(np.isfinite(lst).any()) and bool(np.isfinite(d["ndvi"]).any()):  # observed, no thermal band
         if not lst_path:
             raise ValueError(
                 f"{composite}: no LST in the {year} composite (sensor {tags.get('sensor')}). RSEI needs LST: set "
@@ -110,12 +127,15 @@ def read_year(composite: str | os.PathLike, water: np.ndarray, mndwi_threshold: 
             )
         with rasterio.open(lst_path) as src:
             band = list(src.descriptions).index(str(year)) + 1 if str(year) in src.descriptions else 1
-        lst = read_on_grid(lst_path, grid, band, fill=np.nan).astype(np.float32)
+        if chunk_px:
+            lst = lazy_on_grid(lst_path, grid, band, chunk_px, fill=np.nan)
+        else:
+            lst = read_on_grid(lst_path, grid, band, fill=np.nan).astype(np.float32)
     index = mndwi(d["green"], d["swir1"])
     bands = {k: d[k] for k in names[:6]}
     coefficients = coefficients_for(wet_setting, [s for s in tags.get("sensors", "").split(",") if s], family)
     return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
-            "valid": ~water & ~(np.nan_to_num(index, nan=-1) > mndwi_threshold), "year": year,
+            "valid": ~water & ~(index > mndwi_threshold), "year": year,  # NaN MNDWI compares False
             "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}
 
 

@@ -156,3 +156,53 @@ def write_vrt(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.Pat
     lines.append("</VRTDataset>")
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
+
+
+def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, dtype: str = "float32",
+                 resampling=None, fill: float | None = None):
+    """One band of a raster on ``grid`` as a dask array of ``chunk_px`` tiles, each read (re-projected if needed,
+    :func:`minerestore.raster.read_on_grid`) only when computed.
+
+    Parameters
+    ----------
+    band : 1-based index or band description.
+    dtype : dtype of the array; resampling, fill : as :func:`minerestore.raster.read_on_grid` (default bilinear).
+
+    Returns
+    -------
+    dask.array (rows, cols) of ``dtype``.
+    """
+    import dask.array as da
+    import numpy as np
+    from rasterio.enums import Resampling
+
+    from .raster import read_on_grid
+
+    method = Resampling.bilinear if resampling is None else resampling
+
+    def read(block_info=None):
+        (r0, r1), (c0, c1) = block_info[None]["array-location"]
+        window = Window(c0, r0, c1 - c0, r1 - r0)
+        return read_on_grid(path, grid, band, window, method, fill=fill).astype(dtype)
+
+    chunks = da.core.normalize_chunks((chunk_px, chunk_px), grid.shape)
+    return da.map_blocks(read, chunks=chunks, dtype=dtype, meta=np.empty((0, 0), dtype))
+
+
+def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[str], tags: dict | None,
+                 chunk_px: int, dtype: str = "float32", nodata=float("nan")) -> None:
+    """Write 2-D layers (numpy or dask arrays on ``grid``) as one multi-band GeoTIFF, one tile at a time.
+
+    The layers of a tile are computed together (shared dask intermediates are computed once), so memory is
+    bounded by the tile, not the region. Written under a temporary name and renamed when complete.
+    """
+    import dask
+    import numpy as np
+
+    from .io import raster_writer
+
+    with raster_writer(path, grid.profile(len(layers), dtype, nodata), names, tags) as dst:
+        for window in tile_windows(grid, chunk_px).values():
+            rows, cols = window.toslices()
+            block = dask.compute(*[layer[rows, cols] for layer in layers])
+            dst.write(np.stack([np.asarray(b) for b in block]).astype(dtype), window=window)

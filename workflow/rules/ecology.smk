@@ -38,6 +38,7 @@ rule rsei:
         raster=rpath("{region}", "ecology", "rsei", "{year}.tif"),
         pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         options=config["ecology"],
         mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
         sensor=lambda w: region_cfg(w.region)["sensor"],
@@ -64,6 +65,7 @@ rule rem:
         raster=rpath("{region}", "ecology", "rem", "{year}.tif"),
         weights=rpath("{region}", "ecology", "rem", "{year}_weights.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         options=config["ecology"],
         mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
         sensor=lambda w: region_cfg(w.region)["sensor"],

@@ -138,7 +138,7 @@ def river_lines(
         if len(path) >= 3:
             lines.append({"cells": path, "kind": "tributary"})
     out = []
-    for line in lines:
+    for line in (ln for ln in lines if len(ln["cells"]) >= 2):  # an outlet without donors draws no line
         pts = [centre(c) for c in line["cells"]]
         out.append(
             {
