@@ -206,3 +206,19 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
             rows, cols = window.toslices()
             block = dask.compute(*[layer[rows, cols] for layer in layers])
             dst.write(np.stack([np.asarray(b) for b in block]).astype(dtype), window=window)
+
+
+def halo_windows(grid: Grid, size_px: int, halo_px: int):
+    """Tiles with a margin for neighbourhood operations (buffers, openings, moving windows).
+
+    Yields
+    ------
+    (tile window, padded window clipped to the grid, (row slice, col slice) of the tile inside the padded one).
+    """
+    for window in tile_windows(grid, size_px).values():
+        r0, c0 = max(0, int(window.row_off) - halo_px), max(0, int(window.col_off) - halo_px)
+        r1 = min(grid.height, int(window.row_off + window.height) + halo_px)
+        c1 = min(grid.width, int(window.col_off + window.width) + halo_px)
+        inner = (slice(int(window.row_off) - r0, int(window.row_off) - r0 + int(window.height)),
+                 slice(int(window.col_off) - c0, int(window.col_off) - c0 + int(window.width)))
+        yield window, Window(c0, r0, c1 - c0, r1 - r0), inner

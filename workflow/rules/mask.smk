@@ -39,6 +39,7 @@ rule masks:
         thresholds=lambda w: region_thresholds(w.region),
         masks=config["masks"],
         years=lambda w: years(w.region),
+        tile_px=config["tiles"]["size_px"],
     log:
         log_path("{region}", "masks"),
     benchmark:
