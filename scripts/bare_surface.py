@@ -1,23 +1,29 @@
-"""Bare Surface Percentage of every mine in every year (minerestore.bare_surface, methods.md §3.1)."""
+"""Bare Surface Percentage of every mine in every year (minerestore.bare_surface, methods.md §3.1). Mines are
+taken in groups by tile; each group reads only the window of the composites and water mask that holds it."""
 
 from pathlib import Path
+
+import pandas as pd
 
 from minerestore.bare_surface import bsp_table
 from minerestore.grid import Grid
 from minerestore.io import write_table
 from minerestore.layers import read_composites, read_mask, read_mines
 from minerestore.runlog import configure
+from minerestore.tiles import polygon_windows, tile_grid
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.from_json(Path(smk.input.grid).read_text())
     mines = read_mines(smk.input.mines)
-    water = read_mask(smk.input.water)
-    ndvi = read_composites(list(smk.input.composites), ["ndvi"])["ndvi"]
-    table = bsp_table(dict(zip(smk.params.years, ndvi)), water, mines, grid, smk.params.threshold)
-    no_data = table[table["valid_px"] == 0]
-    for row in no_data.itertuples():
+    parts = [bsp_table({}, None, mines, grid)]  # no year yet: checks the ids of all mines, gives the columns
+    for members, window in polygon_windows(mines, grid, smk.params.tile_px):
+        ndvi = read_composites(list(smk.input.composites), ["ndvi"], window)["ndvi"]
+        parts.append(bsp_table(dict(zip(smk.params.years, ndvi)), read_mask(smk.input.water, window),
+                               mines.iloc[members], tile_grid(grid, window), smk.params.threshold))
+    table = pd.concat(parts, ignore_index=True).sort_values(["mine_id", "year"]).reset_index(drop=True)
+    for row in table[table["valid_px"] == 0].itertuples():
         log.warning("mine %s has no valid pixel in %d: BSP NaN", row.mine_id, row.year)
     log.info("BSP of %d mines x %d years", mines["mine_id"].nunique(), len(smk.params.years))
     write_table(smk.output.bsp, table)

@@ -38,15 +38,49 @@ def ring_stats(layers: dict[str, np.ndarray], rings: np.ndarray, width_km: float
     -------
     DataFrame index, ring, ring_km (outer distance of the ring; 0 for inside), mean, std, n_px.
     """
-    rows = []
+    return ring_summary([ring_moments(layers, rings)], width_km)
+
+
+def ring_moments(layers: dict[str, np.ndarray], rings: np.ndarray) -> pd.DataFrame:
+    """Pixel count, sum and sum of squares of each layer per ring: the part of :func:`ring_stats` that adds up
+    over tiles (:func:`ring_summary` turns the sums of all tiles into means and standard deviations)."""
+    frames = []
     for name, values in layers.items():
         ok = np.isfinite(values) & (rings >= 0)
-        frame = pd.DataFrame({"ring": rings[ok], "v": values[ok]})
-        g = frame.groupby("ring")["v"].agg(["mean", "std", "count"]).reset_index()
-        for r in g.itertuples():
-            rows.append({"index": name, "ring": int(r.ring), "ring_km": r.ring * width_km, "mean": r.mean,
-                         "std": r.std, "n_px": int(r.count)})
-    return pd.DataFrame(rows, columns=["index", "ring", "ring_km", "mean", "std", "n_px"])
+        frame = pd.DataFrame({"ring": rings[ok], "v": values[ok].astype(np.float64)})
+        frames.append(moments(frame, ["ring"], "v").assign(index=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def ring_summary(parts: list[pd.DataFrame], width_km: float, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """:func:`ring_stats` from the :func:`ring_moments` of several tiles (grouped also by the ``extra`` columns
+    the parts carry, e.g. year)."""
+    table = summary(parts, [*extra, "index", "ring"])
+    table["ring"] = table["ring"].astype(int)
+    table["ring_km"] = table["ring"] * width_km
+    return table[[*extra, "index", "ring", "ring_km", "mean", "std", "n_px"]]
+
+
+def moments(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """n, sum and sum of squares of ``value`` per group of ``by`` (float64), to add up over tiles."""
+    v = frame[value]
+    return (frame.assign(sq=v * v).groupby(by).agg(n=(value, "size"), sum=(value, "sum"), sumsq=("sq", "sum"))
+            .reset_index())
+
+
+def summary(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    """Mean, sample std (ddof 1; NaN for one pixel) and n_px per group from :func:`moments` of several tiles."""
+    columns = [*by, "mean", "std", "n_px"]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    total = pd.concat(parts, ignore_index=True).groupby(by)[["n", "sum", "sumsq"]].sum().reset_index()
+    n = total["n"].to_numpy(float)
+    mean = total["sum"] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(n > 1, (total["sumsq"] - n * mean**2) / (n - 1), np.nan)
+    total["mean"], total["std"], total["n_px"] = mean, np.sqrt(np.maximum(var, 0)), total["n"].astype(int)
+    return total[columns]
 
 
 def area_class(area_km2: pd.Series, bounds=AREA_CLASS_BOUNDS) -> pd.Series:

@@ -12,6 +12,7 @@ which the rasterio wheels do not ship; a VRT of same-grid tiles is a short XML f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -222,3 +223,31 @@ def halo_windows(grid: Grid, size_px: int, halo_px: int):
         inner = (slice(int(window.row_off) - r0, int(window.row_off) - r0 + int(window.height)),
                  slice(int(window.col_off) - c0, int(window.col_off) - c0 + int(window.width)))
         yield window, Window(c0, r0, c1 - c0, r1 - r0), inner
+
+
+def polygon_windows(polygons: gpd.GeoDataFrame, grid: Grid, size_px: int) -> list[tuple[list[int], Window]]:
+    """Polygons grouped by the tile of their representative point, each group with the smallest grid window
+    holding all its polygons (plus one pixel), so per-polygon statistics read only those windows.
+
+    Returns
+    -------
+    list of (positional indexes into ``polygons``, rasterio Window clipped to the grid); no empty groups.
+    """
+    if polygons.empty:
+        return []
+    points = polygons.geometry.representative_point()
+    inv = ~grid.transform
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, p in enumerate(points):
+        col, row = inv * (p.x, p.y)
+        groups.setdefault((int(row) // size_px, int(col) // size_px), []).append(i)
+    out = []
+    for members in groups.values():
+        xmin, ymin, xmax, ymax = polygons.geometry.iloc[members].total_bounds
+        window = rasterio.windows.from_bounds(xmin, ymin, xmax, ymax, grid.transform)
+        r0, c0 = max(0, math.floor(window.row_off) - 1), max(0, math.floor(window.col_off) - 1)
+        r1 = min(grid.height, math.ceil(window.row_off + window.height) + 1)
+        c1 = min(grid.width, math.ceil(window.col_off + window.width) + 1)
+        if r1 > r0 and c1 > c0:
+            out.append((members, Window(c0, r0, c1 - c0, r1 - r0)))
+    return out

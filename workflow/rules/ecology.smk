@@ -116,6 +116,7 @@ rule ecology_stats:
         rings=rpath("{region}", "ecology", "rings.csv"),
         area_classes=rpath("{region}", "ecology", "area_classes.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         years=lambda w: years(w.region),
         options=config["ecology"],
     log:

@@ -11,6 +11,7 @@ rule bare_surface:
     output:
         bsp=rpath("{region}", "restoration", "bsp.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         years=lambda w: years(w.region),
         threshold=lambda w: region_thresholds(w.region)["bsp_ndvi"],
     log:

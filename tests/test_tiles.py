@@ -1,0 +1,102 @@
+"""Tiles of the region grid, virtual mosaics and windows (minerestore.tiles), and statistics that add up over tiles
+(minerestore.rings.moments / summary)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+import geopandas as gpd
+from minerestore.grid import Grid
+from minerestore.io import write_raster
+from minerestore.rings import ring_moments, ring_stats, ring_summary, ring_zones
+from minerestore.tiles import (halo_windows, lazy_on_grid, planned_grid, polygon_windows, study_area_tiles,
+                               tile_grid, tile_windows, write_vrt)
+
+
+def grid_of(width, height, res=10.0):
+    return Grid("EPSG:32650", rasterio.transform.from_origin(500000, 3300000, res, res), width, height)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.integers(64, 128), st.integers(0, 20))
+def test_tiles_partition_the_grid_and_halos_hold_them(width, height, size, halo):
+    grid = grid_of(width, height)
+    cover = np.zeros(grid.shape, int)
+    for window in tile_windows(grid, size).values():
+        cover[window.toslices()] += 1
+        assert window.width <= size and window.height <= size
+    assert (cover == 1).all()
+    for window, padded, inner in halo_windows(grid, size, halo):
+        r0, c0 = int(padded.row_off), int(padded.col_off)
+        assert r0 + inner[0].start == window.row_off and c0 + inner[1].start == window.col_off
+        assert inner[0].stop - inner[0].start == window.height and padded.row_off + padded.height <= grid.height
+        assert window.row_off - padded.row_off == min(halo, window.row_off)
+
+
+def test_vrt_mosaic_of_tiles_equals_the_raster(tmp_path):
+    grid = grid_of(150, 110)
+    data = np.random.default_rng(1).normal(size=(2, *grid.shape)).astype(np.float32)
+    tiles = {}
+    for tile_id, window in tile_windows(grid, 64).items():
+        path = tmp_path / "t" / f"{tile_id}.tif"
+        write_raster(path, data[(slice(None), *window.toslices())], tile_grid(grid, window).profile(2), ["a", "b"])
+        tiles[tile_id] = path
+    del tiles["r001c001"]  # a tile that misses the study area: read as nodata
+    write_vrt(tmp_path / "m.vrt", grid, tiles, 64, ["a", "b"], "float32", float("nan"), {"year": 2020})
+    with rasterio.open(tmp_path / "m.vrt") as src:
+        assert src.descriptions == ("a", "b") and src.tags()["year"] == "2020" and src.shape == grid.shape
+        assert src.transform == grid.transform
+        out = src.read()
+    expected = data.copy()
+    expected[:, 64:110, 64:128] = np.nan
+    np.testing.assert_array_equal(out, expected)
+    lazy = lazy_on_grid(tmp_path / "m.vrt", grid, "b", 50)
+    np.testing.assert_array_equal(lazy.compute(), expected[1])
+
+
+def test_polygon_windows_hold_their_polygons():
+    grid = grid_of(300, 200)
+    x0, y1 = grid.transform.c, grid.transform.f
+    polys = gpd.GeoDataFrame({"mine_id": list("abc")}, crs=grid.crs, geometry=[
+        box(x0 + 15, y1 - 95, x0 + 55, y1 - 45), box(x0 + 2000, y1 - 1500, x0 + 2900, y1 - 1003),
+        box(x0 + 2010, y1 - 1990, x0 + 2200, y1 - 1800)])
+    groups = polygon_windows(polys, grid, 100)
+    assert sorted(i for members, _ in groups for i in members) == [0, 1, 2]
+    for members, window in groups:
+        bounds = box(*rasterio.windows.bounds(window, grid.transform))
+        assert all(bounds.contains(polys.geometry.iloc[i]) for i in members)
+        assert window.row_off + window.height <= grid.height and window.col_off + window.width <= grid.width
+    assert len(groups) == 2  # b and c share a tile
+
+
+def test_ring_statistics_add_up_over_tiles():
+    rng = np.random.default_rng(4)
+    group = np.zeros((60, 60), bool)
+    group[20:25, 30:36] = True
+    rings = ring_zones(group, group, 100, 1, 3)
+    values = rng.normal(0.5, 0.2, rings.shape)
+    values[rng.uniform(size=rings.shape) < 0.1] = np.nan
+    whole = ring_stats({"rsei": values}, rings, 1)
+    parts = [ring_moments({"rsei": values[r:r + 17]}, rings[r:r + 17]) for r in range(0, 60, 17)]
+    tiled = ring_summary(parts, 1)
+    pd.testing.assert_frame_equal(tiled, whole, check_exact=False, atol=1e-12)
+    ok = np.isfinite(values) & (rings == 2)
+    assert tiled.set_index("ring").loc[2, "std"] == pytest.approx(np.std(values[ok], ddof=1))
+
+
+def test_planned_grid_and_study_area_tiles(tmp_path):
+    rivers = gpd.GeoDataFrame(geometry=[box(500000, 3200000, 500010, 3300000).boundary], crs="EPSG:32650")
+    rivers.to_file(tmp_path / "rivers.gpkg")
+    region = {"source": "stac", "crs": "EPSG:32650", "resolution": 100, "rivers": "rivers.gpkg"}
+    grid = planned_grid(region, 10, tmp_path)
+    assert grid.bounds == (490000, 3190000, 510100, 3310000)  # the rivers grown by the 10 km buffer
+    aoi = gpd.GeoDataFrame(geometry=[box(490000, 3305000, 495000, 3310000)], crs="EPSG:32650")
+    aoi.to_file(tmp_path / "aoi.gpkg")
+    tiles = study_area_tiles({**region, "aoi": "aoi.gpkg"}, grid, 64, 10, tmp_path)
+    assert tiles == ["r000c000"]  # only the north-west tile meets the AOI
+    skipped = set(tile_windows(grid, 64)) - set(study_area_tiles(region, grid, 64, 10, tmp_path))
+    assert skipped == {"r018c003"}  # the far corner beyond the round end of the river buffer
