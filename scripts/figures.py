@@ -1,6 +1,7 @@
 """Figures of one region (minerestore.plots): masks, mines by status, BSP, restoration rates, REM, I_veg/I_imper,
 REM series of one mine, RSEI maps, densities and latitude profile, mines vs region, rings, size classes, random
-forest fit, trend maps. PNG (300 dpi) and SVG under figures/."""
+forest fit, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at most 2000 px a side,
+so a basin-size region plots in bounded memory."""
 
 from pathlib import Path
 
@@ -11,12 +12,8 @@ import rasterio
 from rasterio.windows import from_bounds
 
 from minerestore import plots
-from minerestore.layers import read_composites, read_mines, read_region, read_vector
+from minerestore.layers import read_mines, read_preview, read_region, read_vector
 from minerestore.runlog import configure
-
-
-def band(path, name):
-    return read_composites([path], [name])[name][0]
 
 
 def main(smk) -> None:
@@ -27,10 +24,8 @@ def main(smk) -> None:
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
     mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
     zones = gpd.read_file(smk.input.study_area)
-    masks = {}
-    for name in ("water", "vegetation", "snow", "builtup"):
-        with rasterio.open(Path(smk.input.areas).parent / f"{name}.tif") as src:
-            masks[name] = src.read(1)
+    masks = {name: np.nan_to_num(read_preview(Path(smk.input.areas).parent / f"{name}.tif"), nan=255)
+             for name in ("water", "vegetation", "snow", "builtup")}
     plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
     rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
     plots.save(plots.mines_status_map(zones, mines, rivers), out / "mines_status")
@@ -50,11 +45,13 @@ def main(smk) -> None:
         plots.save(plots.mine_series(layers, geom.bounds, chosen), out / "mine_rem_series")
     else:
         plots.save(plots.mine_series({}, grid.bounds, "none"), out / "mine_rem_series")  # says "no mines"
-    rsei = {y: band(p, "rsei") for y, p in zip(years, smk.input.rsei)}
+    rsei = {y: read_preview(p, "rsei") for y, p in zip(years, smk.input.rsei)}  # maps: at most 2000 px a side
     plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds), out / "rsei_maps")
     plots.save(plots.rsei_density(rsei), out / "rsei_density")
-    _, northing = grid.xy_centres()
-    profile = np.broadcast_to(northing[:, None], grid.shape)
+    rows = rsei[years[-1]].shape[0]
+    top, bottom = grid.bounds[3], grid.bounds[1]
+    northing = top - (np.arange(rows) + 0.5) * (top - bottom) / rows
+    profile = np.broadcast_to(northing[:, None], rsei[years[-1]].shape)
     plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
                out / "latitude_profile")
     plots.save(plots.mine_vs_region(pd.read_csv(smk.input.region)), out / "mine_vs_region")
@@ -65,7 +62,7 @@ def main(smk) -> None:
     metrics = pd.read_csv(smk.input.rf_metrics).iloc[0].to_dict()
     plots.save(plots.observed_vs_predicted(pd.read_csv(smk.input.rf_test), metrics), out / "rf_observed_predicted")
     for index, path in zip(smk.params.trend_indices, smk.input.trends):
-        plots.save(plots.trend_map(band(path, "slope"), band(path, "p"), grid.bounds, smk.params.alpha, index,
+        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, smk.params.alpha, index,
                                    higher_is_better=index != "bare"), out / f"trend_{index}")
     log.info("figures written to %s", out)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from affine import Affine
+from rasterio.enums import Resampling
 from scipy import stats
 from sklearn.ensemble import RandomForestRegressor
 
@@ -104,13 +105,20 @@ def test_distance_share_and_obstruction():
     coarse = driver_stack.analysis_grid(fine, 100)
     mines = np.zeros(fine.shape, bool)
     mines[0:10, 0:10] = True  # the top-left analysis pixel, fully
-    dist = driver_stack.distance_to_mines(mines, fine, coarse)
+    mines[95, 99] = True  # 1 % of a bottom-right analysis pixel
+    share_px = driver_stack.tiled_mean(lambda w: mines[w.toslices()].astype(np.float32), fine, coarse, 64)
+    whole = driver_stack.to_grid(mines.astype(np.float32), fine, coarse, Resampling.average)
+    np.testing.assert_allclose(share_px, whole, atol=1e-6)  # tiles of 64 px cut analysis pixels of 10 px
+    assert share_px[0, 0] == 1 and share_px[9, 9] == pytest.approx(0.01)
+    mines[95, 99] = False
+    share_px[9, 9] = 0
+    dist = driver_stack.distance_to_mines(share_px, coarse)
     assert dist[0, 0] == 0 and dist[0, 3] == pytest.approx(300) and dist[4, 3] == pytest.approx(500)
     wall = np.zeros(coarse.shape, bool)
     wall[:9, 2] = True  # a wall one pixel east of the mine, open at the bottom row
-    around = driver_stack.distance_to_mines(mines, fine, coarse, wall)
+    around = driver_stack.distance_to_mines(share_px, coarse, wall)
     assert np.isnan(around[0, 2]) and around[0, 3] > 1500
-    share = driver_stack.mine_share_window(mines, fine, coarse, window_km=0.3)
+    share = driver_stack.mine_share_window(share_px, coarse, window_km=0.3)
     # 3 x 3 window at the corner holds 4 region pixels, one of them a mine
     assert share[0, 0] == pytest.approx(25.0) and share[5, 5] == 0
 

@@ -72,6 +72,10 @@ def test_fit_forest_separable_and_too_few():
 def test_merge_adjacent_objects():
     grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 100), 10, 10)
     labels = np.zeros((10, 10), np.int32)
-    labels[0:3, 0:3], labels[0:3, 3:6], labels[7:9, 7:9] = 1, 2, 3
-    merged = obia.merge_objects(labels, np.array([1, 2, 3]), grid, min_area_m2=500)
-    assert len(merged) == 1 and merged.geometry.area.iloc[0] == pytest.approx(1800)
+    labels[0:3, 0:3], labels[0:3, 3:6], labels[7:9, 7:9], labels[3, 6] = 1, 2, 3, 4
+    objects = obia.label_polygons(labels, grid)
+    assert list(objects["object"]) == [1, 2, 3, 4]
+    merged = obia.merge_objects(objects, [1, 2, 3, 4], min_area_m2=500, resolution=10)
+    # 1 and 2 share an edge, 4 touches 2 by a corner (8-connected); 3 (400 m²) is too small
+    assert len(merged) == 1 and merged.geometry.area.iloc[0] == pytest.approx(1900)
+    assert len(obia.merge_objects(objects, [1, 3], min_area_m2=100, resolution=10)) == 2

@@ -2,8 +2,9 @@
 mine-area share in a moving window, and RSEI brought to the same grid.
 
 Resampling rules: continuous fields (precipitation, night light, GDP, PM2.5, CO2, DEM, RSEI) bilinear, as in the
-mining-cities study; shares (mine area) area-weighted (``average`` of the fine 0/1 mine raster); slope is computed
-on the fine DEM and averaged, so it is not flattened by a coarse DEM.
+mining-cities study; shares (mine area) area-weighted (mean of the fine 0/1 mine raster); slope is computed on the
+fine DEM and averaged, so it is not flattened by a coarse DEM. Fine layers are reduced tile by tile
+(:func:`tiled_mean`), so memory is bounded by the tile and the analysis grid.
 """
 
 from __future__ import annotations
@@ -34,16 +35,45 @@ def to_grid(values: np.ndarray, source: Grid, target: Grid, resampling: Resampli
     return out
 
 
-def distance_to_mines(mines_fine: np.ndarray, source: Grid, target: Grid,
-                      obstruction: np.ndarray | None = None) -> np.ndarray:
+def tiled_mean(read_tile, source: Grid, target: Grid, tile_px: int) -> np.ndarray:
+    """Area-weighted mean of a fine layer over each analysis pixel, one fine tile in memory at a time.
+
+    Each tile's values and valid-pixel weights are summed onto the analysis grid (GDAL ``sum`` resampling, which
+    weights partly covered pixels by their coverage) and the sums of all tiles divided, so analysis pixels on tile
+    edges get the same mean as GDAL's ``average`` of the whole fine layer.
+
+    Parameters
+    ----------
+    read_tile : callable (rasterio Window of ``source``) -> ndarray (rows, cols) float, NaN = nodata.
+    source, target : the fine region grid and the analysis grid; tile_px : tile side on ``source``.
+
+    Returns
+    -------
+    ndarray target.shape float32, NaN where no fine pixel is valid.
+    """
+    from .tiles import tile_grid, tile_windows
+
+    total = np.zeros(target.shape, np.float64)
+    weight = np.zeros(target.shape, np.float64)
+    for window in tile_windows(source, tile_px).values():
+        values = np.asarray(read_tile(window), np.float32)
+        ok = np.isfinite(values)
+        tile = tile_grid(source, window)
+        total += np.nan_to_num(to_grid(np.where(ok, values, 0), tile, target, Resampling.sum))
+        weight += np.nan_to_num(to_grid(ok.astype(np.float32), tile, target, Resampling.sum))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(weight > 0, total / weight, np.nan).astype(np.float32)
+
+
+def distance_to_mines(share: np.ndarray, target: Grid, obstruction: np.ndarray | None = None) -> np.ndarray:
     """Distance (m) from each analysis pixel centre to the nearest mine.
 
+    ``share`` is the mine-area fraction of each analysis pixel (:func:`tiled_mean` of the fine 0/1 mine raster).
     Without ``obstruction``: Euclidean (``scipy.ndimage.distance_transform_edt`` on the analysis grid, mines
     burnt in where they cover any part of a pixel). With ``obstruction`` (bool on the analysis grid, e.g. sea):
     the shortest path that does not cross obstructed pixels (scikit-image ``MCP_Geometric``, 8-connected, cost =
     metres); obstructed pixels and pixels cut off from every mine get NaN. Pixels containing a mine are 0.
     """
-    share = to_grid(mines_fine.astype(np.float32), source, target, Resampling.average)
     has_mine = np.nan_to_num(share) > 0
     if not has_mine.any():
         return np.full(target.shape, np.nan, np.float32)
@@ -56,11 +86,11 @@ def distance_to_mines(mines_fine: np.ndarray, source: Grid, target: Grid,
     return out
 
 
-def mine_share_window(mines_fine: np.ndarray, source: Grid, target: Grid, window_km: float) -> np.ndarray:
+def mine_share_window(share: np.ndarray, target: Grid, window_km: float) -> np.ndarray:
     """Mine-area share (%) in a ``window_km`` x ``window_km`` moving window centred on each analysis pixel: the
-    area-weighted mine fraction of each analysis pixel, averaged over the window (pixels outside the region
-    are not counted)."""
-    share = np.nan_to_num(to_grid(mines_fine.astype(np.float32), source, target, Resampling.average))
+    area-weighted mine fraction ``share`` of each analysis pixel (:func:`tiled_mean`), averaged over the window
+    (pixels outside the region are not counted)."""
+    share = np.nan_to_num(share)
     size = max(1, int(round(window_km * 1000 / target.resolution)))
     total = ndimage.uniform_filter(share, size, mode="constant")
     count = ndimage.uniform_filter(np.ones_like(share), size, mode="constant")

@@ -36,11 +36,12 @@ def read_composites(paths: list[str | os.PathLike], bands: list[str], window=Non
     return {b: np.stack(v).astype(np.float32) for b, v in out.items()}
 
 
-def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Resampling.bilinear) -> np.ndarray:
-    """First band of a raster on the grid as float32 with NaN for nodata (rows, cols)."""
+def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Resampling.bilinear,
+               window=None) -> np.ndarray:
+    """First band of a raster on the grid (or a window of it) as float32 with NaN for nodata (rows, cols)."""
     with rasterio.open(path) as src:
         nodata = src.nodata
-    data = read_on_grid(path, grid, 1, resampling=resampling, fill=nodata if nodata is not None else np.nan)
+    data = read_on_grid(path, grid, 1, window, resampling, fill=nodata if nodata is not None else np.nan)
     data = data.astype(np.float32)
     if nodata is not None and not np.isnan(nodata):
         data[data == nodata] = np.nan
@@ -144,6 +145,29 @@ def read_region(grid_path: str | os.PathLike, sources_path: str | os.PathLike) -
     import yaml
 
     return Grid.from_json(Path(grid_path).read_text()), yaml.safe_load(Path(sources_path).read_text())
+
+
+def read_preview(path: str | os.PathLike, name: str | int = 1, max_px: int = 2000) -> np.ndarray:
+    """One band (by description or index) as float32 with NaN for nodata, decimated (nearest, through overviews
+    when the file has them) so its longer side is at most ``max_px``: maps and densities of a region of any size.
+    Read at full resolution when it is smaller.
+
+    Raises
+    ------
+    KeyError
+        Naming the file and its bands when ``name`` is not one of them.
+    """
+    with rasterio.open(path) as src:
+        if isinstance(name, str):
+            if name not in src.descriptions:
+                raise KeyError(f"{path}: no band {name!r} (bands: {list(src.descriptions)})")
+            name = list(src.descriptions).index(name) + 1
+        factor = max(1, int(np.ceil(max(src.height, src.width) / max_px)))
+        shape = (int(np.ceil(src.height / factor)), int(np.ceil(src.width / factor)))
+        data = src.read(name, out_shape=shape, resampling=Resampling.nearest).astype(np.float32)
+        if src.nodata is not None and not np.isnan(src.nodata):
+            data[data == src.nodata] = np.nan
+    return data
 
 
 def read_mask(path: str | os.PathLike, window=None) -> np.ndarray:

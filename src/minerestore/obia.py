@@ -29,7 +29,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .grid import Grid
 from .layers import read_composites, read_float
-from .patches import vectorise
+from .patches import join_tiles
 from .topography import slope_degrees
 
 log = logging.getLogger(__name__)
@@ -68,20 +68,66 @@ def image_layers(yearly: dict[str, np.ndarray], dem: np.ndarray, slope: np.ndarr
     return {k: np.nan_to_num(v.astype(np.float32), nan=0.0) for k, v in out.items()}
 
 
-def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid) -> dict[str, np.ndarray]:
+def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid,
+                  window=None) -> dict[str, np.ndarray]:
     """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
-    and the DEM (elevation and slope are 0 when no DEM is given)."""
-    yearly = read_composites(composites, [*BANDS, "ndvi"])
-    dem = read_float(dem_path, grid) if dem_path else np.zeros(grid.shape, np.float32)
+    and the DEM (elevation and slope are 0 when no DEM is given), on the grid or a window of it (the slope of the
+    window's outer pixels is one-sided: give windows a one-pixel margin around the objects)."""
+    yearly = read_composites(composites, [*BANDS, "ndvi"], window)
+    shape = yearly["ndvi"].shape[1:]
+    dem = read_float(dem_path, grid, window=window) if dem_path else np.zeros(shape, np.float32)
     return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
 
 
+#: Value ranges of the layers whose 2nd/98th percentiles over the candidate pixels scale the segmentation and
+#: the GLCM quantisation; histograms of 10,000 bins over them give the percentiles to 2e-4 when the candidates
+#: are read window by window.
+PERCENTILE_RANGES = {"ndvi": (-1.0, 1.0), "brightness": (0.0, 2.0), "ndvi_range": (0.0, 2.0)}
+
+
+def layer_histograms(layers: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts of the :data:`PERCENTILE_RANGES` layers over ``mask`` in 10,000 bins (values clipped into the
+    range), to add up over windows."""
+    return {k: np.histogram(np.clip(layers[k][mask], lo, hi), bins=10000, range=(lo, hi))[0]
+            for k, (lo, hi) in PERCENTILE_RANGES.items()}
+
+
+def percentile_bounds(histograms: list[dict[str, np.ndarray]], low: float = 2.0, high: float = 98.0) -> dict:
+    """(low, high) percentiles of each layer from the summed :func:`layer_histograms` of all windows (bin upper
+    edges); (0, 1) for a layer without pixels."""
+    out = {}
+    for k, (lo, hi) in PERCENTILE_RANGES.items():
+        counts = np.sum([h[k] for h in histograms], axis=0) if histograms else np.zeros(10000)
+        edges = np.linspace(lo, hi, 10001)[1:]
+        if counts.sum() == 0:
+            out[k] = (0.0, 1.0)
+            continue
+        cdf = np.cumsum(counts) / counts.sum()
+        out[k] = (float(edges[np.searchsorted(cdf, low / 100)]), float(edges[np.searchsorted(cdf, high / 100)]))
+    return out
+
+
+def label_polygons(labels: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
+    """One polygon per object label (``object`` column) of a label raster on ``grid``."""
+    from rasterio.features import shapes
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    parts: dict[int, list] = {}
+    for geom, value in shapes(labels, mask=labels > 0, transform=grid.transform):
+        parts.setdefault(int(value), []).append(shape(geom))
+    ids = sorted(parts)
+    return gpd.GeoDataFrame({"object": ids}, geometry=[unary_union(parts[i]) for i in ids], crs=grid.crs)
+
+
 def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float, sigma: float,
-            min_size: int) -> np.ndarray:
+            min_size: int, bounds: dict | None = None) -> np.ndarray:
     """Segment the candidate patches into objects.
 
-    Felzenszwalb graph segmentation on (NDVI median, brightness, NDVI range) scaled to [0, 1], restricted to the
-    candidate mask; every object is one 4-connected piece of one segment inside one patch.
+    Felzenszwalb graph segmentation on (NDVI median, brightness, NDVI range) scaled to [0, 1] between their 2nd and
+    98th percentiles over the candidates (``bounds`` from :func:`percentile_bounds` when the candidates are
+    segmented window by window), restricted to the candidate mask; every object is one 4-connected piece of one
+    segment inside one patch.
 
     Returns
     -------
@@ -90,7 +136,10 @@ def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float,
     stack = []
     for name in ("ndvi", "brightness", "ndvi_range"):
         v = layers[name]
-        lo, hi = np.percentile(v[candidates], [2, 98]) if candidates.any() else (0.0, 1.0)
+        if bounds is not None:
+            lo, hi = bounds[name]
+        else:
+            lo, hi = np.percentile(v[candidates], [2, 98]) if candidates.any() else (0.0, 1.0)
         stack.append(np.clip((v - lo) / max(hi - lo, 1e-6), 0, 1))
     segments = felzenszwalb(np.dstack(stack), scale=scale, sigma=sigma, min_size=min_size) + 1
     segments[~candidates] = 0
@@ -108,15 +157,16 @@ def _glcm(gray: np.ndarray, mask: np.ndarray, levels: int) -> dict[str, float]:
 
 
 def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float,
-                    glcm_levels: int = 32) -> pd.DataFrame:
-    """Features of every object (one row per label, index = label).
+                    glcm_levels: int = 32, brightness_bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Features of every object (one row per label present, index = label).
 
     Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
     minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
     Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
-    Texture: GLCM of brightness quantised to ``glcm_levels`` between its 2nd and 98th percentile.
+    Texture: GLCM of brightness quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects
+    (``brightness_bounds`` when the objects are taken window by window, :func:`percentile_bounds`).
     """
-    index = np.arange(1, int(labels.max()) + 1)
+    index = np.unique(labels[labels > 0])
     if index.size == 0:
         return pd.DataFrame()
     feats = pd.DataFrame({f"mean_{k}": ndimage.mean(v, labels, index) for k, v in layers.items()}, index=index)
@@ -133,7 +183,7 @@ def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolutio
     feats["roundness"] = 4 * area / (np.pi * major**2)
     feats["compactness"] = np.minimum(4 * np.pi * area / perimeter**2, 1.0)  # pixel perimeters run short
     gray = layers["brightness"]
-    lo, hi = np.percentile(gray[labels > 0], [2, 98])
+    lo, hi = brightness_bounds if brightness_bounds is not None else np.percentile(gray[labels > 0], [2, 98])
     quant = np.clip((gray - lo) / max(hi - lo, 1e-6) * (glcm_levels - 1), 0, glcm_levels - 1).round().astype(np.uint8)
     texture = {r.label: _glcm(quant[r.slice], r.image, glcm_levels) for r in regionprops(labels)}
     return feats.join(pd.DataFrame.from_dict(texture, orient="index"))
@@ -230,17 +280,19 @@ def importance(model, x: pd.DataFrame, y: np.ndarray, repeats: int, seed: int) -
     return table
 
 
-def merge_objects(labels: np.ndarray, selected: np.ndarray, grid: Grid, min_area_m2: float) -> gpd.GeoDataFrame:
-    """Union of the selected objects; adjacent objects (8-connected) merge into one mine polygon.
+def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resolution: float) -> gpd.GeoDataFrame:
+    """Union of the selected objects; adjacent objects (8-connected: an edge or a corner in common) merge into
+    one mine polygon (:func:`minerestore.patches.join_tiles`).
 
     Parameters
     ----------
-    selected : ndarray of object labels predicted as mine.
+    objects : GeoDataFrame with ``object`` ids and pixel polygons (:func:`label_polygons`).
+    selected : object ids predicted as mine.
     min_area_m2 : merged polygons smaller than this are dropped.
 
     Returns
     -------
     GeoDataFrame of the merged polygons (geometry only).
     """
-    frame = vectorise((labels > 0) & np.isin(labels, selected), grid)[["geometry"]]
-    return frame[frame.geometry.area >= min_area_m2].reset_index(drop=True)
+    chosen = objects[objects["object"].isin(np.asarray(selected))]
+    return join_tiles([chosen], min_area_m2, resolution, objects.crs)[["geometry"]]

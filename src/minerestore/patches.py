@@ -57,6 +57,39 @@ def vectorise(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
     return frame
 
 
+def join_tiles(pieces: list[gpd.GeoDataFrame], min_patch_m2: float, resolution: float, crs) -> gpd.GeoDataFrame:
+    """Patches vectorised tile by tile (:func:`vectorise` of each tile of an opened mask) joined into whole
+    patches, then patches smaller than ``min_patch_m2`` dropped: the result of :func:`clean` + :func:`vectorise`
+    on the whole region, one tile in memory at a time.
+
+    Pieces that share an edge or a corner are parts of one 8-connected patch cut by a tile edge; they are
+    joined with a spatial index (shapely STRtree) and the connected components of the contact graph (scipy).
+
+    Returns
+    -------
+    GeoDataFrame with ``candidate_id`` (C00001…, ordered north to south, then west to east) and ``area_km2``.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    frames = [p for p in pieces if len(p)]
+    if not frames:
+        return gpd.GeoDataFrame({"candidate_id": [], "area_km2": []}, geometry=[], crs=crs)
+    geoms = pd.concat(frames, ignore_index=True).geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(geoms), len(geoms)))
+    n, component = connected_components(graph, directed=False)
+    order = np.argsort(component, kind="stable")
+    splits = np.flatnonzero(np.diff(component[order])) + 1
+    joined = [shapely.union_all(geoms[idx]) for idx in np.split(order, splits)]
+    min_px = int(np.ceil(min_patch_m2 / resolution**2))
+    kept = [g for g in joined if g.area >= (min_px - 0.5) * resolution**2]
+    kept.sort(key=lambda g: (-g.bounds[3], g.bounds[0]))
+    frame = gpd.GeoDataFrame({"candidate_id": [f"C{i + 1:05d}" for i in range(len(kept))]}, geometry=kept, crs=crs)
+    frame["area_km2"] = frame.geometry.area / 1e6
+    return frame
+
+
 def filter_candidates(features: pd.DataFrame, rules: dict) -> pd.Series:
     """Rule-based mine selection among candidate patches (the ``candidates`` method, an automatic stand-in for
     visual interpretation).

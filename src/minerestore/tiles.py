@@ -217,12 +217,18 @@ def halo_windows(grid: Grid, size_px: int, halo_px: int):
     (tile window, padded window clipped to the grid, (row slice, col slice) of the tile inside the padded one).
     """
     for window in tile_windows(grid, size_px).values():
-        r0, c0 = max(0, int(window.row_off) - halo_px), max(0, int(window.col_off) - halo_px)
-        r1 = min(grid.height, int(window.row_off + window.height) + halo_px)
-        c1 = min(grid.width, int(window.col_off + window.width) + halo_px)
-        inner = (slice(int(window.row_off) - r0, int(window.row_off) - r0 + int(window.height)),
-                 slice(int(window.col_off) - c0, int(window.col_off) - c0 + int(window.width)))
-        yield window, Window(c0, r0, c1 - c0, r1 - r0), inner
+        yield window, *pad_window(grid, window, halo_px)
+
+
+def pad_window(grid: Grid, window: Window, halo_px: int) -> tuple[Window, tuple[slice, slice]]:
+    """``window`` grown by ``halo_px`` on every side, clipped to the grid, and the (row, col) slices of the
+    window inside the grown one."""
+    r0, c0 = max(0, int(window.row_off) - halo_px), max(0, int(window.col_off) - halo_px)
+    r1 = min(grid.height, int(window.row_off + window.height) + halo_px)
+    c1 = min(grid.width, int(window.col_off + window.width) + halo_px)
+    inner = (slice(int(window.row_off) - r0, int(window.row_off) - r0 + int(window.height)),
+             slice(int(window.col_off) - c0, int(window.col_off) - c0 + int(window.width)))
+    return Window(c0, r0, c1 - c0, r1 - r0), inner
 
 
 def polygon_windows(polygons: gpd.GeoDataFrame, grid: Grid, size_px: int) -> list[tuple[list[int], Window]]:

@@ -12,6 +12,7 @@ rule driver_stack:
         stack=rpath("{region}", "drivers", "stack.tif"),
         samples=rpath("{region}", "drivers", "samples.parquet"),
     params:
+        tile_px=config["tiles"]["size_px"],
         grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
         window_km=config["drivers"]["window_km"],
         year=lambda w: drivers_year(w.region),

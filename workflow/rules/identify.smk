@@ -6,7 +6,7 @@ rule object_rf:
     input:
         grid=inputs("{region}", "grid.json"),
         sources=inputs("{region}", "sources.yaml"),
-        candidates=rpath("{region}", "masks", "candidates.tif"),
+        patches=rpath("{region}", "mines", "candidates.gpkg"),
         composites=composites,
     output:
         mines=rpath("{region}", "mines", "object_rf", "mines.gpkg"),
@@ -16,6 +16,7 @@ rule object_rf:
         importance=rpath("{region}", "mines", "rf_importance.csv"),
         cv=rpath("{region}", "mines", "rf_cv.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         identify=config["identify"],
         seed=config["seed"],
         id_field=lambda w: region_cfg(w.region)["reference_id_field"],
@@ -37,11 +38,12 @@ rule candidate_mines:
     input:
         grid=inputs("{region}", "grid.json"),
         sources=inputs("{region}", "sources.yaml"),
-        candidates=rpath("{region}", "masks", "candidates.tif"),
+        patches=rpath("{region}", "mines", "candidates.gpkg"),
         composites=composites,
     output:
         mines=rpath("{region}", "mines", "candidate_mines.gpkg"),
     params:
+        tile_px=config["tiles"]["size_px"],
         rules=config["identify"]["candidate_rules"],
         min_area_m2=config["identify"]["min_mine_area_m2"],
     log:
@@ -90,6 +92,7 @@ rule accuracy:
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
     params:
+        tile_px=config["tiles"]["size_px"],
         overlap=config["identify"]["overlap"],
         id_field=lambda w: region_cfg(w.region)["reference_id_field"],
     log:

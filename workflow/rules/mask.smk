@@ -62,6 +62,7 @@ rule candidates:
         raster=rpath("{region}", "masks", "candidates.tif"),
         vector=rpath("{region}", "mines", "candidates.gpkg"),
     params:
+        tile_px=config["tiles"]["size_px"],
         masks=config["masks"],
         min_patch_m2=lambda w: region_thresholds(w.region)["min_patch_m2"],
     log:
