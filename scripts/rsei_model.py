@@ -1,23 +1,25 @@
 """Pooled RSEI model (ecology.rsei_mode: pooled): normalisation bounds, oriented PC1 loadings and PC1 bounds
-fitted on the pixels of all years together (minerestore.ecology.rsei_pooled; methods.md §1.3 item 8)."""
+fitted on the pixels of all years together (minerestore.ecology.rsei_pooled; methods.md §1.3 item 8). The years
+are read tile by tile as dask arrays (tiles.size_px): memory is bounded by the tile."""
 
 import json
 
 from minerestore.ecology import RSEI_INDICATORS, rsei_pooled
 from minerestore.io import write_text
-from minerestore.layers import read_mask, read_region, read_year
+from minerestore.layers import read_region, read_water, read_year
 from minerestore.runlog import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    water = read_mask(smk.input.water)
+    tile_px = smk.params.tile_px
+    water = read_water(smk.input.water, grid, tile_px)
     opts = smk.params.options
     years = {}
     for path in smk.input.composites:
         d = read_year(path, water, smk.params.mndwi_threshold, grid, sources.get("lst"), opts["wet_coefficients"],
-                      smk.params.sensor)
+                      smk.params.sensor, tile_px)
         years[d["year"]] = (*(d[k] for k in RSEI_INDICATORS), d["valid"])
     res = next(iter(rsei_pooled(years).values()))
     model = {"bounds": res.bounds, "loadings": res.loadings.tolist(), "pc1_share": res.pc1_share,

@@ -103,6 +103,17 @@ def test_pooled_rsei_compares_years():
     assert np.nanmax(np.fmax(pooled[2001].rsei, pooled[2002].rsei)) == pytest.approx(1.0)
     per_year = rsei(*b).rsei
     assert np.nanmean(per_year) > np.nanmean(pooled[2002].rsei)  # per-year RSEI re-stretches each year
+    # the pooled PCA is scikit-learn's PCA of both years' normalised pixels stacked
+    ok = [np.all([np.isfinite(x) for x in v], axis=0) for v in (a, b)]
+    lows = [min(np.nanmin(x[o]), np.nanmin(y[p])) for x, y, o, p in zip(a, b, [ok[0]] * 4, [ok[1]] * 4)]
+    highs = [max(np.nanmax(x[o]), np.nanmax(y[p])) for x, y, o, p in zip(a, b, [ok[0]] * 4, [ok[1]] * 4)]
+    stacked = np.vstack([np.column_stack([(x[o] - lo) / (hi - lo) for x, lo, hi in zip(v, lows, highs)])
+                         for v, o in zip((a, b), ok)])
+    reference = PCA(n_components=1).fit(stacked).components_[0]
+    assert abs(np.dot(reference, pooled[2001].loadings)) == pytest.approx(1.0, abs=1e-9)
+    da = pytest.importorskip("dask.array")
+    lazy = rsei_pooled({y: (*(da.from_array(x, chunks=15) for x in v), None) for y, v in ((2001, a), (2002, b))})
+    np.testing.assert_allclose(lazy[2002].rsei.compute(), pooled[2002].rsei, atol=1e-9)
 
 
 def test_rao_q_by_hand_and_brute_force():

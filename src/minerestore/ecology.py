@@ -63,22 +63,31 @@ def minmax(a, low: float, high: float, name: str = "indicator"):
     return (a - low) / (high - low)
 
 
-def _covariance(layers: list, valid):
-    """Covariance matrix (k x k) of layers over ``valid`` pixels, with the count (sums of products, one pass)."""
+def _moments(layers: list, valid) -> np.ndarray:
+    """Count, sums and sums of products (upper triangle) of layers over ``valid`` pixels, in one pass; moments of
+    several parts (years, tiles) add up."""
     xp = _xp(valid, *layers)
     z = [xp.where(valid, a, 0.0) for a in layers]
     k = len(layers)
     sums = [xp.sum(a) for a in z]
     prods = [xp.sum(z[i] * z[j]) for i in range(k) for j in range(i, k)]
-    count, *vals = _compute(xp.sum(valid), *sums, *prods)
-    n = float(count)
-    mean = np.array(vals[:k], float) / n
+    return np.array(_compute(xp.sum(valid), *sums, *prods), float)
+
+
+def _covariance_from(moments: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """Covariance matrix (k x k) and count from :func:`_moments`."""
+    n, sums, prods = float(moments[0]), moments[1:k + 1], iter(moments[k + 1:])
+    mean = sums / n
     cov = np.zeros((k, k))
-    it = iter(vals[k:])
     for i in range(k):
         for j in range(i, k):
-            cov[i, j] = cov[j, i] = (next(it) - n * mean[i] * mean[j]) / (n - 1)
+            cov[i, j] = cov[j, i] = (next(prods) - n * mean[i] * mean[j]) / (n - 1)
     return cov, n
+
+
+def _covariance(layers: list, valid):
+    """Covariance matrix (k x k) of layers over ``valid`` pixels, with the count (sums of products, one pass)."""
+    return _covariance_from(_moments(layers, valid), len(layers))
 
 
 def pc1(cov: np.ndarray) -> tuple[np.ndarray, float]:
@@ -179,8 +188,7 @@ def rsei_pooled(years: dict) -> dict:
     bounds = {k: (min(s[k][0] for s in stats), max(s[k][1] for s in stats)) for k in RSEI_INDICATORS}
     xp = _xp(*oks.values())
     normed = {y: [minmax(layer_sets[y][k], *bounds[k], name=k) for k in RSEI_INDICATORS] for y in years}
-    stacked = [xp.concatenate([normed[y][i].ravel() for y in years]) for i in range(4)]
-    cov, _ = _covariance(stacked, xp.concatenate([oks[y].ravel() for y in years]))
+    cov, _ = _covariance_from(sum(_moments(normed[y], oks[y]) for y in years), len(RSEI_INDICATORS))
     loadings, share = pc1(cov)
     loadings = loadings * (1.0 if loadings[0] + loadings[1] > 0 else -1.0)
     components = {y: xp.where(oks[y], sum(float(w) * a for w, a in zip(loadings, normed[y])), np.nan) for y in years}

@@ -11,6 +11,7 @@ rule rsei_model:
     output:
         model=rpath("{region}", "ecology", "rsei_pooled_model.json"),
     params:
+        tile_px=config["tiles"]["size_px"],
         options=config["ecology"],
         mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
         sensor=lambda w: region_cfg(w.region)["sensor"],
