@@ -2,6 +2,8 @@
 read tile by tile (tiles.size_px) as dask arrays, Rao's Q with a halo of half its window, so memory is bounded by
 the tile."""
 
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ from minerestore.ecology import rem
 from minerestore.io import write_table
 from minerestore.layers import read_region, read_water, read_year
 from minerestore.runlog import configure
-from minerestore.tiles import write_blocks
+from minerestore.tiles import spill, stream_chunk, write_blocks
 
 BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 
@@ -18,24 +20,26 @@ BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    tile_px = smk.params.tile_px
+    tile_px = stream_chunk(grid, smk.params.tile_px)
     opts = smk.params.options
     year = int(smk.wildcards.year)
     d = read_year(smk.input.composite, read_water(smk.input.water, grid, tile_px), smk.params.mndwi_threshold, grid,
                   sources.get("lst"), opts["wet_coefficients"], smk.params.sensor, tile_px)
-    if int((d["valid"] & np.isfinite(d["ndvi"])).sum()) < 2:
-        log.warning("%d: no valid pixel (all water or all cloud): REM written as NaN", year)
-        layers = [d["ndvi"] * np.nan] * len(BANDS)
-        weights, share = [np.nan] * 3, np.nan
-    else:
-        try:
-            res = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"], opts["rao_window"], opts["soil_index"],
-                      tuple(opts["fvc_percentiles"]))
-        except ValueError as err:
-            raise ValueError(f"REM of {year}: {err}") from err
-        layers = [res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]
-        weights, share = res.weights, res.pc1_share
-    write_blocks(smk.output.raster, layers, grid, BANDS, {"year": year, "coefficients": d["coefficients"]}, tile_px)
+    with tempfile.TemporaryDirectory(prefix=".spill-", dir=Path(smk.output.raster).parent) as tmp:
+        if int((d["valid"] & np.isfinite(d["ndvi"])).sum()) < 2:
+            log.warning("%d: no valid pixel (all water or all cloud): REM written as NaN", year)
+            layers = [d["ndvi"] * np.nan] * len(BANDS)
+            weights, share = [np.nan] * 3, np.nan
+        else:
+            try:  # streamed runs: the base layers (with Rao's Q) are computed once into a scratch file
+                res = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"], opts["rao_window"], opts["soil_index"],
+                          tuple(opts["fvc_percentiles"]), lambda base: spill(base, grid, tile_px, tmp))
+            except ValueError as err:
+                raise ValueError(f"REM of {year}: {err}") from err
+            layers = [res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]
+            weights, share = res.weights, res.pc1_share
+        write_blocks(smk.output.raster, layers, grid, BANDS, {"year": year, "coefficients": d["coefficients"]},
+                     smk.params.tile_px)
     table = pd.DataFrame({"year": year, "sub_index": ["i_wet", "i_veg", "i_soil"], "weight": np.asarray(weights, float),
                           "pc1_share_pct": 100 * share})
     log.info("REM weights:\n%s", table.to_string(index=False))

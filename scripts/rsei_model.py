@@ -8,12 +8,13 @@ from minerestore.ecology import RSEI_INDICATORS, rsei_pooled
 from minerestore.io import write_text
 from minerestore.layers import read_region, read_water, read_year
 from minerestore.runlog import configure
+from minerestore.tiles import stream_chunk
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    tile_px = smk.params.tile_px
+    tile_px = stream_chunk(grid, smk.params.tile_px)
     water = read_water(smk.input.water, grid, tile_px)
     opts = smk.params.options
     years = {}

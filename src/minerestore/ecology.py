@@ -293,7 +293,7 @@ class RemResult:
 
 
 def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window: int = 5,
-        soil_index: str = "rndsi", fvc_percentiles: tuple[float, float] = (5.0, 95.0)) -> RemResult:
+        soil_index: str = "rndsi", fvc_percentiles: tuple[float, float] = (5.0, 95.0), materialise=None) -> RemResult:
     """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
     (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study). The sub-indices are the
     RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every choice a parameter:
@@ -313,6 +313,9 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window
     bands : dict ``blue … swir2`` reflectance arrays (rows, cols), NaN = missing (numpy or dask).
     ndvi : NDVI array; valid : bool array (e.g. not water), optional.
     coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`).
+    materialise : callable dict -> dict, optional
+        Stores the per-pixel base layers (tasseled cap, NDSI', SI, Rao's Q, NDVI, valid) once and returns readers of
+        them (:func:`minerestore.tiles.spill`), so the later passes of a streamed (dask) run do not recompute them.
 
     Returns
     -------
@@ -339,6 +342,10 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window
         si = ((bands["swir1"] + bands["red"]) - (bands["nir"] + bands["blue"])) / (
             (bands["swir1"] + bands["red"]) + (bands["nir"] + bands["blue"]))
     pd_raw = _rao_q_any(xp.where(ok, ndvi, np.nan), window)
+    if materialise is not None:
+        base = materialise({**tc, "ndsi": ndsi, "si": si, "pd": pd_raw, "ndvi": ndvi, "ok": ok})
+        tc = {c: base[c] for c in tc}
+        ndsi, si, pd_raw, ndvi, ok = (base[k] for k in ("ndsi", "si", "pd", "ndvi", "ok"))
     stats = _minmax_stats({**tc, "ndsi": ndsi, "si": si, "pd": pd_raw}, ok)
     h, v, wet_n = (minmax(tc[c], *stats[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
     cover = fvc(ndvi, *fvc_percentiles, valid=ok)

@@ -191,7 +191,7 @@ def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px:
 
 
 def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[str], tags: dict | None,
-                 chunk_px: int, dtype: str = "float32", nodata=float("nan")) -> None:
+                 chunk_px: int, dtype: str = "float32", nodata=float("nan"), compress: bool = True) -> None:
     """Write 2-D layers (numpy or dask arrays on ``grid``) as one multi-band GeoTIFF, one tile at a time.
 
     The layers of a tile are computed together (shared dask intermediates are computed once), so memory is
@@ -202,7 +202,11 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
 
     from .io import raster_writer
 
-    with raster_writer(path, grid.profile(len(layers), dtype, nodata), names, tags) as dst:
+    profile = grid.profile(len(layers), dtype, nodata)
+    if not compress:  # scratch files read many times: no decompression cost
+        profile.pop("compress")
+        profile.pop("predictor")
+    with raster_writer(path, profile, names, tags) as dst:
         for window in tile_windows(grid, chunk_px).values():
             rows, cols = window.toslices()
             block = dask.compute(*[layer[rows, cols] for layer in layers])
@@ -256,4 +260,31 @@ def polygon_windows(polygons: gpd.GeoDataFrame, grid: Grid, size_px: int) -> lis
         c1 = min(grid.width, math.ceil(window.col_off + window.width) + 1)
         if r1 > r0 and c1 > c0:
             out.append((members, Window(c0, r0, c1 - c0, r1 - r0)))
+    return out
+
+
+def stream_chunk(grid: Grid, size_px: int) -> int | None:
+    """Chunk size for streamed (dask) processing of a region, or None when the region fits in one tile: its whole
+    arrays are then no larger than a tile and a single numpy pass is faster than the streamed passes."""
+    return size_px if max(grid.shape) > size_px else None
+
+
+def spill(layers: dict, grid: Grid, chunk_px: int, folder: str | os.PathLike) -> dict:
+    """Compute lazy (dask) layers once, tile by tile, into a GeoTIFF under ``folder`` and return lazy readers of it.
+
+    A streamed computation that makes several passes over the region (normalisation bounds, covariance, ranges)
+    would otherwise recompute every layer from the inputs in each pass; after a spill each pass only reads the
+    stored tiles. Boolean layers come back boolean. Numpy layers (a region of one tile) are returned unchanged.
+    """
+    import dask.array as da
+
+    if not any(isinstance(v, da.Array) for v in layers.values()):
+        return layers
+    names = list(layers)
+    path = Path(folder) / "spill.tif"
+    write_blocks(path, [layers[k] for k in names], grid, names, None, chunk_px, compress=False)
+    out = {}
+    for name in names:
+        lazy = lazy_on_grid(path, grid, name, chunk_px)
+        out[name] = lazy > 0.5 if layers[name].dtype == bool else lazy
     return out
