@@ -114,8 +114,8 @@ def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
 
 
 @pytest.mark.parametrize("name, counts", [
-    # Yangtze: 220 tiles of 2048 px (20 km) meet the 10 km river buffer; 7 years
-    ("yangtze", {"fetch_static": 220, "fetch_year": 7 * 220, "composite": 7 * 220, "composite_mosaic": 7, "rsei": 7}),
+    # Yangtze: 248 of 1,032 tiles of 4096 px (41 km) meet the 10 km buffer of the main stem and tributaries; 7 years
+    ("yangtze", {"fetch_static": 248, "fetch_year": 7 * 248, "composite": 7 * 248, "composite_mosaic": 7, "rsei": 7}),
     # mining cities: 3 tiles of 2048 px (1,024 km) meet the six cities; 8 epochs 2001, 2004, …, 2022
     ("mining-cities", {"fetch_static": 3, "fetch_year": 8 * 3, "composite": 8 * 3, "rem": 8})])
 def test_example_remote_configs_dry_run_offline(name, counts, tmp_path):
