@@ -1,6 +1,6 @@
 """Scaling of the workflow with the area: synthetic regions of 1x, 4x and 16x area, and a Yangtze-size dry run.
 
-Usage:  .venv/bin/python benchmarks/scaling.py [--base-km 2.5] [--tile-px 250] [--factors 1 4 16] [--cores 2]
+Usage:  .venv/bin/python benchmarks/scaling.py [--base-km 5] [--tile-px 250] [--factors 1 4 16] [--cores 2]
 
 1. For each factor f, a synthetic region of side base_km * sqrt(f) at 10 m (mines scaled with the area) runs the
    whole workflow (`snakemake --cores N all`) with tiles of ``--tile-px``. From Snakemake's per-job benchmark
@@ -9,7 +9,9 @@ Usage:  .venv/bin/python benchmarks/scaling.py [--base-km 2.5] [--tile-px 250] [
    workflow stage.
 2. `snakemake -n --configfile config/yangtze.yaml`: wall time to build the DAG and the job counts.
 
-Writes benchmarks/results/scaling.csv and prints the tables.
+The runs stay in benchmarks/results/scaling/x{factor}/ (a rerun resumes them: job times come from Snakemake's
+benchmark files, so a resumed run reports the same numbers). Writes benchmarks/results/scaling.csv and prints the
+tables.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def run_region(side_km: float, factor: int, tile_px: int, cores: int, work: Path
                           cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode:
-        raise SystemExit(f"x{factor} failed:\n{proc.stderr[-3000:]}")
+        logs = sorted((results / f"x{factor}" / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        raise SystemExit(f"x{factor} failed; newest job log {logs[-1] if logs else '-'}:\n"
+                         f"{logs[-1].read_text()[-3000:] if logs else proc.stderr[-3000:]}")
     rows = []
     for tsv in sorted((results / f"x{factor}" / "benchmarks").glob("*.tsv")):
         bench = pd.read_csv(tsv, sep="\t")
@@ -94,21 +98,21 @@ def yangtze_dry_run() -> tuple[float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-km", type=float, default=2.5)
+    parser.add_argument("--base-km", type=float, default=5.0)
     parser.add_argument("--tile-px", type=int, default=250)
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
     frames = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for factor in args.factors:
-            side = args.base_km * math.sqrt(factor)
-            frames[factor] = run_region(side, factor, args.tile_px, args.cores, Path(tmp))
-            print(f"x{factor}: {side:.1f} km side, {frames[factor].attrs['megapixels']:.2f} MP, "
-                  f"wall {frames[factor].attrs['wall']:.0f} s", flush=True)
-    table = summarise(frames)
     out = REPO / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
+    work = out / "scaling"
+    work.mkdir(parents=True, exist_ok=True)
+    for factor in args.factors:
+        side = args.base_km * math.sqrt(factor)
+        frames[factor] = run_region(side, factor, args.tile_px, args.cores, work)
+        print(f"x{factor}: {side:.1f} km side, {frames[factor].attrs['megapixels']:.2f} MP, "
+              f"wall {frames[factor].attrs['wall']:.0f} s", flush=True)
+    table = summarise(frames)
     table.to_csv(out / "scaling.csv", index=False)
     pd.set_option("display.width", 160)
     pivot = table.pivot_table(index="rule", columns="factor", values=["s_per_mp", "peak_rss_mb"], aggfunc="first")

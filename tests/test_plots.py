@@ -68,6 +68,9 @@ def test_map_figures(tmp_path, tables):
 
 def test_chart_figures(tmp_path, tables):
     check(plots.bsp_boxplots(tables["bsp"]), tmp_path, "Bare surface percentage", "Year", "Bare surface percentage (%)")
+    with_gap = tables["bsp"].copy()
+    with_gap.loc[with_gap.index[4], "bsp_pct"] = np.nan  # a mine without valid pixels one year (16x benchmark)
+    check(plots.bsp_boxplots(with_gap), tmp_path, "Bare surface percentage", "Year")
     check(plots.restoration_rate_boxplots(tables["rates"]), tmp_path, "Restoration rate", "Year",
           "Restoration rate vs base year (%)")
     check(plots.rem_boxplots(tables["stats"]), tmp_path, "REM of mines", "Year", "Mean REM")

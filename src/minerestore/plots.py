@@ -104,7 +104,8 @@ def bsp_boxplots(bsp: pd.DataFrame) -> plt.Figure:
     """BSP by year: all mines vs abandoned (restoring) mines. bsp: mine_id, year, bsp_pct, status."""
     if bsp["bsp_pct"].notna().sum() == 0:
         return _no_data("Bare surface percentage of mines")
-    frame = pd.concat([bsp.assign(group="all mines"), bsp[bsp["status"] == "abandoned"].assign(group="abandoned")])
+    frame = pd.concat([bsp.assign(group="all mines"), bsp[bsp["status"] == "abandoned"].assign(group="abandoned")],
+                      ignore_index=True)
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.boxplot(data=frame, x="year", y="bsp_pct", hue="group", palette=[PALETTE[7], STATUS_COLOURS["abandoned"]], ax=ax)
     ax.set_ylabel("Bare surface percentage (%)")
@@ -129,7 +130,7 @@ def restoration_rate_boxplots(rates: pd.DataFrame) -> plt.Figure:
 def _by_status(stats: pd.DataFrame, index: str) -> pd.DataFrame:
     frame = stats[stats["index"] == index]
     parts = [frame.assign(group="all")] + [frame[frame["status"] == s].assign(group=s) for s in ("abandoned", "active")]
-    return pd.concat(parts)
+    return pd.concat(parts, ignore_index=True)
 
 
 def rem_boxplots(stats: pd.DataFrame) -> plt.Figure:
@@ -194,7 +195,7 @@ def rsei_density(layers: dict[int, np.ndarray], sample: int = 20000, seed: int =
             frames.append(pd.DataFrame({"rsei": rng.choice(v, min(sample, v.size), replace=False), "year": year}))
     fig, ax = plt.subplots(figsize=(6, 3.5))
     if frames:
-        sns.kdeplot(data=pd.concat(frames), x="rsei", hue="year", palette="viridis", common_norm=False, ax=ax,
+        sns.kdeplot(data=pd.concat(frames, ignore_index=True), x="rsei", hue="year", palette="viridis", common_norm=False, ax=ax,
                     clip=(0, 1))
     ax.set_xlabel("RSEI (0–1)")
     ax.set_ylabel("Density")
