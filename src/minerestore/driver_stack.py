@@ -19,6 +19,7 @@ from skimage.graph import MCP_Geometric
 
 from .grid import Grid
 from .layers import read_float
+from .tiles import tile_grid, tile_windows
 
 
 def analysis_grid(grid: Grid, resolution_m: float) -> Grid:
@@ -51,8 +52,6 @@ def tiled_mean(read_tile, source: Grid, target: Grid, tile_px: int) -> np.ndarra
     -------
     ndarray target.shape float32, NaN where no fine pixel is valid.
     """
-    from .tiles import tile_grid, tile_windows
-
     total = np.zeros(target.shape, np.float64)
     weight = np.zeros(target.shape, np.float64)
     for window in tile_windows(source, tile_px).values():

@@ -13,6 +13,7 @@ from rasterio.features import rasterize
 
 from .grid import Grid
 from .raster import read_on_grid
+from .tiles import lazy_on_grid
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
@@ -82,8 +83,6 @@ def read_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None)
     """The water mask (``masks/water.tif``) as bool (rows, cols): numpy, or dask in ``chunk_px`` tiles."""
     if chunk_px is None:
         return read_mask(path)
-    from .tiles import lazy_on_grid
-
     return lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest) == 1
 
 
@@ -114,8 +113,6 @@ def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid:
         descriptions, tags = list(src.descriptions), src.tags()
         d = None if chunk_px else dict(zip(descriptions, src.read()))
     if chunk_px:
-        from .tiles import lazy_on_grid
-
         d = {n: lazy_on_grid(composite, grid, i + 1, chunk_px) for i, n in enumerate(descriptions) if n in names}
     year = int(tags.get("year", 0))
     lst = d["lst"]

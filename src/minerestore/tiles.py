@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
+import numpy as np
 import rasterio
+from rasterio.enums import Resampling
 from rasterio.windows import Window
 from shapely.geometry import box
 
+from .acquisitions import read_table
 from .grid import Grid
-from .io import atomic_path
-
-TILE_ID = re.compile(r"r(\d+)c(\d+)")
+from .ingest import acquisitions_bounds
+from .io import atomic_path, raster_writer
+from .raster import read_on_grid
 
 
 def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Grid:
@@ -47,9 +49,6 @@ def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Gri
         scene = Grid.from_bounds(region["crs"], (x0, y0, x0 + size, y0 + size), s["resolution_m"])
         return Grid.from_bounds(region["crs"], scene.bounds, region["resolution"])
     if region["source"] == "local" and not region.get("bounds"):
-        from .acquisitions import read_table
-        from .ingest import acquisitions_bounds
-
         bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"])
         return Grid.from_bounds(region["crs"], bounds, region["resolution"])
     return Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
@@ -174,10 +173,6 @@ def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px:
     dask.array (rows, cols) of ``dtype``.
     """
     import dask.array as da
-    import numpy as np
-    from rasterio.enums import Resampling
-
-    from .raster import read_on_grid
 
     method = Resampling.bilinear if resampling is None else resampling
 
@@ -198,9 +193,6 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
     bounded by the tile, not the region. Written under a temporary name and renamed when complete.
     """
     import dask
-    import numpy as np
-
-    from .io import raster_writer
 
     profile = grid.profile(len(layers), dtype, nodata)
     if not compress:  # scratch files read many times: no decompression cost
