@@ -29,14 +29,14 @@ import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import rasterio
 from rasterio.warp import transform_bounds
 
 from .composite import in_season
 from .grid import Grid
-from .io import atomic_path, write_text
+from .io import write_text
 from .sensors import PROFILES
+from .tiles import write_blocks
 
 log = logging.getLogger(__name__)
 
@@ -282,23 +282,15 @@ def write_band(array, path: Path, grid: Grid, name: str, nodata, chunk_px: int, 
     """Write a 2-D (lazy) DataArray on the grid as a tiled GeoTIFF, one ``chunk_px`` window at a time.
 
     Each window is computed (downloaded) only when written, so memory is bounded by the window. The file is
-    written under a temporary name and renamed when complete.
+    written under a temporary name and renamed when complete (:func:`minerestore.tiles.write_blocks`).
 
     Raises
     ------
     StacError
         When a read fails (truncated body, HTTP error after the retries); names the file being written.
     """
-    profile = grid.profile(1, str(array.dtype), nodata)
-    profile.update(tiled=True, blockxsize=256, blockysize=256, compress="deflate")
     try:
-        with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-            for r0 in range(0, grid.height, chunk_px):
-                for c0 in range(0, grid.width, chunk_px):
-                    block = np.asarray(array[r0:r0 + chunk_px, c0:c0 + chunk_px].values)
-                    dst.write(block, 1, window=((r0, r0 + block.shape[0]), (c0, c0 + block.shape[1])))
-            dst.set_band_description(1, name)
-            dst.update_tags(**{k: str(v) for k, v in tags.items()})
+        write_blocks(path, [array.data], grid, [name], tags, chunk_px, str(array.dtype), nodata)
     except rasterio.errors.RasterioError as err:
         raise StacError(f"reading the assets of {path.name} failed ({err}); nothing was kept. "
                         "Rerun to retry; check the network or the catalog") from err
