@@ -14,13 +14,12 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import rasterio
 import yaml
 
 from .config import PATH_KEYS, lst_family
 from .grid import Grid
 from .io import write_table, write_text
-from .tiles import write_vrt
+from .tiles import mosaic_tiles
 
 
 def roles(region: dict) -> list[str]:
@@ -33,14 +32,6 @@ def roles(region: dict) -> list[str]:
     elif lst not in ("none", region["sensor"]):
         out.append(lst)
     return out
-
-
-def _mosaic(path: Path, grid: Grid, size_px: int, tiles: dict[str, str], name: str, tags: dict | None = None) -> str:
-    """VRT of one band's tile files (dtype and nodata of the first tile)."""
-    with rasterio.open(next(iter(tiles.values()))) as src:
-        dtype, nodata = src.dtypes[0], src.nodata
-    write_vrt(path, grid, tiles, size_px, [name], dtype, nodata, tags)
-    return str(path)
 
 
 def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, dict], fetched: list[tuple[str, dict]],
@@ -77,7 +68,7 @@ def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, di
         stem = out / "acquisitions" / f"{when}_{sensor}_"
         for band in entry["bands"]:
             tiles = {t: p.format(band=band) for t, p in entry["tiles"].items()}
-            _mosaic(Path(f"{stem}{band}.vrt"), grid, size_px, tiles, band, {"sensor": sensor, "date": when})
+            mosaic_tiles(f"{stem}{band}.vrt", grid, tiles, size_px)
         mtl = Path(next(iter(entry["tiles"].values())).split("{band}")[0] + "MTL.txt")
         if mtl.exists():
             shutil.copyfile(mtl, f"{stem}MTL.txt")
@@ -88,7 +79,7 @@ def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, di
         for name, path in record["layers"].items():
             layers.setdefault(name, {})[tile] = path
     spec = {"bounds": list(grid.bounds), "acquisitions": "acquisitions.csv",
-            **{name: _mosaic(out / "layers" / f"{name}.vrt", grid, size_px, tiles, name) for name, tiles in layers.items()}}
+            **{name: mosaic_tiles(out / "layers" / f"{name}.vrt", grid, tiles, size_px) for name, tiles in layers.items()}}
     provenance = [p for rec in [*static.values(), *(r for _, r in fetched)] for p in rec["provenance"]]
     write_table(out / "manifest.csv", pd.DataFrame(
         [{**p, "item_ids": " ".join(p["item_ids"]), "hrefs": " ".join(p["hrefs"])} for p in provenance]))

@@ -158,6 +158,15 @@ def write_vrt(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.Pat
         tmp.write_text("\n".join(lines) + "\n")
 
 
+def mosaic_tiles(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.PathLike], size_px: int) -> str:
+    """:func:`write_vrt` of same-grid tile files with the band names, dtype, nodata and tags of the first tile;
+    returns the path."""
+    with rasterio.open(next(iter(tiles.values()))) as src:
+        names, dtype, nodata, tags = list(src.descriptions), src.dtypes[0], src.nodata, src.tags()
+    write_vrt(path, grid, tiles, size_px, names, dtype, nodata, tags)
+    return str(path)
+
+
 def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, dtype: str = "float32",
                  resampling=None, fill: float | None = None):
     """One band of a raster on ``grid`` as a dask array of ``chunk_px`` tiles, each read (re-projected if needed,
