@@ -18,6 +18,8 @@ from .grid import check_projected
 
 PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
              "subregions", "reference_mines", "lst", "obstruction")
+#: The region's input files other than the acquisitions table: what ingest lists in sources.yaml.
+SOURCE_KEYS = tuple(k for k in PATH_KEYS if k != "acquisitions")
 
 
 class ConfigError(ValueError):

@@ -21,12 +21,10 @@ from rasterio.warp import transform_bounds
 
 from .acquisitions import Acquisition, check_acquisition, read_table, to_table
 from .composite import in_season
+from .config import SOURCE_KEYS
 from .grid import Grid
 
 log = logging.getLogger(__name__)
-
-SOURCE_KEYS = ("dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi", "subregions",
-               "reference_mines", "lst", "obstruction")
 
 
 def _abs(path: str, base: Path) -> str:

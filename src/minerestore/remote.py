@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config import PATH_KEYS, lst_family
+from .config import SOURCE_KEYS, lst_family
 from .grid import Grid
 from .io import write_table, write_text
 from .tiles import mosaic_tiles
@@ -84,8 +84,8 @@ def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, di
     write_table(out / "manifest.csv", pd.DataFrame(
         [{**p, "item_ids": " ".join(p["item_ids"]), "hrefs": " ".join(p["hrefs"])} for p in provenance]))
     base = Path(workdir)
-    for key in PATH_KEYS:
-        if key in region and key != "acquisitions":
+    for key in SOURCE_KEYS:
+        if key in region:
             spec[key] = str((base / region[key]).resolve())
     for group in ("drivers", "mine_products"):
         spec[group] = {k: str((base / v).resolve()) for k, v in (region.get(group) or {}).items()}
