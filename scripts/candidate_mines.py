@@ -8,9 +8,8 @@ import pandas as pd
 
 from minerestore import obia, patches
 from minerestore.io import write_vector
-from minerestore.layers import burn, read_region, read_vector
+from minerestore.layers import read_region, read_vector
 from minerestore.runlog import configure
-from minerestore.tiles import polygon_windows, tile_grid
 
 
 def main(smk) -> None:
@@ -21,16 +20,10 @@ def main(smk) -> None:
         log.warning("no candidate patch: no mine")
         write_vector(smk.output.mines, candidates[["geometry"]])
         return
-    groups = polygon_windows(candidates, grid, smk.params.tile_px)
-
-    def windows():  # one group of patches at a time: memory bounded by the window
-        for members, window in groups:
-            labels = burn(candidates.geometry.iloc[members], tile_grid(grid, window), [m + 1 for m in members], "int32")
-            yield labels, obia.object_layers(list(smk.input.composites), sources.get("dem"), grid, window)
-
-    bounds = obia.percentile_bounds([obia.layer_histograms(layers, labels > 0) for labels, layers in windows()])
+    patch_args = (candidates, grid, smk.params.tile_px, list(smk.input.composites), sources.get("dem"))
+    bounds = obia.patch_bounds(*patch_args)
     features = pd.concat([obia.object_features(labels, layers, grid.resolution, brightness_bounds=bounds["brightness"])
-                          for labels, layers in windows()]).sort_index()
+                          for _, labels, layers in obia.patch_windows(*patch_args)]).sort_index()
     keep = patches.filter_candidates(features, smk.params.rules)
     objects = candidates.assign(object=np.arange(1, len(candidates) + 1))
     mines = obia.merge_objects(objects, features.index[keep], smk.params.min_area_m2, grid.resolution)

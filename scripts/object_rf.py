@@ -15,7 +15,7 @@ from minerestore.io import raster_writer, write_table, write_vector
 from minerestore.layers import burn, read_region, read_vector
 from minerestore.reference import load_reference
 from minerestore.runlog import configure, timed
-from minerestore.tiles import polygon_windows, tile_grid, tile_windows
+from minerestore.tiles import tile_grid, tile_windows
 
 
 def main(smk) -> None:
@@ -30,19 +30,12 @@ def main(smk) -> None:
     ref_path = reference_mines_path(sources)
     reference = load_reference(read_vector(ref_path, grid.crs), ref_path, grid.crs, box(*grid.bounds),
                                smk.params.id_field)
-    groups = polygon_windows(patches, grid, smk.params.tile_px)
-
-    def windows():  # one group of patches at a time: memory bounded by the window
-        for members, window in groups:
-            wgrid = tile_grid(grid, window)
-            inside = burn(patches.geometry.iloc[members], wgrid).astype(bool)
-            yield wgrid, inside, obia.object_layers(list(smk.input.composites), sources.get("dem"), grid, window)
-
-    bounds = obia.percentile_bounds([obia.layer_histograms(layers, inside) for _, inside, layers in windows()])
+    patch_args = (patches, grid, smk.params.tile_px, list(smk.input.composites), sources.get("dem"))
+    bounds = obia.patch_bounds(*patch_args)
     features, overlaps, objects, offset = [], [], [], 0
-    with timed(log, f"segmentation and features of {len(patches)} patches in {len(groups)} windows"):
-        for wgrid, inside, layers in windows():
-            labels = obia.segment(layers, inside, seg["scale"], seg["sigma"], seg["min_size_px"], bounds)
+    with timed(log, f"segmentation and features of {len(patches)} patches"):
+        for wgrid, patch_labels, layers in obia.patch_windows(*patch_args):
+            labels = obia.segment(layers, patch_labels > 0, seg["scale"], seg["sigma"], seg["min_size_px"], bounds)
             labels[labels > 0] += offset
             offset = max(offset, int(labels.max()))
             features.append(obia.object_features(labels, layers, grid.resolution,

@@ -28,8 +28,9 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .grid import Grid
-from .layers import read_composites, read_float
+from .layers import burn, read_composites, read_float
 from .patches import join_tiles
+from .tiles import polygon_windows, tile_grid
 from .topography import slope_degrees
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,29 @@ def object_layers(composites: list[str | os.PathLike], dem_path: str | None, gri
     shape = yearly["ndvi"].shape[1:]
     dem = read_float(dem_path, grid, window=window) if dem_path else np.zeros(shape, np.float32)
     return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
+
+
+def patch_windows(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
+                  dem_path: str | None):
+    """Candidate patches one group (by tile) at a time, each read only in the window that holds it.
+
+    Yields
+    ------
+    (window grid, patch labels int32 (rows, cols): 1-based position of the patch in ``patches``, 0 elsewhere,
+    object layers of the window, :func:`object_layers`). Patches are never cut: a window holds its whole group.
+    """
+    for members, window in polygon_windows(patches, grid, size_px):
+        wgrid = tile_grid(grid, window)
+        labels = burn(patches.geometry.iloc[members], wgrid, [m + 1 for m in members], "int32")
+        yield wgrid, labels, object_layers(composites, dem_path, grid, window)
+
+
+def patch_bounds(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
+                 dem_path: str | None) -> dict:
+    """2nd/98th percentile bounds of the scaled layers over all candidate pixels (:func:`percentile_bounds`),
+    read window by window (:func:`patch_windows`), as if the region were segmented at once."""
+    return percentile_bounds([layer_histograms(layers, labels > 0)
+                              for _, labels, layers in patch_windows(patches, grid, size_px, composites, dem_path)])
 
 
 #: Value ranges of the layers whose 2nd/98th percentiles over the candidate pixels scale the segmentation and
