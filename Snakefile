@@ -26,6 +26,7 @@ wildcard_constraints:
 
 
 localrules:
+    plan,
     synthetic_scene,
     ingest,
     fetch_static,
@@ -62,4 +63,4 @@ rule figures:
     input:
         [region_figure_files(r) for r in REGIONS],
         [rpath(r, "tables", f"{t}.csv") for r in REGIONS for t in REGION_TABLES],
-        [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")],
+        overview_files(),

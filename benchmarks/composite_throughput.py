@@ -27,8 +27,8 @@ YEAR = 2016
 
 def season(scene: Path):
 
-    from minerestore.acquisitions import read_table
-    from minerestore.composite import in_season
+    from minerestore.sources.acquisitions import read_table
+    from minerestore.sources.common import in_season
 
     acqs = [a for a in read_table(scene / "acquisitions.csv") if a.date.year == YEAR and in_season(a.date.month, 6, 9)]
     return [a for a in acqs if a.sensor.startswith("sentinel2")], [a for a in acqs if a.sensor.startswith("landsat")]
@@ -39,8 +39,8 @@ def step(kind: str, scene: Path) -> dict:
     import rasterio
     import yaml
 
-    from minerestore.composite import composite_blocks
-    from minerestore.grid import Grid
+    from minerestore.composite.season import composite_blocks
+    from minerestore.raster.grid import Grid
 
     manifest = yaml.safe_load((scene / "inputs.yaml").read_text())
     grid = Grid.from_bounds(manifest["crs"], tuple(manifest["bounds"]), manifest["resolution"])
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        from minerestore.synthetic.scene import SyntheticParams, generate
+        from minerestore.sources.synthetic.scene import SyntheticParams, generate
 
         size = float(args.generate[0])
         generate(SyntheticParams(size_km=size, years=[YEAR], n_mines=max(4, int(size * size / 3))), Path(args.generate[1]))

@@ -29,7 +29,7 @@ def make(path: Path, size: int) -> None:
     import rasterio
     from affine import Affine
 
-    from minerestore.synthetic.terrain import fractal_surface
+    from minerestore.sources.synthetic.terrain import fractal_surface
 
     rng = np.random.default_rng(0)
     v = fractal_surface((size, size), 2.4, rng).astype(np.float32)
@@ -48,7 +48,8 @@ def make(path: Path, size: int) -> None:
 
 
 def step(path: Path, mode: str, chunk: int) -> dict:
-    from minerestore.ecology import rem, rsei
+    from minerestore.ecology.rem import rem
+    from minerestore.ecology.rsei import rsei
     from minerestore.indices import ndbsi, tasseled_cap
 
     start = time.perf_counter()

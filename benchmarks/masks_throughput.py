@@ -25,9 +25,10 @@ def step(n: int, years: int) -> dict:
     import numpy as np
     from affine import Affine
 
-    from minerestore import masks, patches
-    from minerestore.grid import Grid
-    from minerestore.synthetic.terrain import fractal_surface
+    from minerestore.mask import land as masks
+    from minerestore.mask import patches
+    from minerestore.raster.grid import Grid
+    from minerestore.sources.synthetic.terrain import fractal_surface
 
     rng = np.random.default_rng(0)
     field = fractal_surface((n, n), 2.4, rng).astype(np.float32)

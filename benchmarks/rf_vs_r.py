@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--trees", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    from minerestore.drivers import inc_mse, random_forest
+    from minerestore.drivers.forest import inc_mse, random_forest
 
     data = make_data(args.samples, args.drivers)
     cols = [c for c in data.columns if c != "y"]

@@ -41,7 +41,7 @@ def rss_mb() -> float:
 
 
 def step_grid(size: int) -> dict:
-    from minerestore.trend import mann_kendall_grid
+    from minerestore.restoration.trend import mann_kendall_grid
 
     stack = make_stack(size, size, 0)
     before = rss_mb()
@@ -55,7 +55,7 @@ def step_loop(size: int, sample: int) -> dict:
 
     import pymannkendall as mk
 
-    from minerestore.trend import mann_kendall_grid
+    from minerestore.restoration.trend import mann_kendall_grid
 
     stack = make_stack(size, size, 0)
     flat = stack.reshape(7, -1)
@@ -73,7 +73,7 @@ def step_loop(size: int, sample: int) -> dict:
 
 
 def step_big(size: int, block: int) -> dict:
-    from minerestore.trend import mann_kendall_grid
+    from minerestore.restoration.trend import mann_kendall_grid
 
     start = time.perf_counter()
     for r in range(0, size, block):

@@ -1,21 +1,19 @@
 """Agreement of our mine polygons with another mine product (minerestore.accuracy.agreement)."""
 
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 import shapely
-import yaml
 
-from minerestore.accuracy import agreement
+from minerestore.identify.accuracy import agreement
 from minerestore.io import write_table
-from minerestore.layers import read_mines, read_vector
-from minerestore.runlog import configure
+from minerestore.raster.vector import read_mines, read_vector
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_sources
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    sources = yaml.safe_load(Path(smk.input.sources).read_text())
+    sources = read_sources(smk.input.sources)
     name = smk.wildcards.product
     mines = read_mines(smk.input.mines)
     zones = gpd.read_file(smk.input.study_area)

@@ -1,21 +1,21 @@
 """Bare Surface Percentage of every mine in every year (minerestore.bare_surface, methods.md §3.1). Mines are
 taken in groups by tile; each group reads only the window of the composites and water mask that holds it."""
 
-from pathlib import Path
 
 import pandas as pd
 
-from minerestore.bare_surface import bsp_table
-from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import read_composites, read_mask, read_mines
-from minerestore.runlog import configure
-from minerestore.tiles import polygon_windows, tile_grid
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_composites, read_mask
+from minerestore.raster.tiles import polygon_windows, tile_grid
+from minerestore.raster.vector import read_mines
+from minerestore.restoration.bare_surface import bsp_table
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    grid = Grid.read(smk.input.grid)
     mines = read_mines(smk.input.mines)
     parts = [bsp_table({}, None, mines, grid)]  # no year yet: checks the ids of all mines, gives the columns
     for members, window in polygon_windows(mines, grid, smk.params.tile_px):

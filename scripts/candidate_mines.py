@@ -6,10 +6,12 @@ Patches are taken in groups by tile (tiles.size_px); each group reads only the w
 import numpy as np
 import pandas as pd
 
-from minerestore import obia, patches
+from minerestore.identify import obia
 from minerestore.io import write_vector
-from minerestore.layers import read_region, read_vector
-from minerestore.runlog import configure
+from minerestore.mask import patches
+from minerestore.raster.vector import read_vector
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:

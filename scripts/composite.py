@@ -2,29 +2,20 @@
 observations, NDVI median and percentile, n_obs and n_snow (minerestore.composite, methods.md §3.2). Only the
 tile's window of each acquisition is read."""
 
-from pathlib import Path
 
 import pandas as pd
 
-from minerestore.acquisitions import Acquisition
-from minerestore.composite import COMPOSITE_BANDS, composite_blocks
-from minerestore.grid import Grid
-from minerestore.io import raster_writer
-from minerestore.runlog import configure, timed
-from minerestore.sensors import get_profile
-from minerestore.tiles import tile_grid, tile_windows
-
-
-def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
-    rows = table[(table["year"] == year) & table["in_season"]]
-    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
-    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
+from minerestore.composite.season import COMPOSITE_BANDS, composite_blocks, season_acquisitions
+from minerestore.raster.grid import Grid
+from minerestore.raster.tiles import tile_grid, tile_windows
+from minerestore.raster.write import raster_writer
+from minerestore.scripting import configure, timed
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     year = int(smk.wildcards.year)
-    region_grid = Grid.from_json(Path(smk.input.grid).read_text())
+    region_grid = Grid.read(smk.input.grid)
     grid = tile_grid(region_grid, tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile])
     table = pd.read_csv(smk.input.acquisitions)
     sensor, lst_sensor = smk.params.sensor, smk.params.lst_sensor
@@ -33,7 +24,7 @@ def main(smk) -> None:
     if not primary:
         log.warning("no %s acquisition in the %d growing season: composite written with n_obs = 0", sensor, year)
     log.info("%d %s acquisitions, %d LST-only (%s) for %d", len(primary), sensor, len(lst_only), lst_sensor, year)
-    opts = smk.params.options
+    opts = smk.params
     season = smk.params.season
     tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
             "sensors": ",".join(sorted({a.sensor for a in primary})),
@@ -43,8 +34,8 @@ def main(smk) -> None:
         smk.output.composite, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags
     ) as dst:
         n_obs = 0.0
-        for window, bands in composite_blocks(primary, lst_only, grid, opts["block_rows"], opts["ndvi_percentile"],
-                                              opts["scl_conservative"]):
+        for window, bands in composite_blocks(primary, lst_only, grid, opts.block_rows, opts.ndvi_percentile,
+                                              opts.scl_conservative):
             for i, name in enumerate(COMPOSITE_BANDS, start=1):
                 dst.write(bands[name], i, window=window)
             n_obs += float(bands["n_obs"].sum())

@@ -1,18 +1,19 @@
 """Fetch a remote region's static layers (DEM, land cover, water occurrence) onto one tile of its grid
-(minerestore.stac / minerestore.earthengine)."""
+(minerestore.sources.stac / minerestore.sources.earthengine)."""
 
 import yaml
 
-from minerestore import earthengine, stac
-from minerestore.grid import Grid
 from minerestore.io import write_text
-from minerestore.runlog import configure, timed
+from minerestore.raster.grid import Grid
+from minerestore.raster.tiles import tile_of
+from minerestore.scripting import configure, timed
+from minerestore.sources import earthengine, stac
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     region = smk.params.region
-    grid = Grid.from_json(smk.params.grid)
+    grid = tile_of(Grid.read(smk.input.grid), smk.params.tile_px, smk.wildcards.tile)
     source = stac if region["source"] == "stac" else earthengine
     with timed(log, f"static layers of tile {smk.wildcards.tile}"):
         record = source.fetch_static_record(region[region["source"]], region, grid,

@@ -1,18 +1,19 @@
-"""Fetch a remote region's acquisitions of one growing season onto one tile of its grid (minerestore.stac /
-minerestore.earthengine)."""
+"""Fetch a remote region's acquisitions of one growing season onto one tile of its grid (minerestore.sources.stac /
+minerestore.sources.earthengine)."""
 
 import yaml
 
-from minerestore import earthengine, stac
-from minerestore.grid import Grid
 from minerestore.io import write_text
-from minerestore.runlog import configure, timed
+from minerestore.raster.grid import Grid
+from minerestore.raster.tiles import tile_of
+from minerestore.scripting import configure, timed
+from minerestore.sources import earthengine, stac
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     region, year = smk.params.region, int(smk.wildcards.year)
-    grid = Grid.from_json(smk.params.grid)
+    grid = tile_of(Grid.read(smk.input.grid), smk.params.tile_px, smk.wildcards.tile)
     source = stac if region["source"] == "stac" else earthengine
     with timed(log, f"acquisitions {year}, tile {smk.wildcards.tile}"):
         record = source.fetch_year_record(region[region["source"]], region, grid, year,

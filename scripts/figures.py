@@ -11,9 +11,11 @@ import pandas as pd
 import rasterio
 from rasterio.windows import from_bounds
 
-from minerestore import plots
-from minerestore.layers import read_mines, read_preview, read_region, read_vector
-from minerestore.runlog import configure
+from minerestore.raster.read import read_preview
+from minerestore.raster.vector import read_mines, read_vector
+from minerestore.report import plots
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:
@@ -24,8 +26,8 @@ def main(smk) -> None:
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
     mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
     zones = gpd.read_file(smk.input.study_area)
-    masks = {name: np.nan_to_num(read_preview(Path(smk.input.areas).parent / f"{name}.tif"), nan=255)
-             for name in ("water", "vegetation", "snow", "builtup")}
+    masks = {name: np.nan_to_num(read_preview(path), nan=255)
+             for name, path in zip(("water", "vegetation", "snow", "builtup"), smk.input.masks)}
     plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
     rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
     plots.save(plots.mines_status_map(zones, mines, rivers), out / "mines_status")

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from minerestore.io import write_table
-from minerestore.runlog import configure
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:

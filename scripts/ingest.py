@@ -1,37 +1,28 @@
-"""Ingest a region's inputs: check every acquisition and input file, build the region grid, and write the inputs
-contract (grid.json, acquisitions.csv, sources.yaml) that every later stage reads (minerestore.ingest)."""
+"""Ingest a region's inputs: check every acquisition and input file and write the inputs contract
+(acquisitions.csv, sources.yaml) that every later stage reads with the planned grid.json
+(minerestore.sources.local.ingest)."""
 
 from pathlib import Path
 
 import yaml
 
-from minerestore.grid import Grid
-from minerestore.ingest import ingest
 from minerestore.io import write_table, write_text
-from minerestore.runlog import configure, timed
+from minerestore.raster.grid import Grid
+from minerestore.scripting import configure, timed
+from minerestore.sources.local import ingest
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    region = smk.params.region
     if "scene" in smk.input.keys() or "manifest" in smk.input.keys():
         manifest = Path(smk.input.scene) / "inputs.yaml" if "scene" in smk.input.keys() else Path(smk.input.manifest)
-        base = manifest.parent
-        spec = yaml.safe_load(manifest.read_text())
+        base, spec = manifest.parent, yaml.safe_load(manifest.read_text())
     else:
-        base = Path(smk.params.workdir)
-        spec = region
-    season = (region["season"]["start_month"], region["season"]["end_month"])
-    years = (region["years"]["first"], region["years"]["last"])
+        base, spec = Path(smk.params.workdir), smk.params.spec
     with timed(log, "ingest"):
-        grid, table, sources = ingest(spec, base, region["crs"], region["resolution"], season, years)
-    planned = Grid.from_json(smk.params.planned)
-    if grid != planned:
-        raise ValueError(f"the region grid built from the inputs ({grid}) differs from the grid planned from the "
-                         f"config ({planned}); set regions.{smk.wildcards.region}.bounds")
+        table, sources = ingest(spec, base, Grid.read(smk.input.grid), smk.params.season, smk.params.years)
     write_table(smk.output.acquisitions, table)
     write_text(smk.output.sources, yaml.safe_dump(sources, sort_keys=False))
-    write_text(smk.output.grid, grid.to_json())
 
 
 if __name__ == "__main__":

@@ -1,26 +1,23 @@
 """Mann–Kendall status of every mine from its BSP series, and counts per status and sub-region
-(minerestore.trend, methods.md §4, §7.1)."""
+(minerestore.restoration.trend)."""
 
 import pandas as pd
 
 from minerestore.io import write_table
-from minerestore.layers import read_mines
-from minerestore.runlog import configure
-from minerestore.trend import mann_kendall_table
+from minerestore.raster.vector import read_mines
+from minerestore.restoration.trend import mann_kendall_table, status_counts
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str})
     mines = read_mines(smk.input.mines)
-    opts = smk.params.options
-    table = mann_kendall_table(bsp, list(smk.params.years), smk.params.alpha, opts["min_years"], opts["exact_p_max_n"])
-    table = table.merge(mines[["mine_id", "subregion"]], on="mine_id", how="left")
-    parts = [table[table["subregion"] != "all"], table.assign(subregion="all")]  # "all" once, whatever the names
-    counts = pd.concat(parts).groupby(["subregion", "status"]).size()
-    counts = counts.rename("n_mines").reset_index()
+    p = smk.params
+    table = mann_kendall_table(bsp, list(p.years), p.alpha, p.min_years, p.exact_p_max_n)
+    counts = status_counts(table, mines)
     log.info("status counts:\n%s", counts.to_string(index=False))
-    write_table(smk.output.table, table.drop(columns="subregion"))
+    write_table(smk.output.table, table)
     write_table(smk.output.counts, counts)
 
 

@@ -3,14 +3,14 @@
 
 from pathlib import Path
 
-from minerestore.grid import Grid
-from minerestore.runlog import configure
-from minerestore.tiles import mosaic_tiles
+from minerestore.raster.grid import Grid
+from minerestore.raster.mosaic import mosaic_tiles
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    grid = Grid.read(smk.input.grid)
     tiles = {Path(p).stem: p for p in smk.input.tiles}
     mosaic_tiles(smk.output.mosaic, grid, tiles, smk.params.tile_px)
     log.info("%d tiles -> %s", len(tiles), smk.output.mosaic)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from minerestore import plots
-from minerestore.runlog import configure
+from minerestore.report import plots
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:

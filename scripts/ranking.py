@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from minerestore.drivers import ranking
+from minerestore.drivers.forest import ranking
 from minerestore.io import write_table
-from minerestore.runlog import configure
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:

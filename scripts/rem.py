@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minerestore.ecology import rem
+from minerestore.ecology.layers import read_year
+from minerestore.ecology.rem import rem
 from minerestore.io import write_table
-from minerestore.layers import read_region, read_water, read_year
-from minerestore.runlog import configure
-from minerestore.tiles import spill, stream_chunk, write_blocks
+from minerestore.raster.read import read_water
+from minerestore.raster.tiles import stream_chunk
+from minerestore.raster.write import spill, write_blocks
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
 
 BANDS = ["rem", "i_wet", "i_veg", "i_soil", "i_imper"]
 
@@ -21,10 +24,10 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     tile_px = stream_chunk(grid, smk.params.tile_px)
-    opts = smk.params.options
+    opts = smk.params
     year = int(smk.wildcards.year)
     d = read_year(smk.input.composite, read_water(smk.input.water, grid, tile_px), smk.params.mndwi_threshold, grid,
-                  sources.get("lst"), opts["wet_coefficients"], smk.params.sensor, tile_px)
+                  sources.get("lst"), opts.wet_coefficients, smk.params.sensor, tile_px)
     with tempfile.TemporaryDirectory(prefix=".spill-", dir=Path(smk.output.raster).parent) as tmp:
         if int((d["valid"] & np.isfinite(d["ndvi"])).sum()) < 2:
             log.warning("%d: no valid pixel (all water or all cloud): REM written as NaN", year)
@@ -32,8 +35,8 @@ def main(smk) -> None:
             weights, share = [np.nan] * 3, np.nan
         else:
             try:  # streamed runs: the base layers (with Rao's Q) are computed once into a scratch file
-                res = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"], opts["rao_window"], opts["soil_index"],
-                          tuple(opts["fvc_percentiles"]), lambda base: spill(base, grid, tile_px, tmp))
+                res = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"], opts.rao_window, opts.soil_index,
+                          tuple(opts.fvc_percentiles), lambda base: spill(base, grid, tile_px, tmp))
             except ValueError as err:
                 raise ValueError(f"REM of {year}: {err}") from err
             layers = [res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]

@@ -1,13 +1,13 @@
 """Join a remote region's per-tile fetch records into virtual mosaics, inputs.yaml, acquisitions.csv and the
-provenance manifest.csv, read by ingest like a synthetic scene (minerestore.remote)."""
+provenance manifest.csv, read by ingest like a synthetic scene (minerestore.sources.remote)."""
 
 from pathlib import Path
 
 import yaml
 
-from minerestore.grid import Grid
-from minerestore.remote import inputs_manifest
-from minerestore.runlog import configure
+from minerestore.raster.grid import Grid
+from minerestore.scripting import configure
+from minerestore.sources.remote import inputs_manifest
 
 
 def tile_of(path: str) -> str:
@@ -18,7 +18,7 @@ def main(smk) -> None:
     configure(smk.log[0])
     static = {tile_of(p): yaml.safe_load(Path(p).read_text()) for p in smk.input.static}
     fetched = [(tile_of(p), yaml.safe_load(Path(p).read_text())) for p in smk.input.years]
-    inputs_manifest(smk.params.region, Grid.from_json(smk.params.grid), smk.params.tile_px, static, fetched,
+    inputs_manifest(smk.params.region, Grid.read(smk.input.grid), smk.params.tile_px, static, fetched,
                     smk.params.workdir, Path(smk.output.manifest).parent)
 
 

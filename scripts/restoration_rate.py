@@ -1,20 +1,19 @@
 """Restoration rates of the bare area by sub-region and by mine against the base year
 (minerestore.bare_surface.rate_tables, methods.md §3.1, §7.1)."""
 
-from pathlib import Path
 
 import pandas as pd
 
-from minerestore.bare_surface import rate_tables
-from minerestore.grid import Grid
 from minerestore.io import write_table
-from minerestore.layers import read_mines
-from minerestore.runlog import configure
+from minerestore.raster.grid import Grid
+from minerestore.raster.vector import read_mines
+from minerestore.restoration.bare_surface import rate_tables
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    grid = Grid.from_json(Path(smk.input.grid).read_text())
+    grid = Grid.read(smk.input.grid)
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str})
     mines = read_mines(smk.input.mines)
     base_year = smk.params.base_year or smk.params.years[0]

@@ -4,11 +4,13 @@ are read tile by tile as dask arrays (tiles.size_px): memory is bounded by the t
 
 import json
 
-from minerestore.ecology import RSEI_INDICATORS, rsei_pooled
+from minerestore.ecology.layers import read_year
+from minerestore.ecology.rsei import RSEI_INDICATORS, rsei_pooled
 from minerestore.io import write_text
-from minerestore.layers import read_region, read_water, read_year
-from minerestore.runlog import configure
-from minerestore.tiles import stream_chunk
+from minerestore.raster.read import read_water
+from minerestore.raster.tiles import stream_chunk
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:
@@ -16,10 +18,9 @@ def main(smk) -> None:
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     tile_px = stream_chunk(grid, smk.params.tile_px)
     water = read_water(smk.input.water, grid, tile_px)
-    opts = smk.params.options
     years = {}
     for path in smk.input.composites:
-        d = read_year(path, water, smk.params.mndwi_threshold, grid, sources.get("lst"), opts["wet_coefficients"],
+        d = read_year(path, water, smk.params.mndwi_threshold, grid, sources.get("lst"), smk.params.wet_coefficients,
                       smk.params.sensor, tile_px)
         years[d["year"]] = (*(d[k] for k in RSEI_INDICATORS), d["valid"])
     res = next(iter(rsei_pooled(years).values()))

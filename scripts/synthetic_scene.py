@@ -8,8 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
-from minerestore.runlog import configure, timed
-from minerestore.synthetic.scene import SyntheticParams, generate
+from minerestore.scripting import configure, timed
+from minerestore.sources.synthetic.scene import SyntheticParams, generate
 
 
 def main(smk) -> None:

@@ -4,7 +4,7 @@ loadings per year (wide), accuracy (wide) and driver importance."""
 import pandas as pd
 
 from minerestore.io import write_table
-from minerestore.runlog import configure
+from minerestore.scripting import configure
 
 
 def main(smk) -> None:

@@ -4,23 +4,23 @@ Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP 
 water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area
 are NaN. One tile at a time: only the tile's window of each layer is read."""
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
-from minerestore.bare_surface import bare_layer
-from minerestore.grid import Grid
-from minerestore.io import write_raster
-from minerestore.layers import burn, read_composites, read_mask
-from minerestore.runlog import configure, timed
-from minerestore.tiles import tile_grid, tile_windows
-from minerestore.trend import GRID_FIELDS, mann_kendall_grid, year_step
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_composites, read_mask
+from minerestore.raster.tiles import tile_grid, tile_windows
+from minerestore.raster.vector import burn
+from minerestore.raster.write import write_raster
+from minerestore.restoration.bare_surface import bare_layer
+from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid, year_step
+from minerestore.scripting import configure, timed
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    region_grid = Grid.from_json(Path(smk.input.grid).read_text())
+    region_grid = Grid.read(smk.input.grid)
     window = tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile]
     grid = tile_grid(region_grid, window)
     index = smk.wildcards.index

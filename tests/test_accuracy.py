@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import box
 from sklearn.metrics import cohen_kappa_score, f1_score, jaccard_score
 
-from minerestore.accuracy import agreement, confusion_metrics, object_match, pixel_confusion
+from minerestore.identify.accuracy import agreement, confusion_metrics, object_match, pixel_confusion
 
 
 def test_metrics_by_hand():

@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from minerestore.composite import COMPOSITE_BANDS, composite, in_season, nan_percentile
+from minerestore.composite.season import COMPOSITE_BANDS, composite, nan_percentile
 from minerestore.indices import ndvi
+from minerestore.sources.common import in_season
 
 BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
 

@@ -6,11 +6,17 @@ import re
 
 import pytest
 import yaml
+from conftest import REPO, snakemake
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from conftest import REPO, snakemake
-from minerestore.config import ConfigError, check_config, check_config_files, explain_validation_failure, lst_family
+from minerestore.config import (
+    ConfigError,
+    check_config,
+    check_config_files,
+    explain_validation_failure,
+    lst_family,
+)
 
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
 

@@ -12,8 +12,9 @@ from rasterio.enums import Resampling
 from scipy import stats
 from sklearn.ensemble import RandomForestRegressor
 
-from minerestore import driver_stack, drivers
-from minerestore.grid import Grid
+from minerestore.drivers import forest as drivers
+from minerestore.drivers import stack as driver_stack
+from minerestore.raster.grid import Grid
 
 
 def data(n=600, seed=0):

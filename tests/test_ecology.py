@@ -3,12 +3,14 @@ FVC by hand; RSEI on the real Landsat scenes."""
 
 import numpy as np
 import pytest
+from conftest import MARBURG, need
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
-from conftest import MARBURG, need
-from minerestore.ecology import DegenerateIndicator, fvc, grades, rao_q, rem, rsei, rsei_pooled
+from minerestore.ecology.pca import DegenerateIndicator
+from minerestore.ecology.rem import fvc, rao_q, rem
+from minerestore.ecology.rsei import grades, rsei, rsei_pooled
 
 
 def scene(seed=0, shape=(40, 40)):
@@ -170,9 +172,9 @@ def test_rsei_on_real_landsat(prefix, sensor, when):
 
     import rasterio
 
-    from minerestore.acquisitions import Acquisition, read_observation
-    from minerestore.grid import Grid
     from minerestore.indices import TASSELED_CAP_FOR_SENSOR, ndbsi, ndvi, tasseled_cap
+    from minerestore.raster.grid import Grid
+    from minerestore.sources.acquisitions import Acquisition, read_observation
 
     folder = need(MARBURG)
     with rasterio.open(folder / f"{prefix}B4.TIF") as src:
@@ -193,9 +195,9 @@ def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
     import rasterio
     from affine import Affine
 
-    from minerestore.composite import COMPOSITE_BANDS
-    from minerestore.grid import Grid
-    from minerestore.layers import read_year
+    from minerestore.composite.season import COMPOSITE_BANDS
+    from minerestore.ecology.layers import read_year
+    from minerestore.raster.grid import Grid
 
     grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 40), 4, 4)
     data = np.full((len(COMPOSITE_BANDS), 4, 4), 0.2, np.float32)
@@ -216,11 +218,11 @@ def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
 
 def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     """read_year in tiles (dask) + write_blocks give the same RSEI and REM as whole arrays (tiles.size_px)."""
-    from minerestore.composite import COMPOSITE_BANDS
-    from minerestore.grid import Grid
-    from minerestore.io import write_raster
-    from minerestore.layers import read_water, read_year
-    from minerestore.tiles import write_blocks
+    from minerestore.composite.season import COMPOSITE_BANDS
+    from minerestore.ecology.layers import read_year
+    from minerestore.raster.grid import Grid
+    from minerestore.raster.read import read_water
+    from minerestore.raster.write import write_blocks, write_raster
 
     rng = np.random.default_rng(9)
     grid = Grid.from_bounds("EPSG:32650", (0, 0, 1230, 900), 30)  # 41 x 30 px: tiles of 16 leave ragged edges

@@ -10,10 +10,11 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from minerestore.acquisitions import Acquisition, check_acquisition, read_observation, read_table
-from minerestore.composite import composite_blocks
-from minerestore.grid import Grid
-from minerestore.ingest import ingest
+from minerestore.composite.season import composite_blocks
+from minerestore.raster.grid import Grid
+from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_observation, read_table
+from minerestore.sources.local import ingest
+from minerestore.sources.plan import planned_grid
 
 S2 = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
 CRS = "EPSG:32650"
@@ -96,14 +97,17 @@ def test_all_acquisitions_outside_season(tmp_path):
     s2_file(tmp_path / "a.tif")
     path = table(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("a.tif", "2020-11-01", "sentinel2_l2a")])
     with pytest.raises(ValueError, match=r"acquisitions.csv: no acquisition falls in the growing season.*2020-04-01"):
-        ingest({"acquisitions": str(path)}, tmp_path, CRS, 10, (6, 9), (2016, 2022))
+        ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 50, 50), (6, 9), (2016, 2022))
 
 
-def test_ingest_grid_from_acquisition_bounds(tmp_path):
+def test_planned_grid_from_acquisition_bounds(tmp_path):
+    """A local region without bounds: the grid is planned once from the acquisitions' footprints; ingest reads it."""
     s2_file(tmp_path / "a.tif")
     path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a")])
-    g, frame, sources = ingest({"acquisitions": str(path), "dem": "a.tif"}, tmp_path, CRS, 10, (6, 9), (2016, 2022))
+    region = {"source": "local", "crs": CRS, "resolution": 10, "acquisitions": str(path)}
+    g = planned_grid(region, 10, tmp_path)
     assert (g.width, g.height) == (50, 50) and g.transform == T
+    frame, sources = ingest({"acquisitions": str(path), "dem": "a.tif"}, tmp_path, g, (6, 9), (2016, 2022))
     assert frame["in_season"].tolist() == [True]
     assert sources["dem"] == str(tmp_path / "a.tif")
 

@@ -6,12 +6,12 @@ from datetime import date
 
 import numpy as np
 import pytest
-
 from conftest import MARBURG, need
-from minerestore import landsat_l1
-from minerestore.acquisitions import Acquisition, check_acquisition, read_observation
-from minerestore.grid import Grid
+
 from minerestore.indices import ndvi
+from minerestore.raster.grid import Grid
+from minerestore.sources import landsat_l1
+from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_observation
 
 MTL = """GROUP = L1_METADATA_FILE
   GROUP = IMAGE_ATTRIBUTES

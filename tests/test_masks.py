@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from minerestore import masks, patches
-from minerestore.grid import Grid
 from affine import Affine
+
+from minerestore.mask import land as masks
+from minerestore.mask import patches
+from minerestore.raster.grid import Grid
 
 
 def test_water_ratio_and_buffer():
@@ -86,7 +87,7 @@ def test_filter_candidates_rules():
 
 def test_water_from_occurrence():
     """JRC GSW occurrence (%): water where occurrence / 100 > ratio; 255 (never observed) is not water."""
-    from minerestore.masks import water_from_occurrence
+    from minerestore.mask.land import water_from_occurrence
 
     occ = np.array([[0, 5, 10, 11, 100, 255]], dtype=np.uint8)
     np.testing.assert_array_equal(water_from_occurrence(occ, 0.1, 0, 30),

@@ -6,8 +6,8 @@ import pytest
 from affine import Affine
 from skimage.feature import graycomatrix, graycoprops
 
-from minerestore import obia
-from minerestore.grid import Grid
+from minerestore.identify import obia
+from minerestore.raster.grid import Grid
 
 
 def layers(shape, **values):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from minerestore import plots
+from minerestore.report import plots
 
 YEARS = [2016, 2017, 2018]
 BOUNDS = (0, 0, 1000, 1000)

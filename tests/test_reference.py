@@ -5,10 +5,10 @@ import logging
 
 import geopandas as gpd
 import pytest
+from conftest import AMAZON, need
 from shapely.geometry import Polygon, box
 
-from conftest import AMAZON, need
-from minerestore.reference import load_reference
+from minerestore.identify.reference import load_reference
 
 CRS = "EPSG:32650"
 AREA = box(0, 0, 1000, 1000)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from minerestore.rings import area_class, ring_stats, ring_zones
+from minerestore.ecology.rings import area_class, ring_stats, ring_zones
 
 
 def test_rings_by_hand_and_overlap_rule():

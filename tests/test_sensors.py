@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minerestore import sensors
+from minerestore.sources import sensors
 
 
 def test_scl_masks_classes():

@@ -14,14 +14,15 @@ import pandas as pd
 import pytest
 import rasterio
 import yaml
-
 from conftest import MARBURG, need, snakemake
-from minerestore import stac
-from minerestore.acquisitions import Acquisition, check_acquisition, read_observation, read_table
-from minerestore.grid import Grid
-from minerestore.raster import read_on_grid
-from minerestore.synthetic.scene import SyntheticParams, generate
 from stac_catalog import CatalogWriter, StacServer, add_marburg, build_catalog
+
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_on_grid
+from minerestore.sources import stac
+from minerestore.sources.common import FetchError
+from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_observation, read_table
+from minerestore.sources.synthetic.scene import SyntheticParams, generate
 
 COLLECTIONS = {"sentinel2": "sentinel-2-l2a", "landsat": "landsat-c2-l2", "dem": "cop-dem-glo-30",
                "landcover": "esa-worldcover", "water_occurrence": "jrc-gsw"}
@@ -142,7 +143,7 @@ def test_truncated_body_is_a_clear_error_and_leaves_nothing(server, scene, tmp_p
     cfg = catalog(server, scene)
     server.faults = {"S2_20210626_B08.tif": ["truncate"] * 100}
     cache = tmp_path / "cache"
-    with pytest.raises(stac.StacError, match="B08.tif") as err:
+    with pytest.raises(FetchError, match="B08.tif") as err:
         stac.fetch_year_record(cfg, region(), scene[1], 2021, cache)
     assert "nothing was kept" in str(err.value)
     assert not list(cache.glob("*B08.tif")) and not list(cache.glob(".tmp-*"))
@@ -228,7 +229,7 @@ def test_stac_region_runs_the_workflow_and_reruns_nothing(server, scene, tmp_pat
 
 
 def test_earthengine_errors_name_the_fix(monkeypatch):
-    from minerestore import earthengine
+    from minerestore.sources import earthengine
 
     monkeypatch.setitem(sys.modules, "ee", None)  # not installed
     with pytest.raises(earthengine.EarthEngineError, match=r"pip install 'minerestore\[earthengine\]'"):

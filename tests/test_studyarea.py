@@ -6,8 +6,8 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, box
 
-from minerestore import studyarea
-from minerestore.grid import Grid
+from minerestore.mask import studyarea
+from minerestore.raster.grid import Grid
 
 GRID = Grid("EPSG:32650", Affine(100, 0, 0, 0, -100, 3000), 60, 30)  # 6 km x 3 km
 

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-
 from conftest import AMAZON, need
-from minerestore.synthetic import landscape, terrain
-from minerestore.synthetic.scene import SyntheticParams, _grid, _terrain, generate
-from minerestore.synthetic.spectra import MINE, WATER
+
+from minerestore.sources.synthetic import landscape, terrain
+from minerestore.sources.synthetic.scene import SyntheticParams, _grid, _terrain, generate
+from minerestore.sources.synthetic.spectra import MINE, WATER
 
 
 def test_priority_flood_drains_every_cell_to_the_border():

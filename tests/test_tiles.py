@@ -1,6 +1,7 @@
 """Tiles of the region grid, virtual mosaics and windows (minerestore.tiles), and statistics that add up over tiles
 (minerestore.rings.moments / summary)."""
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-import geopandas as gpd
-from minerestore.grid import Grid
-from minerestore.io import write_raster
-from minerestore.rings import ring_moments, ring_stats, ring_summary, ring_zones
-from minerestore.tiles import (halo_windows, lazy_on_grid, planned_grid, polygon_windows, study_area_tiles,
-                               tile_grid, tile_windows, write_vrt)
+from minerestore.ecology.rings import ring_moments, ring_stats, ring_summary, ring_zones
+from minerestore.raster.grid import Grid
+from minerestore.raster.mosaic import write_vrt
+from minerestore.raster.read import lazy_on_grid
+from minerestore.raster.tiles import halo_windows, polygon_windows, tile_grid, tile_windows
+from minerestore.raster.write import write_raster
+from minerestore.sources.plan import planned_grid, study_area_tiles
 
 
 def grid_of(width, height, res=10.0):

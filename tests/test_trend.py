@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from minerestore.trend import classify, exact_p, mann_kendall_grid, mann_kendall_table
+from minerestore.restoration.trend import classify, exact_p, mann_kendall_grid, mann_kendall_table
 
 FIELDS = {"slope": "slope", "intercept": "intercept", "z": "z", "p": "p", "tau": "Tau", "s": "s", "var_s": "var_s"}
 TREND = {"increasing": 1, "decreasing": -1, "no trend": 0}
@@ -62,19 +62,39 @@ def test_grid_rejects_bad_input():
 
 
 @pytest.mark.parametrize("s,n,expected", [(15, 7, 0.0302), (17, 7, 0.0107), (10, 5, 0.0167), (6, 4, 0.0833),
-                                          (0, 7, 1.0)])
+                                          (1, 7, 1.0)])
 def test_exact_p_matches_methods_table(s, n, expected):
-    assert exact_p(s, n) == pytest.approx(expected, abs=1e-4)
-    assert exact_p(-s, n) == exact_p(s, n)
+    assert exact_p(series_with_s(s, n)) == pytest.approx(expected, abs=1e-4)
+    assert exact_p(series_with_s(-s, n)) == exact_p(series_with_s(s, n))
+
+
+def series_with_s(s: int, n: int) -> np.ndarray:
+    """A series of n distinct values whose Mann–Kendall S is s: a permutation with (n(n−1)/2 − s)/2 inversions."""
+    inversions = (n * (n - 1) // 2 - s) // 2
+    out = []
+    for i in range(n):  # insert value i before k larger-positioned ones: k more inversions (Lehmer code)
+        k = min(inversions, len(out))
+        out.insert(len(out) - k, i)
+        inversions -= k
+    x = np.array(out, float)
+    assert sum(np.sign(x[j] - x[i]) for i in range(n) for j in range(i + 1, n)) == s
+    return x
 
 
 def test_exact_p_by_enumeration():
     from itertools import permutations
 
     n = 6
-    scores = [sum(np.sign(p[j] - p[i]) for i in range(n) for j in range(i + 1, n)) for p in permutations(range(n))]
+    perms = list(permutations(range(n)))
+    scores = [sum(np.sign(p[j] - p[i]) for i in range(n) for j in range(i + 1, n)) for p in perms]
     for s in (5, 9, 15):
-        assert exact_p(s, n) == pytest.approx(np.mean(np.abs(scores) >= s))
+        x = np.array(perms[scores.index(s)], float)
+        assert exact_p(x) == pytest.approx(np.mean(np.abs(scores) >= s))
+
+
+def test_exact_p_refuses_ties():
+    with pytest.raises(ValueError, match="ties"):
+        exact_p(np.array([1.0, 2.0, 2.0, 3.0]))
 
 
 @pytest.mark.parametrize("s,p,n,status", [(-15, 0.01, 7, "abandoned"), (15, 0.01, 7, "active"),

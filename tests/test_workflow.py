@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
-
 from conftest import REPO, snakemake
-from minerestore.composite import COMPOSITE_BANDS
-from minerestore.grid import Grid
-from minerestore.io import raster_writer
+
+from minerestore.composite.season import COMPOSITE_BANDS
+from minerestore.raster.grid import Grid
+from minerestore.raster.write import raster_writer
 
 TINY = REPO / "config" / "tiny.yaml"
 pytestmark = pytest.mark.workflow
@@ -261,6 +261,41 @@ def test_second_run_has_nothing_to_do(tiny_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def planned_jobs(proc) -> dict[str, int]:
+    """Rule -> job count of the 'Job stats' table of a dry run."""
+    lines = (proc.stdout + proc.stderr).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats")) + 3
+    rows = [line.split() for line in lines[start:] if line.strip()]
+    return {r[0]: int(r[1]) for r in rows[: next(i for i, r in enumerate(rows) if r[0] == "total")]}
+
+
+def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run):
+    """Params hold only the keys a rule reads: a new ring width reruns ecology_stats and what reads its tables,
+    never the RSEI / REM rasters or anything upstream."""
+    out, _ = tiny_run
+    args = ["-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}"]
+    proc = snakemake(*args, "ecology={'ring_width_km': 0.5}", check=True)
+    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "all"}
+
+
+def test_mock_snakemake_runs_a_script_outside_snakemake(tiny_run, tmp_path):
+    """A script runs in a plain Python process with the job's inputs, params and outputs (debugging)."""
+    out, _ = tiny_run
+    code = f"""
+import runpy, shutil
+from minerestore.scripting import mock_snakemake
+smk = mock_snakemake("mann_kendall", root={str(REPO)!r}, configfiles=[{str(TINY)!r}], region="tiny")
+assert smk.params.min_years == 5 and smk.input.bsp.endswith("restoration/bsp.csv")
+smk.input.bsp = {str(out / "restoration" / "bsp.csv")!r}
+smk.input.mines = {str(out / "mines" / "mines.gpkg")!r}
+smk.output.table, smk.output.counts = {str(tmp_path / "mk.csv")!r}, {str(tmp_path / "counts.csv")!r}
+smk.log = [{str(tmp_path / "mk.log")!r}]
+runpy.run_path("scripts/mann_kendall.py", init_globals={{"snakemake": smk}}, run_name="__main__")
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    assert (tmp_path / "mk.csv").read_text() == (out / "restoration" / "mann_kendall.csv").read_text()
+
+
 def test_killed_job_leaves_no_complete_looking_output(tmp_path):
     config = yaml.safe_load(TINY.read_text())
     config["regions"]["tiny"]["synthetic"].update(size_km=6, resolution_m=10)
@@ -321,7 +356,6 @@ def test_real_landsat_config_end_to_end_with_report(tmp_path):
     """config/real-landsat.yaml: source local on the two real Level-1 scenes (2001 ETM+, 2013 OLI) given as {band}
     patterns, every stage, and the HTML report."""
     import pandas as pd
-
     from conftest import MARBURG, need
 
     need(MARBURG)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .grid import check_projected
+from minerestore.raster.grid import check_projected
 
 PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
              "subregions", "reference_mines", "lst", "obstruction")

@@ -1,5 +1,5 @@
-"""Config validation and the path helpers all rules use. Paths are built here and only here (design.md §3,
-so no script hard-codes results/)."""
+"""Config validation and the helpers rules share: region settings, narrow params, the planned grid and tiles, and
+the few paths that are not another rule's output (rules take their inputs from ``rules.<name>.output.<key>``)."""
 
 import functools
 import hashlib
@@ -15,13 +15,14 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from minerestore.config import (  # noqa: E402
+    PATH_KEYS,
     ConfigError,
     check_config,
     check_config_files,
     explain_validation_failure,
     lst_family,
 )
-from minerestore.tiles import planned_grid, study_area_tiles, tile_grid, tile_windows  # noqa: E402
+from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
 
 
 def _keep_cli_regions():
@@ -53,7 +54,7 @@ _validate_config()
 REGIONS = list(config["regions"])
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
 SYNTHETIC_CODE = hashlib.sha1(
-    b"".join(p.read_bytes() for p in sorted((Path(workflow.basedir) / "src/minerestore/synthetic").glob("*.py")))
+    b"".join(p.read_bytes() for p in sorted((Path(workflow.basedir) / "src/minerestore/sources/synthetic").glob("*.py")))
 ).hexdigest()[:12]
 RESULTS = config["results"]
 
@@ -67,10 +68,32 @@ def region_thresholds(region):
     return {**config["thresholds"], **region_cfg(region).get("thresholds", {})}
 
 
+def pick(mapping, *keys):
+    """Only the named keys of a config section: a rule's params hold what its script reads and nothing else, so a
+    change to another key does not rerun its jobs."""
+    return {k: mapping[k] for k in keys}
+
+
+def threshold(*keys):
+    """Params function: the named thresholds of the job's region (global values overridden by the region's)."""
+    if len(keys) == 1:
+        return lambda w: region_thresholds(w.region)[keys[0]]
+    return lambda w: pick(region_thresholds(w.region), *keys)
+
+
+def region_key(key):
+    """Params function: one key of the job's region config."""
+    return lambda w: region_cfg(w.region)[key]
+
+
 def years(region):
     """Analysis years of a region: first to last, every ``step`` years."""
     y = region_cfg(region)["years"]
     return list(range(y["first"], y["last"] + 1, y["step"]))
+
+
+def region_years(wildcards):
+    return years(wildcards.region)
 
 
 def rpath(region, *parts):
@@ -86,18 +109,21 @@ def benchmark_path(region, name):
     return rpath(region, "benchmarks", f"{name}.tsv")
 
 
-def inputs(region, name):
-    return rpath(region, "inputs", name)
+def each_year(pattern):
+    """Input function: ``pattern`` (a rule's output, with {region} and {year}) for every analysis year."""
+    return lambda w: expand(pattern, region=w.region, year=years(w.region))
 
 
-def composite_path(region, year):
-    """The yearly composite: a virtual mosaic of its tiles."""
-    return rpath(region, "composites", f"{year}.vrt")
+def each_tile(pattern, **fixed):
+    """Input function: ``pattern`` (with {region} and {tile}, and the job's other wildcards named in ``fixed``)
+    for every tile of the region that meets its study area."""
+    return lambda w: expand(pattern, region=w.region, tile=region_tiles(w.region),
+                            **{k: getattr(w, k) for k in fixed})
 
 
 @functools.cache
 def region_grid(region):
-    """The region grid planned from the config (ingest checks it builds the same)."""
+    """The region grid, planned once from the config (written by the plan rule as inputs/grid.json)."""
     return planned_grid(region_cfg(region), region_thresholds(region)["buffer_km"], Path.cwd())
 
 
@@ -108,9 +134,35 @@ def region_tiles(region):
                             region_thresholds(region)["buffer_km"], Path.cwd())
 
 
-def tile_grid_json(region, tile):
-    grid = region_grid(region)
-    return tile_grid(grid, tile_windows(grid, config["tiles"]["size_px"])[tile]).to_json()
+#: Keys of a region's config that only later stages read: fetching does not depend on them.
+ANALYSIS_KEYS = ("thresholds", "analysis_grid_m", "subregion_field", "reference_id_field", "mine_products",
+                 "obstruction", "synthetic")
+
+
+def fetch_region(wildcards):
+    """The region config a fetch job depends on (not the analysis-only keys)."""
+    return {k: v for k, v in region_cfg(wildcards.region).items() if k not in ANALYSIS_KEYS}
+
+
+def ingest_spec(wildcards):
+    """What ingest reads of a local region's config: its files (and nothing that would rerun ingest needlessly)."""
+    cfg = region_cfg(wildcards.region)
+    return {k: cfg[k] for k in (*PATH_KEYS, "drivers", "mine_products") if k in cfg}
+
+
+def season(wildcards):
+    s = region_cfg(wildcards.region)["season"]
+    return (s["start_month"], s["end_month"])
+
+
+def year_span(wildcards):
+    y = region_cfg(wildcards.region)["years"]
+    return (y["first"], y["last"])
+
+
+def fetch_cache(wildcards):
+    """Folder of the files a remote region fetches (kept across reruns; files are keyed by grid and items)."""
+    return region_cfg(wildcards.region)["stac"].get("cache") or rpath(wildcards.region, "fetch", "cache")
 
 
 def region_source_files(wildcards):
@@ -118,26 +170,10 @@ def region_source_files(wildcards):
     are checked by the script."""
     source = region_cfg(wildcards.region)["source"]
     if source == "synthetic":
-        return {"scene": rpath(wildcards.region, "synthetic")}
+        return {"scene": expand(rules.synthetic_scene.output.scene, region=wildcards.region)[0]}
     if source in ("stac", "earthengine"):
-        return {"manifest": rpath(wildcards.region, "fetch", "inputs.yaml")}
+        return {"manifest": expand(rules.remote_inputs.output.manifest, region=wildcards.region)[0]}
     return {}
-
-
-def fetch_cache(region):
-    """Folder of the files a remote region fetches (kept across reruns; files are keyed by grid and items)."""
-    return region_cfg(region)["stac"].get("cache") or rpath(region, "fetch", "cache")
-
-
-def composites(wildcards):
-    return [composite_path(wildcards.region, y) for y in years(wildcards.region)]
-
-
-def trend_layers(wildcards):
-    """Yearly rasters a trend map reads: the composites (ndvi, bare) or the RSEI / REM rasters."""
-    if wildcards.index in ("rsei", "rem"):
-        return [rpath(wildcards.region, "ecology", wildcards.index, f"{y}.tif") for y in years(wildcards.region)]
-    return composites(wildcards)
 
 
 def mine_products(region):
@@ -157,70 +193,47 @@ def has_accuracy(region):
 
 def identified_polygons(wildcards):
     """Polygons that the mines step finalises, from the configured identification method."""
-    method = config["identify"]["method"]
-    if method == "object_rf":
-        return {"polygons": rpath(wildcards.region, "mines", "object_rf", "mines.gpkg")}
-    if method == "candidates":
-        return {"polygons": rpath(wildcards.region, "mines", "candidate_mines.gpkg")}
-    return {}
+    method = {"object_rf": rules.object_rf, "candidates": rules.candidate_mines}.get(config["identify"]["method"])
+    return {"polygons": expand(method.output.mines, region=wildcards.region)[0]} if method else {}
 
 
 def object_rf_outputs(wildcards):
     """Training outputs the accuracy rule uses for its test scope (object_rf only)."""
     if config["identify"]["method"] != "object_rf":
         return {}
-    folder = rpath(wildcards.region, "mines", "object_rf")
-    return {
-        "objects": f"{folder}/objects.csv",
-        "split": f"{folder}/split.csv",
-        "labels": f"{folder}/objects.tif",
-    }
-
-
-def identification_targets(region):
-    out = [rpath(region, "mines", "mines.gpkg"), rpath(region, "masks", "areas.csv")]
-    out += [rpath(region, "mines", f"agreement_{p}.csv") for p in mine_products(region)]
-    if has_accuracy(region):
-        out.append(rpath(region, "mines", "accuracy.csv"))
-    return out
-
-
-def restoration_targets(region):
-    names = ["bsp.csv", "mann_kendall.csv", "status_counts.csv", "restoration_rate.csv", "restoration_rate_mines.csv"]
-    names += [f"trend_{i}.vrt" for i in config["restoration"]["trend_indices"]]
-    return [rpath(region, "restoration", n) for n in names]
+    out = rules.object_rf.output
+    return {k: expand(getattr(out, k), region=wildcards.region)[0] for k in ("objects", "split", "labels")}
 
 
 def rsei_model_input(wildcards):
     """The pooled RSEI model, when RSEI is pooled over the years."""
     if config["ecology"]["rsei_mode"] == "pooled":
-        return {"model": rpath(wildcards.region, "ecology", "rsei_pooled_model.json")}
+        return {"model": expand(rules.rsei_model.output.model, region=wildcards.region)[0]}
     return {}
 
 
-YEARLY_TABLES = {"rsei_pca": ("rsei", "pca"), "rem_weights": ("rem", "weights")}
+def trend_layers(wildcards):
+    """Yearly rasters a trend map reads: the composites (ndvi, bare) or the RSEI / REM rasters."""
+    pattern = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}.get(wildcards.index,
+                                                                                   rules.composite_mosaic.output.mosaic)
+    return each_year(pattern)(wildcards)
 
 
-def yearly_tables(wildcards):
-    folder, suffix = YEARLY_TABLES[wildcards.table]
-    return [rpath(wildcards.region, "ecology", folder, f"{y}_{suffix}.csv") for y in years(wildcards.region)]
-
-
-def ecology_targets(region):
-    out = [rpath(region, "ecology", f"{t}.csv") for t in YEARLY_TABLES]
-    out += [rpath(region, "ecology", f"{t}.csv") for t in ("mines", "region", "rings", "area_classes")]
-    return out
+def accuracy_table_input(wildcards):
+    if has_accuracy(wildcards.region):
+        return {"accuracy": expand(rules.accuracy.output.accuracy, region=wildcards.region)[0]}
+    return {}
 
 
 def drivers_year(region):
     return config["drivers"]["year"] or years(region)[-1]
 
 
-def driver_targets(region):
-    names = ["stack.tif", "samples.parquet", "pearson.csv", "rf_metrics.csv", "importance.csv",
-             "partial_dependence.csv", "rf_predicted.tif", "rf_residual.tif", "rf_test_predictions.csv"]
-    return [rpath(region, "drivers", n) for n in names]
+def driver_rsei(wildcards):
+    return expand(rules.rsei.output.raster, region=wildcards.region, year=drivers_year(wildcards.region))
 
+
+YEARLY_TABLES = ("rsei_pca", "rem_weights")
 
 REGION_FIGURES = [
     "study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots", "veg_imper",
@@ -229,27 +242,36 @@ REGION_FIGURES = [
 ]
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
+TREND_INDICES = config["restoration"]["trend_indices"]
+TILE_PX = config["tiles"]["size_px"]
 
 
 def region_figure_files(region):
-    names = REGION_FIGURES + [f"trend_{i}" for i in config["restoration"]["trend_indices"]]
+    names = REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
     return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
 
 
-def accuracy_table_input(wildcards):
-    if has_accuracy(wildcards.region):
-        return {"accuracy": rpath(wildcards.region, "mines", "accuracy.csv")}
-    return {}
+def overview_files():
+    return [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")]
+
+
+def region_targets(region):
+    """Every final output of a region."""
+    out = [rpath(region, "composites", f"{y}.vrt") for y in years(region)]
+    out += [rpath(region, "mines", "mines.gpkg"), rpath(region, "masks", "areas.csv")]
+    out += [rpath(region, "mines", f"agreement_{p}.csv") for p in mine_products(region)]
+    out += [rpath(region, "mines", "accuracy.csv")] if has_accuracy(region) else []
+    out += [rpath(region, "restoration", n) for n in ("bsp.csv", "mann_kendall.csv", "status_counts.csv",
+                                                      "restoration_rate.csv", "restoration_rate_mines.csv")]
+    out += [rpath(region, "restoration", f"trend_{i}.vrt") for i in TREND_INDICES]
+    out += [rpath(region, "ecology", f"{t}.csv") for t in (*YEARLY_TABLES, "mines", "region", "rings",
+                                                           "area_classes")]
+    out += [rpath(region, "drivers", n) for n in ("stack.tif", "samples.parquet", "pearson.csv", "rf_metrics.csv",
+                                                  "importance.csv", "partial_dependence.csv", "rf_predicted.tif",
+                                                  "rf_residual.tif", "rf_test_predictions.csv")]
+    return out + region_figure_files(region) + [rpath(region, "tables", f"{t}.csv") for t in REGION_TABLES]
 
 
 def all_targets():
-    out = []
-    for r in REGIONS:
-        out += [composite_path(r, y) for y in years(r)]
-        out += identification_targets(r)
-        out += restoration_targets(r)
-        out += ecology_targets(r)
-        out += driver_targets(r)
-        out += region_figure_files(r) + [rpath(r, "tables", f"{t}.csv") for t in REGION_TABLES]
-    overview = [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")]
-    return out + [str(Path(RESULTS, "ranking.csv"))] + overview
+    out = [f for r in REGIONS for f in region_targets(r)]
+    return out + [str(Path(RESULTS, "ranking.csv"))] + overview_files()

@@ -1,19 +1,21 @@
 """Composite stage: growing-season composites per region, year and tile, joined per year into a virtual mosaic
-(methods.md §3.2; tiles: minerestore.tiles)."""
+(minerestore.composite.season; tiles: minerestore.raster.tiles)."""
 
 
 rule composite:
     input:
-        grid=inputs("{region}", "grid.json"),
-        acquisitions=inputs("{region}", "acquisitions.csv"),
+        grid=rules.plan.output.grid,
+        acquisitions=rules.ingest.output.acquisitions,
     output:
         composite=rpath("{region}", "composites", "{year}", "{tile}.tif"),
     params:
-        sensor=lambda w: region_cfg(w.region)["sensor"],
+        sensor=region_key("sensor"),
         lst_sensor=lambda w: lst_family(region_cfg(w.region)),
-        season=lambda w: region_cfg(w.region)["season"],
-        options=config["composite"],
-        tile_px=config["tiles"]["size_px"],
+        season=region_key("season"),
+        block_rows=config["composite"]["block_rows"],
+        ndvi_percentile=config["composite"]["ndvi_percentile"],
+        scl_conservative=config["composite"]["scl_conservative"],
+        tile_px=TILE_PX,
     log:
         log_path("{region}", "composite_{year}_{tile}"),
     benchmark:
@@ -29,12 +31,12 @@ rule composite:
 
 rule composite_mosaic:
     input:
-        grid=inputs("{region}", "grid.json"),
-        tiles=lambda w: [rpath(w.region, "composites", w.year, f"{t}.tif") for t in region_tiles(w.region)],
+        grid=rules.plan.output.grid,
+        tiles=each_tile(rules.composite.output.composite, year=True),
     output:
-        mosaic=composite_path("{region}", "{year}"),
+        mosaic=rpath("{region}", "composites", "{year}.vrt"),
     params:
-        tile_px=config["tiles"]["size_px"],
+        tile_px=TILE_PX,
     log:
         log_path("{region}", "composite_mosaic_{year}"),
     benchmark:
@@ -46,3 +48,6 @@ rule composite_mosaic:
         runtime=5,
     script:
         "../../scripts/mosaic.py"
+
+
+COMPOSITES = each_year(rules.composite_mosaic.output.mosaic)

@@ -1,18 +1,17 @@
 """Drivers stage: aligned driver stack, correlation, random forest with R-style importance, ranking across
-regions (methods.md §5, §7.2)."""
+regions (minerestore.drivers)."""
 
 
 rule driver_stack:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
-        rsei=lambda w: rpath(w.region, "ecology", "rsei", f"{drivers_year(w.region)}.tif"),
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+        rsei=driver_rsei,
     output:
         stack=rpath("{region}", "drivers", "stack.tif"),
         samples=rpath("{region}", "drivers", "samples.parquet"),
     params:
-        tile_px=config["tiles"]["size_px"],
+        tile_px=TILE_PX,
         grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
         window_km=config["drivers"]["window_km"],
         year=lambda w: drivers_year(w.region),
@@ -31,8 +30,8 @@ rule driver_stack:
 
 rule drivers_model:
     input:
-        samples=rpath("{region}", "drivers", "samples.parquet"),
-        stack=rpath("{region}", "drivers", "stack.tif"),
+        samples=rules.driver_stack.output.samples,
+        stack=rules.driver_stack.output.stack,
     output:
         pearson=rpath("{region}", "drivers", "pearson.csv"),
         metrics=rpath("{region}", "drivers", "rf_metrics.csv"),
@@ -42,7 +41,16 @@ rule drivers_model:
         predicted=rpath("{region}", "drivers", "rf_predicted.tif"),
         residual=rpath("{region}", "drivers", "rf_residual.tif"),
     params:
-        options=config["drivers"],
+        options=pick(
+            config["drivers"],
+            "min_samples",
+            "correlation",
+            "n_estimators",
+            "mtry",
+            "nodesize",
+            "train_fraction",
+            "partial_dependence_points",
+        ),
         seed=config["seed"],
     threads: 2
     log:
@@ -60,7 +68,7 @@ rule drivers_model:
 
 rule ranking:
     input:
-        importance=[rpath(r, "drivers", "importance.csv") for r in REGIONS],
+        importance=expand(rules.drivers_model.output.importance, region=REGIONS),
     output:
         ranking=str(Path(RESULTS, "ranking.csv")),
     log:

@@ -1,20 +1,25 @@
 """Ecology stage: RSEI and REM per year, statistics per mine, rings, size classes, mines vs region
-(methods.md §1, §2, §7.2)."""
+(minerestore.ecology)."""
+
+
+# What RSEI, its pooled model and REM read of a year: the region inputs, the water mask and the LST settings.
+ECOLOGY_PARAMS = {
+    "tile_px": TILE_PX,
+    "wet_coefficients": config["ecology"]["wet_coefficients"],
+    "mndwi_threshold": threshold("mndwi_water"),
+    "sensor": region_key("sensor"),
+}
 
 
 rule rsei_model:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        water=rpath("{region}", "masks", "water.tif"),
-        composites=composites,
+        **REGION_INPUTS,
+        water=rules.masks.output.water,
+        composites=COMPOSITES,
     output:
         model=rpath("{region}", "ecology", "rsei_pooled_model.json"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        options=config["ecology"],
-        mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
-        sensor=lambda w: region_cfg(w.region)["sensor"],
+        **ECOLOGY_PARAMS,
     log:
         log_path("{region}", "rsei_model"),
     benchmark:
@@ -31,18 +36,15 @@ rule rsei_model:
 rule rsei:
     input:
         unpack(rsei_model_input),
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        water=rpath("{region}", "masks", "water.tif"),
-        composite=composite_path("{region}", "{year}"),
+        **REGION_INPUTS,
+        water=rules.masks.output.water,
+        composite=rules.composite_mosaic.output.mosaic,
     output:
         raster=rpath("{region}", "ecology", "rsei", "{year}.tif"),
         pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        options=config["ecology"],
-        mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
-        sensor=lambda w: region_cfg(w.region)["sensor"],
+        **ECOLOGY_PARAMS,
+        rsei_mode=config["ecology"]["rsei_mode"],
     log:
         log_path("{region}", "rsei_{year}"),
     benchmark:
@@ -58,18 +60,17 @@ rule rsei:
 
 rule rem:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        water=rpath("{region}", "masks", "water.tif"),
-        composite=composite_path("{region}", "{year}"),
+        **REGION_INPUTS,
+        water=rules.masks.output.water,
+        composite=rules.composite_mosaic.output.mosaic,
     output:
         raster=rpath("{region}", "ecology", "rem", "{year}.tif"),
         weights=rpath("{region}", "ecology", "rem", "{year}_weights.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        options=config["ecology"],
-        mndwi_threshold=lambda w: region_thresholds(w.region)["mndwi_water"],
-        sensor=lambda w: region_cfg(w.region)["sensor"],
+        **ECOLOGY_PARAMS,
+        rao_window=config["ecology"]["rao_window"],
+        soil_index=config["ecology"]["soil_index"],
+        fvc_percentiles=config["ecology"]["fvc_percentiles"],
     log:
         log_path("{region}", "rem_{year}"),
     benchmark:
@@ -85,7 +86,9 @@ rule rem:
 
 rule ecology_table:
     input:
-        tables=yearly_tables,
+        tables=lambda w: each_year(
+            {"rsei_pca": rules.rsei.output.pca, "rem_weights": rules.rem.output.weights}[w.table]
+        )(w),
     output:
         table=rpath("{region}", "ecology", "{table}.csv"),
     wildcard_constraints:
@@ -105,21 +108,22 @@ rule ecology_table:
 
 rule ecology_stats:
     input:
-        grid=inputs("{region}", "grid.json"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
-        status=rpath("{region}", "restoration", "mann_kendall.csv"),
-        rsei=lambda w: [rpath(w.region, "ecology", "rsei", f"{y}.tif") for y in years(w.region)],
-        rem=lambda w: [rpath(w.region, "ecology", "rem", f"{y}.tif") for y in years(w.region)],
+        grid=rules.plan.output.grid,
+        study_area=rules.study_area.output.study_area,
+        mines=rules.mines.output.mines,
+        status=rules.mann_kendall.output.table,
+        rsei=each_year(rules.rsei.output.raster),
+        rem=each_year(rules.rem.output.raster),
     output:
         mines=rpath("{region}", "ecology", "mines.csv"),
         region=rpath("{region}", "ecology", "region.csv"),
         rings=rpath("{region}", "ecology", "rings.csv"),
         area_classes=rpath("{region}", "ecology", "area_classes.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        years=lambda w: years(w.region),
-        options=config["ecology"],
+        tile_px=TILE_PX,
+        years=region_years,
+        ring_width_km=config["ecology"]["ring_width_km"],
+        ring_max_km=config["ecology"]["ring_max_km"],
     log:
         log_path("{region}", "ecology_stats"),
     benchmark:

@@ -1,14 +1,33 @@
-"""Fetch stage: the synthetic study area, and ingestion of any source into the inputs contract."""
+"""Fetch stage: the planned region grid, the synthetic study area, remote retrieval (STAC, Earth Engine), and
+ingestion of any source into the inputs contract (minerestore.sources)."""
+
+
+rule plan:
+    output:
+        grid=rpath("{region}", "inputs", "grid.json"),
+    params:
+        grid=lambda w: region_grid(w.region).to_json(),
+    log:
+        log_path("{region}", "plan"),
+    benchmark:
+        benchmark_path("{region}", "plan")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
+        runtime=5,
+    script:
+        "../../scripts/plan.py"
 
 
 rule synthetic_scene:
     output:
         scene=directory(rpath("{region}", "synthetic")),
     params:
-        synthetic=lambda w: region_cfg(w.region)["synthetic"],
-        crs=lambda w: region_cfg(w.region)["crs"],
-        years=lambda w: years(w.region),
-        season=lambda w: region_cfg(w.region)["season"],
+        synthetic=region_key("synthetic"),
+        crs=region_key("crs"),
+        years=region_years,
+        season=region_key("season"),
         code=SYNTHETIC_CODE,
     log:
         log_path("{region}", "synthetic_scene"),
@@ -23,37 +42,15 @@ rule synthetic_scene:
         "../../scripts/synthetic_scene.py"
 
 
-rule ingest:
-    input:
-        unpack(region_source_files),
-    output:
-        grid=inputs("{region}", "grid.json"),
-        acquisitions=inputs("{region}", "acquisitions.csv"),
-        sources=inputs("{region}", "sources.yaml"),
-    params:
-        region=lambda w: region_cfg(w.region),
-        planned=lambda w: region_grid(w.region).to_json(),
-        workdir=str(Path.cwd()),
-    log:
-        log_path("{region}", "ingest"),
-    benchmark:
-        benchmark_path("{region}", "ingest")
-    conda:
-        "../../envs/raster.yaml"
-    resources:
-        mem_mb=lambda wildcards, attempt: 1000 * attempt,
-        runtime=20,
-    script:
-        "../../scripts/ingest.py"
-
-
 rule fetch_static:
+    input:
+        grid=rules.plan.output.grid,
     output:
         record=rpath("{region}", "fetch", "static", "{tile}.yaml"),
     params:
-        region=lambda w: region_cfg(w.region),
-        grid=lambda w: tile_grid_json(w.region, w.tile),
-        cache=lambda w: fetch_cache(w.region),
+        region=fetch_region,
+        tile_px=TILE_PX,
+        cache=fetch_cache,
     log:
         log_path("{region}", "fetch_static_{tile}"),
     benchmark:
@@ -68,12 +65,14 @@ rule fetch_static:
 
 
 rule fetch_year:
+    input:
+        grid=rules.plan.output.grid,
     output:
         record=rpath("{region}", "fetch", "{year}", "{tile}.yaml"),
     params:
-        region=lambda w: region_cfg(w.region),
-        grid=lambda w: tile_grid_json(w.region, w.tile),
-        cache=lambda w: fetch_cache(w.region),
+        region=fetch_region,
+        tile_px=TILE_PX,
+        cache=fetch_cache,
     log:
         log_path("{region}", "fetch_{year}_{tile}"),
     benchmark:
@@ -89,17 +88,17 @@ rule fetch_year:
 
 rule remote_inputs:
     input:
-        static=lambda w: [rpath(w.region, "fetch", "static", f"{t}.yaml") for t in region_tiles(w.region)],
-        years=lambda w: [rpath(w.region, "fetch", str(y), f"{t}.yaml") for y in years(w.region)
-                         for t in region_tiles(w.region)],
+        grid=rules.plan.output.grid,
+        static=each_tile(rules.fetch_static.output.record),
+        years=lambda w: expand(rules.fetch_year.output.record, region=w.region, year=years(w.region),
+                               tile=region_tiles(w.region)),
     output:
         manifest=rpath("{region}", "fetch", "inputs.yaml"),
         acquisitions=rpath("{region}", "fetch", "acquisitions.csv"),
         provenance=rpath("{region}", "fetch", "manifest.csv"),
     params:
-        region=lambda w: region_cfg(w.region),
-        grid=lambda w: region_grid(w.region).to_json(),
-        tile_px=config["tiles"]["size_px"],
+        region=fetch_region,
+        tile_px=TILE_PX,
         workdir=str(Path.cwd()),
     log:
         log_path("{region}", "remote_inputs"),
@@ -112,3 +111,32 @@ rule remote_inputs:
         runtime=10,
     script:
         "../../scripts/remote_inputs.py"
+
+
+rule ingest:
+    input:
+        unpack(region_source_files),
+        grid=rules.plan.output.grid,
+    output:
+        acquisitions=rpath("{region}", "inputs", "acquisitions.csv"),
+        sources=rpath("{region}", "inputs", "sources.yaml"),
+    params:
+        spec=ingest_spec,
+        season=season,
+        years=year_span,
+        workdir=str(Path.cwd()),
+    log:
+        log_path("{region}", "ingest"),
+    benchmark:
+        benchmark_path("{region}", "ingest")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=20,
+    script:
+        "../../scripts/ingest.py"
+
+
+# The inputs every later stage reads: the planned grid and the ingested sources of the region.
+REGION_INPUTS = {"grid": rules.plan.output.grid, "sources": rules.ingest.output.sources}

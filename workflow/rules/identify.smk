@@ -1,13 +1,12 @@
 """Identify stage: mine polygons by object-based random forest, candidate rules or a digitised reference;
-accuracy against the reference and agreement with other mine products (methods.md §7.3, §7.4)."""
+accuracy against the reference and agreement with other mine products (minerestore.identify)."""
 
 
 rule object_rf:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        patches=rpath("{region}", "mines", "candidates.gpkg"),
-        composites=composites,
+        **REGION_INPUTS,
+        patches=rules.candidates.output.vector,
+        composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "object_rf", "mines.gpkg"),
         objects=rpath("{region}", "mines", "object_rf", "objects.csv"),
@@ -16,10 +15,12 @@ rule object_rf:
         importance=rpath("{region}", "mines", "rf_importance.csv"),
         cv=rpath("{region}", "mines", "rf_cv.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        identify=config["identify"],
+        tile_px=TILE_PX,
+        identify=pick(
+            config["identify"], "segmentation", "overlap", "train_fraction", "min_mine_area_m2", "rf"
+        ),
         seed=config["seed"],
-        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+        id_field=region_key("reference_id_field"),
     threads: 2
     log:
         log_path("{region}", "object_rf"),
@@ -36,14 +37,13 @@ rule object_rf:
 
 rule candidate_mines:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        patches=rpath("{region}", "mines", "candidates.gpkg"),
-        composites=composites,
+        **REGION_INPUTS,
+        patches=rules.candidates.output.vector,
+        composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "candidate_mines.gpkg"),
     params:
-        tile_px=config["tiles"]["size_px"],
+        tile_px=TILE_PX,
         rules=config["identify"]["candidate_rules"],
         min_area_m2=config["identify"]["min_mine_area_m2"],
     log:
@@ -62,13 +62,13 @@ rule candidate_mines:
 rule mines:
     input:
         unpack(identified_polygons),
-        sources=inputs("{region}", "sources.yaml"),
-        study_area=rpath("{region}", "study_area.gpkg"),
+        sources=rules.ingest.output.sources,
+        study_area=rules.study_area.output.study_area,
     output:
         mines=rpath("{region}", "mines", "mines.gpkg"),
     params:
         method=config["identify"]["method"],
-        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+        id_field=region_key("reference_id_field"),
     log:
         log_path("{region}", "mines"),
     benchmark:
@@ -85,16 +85,15 @@ rule mines:
 rule accuracy:
     input:
         unpack(object_rf_outputs),
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        mines=rules.mines.output.mines,
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
+        tile_px=TILE_PX,
         overlap=config["identify"]["overlap"],
-        id_field=lambda w: region_cfg(w.region)["reference_id_field"],
+        id_field=region_key("reference_id_field"),
     log:
         log_path("{region}", "accuracy"),
     benchmark:
@@ -110,9 +109,9 @@ rule accuracy:
 
 rule agreement:
     input:
-        sources=inputs("{region}", "sources.yaml"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
+        sources=rules.ingest.output.sources,
+        study_area=rules.study_area.output.study_area,
+        mines=rules.mines.output.mines,
     output:
         agreement=rpath("{region}", "mines", "agreement_{product}.csv"),
     log:

@@ -1,15 +1,14 @@
-"""Mask stage: study area and sub-regions, masks of irrelevant land, candidate patches (methods.md §3.3, §7.1)."""
+"""Mask stage: study area and sub-regions, masks of irrelevant land, candidate patches (minerestore.mask)."""
 
 
 rule study_area:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
+        **REGION_INPUTS,
     output:
         study_area=rpath("{region}", "study_area.gpkg"),
     params:
-        buffer_km=lambda w: region_thresholds(w.region)["buffer_km"],
-        subregion_field=lambda w: region_cfg(w.region)["subregion_field"],
+        buffer_km=threshold("buffer_km"),
+        subregion_field=region_key("subregion_field"),
     log:
         log_path("{region}", "study_area"),
     benchmark:
@@ -25,10 +24,9 @@ rule study_area:
 
 rule masks:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        composites=composites,
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        composites=COMPOSITES,
     output:
         water=rpath("{region}", "masks", "water.tif"),
         vegetation=rpath("{region}", "masks", "vegetation.tif"),
@@ -36,10 +34,12 @@ rule masks:
         builtup=rpath("{region}", "masks", "builtup.tif"),
         areas=rpath("{region}", "masks", "areas.csv"),
     params:
-        thresholds=lambda w: region_thresholds(w.region),
-        masks=config["masks"],
-        years=lambda w: years(w.region),
-        tile_px=config["tiles"]["size_px"],
+        thresholds=threshold(
+            "water_ratio", "water_buffer_m", "mndwi_water", "vegetation_p90_ndvi", "snow_ratio"
+        ),
+        masks=pick(config["masks"], "water_years", "vegetation_years", "snow_years", "builtup_classes"),
+        years=region_years,
+        tile_px=TILE_PX,
     log:
         log_path("{region}", "masks"),
     benchmark:
@@ -55,16 +55,17 @@ rule masks:
 
 rule candidates:
     input:
-        grid=inputs("{region}", "grid.json"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        masks=[rpath("{region}", "masks", f"{m}.tif") for m in ("water", "vegetation", "snow", "builtup")],
+        grid=rules.plan.output.grid,
+        study_area=rules.study_area.output.study_area,
+        masks=[rules.masks.output[m] for m in ("water", "vegetation", "snow", "builtup")],
     output:
         raster=rpath("{region}", "masks", "candidates.tif"),
         vector=rpath("{region}", "mines", "candidates.gpkg"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        masks=config["masks"],
-        min_patch_m2=lambda w: region_thresholds(w.region)["min_patch_m2"],
+        tile_px=TILE_PX,
+        structuring_element=config["masks"]["structuring_element"],
+        opening_radius_px=config["masks"]["opening_radius_px"],
+        min_patch_m2=threshold("min_patch_m2"),
     log:
         log_path("{region}", "candidates"),
     benchmark:

@@ -2,23 +2,23 @@
 
 rule plot_region:
     input:
-        grid=inputs("{region}", "grid.json"),
-        sources=inputs("{region}", "sources.yaml"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        areas=rpath("{region}", "masks", "areas.csv"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
-        mann_kendall=rpath("{region}", "restoration", "mann_kendall.csv"),
-        bsp=rpath("{region}", "restoration", "bsp.csv"),
-        rates_mines=rpath("{region}", "restoration", "restoration_rate_mines.csv"),
-        trends=lambda w: [rpath(w.region, "restoration", f"trend_{i}.vrt") for i in config["restoration"]["trend_indices"]],
-        ecology_mines=rpath("{region}", "ecology", "mines.csv"),
-        region=rpath("{region}", "ecology", "region.csv"),
-        rings=rpath("{region}", "ecology", "rings.csv"),
-        area_classes=rpath("{region}", "ecology", "area_classes.csv"),
-        rsei=lambda w: [rpath(w.region, "ecology", "rsei", f"{y}.tif") for y in years(w.region)],
-        rem=lambda w: [rpath(w.region, "ecology", "rem", f"{y}.tif") for y in years(w.region)],
-        rf_metrics=rpath("{region}", "drivers", "rf_metrics.csv"),
-        rf_test=rpath("{region}", "drivers", "rf_test_predictions.csv"),
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        areas=rules.masks.output.areas,
+        masks=[rules.masks.output[m] for m in ("water", "vegetation", "snow", "builtup")],
+        mines=rules.mines.output.mines,
+        mann_kendall=rules.mann_kendall.output.table,
+        bsp=rules.bare_surface.output.bsp,
+        rates_mines=rules.restoration_rate.output.mines,
+        trends=lambda w: expand(rules.trend_mosaic.output.mosaic, region=w.region, index=TREND_INDICES),
+        ecology_mines=rules.ecology_stats.output.mines,
+        region=rules.ecology_stats.output.region,
+        rings=rules.ecology_stats.output.rings,
+        area_classes=rules.ecology_stats.output.area_classes,
+        rsei=each_year(rules.rsei.output.raster),
+        rem=each_year(rules.rem.output.raster),
+        rf_metrics=rules.drivers_model.output.metrics,
+        rf_test=rules.drivers_model.output.test_predictions,
     output:
         [
             report(rpath("{region}", "figures", f"{n}.png"), caption=f"../report/{n}.rst", category="{region}",
@@ -28,14 +28,14 @@ rule plot_region:
         [
             report(rpath("{region}", "figures", f"trend_{i}.png"), caption=f"../report/trend_{i}.rst",
                    category="{region}", subcategory="figures")
-            for i in config["restoration"]["trend_indices"]
+            for i in TREND_INDICES
         ],
         [rpath("{region}", "figures", f"{n}.svg") for n in REGION_FIGURES],
-        [rpath("{region}", "figures", f"trend_{i}.svg") for i in config["restoration"]["trend_indices"]],
+        [rpath("{region}", "figures", f"trend_{i}.svg") for i in TREND_INDICES],
     params:
-        years=lambda w: years(w.region),
-        trend_indices=config["restoration"]["trend_indices"],
-        alpha=lambda w: region_thresholds(w.region)["mk_alpha"],
+        years=region_years,
+        trend_indices=TREND_INDICES,
+        alpha=threshold("mk_alpha"),
         mine_id=config["report"]["mine_id"],
     log:
         log_path("{region}", "plot_region"),
@@ -53,10 +53,10 @@ rule plot_region:
 rule tables:
     input:
         unpack(accuracy_table_input),
-        mann_kendall=rpath("{region}", "restoration", "mann_kendall.csv"),
-        status_counts=rpath("{region}", "restoration", "status_counts.csv"),
-        rsei_pca=rpath("{region}", "ecology", "rsei_pca.csv"),
-        importance=rpath("{region}", "drivers", "importance.csv"),
+        mann_kendall=rules.mann_kendall.output.table,
+        status_counts=rules.mann_kendall.output.counts,
+        rsei_pca=lambda w: expand(rules.ecology_table.output.table, region=w.region, table="rsei_pca"),
+        importance=rules.drivers_model.output.importance,
     output:
         **{
             t: report(rpath("{region}", "tables", f"{t}.csv"), caption=f"../report/table_{t}.rst",
@@ -78,9 +78,9 @@ rule tables:
 
 rule plot_overview:
     input:
-        pearson=[rpath(r, "drivers", "pearson.csv") for r in REGIONS],
-        importance=[rpath(r, "drivers", "importance.csv") for r in REGIONS],
-        ranking=str(Path(RESULTS, "ranking.csv")),
+        pearson=expand(rules.drivers_model.output.pearson, region=REGIONS),
+        importance=expand(rules.drivers_model.output.importance, region=REGIONS),
+        ranking=rules.ranking.output.ranking,
     output:
         [
             report(str(Path(RESULTS, "figures", f"{n}.png")), caption=f"../report/{n}.rst", category="all regions")

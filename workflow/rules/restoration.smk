@@ -1,19 +1,19 @@
 """Restoration stage: BSP per mine and year, Mann–Kendall status, restoration rates, pixel-wise trend maps
-(methods.md §3.1, §4, §7.1)."""
+(minerestore.restoration)."""
 
 
 rule bare_surface:
     input:
-        grid=inputs("{region}", "grid.json"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
-        water=rpath("{region}", "masks", "water.tif"),
-        composites=composites,
+        grid=rules.plan.output.grid,
+        mines=rules.mines.output.mines,
+        water=rules.masks.output.water,
+        composites=COMPOSITES,
     output:
         bsp=rpath("{region}", "restoration", "bsp.csv"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        years=lambda w: years(w.region),
-        threshold=lambda w: region_thresholds(w.region)["bsp_ndvi"],
+        tile_px=TILE_PX,
+        years=region_years,
+        threshold=threshold("bsp_ndvi"),
     log:
         log_path("{region}", "bare_surface"),
     benchmark:
@@ -29,15 +29,16 @@ rule bare_surface:
 
 rule mann_kendall:
     input:
-        bsp=rpath("{region}", "restoration", "bsp.csv"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
+        bsp=rules.bare_surface.output.bsp,
+        mines=rules.mines.output.mines,
     output:
         table=rpath("{region}", "restoration", "mann_kendall.csv"),
         counts=rpath("{region}", "restoration", "status_counts.csv"),
     params:
-        years=lambda w: years(w.region),
-        alpha=lambda w: region_thresholds(w.region)["mk_alpha"],
-        options=config["restoration"],
+        years=region_years,
+        alpha=threshold("mk_alpha"),
+        min_years=config["restoration"]["min_years"],
+        exact_p_max_n=config["restoration"]["exact_p_max_n"],
     log:
         log_path("{region}", "mann_kendall"),
     benchmark:
@@ -53,14 +54,14 @@ rule mann_kendall:
 
 rule restoration_rate:
     input:
-        grid=inputs("{region}", "grid.json"),
-        bsp=rpath("{region}", "restoration", "bsp.csv"),
-        mines=rpath("{region}", "mines", "mines.gpkg"),
+        grid=rules.plan.output.grid,
+        bsp=rules.bare_surface.output.bsp,
+        mines=rules.mines.output.mines,
     output:
         subregions=rpath("{region}", "restoration", "restoration_rate.csv"),
         mines=rpath("{region}", "restoration", "restoration_rate_mines.csv"),
     params:
-        years=lambda w: years(w.region),
+        years=region_years,
         base_year=config["restoration"]["base_year"],
         convention=config["restoration"]["rr_convention"],
     log:
@@ -75,20 +76,19 @@ rule restoration_rate:
     script:
         "../../scripts/restoration_rate.py"
 
-
 rule trend_map:
     input:
-        grid=inputs("{region}", "grid.json"),
-        study_area=rpath("{region}", "study_area.gpkg"),
-        water=rpath("{region}", "masks", "water.tif"),
+        grid=rules.plan.output.grid,
+        study_area=rules.study_area.output.study_area,
+        water=rules.masks.output.water,
         layers=trend_layers,
     output:
         trend=rpath("{region}", "restoration", "trend_{index}", "{tile}.tif"),
     params:
-        tile_px=config["tiles"]["size_px"],
-        years=lambda w: years(w.region),
-        alpha=lambda w: region_thresholds(w.region)["mk_alpha"],
-        threshold=lambda w: region_thresholds(w.region)["bsp_ndvi"],
+        tile_px=TILE_PX,
+        years=region_years,
+        alpha=threshold("mk_alpha"),
+        threshold=threshold("bsp_ndvi"),
     log:
         log_path("{region}", "trend_map_{index}_{tile}"),
     benchmark:
@@ -104,12 +104,12 @@ rule trend_map:
 
 rule trend_mosaic:
     input:
-        grid=inputs("{region}", "grid.json"),
-        tiles=lambda w: [rpath(w.region, "restoration", f"trend_{w.index}", f"{t}.tif") for t in region_tiles(w.region)],
+        grid=rules.plan.output.grid,
+        tiles=each_tile(rules.trend_map.output.trend, index=True),
     output:
         mosaic=rpath("{region}", "restoration", "trend_{index}.vrt"),
     params:
-        tile_px=config["tiles"]["size_px"],
+        tile_px=TILE_PX,
     log:
         log_path("{region}", "trend_mosaic_{index}"),
     benchmark:

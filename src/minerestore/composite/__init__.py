@@ -1,0 +1,1 @@
+"""The composite stage: growing-season composites per region, year and tile."""

@@ -1,0 +1,131 @@
+"""Growing-season composites: per-pixel median reflectance and LST, NDVI median and 90th percentile,
+observation counts.
+
+methods.md §3.2: per-pixel median of the clear observations of the season (robust to residual clouds and
+shadows); NDVI computed per scene then the per-pixel median; the 90th percentile of per-scene NDVI feeds the
+vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow mask (§7.1).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from rasterio.windows import Window
+
+from minerestore.indices import ndvi
+from minerestore.raster.grid import Grid
+from minerestore.sources.acquisitions import Acquisition, read_observation
+from minerestore.sources.sensors import REFLECTANCE_BANDS, get_profile
+
+log = logging.getLogger(__name__)
+
+#: Band order of ``composites/{year}.tif`` (design.md §3).
+COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow")
+
+
+def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
+    """Per-pixel ``q``-th percentile over axis 0, ignoring NaN, with numpy's default ``linear`` method.
+
+    Equal to ``numpy.nanpercentile(stack, q, axis=0)`` (up to float rounding) but vectorised: one sort of
+    the (few) observations per pixel instead of numpy's per-pixel fallback, which is ~100x slower for the
+    short, wide stacks of a season (measured: 20 s vs 0.2 s for 4 x 512 x 1000).
+
+    Parameters
+    ----------
+    stack : ndarray (n, ...) of float
+    q : float in [0, 100]
+
+    Returns
+    -------
+    ndarray (...) of the input's float type (float32 for float32 or integer input); NaN where all n values are NaN.
+    """
+    dtype = np.result_type(stack.dtype, np.float32)
+    if stack.shape[0] == 0:
+        return np.full(stack.shape[1:], np.nan, dtype)
+    ordered = np.sort(stack, axis=0)  # NaN sort last
+    count = np.sum(~np.isnan(stack), axis=0)
+    pos = (q / 100.0) * np.maximum(count - 1, 0)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    below = np.take_along_axis(ordered, lo[None], axis=0)[0]
+    above = np.take_along_axis(ordered, hi[None], axis=0)[0]
+    out = (below + (above - below) * (pos - lo)).astype(dtype)
+    out[count == 0] = np.nan
+    return out
+
+
+def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0) -> dict:
+    """Composite the clear observations of one season.
+
+    Parameters
+    ----------
+    observations : list of dict
+        From :func:`minerestore.acquisitions.read_observation`: reflectance bands and optionally ``lst``
+        (float32, NaN where not clear), ``clear`` and ``snow`` (bool), all of shape ``shape``.
+        Observations without reflectance bands (e.g. MODIS LST products) contribute only to ``lst``.
+    shape : (rows, cols)
+    percentile : float
+        NDVI percentile layer (default 90, methods.md §3.2).
+
+    Returns
+    -------
+    dict of float32 arrays of shape ``shape`` keyed by :data:`COMPOSITE_BANDS`. Reflectance, ``lst``,
+    ``ndvi`` and ``ndvi_p90`` are NaN where no observation was clear; ``n_obs`` counts clear reflectance
+    observations, ``n_snow`` valid snow observations (0 where none).
+    """
+    out: dict[str, np.ndarray] = {}
+    refl_obs = [o for o in observations if "red" in o]
+    for band in (*REFLECTANCE_BANDS, "lst"):
+        layers = [o[band] for o in observations if band in o]
+        out[band] = nan_percentile(np.stack(layers), 50.0) if layers else np.full(shape, np.nan, np.float32)
+    if refl_obs:
+        ndvi_stack = np.stack([ndvi(o["red"], o["nir"]) for o in refl_obs])
+        out["ndvi"] = nan_percentile(ndvi_stack, 50.0)
+        out["ndvi_p90"] = nan_percentile(ndvi_stack, percentile)
+        out["n_obs"] = np.sum([o["clear"] for o in refl_obs], axis=0).astype(np.float32)
+        out["n_snow"] = np.sum([o["snow"] for o in refl_obs], axis=0).astype(np.float32)
+    else:
+        out["ndvi"] = np.full(shape, np.nan, np.float32)
+        out["ndvi_p90"] = np.full(shape, np.nan, np.float32)
+        out["n_obs"] = np.zeros(shape, np.float32)
+        out["n_snow"] = np.zeros(shape, np.float32)
+    return out
+
+
+def composite_blocks(
+    acquisitions: list[Acquisition],
+    lst_acquisitions: list[Acquisition],
+    grid: Grid,
+    block_rows: int = 512,
+    percentile: float = 90.0,
+    conservative_scl: bool = False,
+) -> Iterator[tuple[Window, dict]]:
+    """Composite a season block by block over the region grid (memory bounded by ``block_rows``).
+
+    Parameters
+    ----------
+    acquisitions : the season's acquisitions giving reflectance (and LST when their product has it).
+    lst_acquisitions : further acquisitions contributing only LST (e.g. Landsat ST for a Sentinel-2 run).
+
+    Yields
+    ------
+    (window, bands) with ``bands`` as returned by :func:`composite` for that window.
+    """
+    windows = grid.row_windows(block_rows)
+    for i, window in enumerate(windows):
+        shape = (int(window.height), int(window.width))
+        obs = [read_observation(a, grid, window, conservative_scl=conservative_scl) for a in acquisitions]
+        obs += [read_observation(a, grid, window, only=("lst",)) for a in lst_acquisitions]
+        yield window, composite(obs, shape, percentile)
+        log.info("block %d/%d composited", i + 1, len(windows))
+
+
+def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
+    """The acquisitions of ``year``'s growing season (``in_season``) from sensors of ``families`` (``any`` for
+    ready composites), from the ingested acquisitions table (path, date, year, sensor, in_season)."""
+    rows = table[(table["year"] == year) & table["in_season"]]
+    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
+    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]

@@ -1,0 +1,263 @@
+"""Driver attribution of ecological quality: aligned driver stack, correlation, random-forest regression with
+R-style importance (methods.md §5, §7.2).
+
+R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``): for every tree, the increase of the
+mean squared error on its out-of-bag rows when one variable is permuted among them, averaged over trees and
+divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node residual sum of squares
+from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
+the whole forest on supplied rows; ``feature_importances_`` is normalised), and no maintained package reproduces
+them (methods.md §5), so both are computed here from the fitted trees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy import stats
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.inspection import partial_dependence
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+from sklearn.model_selection import train_test_split
+
+
+def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, seed: int = 0,
+                  n_jobs: int = 1) -> RandomForestRegressor:
+    """A scikit-learn forest with R randomForest's regression semantics (methods.md §5): bootstrap samples of
+    size n, ``max_features`` = mtry, a node with <= nodesize cases is terminal (``min_samples_split`` =
+    nodesize + 1, ``min_samples_leaf`` = 1), out-of-bag scoring on."""
+    return RandomForestRegressor(n_estimators=n_estimators, max_features=mtry, min_samples_split=nodesize + 1,
+                                 min_samples_leaf=1, bootstrap=True, oob_score=True, random_state=seed,
+                                 n_jobs=n_jobs)
+
+
+def _tree_inc_mse(tree, x_oob: np.ndarray, y_oob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """MSE increase of one tree on its OOB rows for each variable permuted (0 for variables it does not use)."""
+    base = np.mean((tree.predict(x_oob) - y_oob) ** 2)
+    used = set(tree.tree_.feature[tree.tree_.feature >= 0].tolist())
+    out = np.zeros(x_oob.shape[1])
+    for j in used:
+        shuffled = x_oob.copy()
+        shuffled[:, j] = rng.permutation(shuffled[:, j])
+        out[j] = np.mean((tree.predict(shuffled) - y_oob) ** 2) - base
+    return out
+
+
+def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = True) -> np.ndarray:
+    """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5).
+
+    For tree t with out-of-bag rows O_t: δ_tj = MSE_t(x_j permuted within O_t) − MSE_t (0 if t does not split on
+    j); D_j = mean_t δ_tj; SE_j = sqrt((mean_t δ_tj² − D_j²) / T); %IncMSE_j = D_j / SE_j (D_j where SE_j is 0,
+    as R does). ``scale=False`` returns D_j (units of y²).
+
+    Parameters
+    ----------
+    forest : fitted RandomForestRegressor with ``bootstrap=True`` (its in-bag rows are read from the public
+        ``estimators_samples_``).
+    X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,).
+    seed : seed of the permutations.
+
+    Returns
+    -------
+    ndarray (p,) float.
+
+    Raises
+    ------
+    ValueError
+        If the forest was not fitted with bootstrap, or ``X`` has other rows than the fit.
+    """
+    if not forest.bootstrap:
+        raise ValueError("inc_mse needs a forest fitted with bootstrap=True (out-of-bag rows)")
+    x = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=float)
+    if forest.estimators_samples_[0].shape[0] != x.shape[0]:
+        raise ValueError(f"X has {x.shape[0]} rows but the forest was fitted on "
+                         f"{forest.estimators_samples_[0].shape[0]}: pass the training rows")
+    n = x.shape[0]
+    rngs = np.random.default_rng(seed).spawn(len(forest.estimators_))
+
+    def one(tree, in_bag, rng):
+        oob = np.ones(n, bool)
+        oob[in_bag] = False
+        if not oob.any():
+            return np.zeros(x.shape[1])
+        return _tree_inc_mse(tree, x[oob], y[oob], rng)
+
+    deltas = np.array(Parallel(n_jobs=forest.n_jobs or 1, prefer="threads")(
+        delayed(one)(t, s, r) for t, s, r in zip(forest.estimators_, forest.estimators_samples_, rngs)))
+    mean = deltas.mean(axis=0)
+    if not scale:
+        return mean
+    se = np.sqrt(np.maximum((deltas**2).mean(axis=0) - mean**2, 0) / len(deltas))
+    return np.where(se > np.finfo(float).eps, mean / np.where(se > 0, se, 1), mean)
+
+
+def inc_node_purity(forest: RandomForestRegressor) -> np.ndarray:
+    """IncNodePurity as R's ``importance(rf, type=2)``: decrease of node residual sum of squares (in-bag, with
+    bootstrap duplicates counted) from splits on each variable, summed over each tree and averaged over trees.
+    Not normalised (units of y² x cases)."""
+    total = np.zeros(forest.n_features_in_)
+    for tree in forest.estimators_:
+        t = tree.tree_
+        inner = t.children_left >= 0
+        rss = t.impurity * t.weighted_n_node_samples
+        decrease = rss[inner] - rss[t.children_left[inner]] - rss[t.children_right[inner]]
+        np.add.at(total, t.feature[inner], decrease)
+    return total / len(forest.estimators_)
+
+
+def correlation(y: np.ndarray, drivers: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
+    """Correlation of ``y`` with each driver over the pixel pairs where both are finite.
+
+    Returns
+    -------
+    DataFrame driver, method, r, p, n (scipy ``pearsonr`` / ``spearmanr``; NaN when n < 3 or a side is constant).
+
+    Raises
+    ------
+    ValueError
+        For a method other than pearson or spearman.
+    """
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"correlation method {method!r}: expected 'pearson' or 'spearman'")
+    rows = []
+    for name in drivers.columns:
+        x = drivers[name].to_numpy(float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
+            r, p = np.nan, np.nan
+        else:
+            res = stats.pearsonr(x[ok], y[ok]) if method == "pearson" else stats.spearmanr(x[ok], y[ok])
+            r, p = float(res.statistic), float(res.pvalue)
+        rows.append({"driver": name, "method": method, "r": r, "p": p, "n": int(ok.sum())})
+    return pd.DataFrame(rows)
+
+
+def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tuple[pd.DataFrame, list[str], dict]:
+    """Rows and drivers fit for the regression.
+
+    Constant drivers are left out (listed in ``report['constant']``); rows with a NaN in the target or a driver
+    are dropped (counted in ``report['dropped_rows']``).
+
+    Raises
+    ------
+    ValueError
+        If fewer than ``min_samples`` complete rows remain.
+    """
+    drivers = [c for c in samples.columns if c not in (target, "x", "y")]
+    constant = [c for c in drivers if samples[c].nunique(dropna=True) <= 1]
+    kept = [c for c in drivers if c not in constant]
+    complete = samples.dropna(subset=[target, *kept])
+    report = {"constant": constant, "dropped_rows": len(samples) - len(complete), "rows": len(complete)}
+    if len(complete) < min_samples:
+        raise ValueError(f"only {len(complete)} complete samples (RSEI and every driver present), fewer than the "
+                         f"configured minimum {min_samples}; use a finer drivers grid or fill the drivers' gaps")
+    return complete, kept, report
+
+
+def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimators: int, mtry: int,
+               nodesize: int, train_fraction: float, seed: int, n_jobs: int = 1) -> dict:
+    """Fit the forest on a seeded ``train_fraction`` split and score it.
+
+    Returns
+    -------
+    dict: ``forest``, ``train``/``test`` (DataFrames), ``metrics`` (r2, rmse, mae on the test rows,
+    oob_var_explained_pct, n_train, n_test, mtry, n_estimators), ``importance`` (DataFrame driver, inc_mse_pct,
+    inc_node_purity, rank by %IncMSE).
+    """
+    train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
+    mtry = min(mtry, len(drivers))
+    forest = random_forest(n_estimators, mtry, nodesize, seed, n_jobs).fit(train[drivers], train[target])
+    predicted = forest.predict(test[drivers])
+    metrics = {
+        "r2": r2_score(test[target], predicted),
+        "rmse": float(np.sqrt(mean_squared_error(test[target], predicted))),
+        "mae": mean_absolute_error(test[target], predicted),
+        "oob_var_explained_pct": 100 * forest.oob_score_,
+        "n_train": len(train), "n_test": len(test), "mtry": mtry, "n_estimators": n_estimators,
+    }
+    importance = pd.DataFrame({"driver": drivers,
+                               "inc_mse_pct": inc_mse(forest, train[drivers], train[target], seed),
+                               "inc_node_purity": inc_node_purity(forest)})
+    importance["rank"] = importance["inc_mse_pct"].rank(ascending=False, method="min").astype(int)
+    return {"forest": forest, "train": train, "test": test, "metrics": metrics,
+            "importance": importance.sort_values("rank").reset_index(drop=True)}
+
+
+def partial_dependence_table(forest, x: pd.DataFrame, points: int = 20) -> pd.DataFrame:
+    """Partial dependence of the prediction on each driver (scikit-learn ``partial_dependence``, average over
+    the rows of ``x``), ``points`` grid values between the 5th and 95th percentiles."""
+    rows = []
+    for j, name in enumerate(x.columns):
+        pd_result = partial_dependence(forest, x, [j], grid_resolution=points, percentiles=(0.05, 0.95))
+        for value, avg in zip(pd_result["grid_values"][0], pd_result["average"][0]):
+            rows.append({"driver": name, "value": float(value), "partial_dependence": float(avg)})
+    return pd.DataFrame(rows)
+
+
+def ranking(importances: pd.DataFrame) -> pd.DataFrame:
+    """Overall driver ranking across regions: each region's rank by %IncMSE, the mean rank per driver (over the
+    regions that have the driver) and the overall order (1 = most important).
+
+    Parameters
+    ----------
+    importances : DataFrame region, driver, inc_mse_pct (rank is recomputed per region).
+
+    Returns
+    -------
+    DataFrame driver, one ``rank_<region>`` column per region, mean_rank, n_regions, overall_rank.
+    """
+    frame = importances.copy()
+    frame["rank"] = frame.groupby("region")["inc_mse_pct"].rank(ascending=False, method="min")
+    wide = frame.pivot(index="driver", columns="region", values="rank").add_prefix("rank_")
+    wide["mean_rank"] = wide.mean(axis=1)
+    wide["n_regions"] = wide.filter(like="rank_").notna().sum(axis=1)
+    wide = wide.sort_values(["mean_rank", "n_regions"], ascending=[True, False])
+    wide["overall_rank"] = np.arange(1, len(wide) + 1)
+    return wide.reset_index()
+
+
+def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1) -> dict:
+    """Correlation and random forest of RSEI on the drivers of one region (docs/methods.md, drivers).
+
+    Parameters
+    ----------
+    samples : the pixel table of the driver stack (x, y, rsei and one column per driver; NaN where missing).
+    options : the ``drivers`` config keys ``min_samples``, ``correlation``, ``n_estimators``, ``mtry``,
+        ``nodesize``, ``train_fraction``, ``partial_dependence_points``.
+    seed : random seed; threads : jobs of the forest and of %IncMSE.
+
+    Returns
+    -------
+    dict: ``kept`` (drivers used), ``report`` (rows, dropped_rows, constant), ``correlation``, ``fit`` (from
+    :func:`fit_forest`), ``test_predictions`` (x, y, observed, predicted), ``partial_dependence``.
+
+    Raises
+    ------
+    ValueError
+        From :func:`usable_samples` when fewer than ``min_samples`` complete samples remain.
+    """
+    complete, kept, report = usable_samples(samples, "rsei", options["min_samples"])
+    corr = correlation(samples["rsei"].to_numpy(float), samples[kept], options["correlation"])
+    fit = fit_forest(complete, "rsei", kept, options["n_estimators"], options["mtry"], options["nodesize"],
+                     options["train_fraction"], seed, threads)
+    test = fit["test"]
+    predictions = pd.DataFrame({"x": test["x"], "y": test["y"], "observed": test["rsei"],
+                                "predicted": fit["forest"].predict(test[kept])})
+    pdp = partial_dependence_table(fit["forest"], fit["train"][kept], options["partial_dependence_points"])
+    return {"kept": kept, "report": report, "correlation": corr, "fit": fit, "test_predictions": predictions,
+            "partial_dependence": pdp}
+
+
+def predicted_map(forest, stack: dict[str, np.ndarray], drivers: list[str]) -> np.ndarray:
+    """The forest's RSEI prediction at every pixel of the driver stack where every driver is finite.
+
+    stack : driver name -> (rows, cols) array on the analysis grid. Returns float32 (rows, cols), NaN elsewhere.
+    """
+    shape = next(iter(stack.values())).shape
+    layers = np.stack([stack[k] for k in drivers]).reshape(len(drivers), -1).T
+    ok = np.all(np.isfinite(layers), axis=1)
+    predicted = np.full(layers.shape[0], np.nan, np.float32)
+    if ok.any():
+        predicted[ok] = forest.predict(pd.DataFrame(layers[ok], columns=drivers))
+    return predicted.reshape(shape)

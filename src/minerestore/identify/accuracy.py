@@ -1,0 +1,150 @@
+"""Accuracy of mine maps against a reference, and agreement with another mine product (methods.md §7.4)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+
+from minerestore.raster.grid import Grid
+from minerestore.raster.tiles import tile_grid, tile_windows
+from minerestore.raster.vector import burn
+
+
+def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
+    """Binary accuracy metrics (positive class = mine), methods.md §7.4.
+
+    OA = (TP + TN)/N; precision (user's accuracy) = TP/(TP + FP); recall (producer's accuracy) = TP/(TP + FN);
+    F1 = 2PR/(P + R); kappa = (p_o − p_e)/(1 − p_e) with p_e = Σ_k row_k·col_k / N²; IoU = TP/(TP + FP + FN).
+
+    Parameters
+    ----------
+    tp, fp, fn, tn : int >= 0
+        Cells of the confusion matrix (pixels or objects).
+
+    Returns
+    -------
+    dict with ``oa, precision, recall, f1, kappa, iou`` (float; NaN where a denominator is 0).
+
+    Raises
+    ------
+    ValueError
+        If a count is negative or all are 0.
+    """
+    counts = np.array([tp, fp, fn, tn], dtype=float)
+    if (counts < 0).any() or counts.sum() == 0:
+        raise ValueError(f"confusion counts must be >= 0 and not all 0, got tp={tp} fp={fp} fn={fn} tn={tn}")
+    n = counts.sum()
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if b > 0 else float("nan")
+
+    precision = ratio(tp, tp + fp)
+    recall = ratio(tp, tp + fn)
+    p_o = (tp + tn) / n
+    p_e = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2
+    return {
+        "oa": p_o,
+        "precision": precision,
+        "recall": recall,
+        "f1": ratio(2 * precision * recall, precision + recall) if np.isfinite(precision + recall) else float("nan"),
+        "kappa": ratio(p_o - p_e, 1 - p_e),
+        "iou": ratio(tp, tp + fp + fn),
+    }
+
+
+def pixel_confusion(predicted: np.ndarray, reference: np.ndarray, valid: np.ndarray) -> dict[str, int]:
+    """Pixel confusion counts of two boolean maps over the ``valid`` pixels (all arrays (rows, cols) bool)."""
+    p, r = predicted[valid], reference[valid]
+    return {"tp": int(np.sum(p & r)), "fp": int(np.sum(p & ~r)), "fn": int(np.sum(~p & r)), "tn": int(np.sum(~p & ~r))}
+
+
+def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7) -> dict[str, int]:
+    """Object-level counts with the > ``overlap`` rule (methods.md §7.3).
+
+    A reference mine is *matched* when predicted mines cover more than ``overlap`` of its area, else *omitted*;
+    a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference mines.
+    """
+    pred_union = shapely.union_all(predicted.geometry.to_numpy()) if len(predicted) else shapely.Polygon()
+    ref_union = shapely.union_all(reference.geometry.to_numpy()) if len(reference) else shapely.Polygon()
+    covered = np.array([g.intersection(pred_union).area / g.area for g in reference.geometry]) if len(reference) else np.array([])
+    correct = np.array([g.intersection(ref_union).area / g.area for g in predicted.geometry]) if len(predicted) else np.array([])
+    return {
+        "reference_mines": len(reference),
+        "predicted_mines": len(predicted),
+        "matched": int(np.sum(covered > overlap)),
+        "omitted": int(np.sum(covered <= overlap)),
+        "commission": int(np.sum(correct <= overlap)),
+    }
+
+
+def agreement(ours: gpd.GeoDataFrame, other: gpd.GeoDataFrame, step_m: float = 10.0) -> dict[str, float]:
+    """Agreement of our mine polygons with another product (same CRS).
+
+    Returns
+    -------
+    dict: ``ours_in_other_pct`` (share of our mine area inside the other product), ``other_in_ours_pct``,
+    ``ours_omitted_by_other`` (our mines not touched by it), ``other_omitted_by_ours``, and
+    ``median_boundary_distance_m`` (median distance from points every ``step_m`` along our mine boundaries to the
+    other product's boundaries, over our mines that it touches).
+    """
+    a = shapely.union_all(ours.geometry.to_numpy()) if len(ours) else shapely.Polygon()
+    b = shapely.union_all(other.geometry.to_numpy()) if len(other) else shapely.Polygon()
+    inter = a.intersection(b).area
+    touched = [g for g in ours.geometry if g.intersects(b)]
+    distances = []
+    boundary_b = b.boundary
+    for g in touched:
+        ring = g.boundary
+        points = shapely.line_interpolate_point(ring, np.arange(0, ring.length, step_m))
+        distances.extend(shapely.distance(points, boundary_b))
+    return {
+        "ours_km2": a.area / 1e6,
+        "other_km2": b.area / 1e6,
+        "ours_in_other_pct": 100 * inter / a.area if a.area else float("nan"),
+        "other_in_ours_pct": 100 * inter / b.area if b.area else float("nan"),
+        "ours_omitted_by_other": int(sum(not g.intersects(b) for g in ours.geometry)),
+        "other_omitted_by_ours": int(sum(not g.intersects(a) for g in other.geometry)),
+        "median_boundary_distance_m": float(np.median(distances)) if distances else float("nan"),
+    }
+
+
+def accuracy_table(scopes: dict[str, dict[str, int]], objects: dict[str, int]) -> pd.DataFrame:
+    """Long table (scope, level, metric, value) of pixel counts + metrics per scope and object counts."""
+    rows = []
+    for scope, counts in scopes.items():
+        for k, v in {**counts, **confusion_metrics(**counts)}.items():
+            rows.append({"scope": scope, "level": "pixel", "metric": k, "value": v})
+    for k, v in objects.items():
+        rows.append({"scope": "all", "level": "object", "metric": k, "value": v})
+    return pd.DataFrame(rows)
+
+
+def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
+                 tile_px: int, labels_path: str | None = None, train_objects=None,
+                 train_mines: gpd.GeoDataFrame | None = None) -> dict[str, dict[str, int]]:
+    """Pixel confusion counts (tp, fp, fn, tn) of the mines against the reference, added up tile by tile.
+
+    Scopes: ``all`` = every pixel of the study area (``zones``); with the object random forest's training record
+    (``labels_path``: the object label raster, ``train_objects``: labels of the training objects,
+    ``train_mines``: the reference mines used for training) also ``test`` = the study area without the pixels the
+    forest saw in training, so it is scored on what it did not see (docs/methods.md, accuracy).
+    """
+    scored = labels_path is not None
+    scopes = {"all": Counter(), "test": Counter()}
+    for window in tile_windows(grid, tile_px).values():
+        tgrid = tile_grid(grid, window)
+        inside = burn(zones.geometry, tgrid).astype(bool)
+        predicted = burn(mines.geometry, tgrid).astype(bool)
+        truth = burn(reference.geometry, tgrid).astype(bool)
+        scopes["all"].update(pixel_confusion(predicted, truth, inside))
+        if scored:
+            with rasterio.open(labels_path) as src:
+                labels = src.read(1, window=window)
+            seen = (np.isin(labels, train_objects) & (labels > 0)) | burn(train_mines.geometry, tgrid).astype(bool)
+            scopes["test"].update(pixel_confusion(predicted, truth, inside & ~seen))
+    return {k: {c: v[c] for c in ("tp", "fp", "fn", "tn")} for k, v in scopes.items() if k == "all" or scored}

@@ -1,0 +1,393 @@
+"""Object-based random forest for mine identification (methods.md §6, §7.3).
+
+eCognition's multiresolution segmentation is replaced by scikit-image's graph-based ``felzenszwalb``
+segmentation (``scale`` plays the role of the MRS scale parameter, methods.md §6.1), run inside the candidate
+patches. Objects get the feature families of the Yili-basin study: band means, brightness, max difference, NDVI,
+NDWI, elevation, slope, GLCM texture (homogeneity, dissimilarity, entropy, correlation, contrast, ASM, mean, std;
+averaged over four directions, per-object GLCM as in methods.md §6.3), shape index, length/width, roundness,
+compactness and area; plus the yearly NDVI range, which carries the temporal signal of mining. A random forest
+(scikit-learn) is tuned by grid search with stratified k-fold cross-validation; OOB error is reported for each
+parameter set and permutation (mean decrease in accuracy, MDA) importance is repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+from skimage.feature import graycomatrix, graycoprops
+from skimage.measure import label as connected_label
+from skimage.measure import regionprops, regionprops_table
+from skimage.segmentation import felzenszwalb
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+from minerestore.mask.patches import join_tiles
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_composites, read_float
+from minerestore.raster.tiles import polygon_windows, tile_grid, tile_windows
+from minerestore.raster.vector import burn
+from minerestore.topography import slope_degrees
+
+log = logging.getLogger(__name__)
+
+BANDS = ("blue", "green", "red", "nir", "swir1")
+GLCM_PROPS = ("homogeneity", "dissimilarity", "entropy", "correlation", "contrast", "ASM", "mean", "std")
+GLCM_ANGLES = (0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
+
+
+def image_layers(yearly: dict[str, np.ndarray], dem: np.ndarray, slope: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-pixel layers the object features are computed from.
+
+    Parameters
+    ----------
+    yearly : dict of ndarray (years, rows, cols) float, NaN = missing
+        Composite bands ``blue, green, red, nir, swir1, ndvi`` of every analysis year.
+    dem, slope : ndarray (rows, cols), elevation (m) and slope (degrees).
+
+    Returns
+    -------
+    dict of float32 (rows, cols): temporal medians of the bands and NDVI, ``ndwi`` (McFeeters 1996,
+    (G − NIR)/(G + NIR)), ``brightness`` (mean of blue, green, red, nir), ``ndvi_range`` (max − min of the
+    yearly NDVI), ``elevation``, ``slope``.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = {b: np.nanmedian(yearly[b], axis=0) for b in (*BANDS, "ndvi")}
+        out["ndvi_range"] = np.nanmax(yearly["ndvi"], axis=0) - np.nanmin(yearly["ndvi"], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ndwi"] = (out["green"] - out["nir"]) / (out["green"] + out["nir"])
+    out["brightness"] = np.mean([out[b] for b in ("blue", "green", "red", "nir")], axis=0)
+    out["elevation"] = dem
+    out["slope"] = slope
+    return {k: np.nan_to_num(v.astype(np.float32), nan=0.0) for k, v in out.items()}
+
+
+def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid,
+                  window=None) -> dict[str, np.ndarray]:
+    """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
+    and the DEM (elevation and slope are 0 when no DEM is given), on the grid or a window of it (the slope of the
+    window's outer pixels is one-sided: give windows a one-pixel margin around the objects)."""
+    yearly = read_composites(composites, [*BANDS, "ndvi"], window)
+    shape = yearly["ndvi"].shape[1:]
+    dem = read_float(dem_path, grid, window=window) if dem_path else np.zeros(shape, np.float32)
+    return image_layers(yearly, dem, slope_degrees(dem, grid.resolution))
+
+
+def patch_windows(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
+                  dem_path: str | None):
+    """Candidate patches one group (by tile) at a time, each read only in the window that holds it.
+
+    Yields
+    ------
+    (window grid, patch labels int32 (rows, cols): 1-based position of the patch in ``patches``, 0 elsewhere,
+    object layers of the window, :func:`object_layers`). Patches are never cut: a window holds its whole group.
+    """
+    for members, window in polygon_windows(patches, grid, size_px):
+        wgrid = tile_grid(grid, window)
+        labels = burn(patches.geometry.iloc[members], wgrid, [m + 1 for m in members], "int32")
+        yield wgrid, labels, object_layers(composites, dem_path, grid, window)
+
+
+def patch_bounds(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
+                 dem_path: str | None) -> dict:
+    """2nd/98th percentile bounds of the scaled layers over all candidate pixels (:func:`percentile_bounds`),
+    read window by window (:func:`patch_windows`), as if the region were segmented at once."""
+    return percentile_bounds([layer_histograms(layers, labels > 0)
+                              for _, labels, layers in patch_windows(patches, grid, size_px, composites, dem_path)])
+
+
+#: Value ranges of the layers whose 2nd/98th percentiles over the candidate pixels scale the segmentation and
+#: the GLCM quantisation; histograms of 10,000 bins over them give the percentiles to 2e-4 when the candidates
+#: are read window by window.
+PERCENTILE_RANGES = {"ndvi": (-1.0, 1.0), "brightness": (0.0, 2.0), "ndvi_range": (0.0, 2.0)}
+
+
+def layer_histograms(layers: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts of the :data:`PERCENTILE_RANGES` layers over ``mask`` in 10,000 bins (values clipped into the
+    range), to add up over windows."""
+    return {k: np.histogram(np.clip(layers[k][mask], lo, hi), bins=10000, range=(lo, hi))[0]
+            for k, (lo, hi) in PERCENTILE_RANGES.items()}
+
+
+def percentile_bounds(histograms: list[dict[str, np.ndarray]], low: float = 2.0, high: float = 98.0) -> dict:
+    """(low, high) percentiles of each layer from the summed :func:`layer_histograms` of all windows (bin upper
+    edges); (0, 1) for a layer without pixels."""
+    out = {}
+    for k, (lo, hi) in PERCENTILE_RANGES.items():
+        counts = np.sum([h[k] for h in histograms], axis=0) if histograms else np.zeros(10000)
+        edges = np.linspace(lo, hi, 10001)[1:]
+        if counts.sum() == 0:
+            out[k] = (0.0, 1.0)
+            continue
+        cdf = np.cumsum(counts) / counts.sum()
+        out[k] = (float(edges[np.searchsorted(cdf, low / 100)]), float(edges[np.searchsorted(cdf, high / 100)]))
+    return out
+
+
+def label_polygons(labels: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
+    """One polygon per object label (``object`` column) of a label raster on ``grid``."""
+    from rasterio.features import shapes
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    parts: dict[int, list] = {}
+    for geom, value in shapes(labels, mask=labels > 0, transform=grid.transform):
+        parts.setdefault(int(value), []).append(shape(geom))
+    ids = sorted(parts)
+    return gpd.GeoDataFrame({"object": ids}, geometry=[unary_union(parts[i]) for i in ids], crs=grid.crs)
+
+
+def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float, sigma: float,
+            min_size: int, bounds: dict | None = None) -> np.ndarray:
+    """Segment the candidate patches into objects.
+
+    Felzenszwalb graph segmentation on (NDVI median, brightness, NDVI range) scaled to [0, 1] between their 2nd and
+    98th percentiles over the candidates (``bounds`` from :func:`percentile_bounds` when the candidates are
+    segmented window by window), restricted to the candidate mask; every object is one 4-connected piece of one
+    segment inside one patch.
+
+    Returns
+    -------
+    ndarray (rows, cols) int32: object labels 1..n, 0 outside candidates.
+    """
+    stack = []
+    for name in ("ndvi", "brightness", "ndvi_range"):
+        v = layers[name]
+        if bounds is not None:
+            lo, hi = bounds[name]
+        else:
+            lo, hi = np.percentile(v[candidates], [2, 98]) if candidates.any() else (0.0, 1.0)
+        stack.append(np.clip((v - lo) / max(hi - lo, 1e-6), 0, 1))
+    segments = felzenszwalb(np.dstack(stack), scale=scale, sigma=sigma, min_size=min_size) + 1
+    segments[~candidates] = 0
+    return connected_label(segments, background=0, connectivity=1).astype(np.int32)
+
+
+def _glcm(gray: np.ndarray, mask: np.ndarray, levels: int) -> dict[str, float]:
+    """GLCM properties of the pixels of one object (methods.md §6.3: levels shifted by one, outside = 0,
+    row and column 0 dropped so only within-object pairs count), averaged over four directions."""
+    q = np.where(mask, gray + 1, 0).astype(np.uint8)
+    p = graycomatrix(q, [1], GLCM_ANGLES, levels=levels + 1, symmetric=True, normed=False)[1:, 1:]
+    if p.sum() == 0:
+        return {f"glcm_{k.lower()}": 0.0 for k in GLCM_PROPS}
+    return {f"glcm_{k.lower()}": float(np.mean(graycoprops(p, k))) for k in GLCM_PROPS}
+
+
+def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float,
+                    glcm_levels: int = 32, brightness_bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Features of every object (one row per label present, index = label).
+
+    Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
+    minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
+    Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
+    Texture: GLCM of brightness quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects
+    (``brightness_bounds`` when the objects are taken window by window, :func:`percentile_bounds`).
+    """
+    index = np.unique(labels[labels > 0])
+    if index.size == 0:
+        return pd.DataFrame()
+    feats = pd.DataFrame({f"mean_{k}": ndimage.mean(v, labels, index) for k, v in layers.items()}, index=index)
+    band_means = feats[[f"mean_{b}" for b in BANDS]].to_numpy()
+    feats["max_difference"] = (band_means.max(1) - band_means.min(1)) / np.maximum(feats["mean_brightness"], 1e-6)
+    props = pd.DataFrame(regionprops_table(labels, properties=("label", "area", "perimeter", "major_axis_length",
+                                                               "minor_axis_length"))).set_index("label")
+    area = props["area"] * resolution**2
+    perimeter = np.maximum(props["perimeter"], 1.0) * resolution
+    major = np.maximum(props["major_axis_length"], 1.0) * resolution
+    feats["area_m2"] = area
+    feats["shape_index"] = perimeter / (4 * np.sqrt(area))
+    feats["length_width"] = major / (np.maximum(props["minor_axis_length"], 1.0) * resolution)
+    feats["roundness"] = 4 * area / (np.pi * major**2)
+    feats["compactness"] = np.minimum(4 * np.pi * area / perimeter**2, 1.0)  # pixel perimeters run short
+    gray = layers["brightness"]
+    lo, hi = brightness_bounds if brightness_bounds is not None else np.percentile(gray[labels > 0], [2, 98])
+    quant = np.clip((gray - lo) / max(hi - lo, 1e-6) * (glcm_levels - 1), 0, glcm_levels - 1).round().astype(np.uint8)
+    texture = {r.label: _glcm(quant[r.slice], r.image, glcm_levels) for r in regionprops(labels)}
+    return feats.join(pd.DataFrame.from_dict(texture, orient="index"))
+
+
+def overlap_with(labels: np.ndarray, reference: np.ndarray) -> pd.DataFrame:
+    """Share of each object inside reference mines and the reference mine it overlaps most.
+
+    Parameters
+    ----------
+    reference : ndarray (rows, cols) int, reference mine number (1..m), 0 outside mines.
+
+    Returns
+    -------
+    DataFrame indexed by object label with ``overlap`` (0–1) and ``reference`` (mine number, 0 = none).
+    """
+    inside = labels > 0
+    frame = pd.DataFrame({"label": labels[inside], "ref": reference[inside]})
+    share = frame.assign(hit=frame["ref"] > 0).groupby("label")["hit"].mean()
+    hits = frame[frame["ref"] > 0]
+    best = hits.groupby("label")["ref"].agg(lambda s: s.value_counts().index[0]) if len(hits) else pd.Series(dtype=int)
+    out = pd.DataFrame({"overlap": share})
+    out["reference"] = best.reindex(out.index).fillna(0).astype(int)
+    return out
+
+
+def training_roles(overlap: pd.DataFrame, n_reference: int, threshold: float, train_fraction: float,
+                   seed: int) -> pd.DataFrame:
+    """Labels and train/test roles of the objects.
+
+    An object is a mine (1) when more than ``threshold`` (0.7) of it lies in reference mines, not a mine (0) when
+    less than 1 − ``threshold`` does; objects in between are ``ambiguous`` and not used for training. Reference
+    mines are split at random (seeded) into a training share ``train_fraction`` and a test share; mine objects
+    follow their mine, other objects are split with the same fraction.
+
+    Returns
+    -------
+    DataFrame (index = object label) with ``y`` (0/1, -1 ambiguous), ``role`` (train / test / ambiguous) and
+    ``reference``; and attribute ``train_mines`` (set of reference numbers used for training) in ``.attrs``.
+    """
+    rng = np.random.default_rng(seed)
+    mine_numbers = np.arange(1, n_reference + 1)
+    train_mines = set(rng.permutation(mine_numbers)[: int(round(train_fraction * n_reference))].tolist())
+    out = overlap.copy()
+    out["y"] = np.where(out["overlap"] > threshold, 1, np.where(out["overlap"] < 1 - threshold, 0, -1))
+    coin = rng.uniform(size=len(out)) < train_fraction
+    in_train_mine = out["reference"].isin(train_mines)
+    out["role"] = np.where(out["y"] == -1, "ambiguous",
+                           np.where(out["y"] == 1, np.where(in_train_mine, "train", "test"),
+                                    np.where(coin, "train", "test")))
+    out.attrs["train_mines"] = train_mines
+    return out
+
+
+def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: int, folds: int, seed: int,
+               n_jobs: int = 1) -> tuple[RandomForestClassifier, pd.DataFrame]:
+    """Grid search with stratified k-fold CV (scoring F1), and the OOB error of every parameter set.
+
+    Returns
+    -------
+    best : RandomForestClassifier refitted on all of ``x`` with the best parameters (``oob_score=True``).
+    table : DataFrame, one row per parameter set: the parameters, ``cv_f1_mean``, ``cv_f1_std``, ``oob_error``,
+    ``rank``.
+
+    Raises
+    ------
+    ValueError
+        When a class has fewer training objects than ``folds``.
+    """
+    counts = np.bincount(y, minlength=2)
+    if counts.min() < folds:
+        raise ValueError(f"training objects per class {counts.tolist()} (not mine, mine): need at least {folds} each "
+                         "for the k-fold search; give more reference mines or lower identify.rf.cv_folds")
+    base = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, oob_score=True)
+    search = GridSearchCV(base, param_grid, scoring="f1", cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+    search.fit(x, y)
+    rows = []
+    for params, mean, std, rank in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"],
+                                        search.cv_results_["std_test_score"], search.cv_results_["rank_test_score"]):
+        model = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, oob_score=True,
+                                       **params).fit(x, y)
+        rows.append({**{k: str(v) for k, v in params.items()}, "cv_f1_mean": mean, "cv_f1_std": std,
+                     "oob_error": 1 - model.oob_score_, "rank": int(rank)})
+    return search.best_estimator_, pd.DataFrame(rows)
+
+
+def importance(model, x: pd.DataFrame, y: np.ndarray, repeats: int, seed: int) -> pd.DataFrame:
+    """Permutation importance (mean decrease in accuracy) repeated ``repeats`` times (sklearn
+    ``permutation_importance``), sorted, with ``rank``."""
+    result = permutation_importance(model, x, y, n_repeats=repeats, random_state=seed, scoring="accuracy")
+    table = pd.DataFrame({"feature": x.columns, "mda_mean": result.importances_mean, "mda_std": result.importances_std})
+    table = table.sort_values("mda_mean", ascending=False).reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    return table
+
+
+def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resolution: float) -> gpd.GeoDataFrame:
+    """Union of the selected objects; adjacent objects (8-connected: an edge or a corner in common) merge into
+    one mine polygon (:func:`minerestore.patches.join_tiles`).
+
+    Parameters
+    ----------
+    objects : GeoDataFrame with ``object`` ids and pixel polygons (:func:`label_polygons`).
+    selected : object ids predicted as mine.
+    min_area_m2 : merged polygons smaller than this are dropped.
+
+    Returns
+    -------
+    GeoDataFrame of the merged polygons (geometry only).
+    """
+    chosen = objects[objects["object"].isin(np.asarray(selected))]
+    return join_tiles([chosen], min_area_m2, resolution, objects.crs)[["geometry"]]
+
+
+def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid, tile_px: int,
+              composites: list[str | os.PathLike], dem_path: str | None, options: dict, seed: int,
+              threads: int = 1) -> dict:
+    """The object-based random forest of a region, end to end (docs/methods.md, object-based mine mapping).
+
+    Segments the candidate patches window by window (groups of patches by tile, each group reading only the
+    window that holds it; objects lie inside patches, so none is cut; the scaling of the segmentation and the GLCM
+    comes from histograms of all candidate pixels, :func:`patch_bounds`), computes object features, labels objects
+    from the reference mines by the overlap rule, tunes and fits the forest on a seeded share of the mines, scores
+    permutation importance, predicts, and merges adjacent mine objects.
+
+    Parameters
+    ----------
+    patches : candidate patches (grid CRS); reference : reference mines with ``mine_id`` (grid CRS).
+    options : the ``identify`` config keys ``segmentation`` (scale, sigma, min_size_px), ``overlap``,
+        ``train_fraction``, ``min_mine_area_m2`` and ``rf`` (param_grid, n_estimators, cv_folds,
+        importance_repeats).
+
+    Returns
+    -------
+    dict: ``mines`` (merged mine polygons), ``objects`` (object polygons with ``object`` labels), ``roles`` (per
+    object: role, y, probability, predicted), ``split`` (mine_id, role), ``cv`` (grid-search table),
+    ``importance`` (MDA table).
+
+    Raises
+    ------
+    ValueError
+        When there is no candidate patch to segment (names what to check).
+    """
+    if patches.empty:
+        raise ValueError("no candidate patch to segment: object_rf cannot train; check the masks (masks/areas.csv) "
+                         "or use identify.method: reference")
+    seg, rf = options["segmentation"], options["rf"]
+    patch_args = (patches, grid, tile_px, composites, dem_path)
+    bounds = patch_bounds(*patch_args)
+    features, overlaps, objects, offset = [], [], [], 0
+    for wgrid, patch_labels, layers in patch_windows(*patch_args):
+        labels = segment(layers, patch_labels > 0, seg["scale"], seg["sigma"], seg["min_size_px"], bounds)
+        labels[labels > 0] += offset
+        offset = max(offset, int(labels.max()))
+        features.append(object_features(labels, layers, grid.resolution, brightness_bounds=bounds["brightness"]))
+        overlaps.append(overlap_with(labels, burn(reference.geometry, wgrid, range(1, len(reference) + 1), "int32")))
+        objects.append(label_polygons(labels, wgrid))
+    features = pd.concat(features).fillna(0.0)
+    objects = pd.concat(objects, ignore_index=True)
+    roles = training_roles(pd.concat(overlaps), len(reference), options["overlap"], options["train_fraction"], seed)
+    train = roles[roles["role"] == "train"]
+    log.info("objects: %s; labels: %s", roles["role"].value_counts().to_dict(), train["y"].value_counts().to_dict())
+    model, cv = fit_forest(features.loc[train.index], train["y"].to_numpy(), rf["param_grid"], rf["n_estimators"],
+                           rf["cv_folds"], seed, threads)
+    test = roles[roles["role"] == "test"]
+    scored = test if test["y"].nunique() == 2 else train
+    imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), rf["importance_repeats"], seed)
+    roles["probability"] = model.predict_proba(features.loc[roles.index])[:, 1]
+    roles["predicted"] = (roles["probability"] >= 0.5).astype(int)
+    mines = merge_objects(objects, roles.index[roles["predicted"] == 1], options["min_mine_area_m2"], grid.resolution)
+    log.info("%d mine objects merged into %d mines; search:\n%s", int(roles["predicted"].sum()), len(mines),
+             cv.to_string(index=False))
+    split = pd.DataFrame({"mine_id": reference["mine_id"],
+                          "role": ["train" if i + 1 in roles.attrs["train_mines"] else "test"
+                                   for i in range(len(reference))]})
+    return {"mines": mines, "objects": objects, "roles": roles, "split": split, "cv": cv, "importance": imp}
+
+
+def object_label_tiles(objects: gpd.GeoDataFrame, grid: Grid, tile_px: int):
+    """The object label raster tile by tile: yields (window, int32 (rows, cols) object labels, 0 = none)."""
+    for window in tile_windows(grid, tile_px).values():
+        yield window, burn(objects.geometry, tile_grid(grid, window), objects["object"].to_numpy(), "int32")

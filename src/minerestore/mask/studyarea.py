@@ -1,0 +1,182 @@
+"""Study area: the river buffer (or an AOI) and its sub-regions (methods.md §7.1).
+
+Sub-regions come from a polygon file when given, else from a sub-region attribute of the river centre lines (each
+part of the study area goes to its nearest river's sub-region); otherwise the main stem is cut into thirds of its
+length (flow distance from its source): upstream / midstream / downstream, each part of the study area going to
+the third it is nearest to (a nearest-feature partition computed on the region grid, then vectorised).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from rasterio.features import rasterize, shapes
+from scipy import ndimage
+from shapely.geometry import box, shape
+from shapely.ops import substring
+
+from minerestore.raster.grid import Grid
+
+log = logging.getLogger(__name__)
+
+SUBREGIONS = ("upstream", "midstream", "downstream")
+
+
+def river_buffer(rivers: gpd.GeoDataFrame, buffer_m: float, grid: Grid) -> shapely.Geometry:
+    """Dissolved buffer of the river centre lines, clipped to the region grid.
+
+    Parameters
+    ----------
+    rivers : GeoDataFrame of LineStrings in the grid CRS.
+    buffer_m : buffer radius, m (``buffer_km`` x 1000).
+
+    Raises
+    ------
+    ValueError
+        If there are no rivers, or the buffer does not meet the region.
+    """
+    if rivers.empty:
+        raise ValueError("no river centre lines; give rivers or an AOI")
+    area = shapely.union_all(rivers.geometry.buffer(buffer_m).to_numpy()).intersection(box(*grid.bounds))
+    if area.is_empty:
+        raise ValueError("the river buffer does not overlap the region grid; check the CRS of the rivers file")
+    return area
+
+
+def main_stem(rivers: gpd.GeoDataFrame, dem=None, grid: Grid | None = None) -> shapely.LineString:
+    """The main stem, oriented from source to mouth.
+
+    Taken from a ``kind == 'main_stem'`` feature when present, else the longest line. Orientation: when a DEM
+    (array on ``grid``) is given the higher end is the source; otherwise lines are taken as digitised downstream.
+    """
+    if "kind" in rivers and (rivers["kind"] == "main_stem").any():
+        line = rivers.loc[rivers["kind"] == "main_stem"].geometry.iloc[0]
+    else:
+        line = max(rivers.geometry, key=lambda g: g.length)
+    if line.geom_type == "MultiLineString":
+        line = shapely.line_merge(line)
+        line = max(getattr(line, "geoms", [line]), key=lambda g: g.length)
+    if dem is not None and grid is not None:
+        inv = ~grid.transform
+        ends = []
+        for x, y in (line.coords[0], line.coords[-1]):
+            c, r = inv @ (x, y)
+            r = int(np.clip(r, 0, grid.height - 1))
+            c = int(np.clip(c, 0, grid.width - 1))
+            ends.append(dem[r, c])
+        if ends[1] > ends[0]:
+            line = shapely.LineString(line.coords[::-1])
+    return line
+
+
+def split_by_nearest(area: shapely.Geometry, parts: dict, grid: Grid) -> gpd.GeoDataFrame:
+    """Split ``area`` by the nearest of several line (or polygon) features: each pixel of the region grid goes to
+    the part it is closest to (Euclidean distance), zones are vectorised and intersected with ``area``.
+
+    Parameters
+    ----------
+    parts : dict sub-region name -> geometry, in the grid CRS.
+
+    Returns
+    -------
+    GeoDataFrame with ``subregion`` and geometry, one row per part, in the grid CRS.
+    """
+    names = list(parts)
+    dist = np.stack([
+        ndimage.distance_transform_edt(
+            ~rasterize([(parts[n].buffer(grid.resolution), 1)], out_shape=grid.shape, transform=grid.transform).astype(bool)
+        )
+        for n in names
+    ])
+    zone = np.argmin(dist, axis=0).astype(np.int32)
+    rows = []
+    for k, name in enumerate(names):
+        polys = [shape(g) for g, v in shapes(zone, mask=zone == k, transform=grid.transform) if v == k]
+        geom = shapely.union_all(polys).intersection(area) if polys else shapely.Polygon()
+        rows.append({"subregion": str(name), "geometry": geom})
+    return gpd.GeoDataFrame(rows, crs=grid.crs)
+
+
+def split_by_flow_distance(area: shapely.Geometry, stem: shapely.LineString, grid: Grid) -> gpd.GeoDataFrame:
+    """Split ``area`` into upstream / midstream / downstream: the main stem is cut into thirds of its length (flow
+    distance from its source) and every pixel goes to the nearest third (:func:`split_by_nearest`)."""
+    length = stem.length
+    thirds = [substring(stem, length * i / 3, length * (i + 1) / 3) for i in range(3)]
+    return split_by_nearest(area, dict(zip(SUBREGIONS, thirds)), grid)
+
+
+def from_river_attribute(area: shapely.Geometry, rivers: gpd.GeoDataFrame, field: str, grid: Grid) -> gpd.GeoDataFrame:
+    """Sub-regions named by an attribute of the river centre lines: each pixel goes to the sub-region of its
+    nearest river (:func:`split_by_nearest`)."""
+    groups = {name: shapely.union_all(group.geometry.to_numpy()) for name, group in rivers.groupby(field)}
+    return split_by_nearest(area, groups, grid)
+
+
+def from_polygons(area: shapely.Geometry, zones: gpd.GeoDataFrame, field: str, crs: str) -> gpd.GeoDataFrame:
+    """Sub-regions from a polygon file: dissolve by ``field`` and intersect with the study area.
+
+    Raises
+    ------
+    KeyError
+        If ``field`` is not an attribute of the file.
+    """
+    if field not in zones:
+        raise KeyError(f"sub-region file has no attribute {field!r}; attributes: {list(zones.columns)}")
+    zones = zones.to_crs(crs).dissolve(by=field).reset_index()
+    out = gpd.GeoDataFrame({"subregion": zones[field].astype(str), "geometry": zones.geometry.intersection(area)}, crs=crs)
+    return out[~out.geometry.is_empty].reset_index(drop=True)
+
+
+def finish(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``area_km2``; drop empty zones."""
+    zones = zones[~zones.geometry.is_empty].copy()
+    zones["area_km2"] = zones.geometry.area / 1e6
+    return zones[["subregion", "area_km2", "geometry"]].reset_index(drop=True)
+
+
+def assign_subregion(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[str]:
+    """Sub-region of each feature: the zone it overlaps most ('' where none)."""
+    out = []
+    for geom in frame.geometry:
+        overlaps = zones.geometry.intersection(geom).area
+        out.append(str(zones["subregion"].iloc[int(np.argmax(overlaps))]) if overlaps.max() > 0 else "")
+    return out
+
+
+def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
+               subregions: gpd.GeoDataFrame | None, dem: np.ndarray | None, buffer_km: float,
+               subregion_field: str, aoi_name: str = "aoi") -> gpd.GeoDataFrame:
+    """The study area of a region with its sub-regions (docs/methods.md, study area).
+
+    The AOI clipped to the grid, else the river buffer of ``buffer_km``. Sub-regions from the ``subregions``
+    polygons (attribute ``subregion_field``), else from that attribute of the rivers, else thirds of the main stem
+    by flow distance (upstream, midstream, downstream; the DEM orients the stem), else one sub-region ``all``.
+
+    Returns
+    -------
+    GeoDataFrame: subregion, area_km2, geometry (grid CRS).
+
+    Raises
+    ------
+    ValueError
+        When the AOI (named ``aoi_name``) does not overlap the grid.
+    """
+    if aoi is not None:
+        area = shapely.union_all(aoi.geometry.to_numpy()).intersection(box(*grid.bounds))
+        if area.is_empty:
+            raise ValueError(f"{aoi_name}: the AOI does not overlap the region grid")
+    else:
+        area = river_buffer(rivers, buffer_km * 1000.0, grid)
+    if subregions is not None:
+        zones = from_polygons(area, subregions, subregion_field, grid.crs)
+    elif rivers is not None and subregion_field in rivers:
+        zones = from_river_attribute(area, rivers, subregion_field, grid)
+    elif rivers is not None and not rivers.empty:
+        zones = split_by_flow_distance(area, main_stem(rivers, dem, grid), grid)
+    else:
+        log.warning("no rivers and no sub-region file: one sub-region 'all'")
+        zones = gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[area], crs=grid.crs)
+    return finish(zones)

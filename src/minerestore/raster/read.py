@@ -1,0 +1,197 @@
+"""Reading rasters onto (a window of) the region grid.
+
+One place looks a band up by its description (:func:`band_index`); every reader takes a band by 1-based index or
+by name. Files on another grid are re-projected on the fly through rasterio's :class:`~rasterio.vrt.WarpedVRT`,
+so a window reads only the source blocks it needs; :func:`lazy_on_grid` wraps the same read as a dask array of
+tiles computed only when needed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import rasterio
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+
+from minerestore.raster.grid import Grid
+
+
+def band_index(src, name: str, path: str | os.PathLike) -> int:
+    """1-based index of the band described ``name`` in an open rasterio dataset.
+
+    Raises
+    ------
+    KeyError
+        Naming the file, the missing band and the bands it has.
+    """
+    names = list(src.descriptions)
+    if name not in names:
+        raise KeyError(f"{path}: band {name!r} not found; the file has bands {names}")
+    return names.index(name) + 1
+
+
+def _aligned(src, grid: Grid) -> bool:
+    """True when the source is already on the region grid (same CRS, transform and shape): no warping needed."""
+    return (
+        src.crs is not None
+        and src.crs == CRS.from_user_input(grid.crs)
+        and src.transform.almost_equals(grid.transform)
+        and (src.width, src.height) == (grid.width, grid.height)
+    )
+
+
+def read_on_grid(
+    path: str | os.PathLike,
+    grid: Grid,
+    bands: int | str | list = 1,
+    window: Window | None = None,
+    resampling: Resampling = Resampling.bilinear,
+    src_nodata: float | None = None,
+    fill: float | None = None,
+) -> np.ndarray:
+    """Read bands of ``path`` re-projected onto ``grid`` (or a window of it).
+
+    A file already on the grid is read directly; any other goes through a warped VRT.
+
+    Parameters
+    ----------
+    bands : int, str or list of them
+        1-based band indexes or band descriptions (names). A single band gives a 2-D array.
+    resampling : rasterio Resampling
+        ``bilinear`` for continuous fields, ``nearest`` for classes and bit fields, ``average`` for shares.
+    src_nodata : float, optional
+        Source nodata when the file does not declare one.
+    fill : float, optional
+        Value given to grid pixels outside the source (default: the source nodata, else 0).
+
+    Returns
+    -------
+    ndarray (rows, cols) for one band or (bands, rows, cols), in the source dtype.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened (names it).
+    KeyError
+        If a named band is missing (names the file and its bands).
+    """
+    window = window or Window(0, 0, grid.width, grid.height)
+    single = not isinstance(bands, list)
+    wanted = [bands] if single else bands
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as err:
+        raise OSError(f"{path}: cannot be read as a raster ({err})") from err
+    with src:
+        indexes = [band_index(src, b, path) if isinstance(b, str) else b for b in wanted]
+        if _aligned(src, grid):
+            data = src.read(indexes, window=window)
+        else:
+            nodata = src.nodata if src.nodata is not None else src_nodata
+            out_fill = fill if fill is not None else nodata
+            with WarpedVRT(
+                src, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
+                resampling=resampling, src_nodata=nodata, nodata=out_fill,
+            ) as vrt:
+                data = vrt.read(indexes, window=window)
+    return data[0] if single else data
+
+
+def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
+    """Stack named bands of yearly composites: dict band -> ndarray (years, rows, cols) float32.
+
+    ``window`` (rasterio Window) reads only that part of each raster (e.g. one tile of a VRT mosaic).
+
+    Raises
+    ------
+    KeyError
+        Naming the composite and the missing band.
+    """
+    out: dict[str, list] = {b: [] for b in bands}
+    for path in paths:
+        with rasterio.open(path) as src:
+            names = list(src.descriptions)
+            for b in bands:
+                if b not in names:
+                    raise KeyError(f"{path}: composite has no band {b!r} (bands: {names})")
+                out[b].append(src.read(names.index(b) + 1, window=window))
+    return {b: np.stack(v).astype(np.float32) for b, v in out.items()}
+
+
+def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Resampling.bilinear,
+               window=None) -> np.ndarray:
+    """First band of a raster on the grid (or a window of it) as float32 with NaN for nodata (rows, cols)."""
+    with rasterio.open(path) as src:
+        nodata = src.nodata
+    data = read_on_grid(path, grid, 1, window, resampling, fill=nodata if nodata is not None else np.nan)
+    data = data.astype(np.float32)
+    if nodata is not None and not np.isnan(nodata):
+        data[data == nodata] = np.nan
+    return data
+
+
+def read_preview(path: str | os.PathLike, name: str | int = 1, max_px: int = 2000) -> np.ndarray:
+    """One band (by description or index) as float32 with NaN for nodata, decimated (nearest, through overviews
+    when the file has them) so its longer side is at most ``max_px``: maps and densities of a region of any size.
+    Read at full resolution when it is smaller.
+
+    Raises
+    ------
+    KeyError
+        Naming the file and its bands when ``name`` is not one of them.
+    """
+    with rasterio.open(path) as src:
+        if isinstance(name, str):
+            if name not in src.descriptions:
+                raise KeyError(f"{path}: no band {name!r} (bands: {list(src.descriptions)})")
+            name = list(src.descriptions).index(name) + 1
+        factor = max(1, int(np.ceil(max(src.height, src.width) / max_px)))
+        shape = (int(np.ceil(src.height / factor)), int(np.ceil(src.width / factor)))
+        data = src.read(name, out_shape=shape, resampling=Resampling.nearest).astype(np.float32)
+        if src.nodata is not None and not np.isnan(src.nodata):
+            data[data == src.nodata] = np.nan
+    return data
+
+
+def read_mask(path: str | os.PathLike, window=None) -> np.ndarray:
+    """A uint8 mask raster (1 = set, 0 = not, 255 = outside) as bool (rows, cols), or a window of it."""
+    with rasterio.open(path) as src:
+        return src.read(1, window=window) == 1
+
+
+def read_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None):
+    """The water mask (``masks/water.tif``) as bool (rows, cols): numpy, or dask in ``chunk_px`` tiles."""
+    if chunk_px is None:
+        return read_mask(path)
+    return lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest) == 1
+
+
+def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, dtype: str = "float32",
+                 resampling=None, fill: float | None = None):
+    """One band of a raster on ``grid`` as a dask array of ``chunk_px`` tiles, each read (re-projected if needed,
+    :func:`minerestore.raster.read_on_grid`) only when computed.
+
+    Parameters
+    ----------
+    band : 1-based index or band description.
+    dtype : dtype of the array; resampling, fill : as :func:`minerestore.raster.read_on_grid` (default bilinear).
+
+    Returns
+    -------
+    dask.array (rows, cols) of ``dtype``.
+    """
+    import dask.array as da
+
+    method = Resampling.bilinear if resampling is None else resampling
+
+    def read(block_info=None):
+        (r0, r1), (c0, c1) = block_info[None]["array-location"]
+        window = Window(c0, r0, c1 - c0, r1 - r0)
+        return read_on_grid(path, grid, band, window, method, fill=fill).astype(dtype)
+
+    chunks = da.core.normalize_chunks((chunk_px, chunk_px), grid.shape)
+    return da.map_blocks(read, chunks=chunks, dtype=dtype, meta=np.empty((0, 0), dtype))

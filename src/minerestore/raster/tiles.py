@@ -1,0 +1,99 @@
+"""Tiles and windows of the region grid (design.md §6 scale-out).
+
+The region grid is cut into square tiles of ``tiles.size_px`` with ids ``r{row}c{col}``; pixel stages run per
+tile and year. Neighbourhood operations read a tile with a margin (:func:`halo_windows`), per-polygon statistics
+read the window of each group of polygons (:func:`polygon_windows`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import rasterio
+from rasterio.windows import Window
+
+from minerestore.raster.grid import Grid
+
+
+def tile_windows(grid: Grid, size_px: int) -> dict[str, Window]:
+    """Tiles of ``size_px`` x ``size_px`` (smaller at the right and bottom edges), by id ``r{row}c{col}``."""
+    return {f"r{r // size_px:03d}c{c // size_px:03d}": Window(c, r, min(size_px, grid.width - c),
+                                                             min(size_px, grid.height - r))
+            for r in range(0, grid.height, size_px) for c in range(0, grid.width, size_px)}
+
+
+def tile_grid(grid: Grid, window: Window) -> Grid:
+    """The grid of one tile (same CRS and pixel size, origin at the window's corner)."""
+    return Grid(grid.crs, rasterio.windows.transform(window, grid.transform), int(window.width), int(window.height))
+
+
+def tile_of(grid: Grid, size_px: int, tile_id: str) -> Grid:
+    """The grid of the tile ``tile_id`` (``r{row}c{col}``) of ``grid`` cut in tiles of ``size_px``.
+
+    Raises
+    ------
+    KeyError
+        Naming the tile id and the tile size when the grid has no such tile.
+    """
+    windows = tile_windows(grid, size_px)
+    if tile_id not in windows:
+        raise KeyError(f"tile {tile_id!r} is not a tile of the {grid.width} x {grid.height} px grid in tiles of "
+                       f"{size_px} px")
+    return tile_grid(grid, windows[tile_id])
+
+
+def halo_windows(grid: Grid, size_px: int, halo_px: int):
+    """Tiles with a margin for neighbourhood operations (buffers, openings, moving windows).
+
+    Yields
+    ------
+    (tile window, padded window clipped to the grid, (row slice, col slice) of the tile inside the padded one).
+    """
+    for window in tile_windows(grid, size_px).values():
+        yield window, *pad_window(grid, window, halo_px)
+
+
+def pad_window(grid: Grid, window: Window, halo_px: int) -> tuple[Window, tuple[slice, slice]]:
+    """``window`` grown by ``halo_px`` on every side, clipped to the grid, and the (row, col) slices of the
+    window inside the grown one."""
+    r0, c0 = max(0, int(window.row_off) - halo_px), max(0, int(window.col_off) - halo_px)
+    r1 = min(grid.height, int(window.row_off + window.height) + halo_px)
+    c1 = min(grid.width, int(window.col_off + window.width) + halo_px)
+    inner = (slice(int(window.row_off) - r0, int(window.row_off) - r0 + int(window.height)),
+             slice(int(window.col_off) - c0, int(window.col_off) - c0 + int(window.width)))
+    return Window(c0, r0, c1 - c0, r1 - r0), inner
+
+
+def polygon_windows(polygons: gpd.GeoDataFrame, grid: Grid, size_px: int) -> list[tuple[list[int], Window]]:
+    """Polygons grouped by the tile of their representative point, each group with the smallest grid window
+    holding all its polygons (plus one pixel), so per-polygon statistics read only those windows.
+
+    Returns
+    -------
+    list of (positional indexes into ``polygons``, rasterio Window clipped to the grid); no empty groups.
+    """
+    if polygons.empty:
+        return []
+    points = polygons.geometry.representative_point()
+    inv = ~grid.transform
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, p in enumerate(points):
+        col, row = inv * (p.x, p.y)
+        groups.setdefault((int(row) // size_px, int(col) // size_px), []).append(i)
+    out = []
+    for members in groups.values():
+        xmin, ymin, xmax, ymax = polygons.geometry.iloc[members].total_bounds
+        window = rasterio.windows.from_bounds(xmin, ymin, xmax, ymax, grid.transform)
+        r0, c0 = max(0, math.floor(window.row_off) - 1), max(0, math.floor(window.col_off) - 1)
+        r1 = min(grid.height, math.ceil(window.row_off + window.height) + 1)
+        c1 = min(grid.width, math.ceil(window.col_off + window.width) + 1)
+        if r1 > r0 and c1 > c0:
+            out.append((members, Window(c0, r0, c1 - c0, r1 - r0)))
+    return out
+
+
+def stream_chunk(grid: Grid, size_px: int) -> int | None:
+    """Chunk size for streamed (dask) processing of a region, or None when the region fits in one tile: its whole
+    arrays are then no larger than a tile and a single numpy pass is faster than the streamed passes."""
+    return size_px if max(grid.shape) > size_px else None

@@ -1,0 +1,338 @@
+"""Figures of the studies the workflow reproduces: one function per figure, each taking tables or arrays and
+returning a matplotlib Figure (seaborn styling, colour-blind-safe palettes, axis labels with units).
+:func:`save` writes PNG (300 dpi) and SVG atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+import statsmodels.formula.api as smf  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+
+from minerestore.io import atomic_path  # noqa: E402
+
+sns.set_theme(style="whitegrid", context="paper")
+PALETTE = sns.color_palette("colorblind")
+STATUS_COLOURS = {"abandoned": PALETTE[2], "active": PALETTE[3], "no_trend": PALETTE[7], "insufficient": PALETTE[4]}
+MASK_COLOURS = {"water": PALETTE[0], "vegetation": PALETTE[2], "snow": PALETTE[9], "builtup": PALETTE[7],
+                "remaining": PALETTE[1]}
+
+
+def save(fig: plt.Figure, stem: str | os.PathLike) -> list[Path]:
+    """Write ``stem``.png (300 dpi) and ``stem``.svg atomically and close the figure; returns the two paths."""
+    paths = []
+    for ext, kwargs in ((".png", {"dpi": 300}), (".svg", {})):
+        path = Path(f"{stem}{ext}")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format=ext[1:], **kwargs)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def _no_data(title: str, message: str = "no mines") -> plt.Figure:
+    """A figure that says there is nothing to show (e.g. a region without mines)."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig
+
+
+def _extent(bounds):
+    xmin, ymin, xmax, ymax = bounds
+    return [xmin / 1000, xmax / 1000, ymin / 1000, ymax / 1000]
+
+
+def _km_axes(ax, title):
+    ax.set_xlabel("Easting (km)")
+    ax.set_ylabel("Northing (km)")
+    ax.set_title(title)
+
+
+def study_area_masks(masks: dict[str, np.ndarray], bounds, areas: pd.DataFrame) -> plt.Figure:
+    """Study area with the masks of irrelevant land (left) and the share of each class (right).
+
+    masks : name -> (rows, cols) uint8 (1 = masked, 255 = outside the study area); areas : masks/areas.csv.
+    """
+    names = list(masks)
+    first = next(iter(masks.values()))
+    code = np.where(first == 255, np.nan, len(names))
+    for i, name in enumerate(names):
+        code = np.where((masks[name] == 1) & (code == len(names)), i, code)
+    cmap = ListedColormap([MASK_COLOURS[n] for n in names] + [MASK_COLOURS["remaining"]])
+    fig, (ax, bar) = plt.subplots(1, 2, figsize=(10, 4.5), gridspec_kw={"width_ratios": [1.3, 1]})
+    ax.imshow(code, cmap=cmap, vmin=-0.5, vmax=len(names) + 0.5, extent=_extent(bounds), interpolation="nearest")
+    _km_axes(ax, "Masks of irrelevant land")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=MASK_COLOURS[n]) for n in [*names, "remaining"]]
+    ax.legend(handles, [*names, "remaining"], loc="lower left", fontsize=7, frameon=True)
+    sns.barplot(data=areas, x="share_pct", y="class", hue="class", palette=MASK_COLOURS, ax=bar, legend=False)
+    bar.set_xlabel("Share of the study area (%)")
+    bar.set_ylabel("")
+    bar.set_title("Land classes")
+    return fig
+
+
+def mines_status_map(study_area, mines, rivers=None) -> plt.Figure:
+    """Mines coloured by restoration status over the study area and its sub-regions (GeoDataFrames, metres)."""
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    study_area.plot(ax=ax, column="subregion", cmap=ListedColormap(sns.color_palette("pastel", 3)), alpha=0.5,
+                    legend=True, legend_kwds={"title": "sub-region", "fontsize": 7})
+    if rivers is not None and len(rivers):
+        rivers.plot(ax=ax, color=PALETTE[0], linewidth=0.8)
+    for status, group in mines.groupby("status"):
+        group.plot(ax=ax, color=STATUS_COLOURS.get(status, "k"), edgecolor="k", linewidth=0.3, label=status)
+    shown = [s for s in sorted(mines["status"].dropna().unique()) if s in STATUS_COLOURS]
+    if shown:
+        ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=STATUS_COLOURS[s]) for s in shown], labels=shown,
+                  loc="upper right", fontsize=7)
+    ax.set_xlabel("Easting (m)")
+    ax.set_ylabel("Northing (m)")
+    ax.set_title(f"{len(mines)} mines by restoration status")
+    return fig
+
+
+def bsp_boxplots(bsp: pd.DataFrame) -> plt.Figure:
+    """BSP by year: all mines vs abandoned (restoring) mines. bsp: mine_id, year, bsp_pct, status."""
+    if bsp["bsp_pct"].notna().sum() == 0:
+        return _no_data("Bare surface percentage of mines")
+    frame = pd.concat([bsp.assign(group="all mines"), bsp[bsp["status"] == "abandoned"].assign(group="abandoned")],
+                      ignore_index=True)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.boxplot(data=frame, x="year", y="bsp_pct", hue="group", palette=[PALETTE[7], STATUS_COLOURS["abandoned"]], ax=ax)
+    ax.set_ylabel("Bare surface percentage (%)")
+    ax.set_xlabel("Year")
+    ax.set_title("Bare surface percentage of mines")
+    return fig
+
+
+def restoration_rate_boxplots(rates: pd.DataFrame) -> plt.Figure:
+    """Restoration rate of mines by year and sub-region (restoration_rate_mines.csv)."""
+    if rates["rr_pct"].notna().sum() == 0:
+        return _no_data("Restoration rate by sub-region")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.boxplot(data=rates.dropna(subset=["rr_pct"]), x="year", y="rr_pct", hue="subregion", palette="colorblind", ax=ax)
+    ax.axhline(0, color="k", linewidth=0.6)
+    ax.set_ylabel("Restoration rate vs base year (%)")
+    ax.set_xlabel("Year")
+    ax.set_title("Restoration rate by sub-region")
+    return fig
+
+
+def _by_status(stats: pd.DataFrame, index: str) -> pd.DataFrame:
+    frame = stats[stats["index"] == index]
+    parts = [frame.assign(group="all")] + [frame[frame["status"] == s].assign(group=s) for s in ("abandoned", "active")]
+    return pd.concat(parts, ignore_index=True)
+
+
+def rem_boxplots(stats: pd.DataFrame) -> plt.Figure:
+    """REM of mines by year for all, abandoned and active mines (ecology/mines.csv joined with status)."""
+    if stats.empty:
+        return _no_data("REM of mines")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.boxplot(data=_by_status(stats, "rem"), x="year", y="mean", hue="group",
+                palette=[PALETTE[7], STATUS_COLOURS["abandoned"], STATUS_COLOURS["active"]], ax=ax)
+    ax.set_ylabel("Mean REM of a mine (0–1)")
+    ax.set_xlabel("Year")
+    ax.set_title("REM of mines")
+    return fig
+
+
+def veg_imper_lines(stats: pd.DataFrame) -> plt.Figure:
+    """Mean I_veg and I_imper of the mines by year."""
+    frame = stats[stats["index"].isin(["i_veg", "i_imper"])].groupby(["year", "index"])["mean"].mean().reset_index()
+    if frame.empty:
+        return _no_data("Vegetation (I_veg) and impervious (I_imper) sub-indices")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.lineplot(data=frame, x="year", y="mean", hue="index", marker="o", palette=[PALETTE[2], PALETTE[7]], ax=ax)
+    ax.set_ylabel("Mean sub-index over mines (0–1)")
+    ax.set_xlabel("Year")
+    ax.set_title("Vegetation (I_veg) and impervious (I_imper) sub-indices")
+    return fig
+
+
+def mine_series(layers: dict[int, np.ndarray], bounds, mine_id: str, label: str = "REM") -> plt.Figure:
+    """Per-year maps of an index over one mine (layers: year -> window array)."""
+    years = sorted(layers)
+    if not years:
+        return _no_data(f"{label} of one mine")
+    fig, axes = plt.subplots(1, len(years), figsize=(2.1 * len(years), 2.6), squeeze=False)
+    for ax, year in zip(axes[0], years):
+        im = ax.imshow(layers[year], cmap="viridis", vmin=0, vmax=1, extent=_extent(bounds))
+        ax.set_title(str(year))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label=f"{label} (0–1)")
+    fig.suptitle(f"{label} of mine {mine_id}")
+    return fig
+
+
+def rsei_maps(first: np.ndarray, last: np.ndarray, years: tuple[int, int], bounds) -> plt.Figure:
+    """RSEI maps of the first and the last year."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), constrained_layout=True)
+    for ax, values, year in zip(axes, (first, last), years):
+        im = ax.imshow(values, cmap="RdYlGn", vmin=0, vmax=1, extent=_extent(bounds))
+        _km_axes(ax, f"RSEI {year}")
+    fig.colorbar(im, ax=axes.tolist(), shrink=0.8, label="RSEI (0–1)")
+    return fig
+
+
+def rsei_density(layers: dict[int, np.ndarray], sample: int = 20000, seed: int = 0) -> plt.Figure:
+    """Pixel density curves of RSEI by year (a seeded sample of the valid pixels of each year)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for year, values in sorted(layers.items()):
+        v = values[np.isfinite(values)]
+        if v.size:
+            frames.append(pd.DataFrame({"rsei": rng.choice(v, min(sample, v.size), replace=False), "year": year}))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if frames:
+        sns.kdeplot(data=pd.concat(frames, ignore_index=True), x="rsei", hue="year", palette="viridis", common_norm=False, ax=ax,
+                    clip=(0, 1))
+    ax.set_xlabel("RSEI (0–1)")
+    ax.set_ylabel("Density")
+    ax.set_title("RSEI pixel density by year")
+    return fig
+
+
+def latitude_profile(values: np.ndarray, northing_m: np.ndarray, mine_northing_m: np.ndarray, bands: int = 20) -> plt.Figure:
+    """Mean RSEI (± 1 standard deviation) in bands of northing, with the number of mines per band."""
+    edges = np.linspace(northing_m.min(), northing_m.max(), bands + 1)
+    rows = np.digitize(northing_m, edges[1:-1])
+    means = [np.nanmean(values[rows == b]) for b in range(bands)]
+    stds = [np.nanstd(values[rows == b]) for b in range(bands)]
+    centres = (edges[:-1] + edges[1:]) / 2 / 1000
+    counts = np.histogram(mine_northing_m, edges)[0]
+    fig, ax = plt.subplots(figsize=(4.5, 6))
+    ax.plot(means, centres, color=PALETTE[2])
+    ax.fill_betweenx(centres, np.subtract(means, stds), np.add(means, stds), color=PALETTE[2], alpha=0.25)
+    ax.set_xlabel("Mean RSEI ± 1 SD")
+    ax.set_ylabel("Northing (km)")
+    twin = ax.twiny()
+    twin.barh(centres, counts, height=(edges[1] - edges[0]) / 1000 * 0.8, color=PALETTE[3], alpha=0.4)
+    twin.set_xlabel("Mines (count)")
+    ax.set_title("Latitudinal profile of RSEI")
+    return fig
+
+
+def mine_vs_region(region: pd.DataFrame) -> plt.Figure:
+    """Mean RSEI inside mines vs the study area and the whole region by year (ecology/region.csv)."""
+    frame = region[region["index"] == "rsei"]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.lineplot(data=frame, x="year", y="mean", hue="scope", style="scope", markers=True, palette="colorblind", ax=ax)
+    ax.set_ylabel("Mean RSEI (0–1)")
+    ax.set_xlabel("Year")
+    ax.set_title("Mines vs region")
+    return fig
+
+
+def rings_curve(rings: pd.DataFrame, group: str = "all") -> tuple[plt.Figure, dict]:
+    """Multi-year mean RSEI by distance ring around mines, with a quadratic fit (statsmodels OLS).
+
+    Returns the figure and the fit (``params``, ``r2``)."""
+    frame = rings[(rings["index"] == "rsei") & (rings["mines"] == group)]
+    mean = frame.groupby("ring_km")["mean"].mean().reset_index()
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    sns.lineplot(data=frame, x="ring_km", y="mean", hue="year", palette="viridis", alpha=0.5, ax=ax, legend=False)
+    ax.plot(mean["ring_km"], mean["mean"], "o", color="k", label="multi-year mean")
+    fit = {}
+    if len(mean) >= 3:
+        model = smf.ols("mean ~ ring_km + I(ring_km ** 2)", data=mean).fit()
+        xs = np.linspace(mean["ring_km"].min(), mean["ring_km"].max(), 50)
+        ax.plot(xs, model.predict(pd.DataFrame({"ring_km": xs})), color=PALETTE[3],
+                label=f"quadratic fit, R² = {model.rsquared:.2f}")
+        fit = {"params": model.params.to_dict(), "r2": float(model.rsquared)}
+    ax.set_xlabel("Distance ring (km; 0 = inside mines)")
+    ax.set_ylabel("Mean RSEI (0–1)")
+    ax.set_title(f"RSEI with distance from {group} mines")
+    ax.legend(fontsize=7)
+    return fig, fit
+
+
+def area_classes(table: pd.DataFrame) -> plt.Figure:
+    """Mean RSEI of mines by size class and year (ecology/area_classes.csv)."""
+    order = ["<0.25", "0.25-0.5", "0.5-0.75", "0.75-1", ">=1"]
+    frame = table[table["index"] == "rsei"]
+    if frame.empty:
+        return _no_data("RSEI by mine size")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.barplot(data=frame, x="area_class", y="mean", hue="year", order=[o for o in order if o in set(frame["area_class"])],
+                palette="viridis", ax=ax)
+    ax.set_xlabel("Mine area class (km²)")
+    ax.set_ylabel("Mean RSEI of mines (0–1)")
+    ax.set_title("RSEI by mine size")
+    return fig
+
+
+def pearson_heatmap(pearson: pd.DataFrame) -> plt.Figure:
+    """Pearson r between RSEI and each driver, regions x drivers (stars: p < 0.05)."""
+    r = pearson.pivot(index="region", columns="driver", values="r")
+    p = pearson.pivot(index="region", columns="driver", values="p")
+    labels = r.map(lambda v: f"{v:.2f}") + p.map(lambda v: "*" if v < 0.05 else "")
+    fig, ax = plt.subplots(figsize=(1 + 0.8 * r.shape[1], 1.5 + 0.5 * r.shape[0]))
+    sns.heatmap(r, annot=labels, fmt="", cmap="vlag", vmin=-1, vmax=1, cbar_kws={"label": "Pearson r"}, ax=ax)
+    ax.set_title("Correlation of RSEI with drivers")
+    ax.set_xlabel("Driver")
+    ax.set_ylabel("Region")
+    return fig
+
+
+def observed_vs_predicted(frame: pd.DataFrame, metrics: dict) -> plt.Figure:
+    """Random forest on the test pixels: observed vs predicted RSEI with the 1:1 line and R², RMSE, MAE."""
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter(frame["observed"], frame["predicted"], s=3, alpha=0.3, color=PALETTE[0])
+    ax.plot([0, 1], [0, 1], "k--", linewidth=0.8, label="1:1")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Observed RSEI")
+    ax.set_ylabel("Predicted RSEI")
+    ax.text(0.03, 0.97, f"R² = {metrics['r2']:.3f}\nRMSE = {metrics['rmse']:.3f}\nMAE = {metrics['mae']:.3f}",
+            transform=ax.transAxes, va="top", fontsize=8)
+    ax.set_title("Random forest, test pixels")
+    return fig
+
+
+def importance_bars(importance: pd.DataFrame) -> plt.Figure:
+    """%IncMSE of each driver, one panel per region."""
+    grid = sns.catplot(data=importance, kind="bar", x="inc_mse_pct", y="driver", col="region", color=PALETTE[0],
+                       height=3.5, aspect=1.2, sharey=False)
+    grid.set_axis_labels("%IncMSE (mean / SE over trees)", "Driver")
+    grid.figure.suptitle("Driver importance", y=1.02)
+    return grid.figure
+
+
+def ranking_bars(ranking: pd.DataFrame) -> plt.Figure:
+    """Overall driver ranking: mean rank across regions (lower = more important)."""
+    fig, ax = plt.subplots(figsize=(5, 0.5 + 0.35 * len(ranking)))
+    sns.barplot(data=ranking, x="mean_rank", y="driver", color=PALETTE[1], ax=ax)
+    ax.set_xlabel("Mean rank across regions")
+    ax.set_ylabel("Driver")
+    ax.set_title("Overall driver ranking")
+    return fig
+
+
+def trend_map(slope: np.ndarray, p: np.ndarray, bounds, alpha: float, label: str,
+              higher_is_better: bool = True) -> plt.Figure:
+    """Sen's slope map with hatching where the Mann–Kendall test is significant (p < alpha); green = improving
+    (a rising index when ``higher_is_better``, a falling one otherwise)."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    limit = np.nanpercentile(np.abs(slope), 98) if np.isfinite(slope).any() else 1.0
+    limit = limit if limit > 0 else 1.0
+    im = ax.imshow(slope, cmap="BrBG" if higher_is_better else "BrBG_r", vmin=-limit, vmax=limit,
+                   extent=_extent(bounds))
+    significant = np.where(np.isfinite(p), (p < alpha).astype(float), np.nan)
+    xmin, xmax, ymin, ymax = _extent(bounds)
+    xs = np.linspace(xmin, xmax, slope.shape[1])
+    ys = np.linspace(ymax, ymin, slope.shape[0])
+    ax.contourf(xs, ys, significant, levels=[0.5, 1.5], colors="none", hatches=["////"])
+    fig.colorbar(im, ax=ax, shrink=0.8, label=f"Sen's slope ({label} per year)")
+    _km_axes(ax, f"Trend of {label} (hatched: p < {alpha})")
+    return fig

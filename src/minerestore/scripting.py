@@ -1,0 +1,84 @@
+"""What every workflow script shares: logging to the rule's ``log:`` file, timing of steps, and
+:func:`mock_snakemake` to run a script outside Snakemake for debugging."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+
+def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger:
+    """Send ``minerestore`` and script messages to ``log_path`` (and stderr when it is None)."""
+    handlers: list[logging.Handler] = [logging.FileHandler(log_path, mode="w")] if log_path else [logging.StreamHandler()]
+    logging.basicConfig(level=level, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+    return logging.getLogger("minerestore")
+
+
+@contextlib.contextmanager
+def timed(log: logging.Logger, what: str):
+    """Log how long a step took."""
+    start = time.perf_counter()
+    yield
+    log.info("%s took %.1f s", what, time.perf_counter() - start)
+
+
+def mock_snakemake(rule: str, root: str | os.PathLike = ".", configfiles: list[str] | None = None,
+                   **wildcards: str) -> SimpleNamespace:
+    """The ``snakemake`` object a rule's script receives, built outside Snakemake for one job, so a script can be
+    run and debugged in a Python session (as PyPSA-Eur's helper of the same name does).
+
+    Parameters
+    ----------
+    rule : the rule name (e.g. ``"ecology_stats"``).
+    root : the repository root (the folder of the Snakefile); the working directory is changed to it, since the
+        workflow's paths are relative to it.
+    configfiles : config files as ``--configfile`` would give them (default: the Snakefile's ``config.yaml``).
+    wildcards : the job's wildcards (``region="synthetic", year="2020"``).
+
+    Returns
+    -------
+    SimpleNamespace with ``input``, ``output``, ``params``, ``wildcards``, ``log``, ``threads``, ``resources``,
+    ``config`` and ``rule``, as in the script of that job.
+
+    Example
+    -------
+    >>> import runpy
+    >>> smk = mock_snakemake("ecology_stats", region="synthetic")  # doctest: +SKIP
+    >>> runpy.run_path("scripts/ecology_stats.py", init_globals={"snakemake": smk}, run_name="__main__")  # doctest: +SKIP
+
+    Raises
+    ------
+    snakemake.exceptions.WorkflowError
+        Unknown rule, or wildcards that do not match it (Snakemake's own message).
+    """
+    from snakemake.api import SnakemakeApi
+    from snakemake.dag import DAG
+    from snakemake.jobs import Job
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        OutputSettings,
+        ResourceSettings,
+        StorageSettings,
+    )
+
+    root = Path(root).resolve()
+    os.chdir(root)
+    config = ConfigSettings(configfiles=[Path(p) for p in configfiles or ()])
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        workflow_api = api.workflow(resource_settings=ResourceSettings(), config_settings=config,
+                                    storage_settings=StorageSettings(), snakefile=root / "Snakefile", workdir=root)
+        workflow_api.dag(dag_settings=DAGSettings())
+        workflow = workflow_api._workflow  # the parsed workflow; Snakemake has no public accessor for it
+        job = Job(workflow.get_rule(rule), DAG(workflow, rules=[workflow.get_rule(rule)]), dict(wildcards))
+        for path in [*job.output, *job.log]:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SimpleNamespace(input=job.input, output=job.output, params=job.params, wildcards=job.wildcards,
+                               log=job.log, threads=job.threads, resources=job.resources, config=workflow.config,
+                               rule=rule)

@@ -1,0 +1,248 @@
+"""Acquisitions: the table of scenes a region is built from, and reading one scene onto the region grid.
+
+The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition):
+
+- ``path``: a multi-band GeoTIFF whose band descriptions are the product's native band names (``B02``,
+  ``SR_B4``, ``QA_PIXEL`` …), or a pattern with ``{band}`` replaced by each native band name
+  (``/data/LC08_..._{band}.TIF``). Relative paths are relative to the table's folder. Level-1 Landsat scenes
+  also need ``<prefix>MTL.txt`` beside the bands, where ``<prefix>`` is the pattern before ``{band}``.
+- ``date``: ISO date of the acquisition (for ready composites, any date in the year they stand for).
+- ``sensor``: a key of :data:`minerestore.sensors.PROFILES`.
+
+Every file is read through a GDAL warped VRT onto the region grid (bilinear for reflectance and temperature,
+nearest for quality bands), so inputs in any CRS and resolution are re-projected on the fly and a window of the
+grid reads only the bytes it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.windows import Window
+
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import band_index, read_on_grid
+from minerestore.sources import landsat_l1
+from minerestore.sources.sensors import QA_FUNCTIONS, SensorProfile, get_profile, scale_lst, scale_reflectance
+
+log = logging.getLogger(__name__)
+
+TABLE_COLUMNS = ("path", "date", "sensor")
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """One scene: where its bands are, when it was taken, which product it is."""
+
+    path: str
+    date: date
+    sensor: str
+
+    @property
+    def acquisition_id(self) -> str:
+        stem = Path(self.path.split("{band}")[0].rstrip("_") or self.path).name
+        return f"{self.date.isoformat()}_{self.sensor}_{stem}"
+
+    @property
+    def profile(self) -> SensorProfile:
+        return get_profile(self.sensor, where=self.path)
+
+    def band_file(self, native: str) -> tuple[str, int | None]:
+        """(file, band index or None = look up by description) holding a native band."""
+        if "{band}" in self.path:
+            return self.path.format(band=native), 1
+        return self.path, None
+
+    def mtl_path(self) -> str:
+        prefix = self.path.split("{band}")[0]
+        return f"{prefix}MTL.txt"
+
+
+def read_table(path: str | os.PathLike) -> list[Acquisition]:
+    """Read and check an acquisitions table.
+
+    Returns
+    -------
+    list of Acquisition, sorted by date; paths made absolute.
+
+    Raises
+    ------
+    ValueError
+        Naming the table and the row when a column is missing, a date cannot be parsed or the table is empty.
+    KeyError
+        Naming the table row when a sensor is unknown.
+    """
+    table_path = Path(path)
+    frame = pd.read_csv(table_path, dtype=str)
+    missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table_path}: missing column(s) {missing}; expected columns {list(TABLE_COLUMNS)}")
+    if frame.empty:
+        raise ValueError(f"{table_path}: no acquisitions listed")
+    out = []
+    for i, row in frame.iterrows():
+        where = f"{table_path} row {i + 2}"
+        try:
+            when = date.fromisoformat(str(row["date"]).strip()[:10])
+        except ValueError:
+            raise ValueError(f"{where}: cannot parse date {row['date']!r}; use YYYY-MM-DD") from None
+        get_profile(str(row["sensor"]).strip(), where=where)
+        p = str(row["path"]).strip()
+        if not os.path.isabs(p):
+            p = str((table_path.parent / p).resolve())
+        out.append(Acquisition(p, when, str(row["sensor"]).strip()))
+    return sorted(out, key=lambda a: (a.date, a.path))
+
+
+def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
+    """The acquisitions as a table with ``acquisition_id, path, date, year, month, sensor``."""
+    return pd.DataFrame(
+        {
+            "acquisition_id": [a.acquisition_id for a in acquisitions],
+            "path": [a.path for a in acquisitions],
+            "date": [a.date.isoformat() for a in acquisitions],
+            "year": [a.date.year for a in acquisitions],
+            "month": [a.date.month for a in acquisitions],
+            "sensor": [a.sensor for a in acquisitions],
+        }
+    )
+
+
+def _read_natives(
+    acq: Acquisition, natives: list[str], grid: Grid, window: Window, resampling: Resampling
+) -> dict[str, np.ndarray]:
+    """Read native bands of ``acq`` for ``window`` of ``grid`` (values in source DN), one read per file."""
+    profile = acq.profile
+    by_file: dict[str, list[tuple[str, int | str]]] = {}
+    for native in natives:
+        file, index = acq.band_file(native)
+        by_file.setdefault(file, []).append((native, index or native))
+    out = {}
+    for file, members in by_file.items():
+        try:
+            data = read_on_grid(file, grid, [b for _, b in members], window, resampling,
+                                src_nodata=profile.nodata_dn, fill=profile.nodata_dn)
+        except OSError as err:
+            raise OSError(f"{err}; {acq.sensor} acquisition of {acq.date}") from err
+        out.update({native: data[i] for i, (native, _) in enumerate(members)})
+    return out
+
+
+def read_observation(
+    acq: Acquisition,
+    grid: Grid,
+    window: Window | None = None,
+    only: tuple[str, ...] | None = None,
+    conservative_scl: bool = False,
+) -> dict[str, np.ndarray]:
+    """Read one acquisition onto (a window of) the region grid as canonical quantities.
+
+    Parameters
+    ----------
+    acq : Acquisition
+    grid : Grid
+    window : rasterio Window, optional
+        Part of the grid to read (default: all of it).
+    only : tuple of str, optional
+        Canonical quantities to read (e.g. ``("lst",)`` for an acquisition that only contributes LST).
+    conservative_scl : bool
+        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §3.2).
+
+    Returns
+    -------
+    dict
+        ``blue … swir2`` reflectance (float32, unitless, NaN where not clear), ``lst`` (float32, K) when the
+        product has it, ``clear`` and ``snow`` (bool). Arrays have the window's shape (rows, cols).
+        Pixels outside the scene footprint are not clear.
+
+    Raises
+    ------
+    OSError
+        If a band file cannot be opened (names the file).
+    KeyError
+        If a band is missing from a multi-band file (names the file, the band and the bands it has).
+    """
+    window = window or Window(0, 0, grid.width, grid.height)
+    profile = acq.profile
+    mtl = landsat_l1.read_mtl(acq.mtl_path()) if profile.level == "L1" else None
+    out: dict[str, np.ndarray] = {}
+    if profile.qa_band:
+        qa = _read_natives(acq, [profile.qa_band], grid, window, Resampling.nearest)[profile.qa_band]
+        kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
+        clear, snow = QA_FUNCTIONS[profile.qa_kind](qa, **kwargs)
+    else:
+        clear = np.ones((int(window.height), int(window.width)), bool)
+        snow = np.zeros_like(clear)
+    bands = {k: v for k, v in profile.bands.items() if only is None or k in only}
+    if not bands:
+        raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only}")
+    dns = _read_natives(acq, list(bands.values()), grid, window, Resampling.bilinear)
+    for name, native in bands.items():
+        dn = dns[native]
+        if profile.level == "L1":
+            convert = landsat_l1.brightness_temperature if name == "lst" else landsat_l1.toa_reflectance
+            values = convert(dn, mtl, native, source=acq.mtl_path())
+        elif profile.level == "composite":
+            values = dn.astype(np.float32)
+        else:
+            values = scale_lst(dn, profile) if name == "lst" else scale_reflectance(dn, profile)
+        out[name] = values
+        clear &= np.isfinite(values)
+    snow &= ~clear
+    for name in out:
+        out[name][~clear] = np.nan
+    out["clear"] = clear
+    out["snow"] = snow
+    return out
+
+
+def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
+    """Check that every band of an acquisition exists, is readable and has the profile's scale.
+
+    Reads a decimated overview (at most ``sample`` x ``sample`` pixels) of each reflectance band.
+
+    Raises
+    ------
+    OSError, KeyError
+        Unreadable file or missing band (names the file and band).
+    ValueError
+        Wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
+        Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected.
+    """
+    profile = acq.profile
+    if profile.level == "L1":
+        landsat_l1.read_mtl(acq.mtl_path())
+    for name in profile.native_bands:
+        file, index = acq.band_file(name)
+        try:
+            src = rasterio.open(file)
+        except rasterio.errors.RasterioIOError as err:
+            raise OSError(f"{file}: unreadable ({err}); listed as a {acq.sensor} acquisition of {acq.date}") from err
+        with src:
+            idx = index or band_index(src, name, file)
+            if name == profile.qa_band or name == profile.bands.get("lst"):
+                continue
+            shape = (min(sample, src.height), min(sample, src.width))
+            dn = src.read(idx, out_shape=shape, resampling=Resampling.nearest)
+            valid = dn[dn != profile.nodata_dn] if profile.nodata_dn is not None else dn.ravel()
+            if valid.size == 0:
+                continue
+            if profile.level != "composite" and np.issubdtype(dn.dtype, np.floating) and np.nanmax(valid) <= 2:
+                raise ValueError(
+                    f"{file}: band {name} holds floats 0–2 (reflectance already scaled) but sensor {acq.sensor} "
+                    f"expects digital numbers; list ready reflectance files with sensor 'composite'"
+                )
+            share_high = float(np.mean(valid > profile.dn_max))
+            if share_high > 0.05:
+                raise ValueError(
+                    f"{file}: band {name} has {share_high:.0%} of values above {profile.dn_max}, the largest "
+                    f"plausible value for {acq.sensor}; the file is in the wrong scale or the wrong sensor is listed"
+                )

@@ -1,0 +1,90 @@
+"""Ingestion: turn a region's input description (a ``source: local`` region of the config, or the manifest the
+synthetic generator writes) into the inputs contract every later stage reads:
+
+- ``acquisitions.csv``: acquisition_id, path (absolute), date, year, month, sensor, in_season;
+- ``sources.yaml``: absolute paths of the other inputs (dem, landcover, water_history, rivers, aoi, subregions,
+  reference_mines, drivers, truth).
+
+Every acquisition is opened and checked here (bands present, readable, plausible scale), so a bad file stops
+the run before any composite is computed, with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import rasterio
+from rasterio.warp import transform_bounds
+
+from minerestore.config import SOURCE_KEYS
+from minerestore.raster.grid import Grid
+from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_table, to_table
+from minerestore.sources.common import in_season
+
+log = logging.getLogger(__name__)
+
+
+def _abs(path: str, base: Path) -> str:
+    p = Path(os.path.expanduser(path))
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def acquisitions_bounds(acquisitions: list[Acquisition], crs: str) -> tuple[float, float, float, float]:
+    """Union of the acquisitions' footprints in ``crs`` (xmin, ymin, xmax, ymax)."""
+    boxes = []
+    for acq in acquisitions:
+        file, _ = acq.band_file(acq.profile.native_bands[0])
+        with rasterio.open(file) as src:
+            boxes.append(transform_bounds(src.crs, crs, *src.bounds))
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, int], years: tuple[int, int]):
+    """Check a region's inputs and build its acquisitions table and sources, for the planned region grid.
+
+    Parameters
+    ----------
+    spec : dict
+        Keys ``acquisitions`` (CSV path), optional ``dem``, ``landcover``, ``water_history``, ``rivers``, ``aoi``,
+        ``subregions``, ``reference_mines``, ``drivers`` (name -> path), ``truth``.
+    base : path
+        Folder that relative paths in ``spec`` are relative to.
+    grid : the region grid planned from the config (:func:`minerestore.sources.plan.planned_grid`).
+    season : (start_month, end_month); years : (first, last).
+
+    Returns
+    -------
+    table : pandas.DataFrame (see module docstring)
+    sources : dict of absolute paths
+
+    Raises
+    ------
+    ValueError
+        When no acquisition falls in the season of the analysis years (names the table and the dates it has),
+        or an acquisition has the wrong scale; ``OSError`` / ``KeyError`` for unreadable files or missing bands.
+    """
+    base = Path(base)
+    table_path = _abs(spec["acquisitions"], base)
+    acquisitions = read_table(table_path)
+    for acq in acquisitions:
+        check_acquisition(acq)
+    usable = [a for a in acquisitions if years[0] <= a.date.year <= years[1] and in_season(a.date.month, *season)]
+    if not usable:
+        dates = sorted({a.date.isoformat() for a in acquisitions})
+        raise ValueError(
+            f"{table_path}: no acquisition falls in the growing season (months {season[0]}–{season[1]}) of "
+            f"{years[0]}–{years[1]}; the table has dates {dates[:10]}{' …' if len(dates) > 10 else ''}. "
+            "Fix the season in the config or list acquisitions of those months"
+        )
+    log.info("%d acquisitions (%d in season), grid %d x %d px at %g m", len(acquisitions), len(usable),
+             grid.width, grid.height, grid.resolution)
+    table = to_table(acquisitions)
+    table["in_season"] = [in_season(m, *season) for m in table["month"]]
+    sources = {k: _abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)}
+    for group in ("drivers", "mine_products"):
+        sources[group] = {k: _abs(v, base) for k, v in (spec.get(group) or {}).items()}
+    if spec.get("truth"):
+        sources["truth"] = {k: _abs(v, base) for k, v in spec["truth"].items()}
+    return table, sources
