@@ -25,7 +25,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
-	$(BIN)/python -m pip install --quiet ruff && $(BIN)/ruff check --select F,E --ignore E501 src scripts tests benchmarks
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check --select F,E --ignore E501 src scripts tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/composite_throughput.py

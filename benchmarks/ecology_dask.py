@@ -1,6 +1,7 @@
 """RSEI + REM on a large raster: dask chunks vs one in-memory array (throughput and peak memory).
 
-Usage:  .venv/bin/python benchmarks/ecology_dask.py [--size 4000] [--chunk 1000]
+Usage:  .venv/bin/pip install -e ".[bench]"   # rioxarray, the peer reader
+        .venv/bin/python benchmarks/ecology_dask.py [--size 4000] [--chunk 1000]
 
 A synthetic size x size scene (six reflectance bands, NDVI, LST) is written once to a GeoTIFF stack; then, each
 in a fresh process, RSEI and REM are computed (a) reading everything into numpy and (b) reading lazily with

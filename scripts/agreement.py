@@ -1,4 +1,4 @@
-"""Agreement of our mine polygons with another mine product (minerestore.accuracy.agreement)."""
+"""Agreement of our mine polygons with another mine product (minerestore.identify.accuracy.agreement)."""
 
 import geopandas as gpd
 import pandas as pd

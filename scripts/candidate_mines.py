@@ -1,4 +1,4 @@
-"""Mines from candidate patches by size, shape, brightness and change rules (minerestore.patches.filter_candidates).
+"""Mines from candidate patches by size, shape, brightness and change rules (minerestore.mask.patches.filter_candidates).
 
 Patches are taken in groups by tile (tiles.size_px); each group reads only the window holding it."""
 

@@ -1,4 +1,4 @@
-"""Figures of one region (minerestore.plots): masks, mines by status, BSP, restoration rates, REM, I_veg/I_imper,
+"""Figures of one region (minerestore.report.plots): masks, mines by status, BSP, restoration rates, REM, I_veg/I_imper,
 REM series of one mine, RSEI maps, densities and latitude profile, mines vs region, rings, size classes, random
 forest fit, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at most 2000 px a side,
 so a basin-size region plots in bounded memory."""

@@ -1,5 +1,5 @@
 """Join the tiles of a yearly raster into a virtual mosaic (VRT) with the tiles' band names and tags
-(minerestore.tiles)."""
+(minerestore.raster.mosaic)."""
 
 from pathlib import Path
 

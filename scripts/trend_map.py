@@ -1,4 +1,4 @@
-"""Pixel-wise Mann–Kendall / Sen's slope map of a yearly layer (minerestore.trend.mann_kendall_grid).
+"""Pixel-wise Mann–Kendall / Sen's slope map of a yearly layer (minerestore.restoration.trend.mann_kendall_grid).
 
 Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
 water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area

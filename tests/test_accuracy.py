@@ -67,3 +67,20 @@ def test_agreement_by_hand():
     # boundary points of the first square: x=0 edge is 5 m from x=5, the others lie on the other boundary or
     # within 5 m; the median is what 40 sample points give
     assert 0 <= a["median_boundary_distance_m"] <= 5
+
+
+def test_finalised_mines_are_clipped_numbered_and_assigned():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from minerestore.identify.mines import MINE_COLUMNS, finalise
+
+    zones = gpd.GeoDataFrame({"subregion": ["upstream", "downstream"]},
+                             geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs="EPSG:32650")
+    polygons = gpd.GeoDataFrame(geometry=[box(50, 50, 150, 150), box(300, 300, 400, 400), box(120, 10, 140, 30)],
+                                crs="EPSG:32650")
+    mines = finalise(polygons, zones, "object_rf")
+    assert list(mines.columns) == MINE_COLUMNS
+    assert mines["mine_id"].tolist() == ["M0001", "M0002"]  # the polygon outside the study area is dropped
+    assert mines["area_km2"].tolist() == pytest.approx([100 * 50 / 1e6, 400 / 1e6])
+    assert mines["subregion"].tolist()[1] == "downstream" and (mines["source"] == "object_rf").all()

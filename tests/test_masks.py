@@ -94,3 +94,22 @@ def test_water_from_occurrence():
                                   [[False, False, False, True, True, False]])
     grown = water_from_occurrence(np.pad(occ[:, 4:5], 3), 0.1, 30, 30)  # one water pixel, 30 m buffer at 30 m
     assert grown.sum() == 5
+
+
+def test_area_table_and_shares_add_up_over_tiles():
+    """Counts of two tiles add up; shares are of the study area; 'remaining' is what no mask covers."""
+    import pandas as pd
+
+    from minerestore.mask.land import area_shares, area_table
+
+    inside = np.array([[True, True, False], [True, True, True]])
+    masks = {"water": np.array([[1, 0, 255], [0, 0, 0]], np.uint8),
+             "vegetation": np.array([[1, 1, 255], [0, 0, 0]], np.uint8),
+             "snow": np.zeros((2, 3), np.uint8), "builtup": np.array([[0, 0, 255], [0, 0, 1]], np.uint8)}
+    tile = area_table(masks, inside)
+    counts = dict(zip(tile["class"], tile["n_px"]))
+    assert counts == {"water": 1, "vegetation": 2, "snow": 0, "builtup": 1, "remaining": 2, "inside": 5}
+    table = area_shares(pd.concat([tile, tile]), resolution=10.0).set_index("class")
+    assert table.loc["vegetation", "area_km2"] == pytest.approx(4 * 100 / 1e6)
+    assert table.loc["remaining", "share_pct"] == pytest.approx(40.0)
+    assert list(table.index) == ["water", "vegetation", "snow", "builtup", "remaining"]

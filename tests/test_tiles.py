@@ -1,5 +1,5 @@
-"""Tiles of the region grid, virtual mosaics and windows (minerestore.tiles), and statistics that add up over tiles
-(minerestore.rings.moments / summary)."""
+"""Tiles of the region grid, virtual mosaics and windows (minerestore.raster.mosaic), and statistics that add up over tiles
+(minerestore.ecology.rings.moments / summary)."""
 
 import geopandas as gpd
 import numpy as np
@@ -102,3 +102,16 @@ def test_planned_grid_and_study_area_tiles(tmp_path):
     assert tiles == ["r000c000"]  # only the north-west tile meets the AOI
     skipped = set(tile_windows(grid, 64)) - set(study_area_tiles(region, grid, 64, 10, tmp_path))
     assert skipped == {"r018c003"}  # the far corner beyond the round end of the river buffer
+
+
+def test_tile_of_names_a_missing_tile():
+    from affine import Affine
+
+    from minerestore.raster.grid import Grid
+    from minerestore.raster.tiles import tile_of
+
+    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 1000), 100, 70)
+    t = tile_of(grid, 64, "r001c001")
+    assert (t.width, t.height) == (36, 6) and t.transform.c == 640 and t.transform.f == 1000 - 640
+    with pytest.raises(KeyError, match="r005c000.*100 x 70 px.*64 px"):
+        tile_of(grid, 64, "r005c000")

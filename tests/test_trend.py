@@ -150,3 +150,13 @@ def test_spaced_years_give_slope_per_year():
     assert row["sen_slope"] == pytest.approx(-3.0)  # median of pairwise (v_j - v_i) / (year_j - year_i), by hand
     with pytest.raises(ValueError, match="not evenly spaced"):
         mann_kendall_table(bsp.assign(year=[2001, 2004, 2007, 2010, 2013, 2017]), [2001, 2004, 2007, 2010, 2013, 2017])
+
+
+def test_status_counts_per_subregion_and_all_once():
+    from minerestore.restoration.trend import status_counts
+
+    table = pd.DataFrame({"mine_id": ["a", "b", "c"], "status": ["abandoned", "active", "abandoned"]})
+    mines = pd.DataFrame({"mine_id": ["a", "b", "c"], "subregion": ["upstream", "upstream", "downstream"]})
+    counts = status_counts(table, mines).set_index(["subregion", "status"])["n_mines"].to_dict()
+    assert counts == {("all", "abandoned"): 2, ("all", "active"): 1, ("downstream", "abandoned"): 1,
+                      ("upstream", "abandoned"): 1, ("upstream", "active"): 1}

@@ -1,5 +1,6 @@
 """Config validation and the helpers rules share: region settings, narrow params, the planned grid and tiles, and
-the few paths that are not another rule's output (rules take their inputs from ``rules.<name>.output.<key>``)."""
+the few paths that are not another rule's output (rules take their inputs from ``rules.<name>.output.<key>``).
+"""
 
 import functools
 import hashlib
@@ -54,7 +55,10 @@ _validate_config()
 REGIONS = list(config["regions"])
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
 SYNTHETIC_CODE = hashlib.sha1(
-    b"".join(p.read_bytes() for p in sorted((Path(workflow.basedir) / "src/minerestore/sources/synthetic").glob("*.py")))
+    b"".join(
+        p.read_bytes()
+        for p in sorted((Path(workflow.basedir) / "src/minerestore/sources/synthetic").glob("*.py"))
+    )
 ).hexdigest()[:12]
 RESULTS = config["results"]
 
@@ -117,8 +121,9 @@ def each_year(pattern):
 def each_tile(pattern, **fixed):
     """Input function: ``pattern`` (with {region} and {tile}, and the job's other wildcards named in ``fixed``)
     for every tile of the region that meets its study area."""
-    return lambda w: expand(pattern, region=w.region, tile=region_tiles(w.region),
-                            **{k: getattr(w, k) for k in fixed})
+    return lambda w: expand(
+        pattern, region=w.region, tile=region_tiles(w.region), **{k: getattr(w, k) for k in fixed}
+    )
 
 
 @functools.cache
@@ -130,13 +135,25 @@ def region_grid(region):
 @functools.cache
 def region_tiles(region):
     """Ids of the tiles of a region that meet its study area."""
-    return study_area_tiles(region_cfg(region), region_grid(region), config["tiles"]["size_px"],
-                            region_thresholds(region)["buffer_km"], Path.cwd())
+    return study_area_tiles(
+        region_cfg(region),
+        region_grid(region),
+        config["tiles"]["size_px"],
+        region_thresholds(region)["buffer_km"],
+        Path.cwd(),
+    )
 
 
 #: Keys of a region's config that only later stages read: fetching does not depend on them.
-ANALYSIS_KEYS = ("thresholds", "analysis_grid_m", "subregion_field", "reference_id_field", "mine_products",
-                 "obstruction", "synthetic")
+ANALYSIS_KEYS = (
+    "thresholds",
+    "analysis_grid_m",
+    "subregion_field",
+    "reference_id_field",
+    "mine_products",
+    "obstruction",
+    "synthetic",
+)
 
 
 def fetch_region(wildcards):
@@ -193,7 +210,9 @@ def has_accuracy(region):
 
 def identified_polygons(wildcards):
     """Polygons that the mines step finalises, from the configured identification method."""
-    method = {"object_rf": rules.object_rf, "candidates": rules.candidate_mines}.get(config["identify"]["method"])
+    method = {"object_rf": rules.object_rf, "candidates": rules.candidate_mines}.get(
+        config["identify"]["method"]
+    )
     return {"polygons": expand(method.output.mines, region=wildcards.region)[0]} if method else {}
 
 
@@ -214,8 +233,9 @@ def rsei_model_input(wildcards):
 
 def trend_layers(wildcards):
     """Yearly rasters a trend map reads: the composites (ndvi, bare) or the RSEI / REM rasters."""
-    pattern = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}.get(wildcards.index,
-                                                                                   rules.composite_mosaic.output.mosaic)
+    pattern = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}.get(
+        wildcards.index, rules.composite_mosaic.output.mosaic
+    )
     return each_year(pattern)(wildcards)
 
 
@@ -230,15 +250,26 @@ def drivers_year(region):
 
 
 def driver_rsei(wildcards):
-    return expand(rules.rsei.output.raster, region=wildcards.region, year=drivers_year(wildcards.region))
+    return expand(rules.rsei.output.raster, region=wildcards.region, year=drivers_year(wildcards.region))[0]
 
 
 YEARLY_TABLES = ("rsei_pca", "rem_weights")
 
 REGION_FIGURES = [
-    "study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots", "veg_imper",
-    "mine_rem_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region", "rings_curve",
-    "area_classes", "rf_observed_predicted",
+    "study_area_masks",
+    "mines_status",
+    "bsp_boxplots",
+    "restoration_rate_boxplots",
+    "rem_boxplots",
+    "veg_imper",
+    "mine_rem_series",
+    "rsei_maps",
+    "rsei_density",
+    "latitude_profile",
+    "mine_vs_region",
+    "rings_curve",
+    "area_classes",
+    "rf_observed_predicted",
 ]
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
@@ -261,14 +292,35 @@ def region_targets(region):
     out += [rpath(region, "mines", "mines.gpkg"), rpath(region, "masks", "areas.csv")]
     out += [rpath(region, "mines", f"agreement_{p}.csv") for p in mine_products(region)]
     out += [rpath(region, "mines", "accuracy.csv")] if has_accuracy(region) else []
-    out += [rpath(region, "restoration", n) for n in ("bsp.csv", "mann_kendall.csv", "status_counts.csv",
-                                                      "restoration_rate.csv", "restoration_rate_mines.csv")]
+    out += [
+        rpath(region, "restoration", n)
+        for n in (
+            "bsp.csv",
+            "mann_kendall.csv",
+            "status_counts.csv",
+            "restoration_rate.csv",
+            "restoration_rate_mines.csv",
+        )
+    ]
     out += [rpath(region, "restoration", f"trend_{i}.vrt") for i in TREND_INDICES]
-    out += [rpath(region, "ecology", f"{t}.csv") for t in (*YEARLY_TABLES, "mines", "region", "rings",
-                                                           "area_classes")]
-    out += [rpath(region, "drivers", n) for n in ("stack.tif", "samples.parquet", "pearson.csv", "rf_metrics.csv",
-                                                  "importance.csv", "partial_dependence.csv", "rf_predicted.tif",
-                                                  "rf_residual.tif", "rf_test_predictions.csv")]
+    out += [
+        rpath(region, "ecology", f"{t}.csv")
+        for t in (*YEARLY_TABLES, "mines", "region", "rings", "area_classes")
+    ]
+    out += [
+        rpath(region, "drivers", n)
+        for n in (
+            "stack.tif",
+            "samples.parquet",
+            "pearson.csv",
+            "rf_metrics.csv",
+            "importance.csv",
+            "partial_dependence.csv",
+            "rf_predicted.tif",
+            "rf_residual.tif",
+            "rf_test_predictions.csv",
+        )
+    ]
     return out + region_figure_files(region) + [rpath(region, "tables", f"{t}.csv") for t in REGION_TABLES]
 
 

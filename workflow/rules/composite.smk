@@ -8,14 +8,6 @@ rule composite:
         acquisitions=rules.ingest.output.acquisitions,
     output:
         composite=rpath("{region}", "composites", "{year}", "{tile}.tif"),
-    params:
-        sensor=region_key("sensor"),
-        lst_sensor=lambda w: lst_family(region_cfg(w.region)),
-        season=region_key("season"),
-        block_rows=config["composite"]["block_rows"],
-        ndvi_percentile=config["composite"]["ndvi_percentile"],
-        scl_conservative=config["composite"]["scl_conservative"],
-        tile_px=TILE_PX,
     log:
         log_path("{region}", "composite_{year}_{tile}"),
     benchmark:
@@ -25,6 +17,14 @@ rule composite:
     resources:
         mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=30,
+    params:
+        sensor=region_key("sensor"),
+        lst_sensor=lambda w: lst_family(region_cfg(w.region)),
+        season=region_key("season"),
+        block_rows=config["composite"]["block_rows"],
+        ndvi_percentile=config["composite"]["ndvi_percentile"],
+        scl_conservative=config["composite"]["scl_conservative"],
+        tile_px=TILE_PX,
     script:
         "../../scripts/composite.py"
 
@@ -35,8 +35,6 @@ rule composite_mosaic:
         tiles=each_tile(rules.composite.output.composite, year=True),
     output:
         mosaic=rpath("{region}", "composites", "{year}.vrt"),
-    params:
-        tile_px=TILE_PX,
     log:
         log_path("{region}", "composite_mosaic_{year}"),
     benchmark:
@@ -46,6 +44,8 @@ rule composite_mosaic:
     resources:
         mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=5,
+    params:
+        tile_px=TILE_PX,
     script:
         "../../scripts/mosaic.py"
 

@@ -10,11 +10,6 @@ rule driver_stack:
     output:
         stack=rpath("{region}", "drivers", "stack.tif"),
         samples=rpath("{region}", "drivers", "samples.parquet"),
-    params:
-        tile_px=TILE_PX,
-        grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
-        window_km=config["drivers"]["window_km"],
-        year=lambda w: drivers_year(w.region),
     log:
         log_path("{region}", "driver_stack"),
     benchmark:
@@ -24,6 +19,11 @@ rule driver_stack:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        tile_px=TILE_PX,
+        grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
+        window_km=config["drivers"]["window_km"],
+        year=lambda w: drivers_year(w.region),
     script:
         "../../scripts/driver_stack.py"
 
@@ -40,6 +40,16 @@ rule drivers_model:
         partial_dependence=rpath("{region}", "drivers", "partial_dependence.csv"),
         predicted=rpath("{region}", "drivers", "rf_predicted.tif"),
         residual=rpath("{region}", "drivers", "rf_residual.tif"),
+    log:
+        log_path("{region}", "drivers_model"),
+    benchmark:
+        benchmark_path("{region}", "drivers_model")
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
+        runtime=60,
     params:
         options=pick(
             config["drivers"],
@@ -52,16 +62,6 @@ rule drivers_model:
             "partial_dependence_points",
         ),
         seed=config["seed"],
-    threads: 2
-    log:
-        log_path("{region}", "drivers_model"),
-    benchmark:
-        benchmark_path("{region}", "drivers_model")
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wildcards, attempt: 6000 * attempt,
-        runtime=60,
     script:
         "../../scripts/drivers_model.py"
 

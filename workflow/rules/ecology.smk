@@ -1,7 +1,6 @@
 """Ecology stage: RSEI and REM per year, statistics per mine, rings, size classes, mines vs region
 (minerestore.ecology)."""
 
-
 # What RSEI, its pooled model and REM read of a year: the region inputs, the water mask and the LST settings.
 ECOLOGY_PARAMS = {
     "tile_px": TILE_PX,
@@ -18,8 +17,6 @@ rule rsei_model:
         composites=COMPOSITES,
     output:
         model=rpath("{region}", "ecology", "rsei_pooled_model.json"),
-    params:
-        **ECOLOGY_PARAMS,
     log:
         log_path("{region}", "rsei_model"),
     benchmark:
@@ -29,6 +26,8 @@ rule rsei_model:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=30,
+    params:
+        **ECOLOGY_PARAMS,
     script:
         "../../scripts/rsei_model.py"
 
@@ -42,9 +41,6 @@ rule rsei:
     output:
         raster=rpath("{region}", "ecology", "rsei", "{year}.tif"),
         pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),
-    params:
-        **ECOLOGY_PARAMS,
-        rsei_mode=config["ecology"]["rsei_mode"],
     log:
         log_path("{region}", "rsei_{year}"),
     benchmark:
@@ -54,6 +50,9 @@ rule rsei:
     resources:
         mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=20,
+    params:
+        **ECOLOGY_PARAMS,
+        rsei_mode=config["ecology"]["rsei_mode"],
     script:
         "../../scripts/rsei.py"
 
@@ -66,11 +65,6 @@ rule rem:
     output:
         raster=rpath("{region}", "ecology", "rem", "{year}.tif"),
         weights=rpath("{region}", "ecology", "rem", "{year}_weights.csv"),
-    params:
-        **ECOLOGY_PARAMS,
-        rao_window=config["ecology"]["rao_window"],
-        soil_index=config["ecology"]["soil_index"],
-        fvc_percentiles=config["ecology"]["fvc_percentiles"],
     log:
         log_path("{region}", "rem_{year}"),
     benchmark:
@@ -80,6 +74,11 @@ rule rem:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
+    params:
+        **ECOLOGY_PARAMS,
+        rao_window=config["ecology"]["rao_window"],
+        soil_index=config["ecology"]["soil_index"],
+        fvc_percentiles=config["ecology"]["fvc_percentiles"],
     script:
         "../../scripts/rem.py"
 
@@ -91,12 +90,12 @@ rule ecology_table:
         )(w),
     output:
         table=rpath("{region}", "ecology", "{table}.csv"),
-    wildcard_constraints:
-        table="rsei_pca|rem_weights",
     log:
         log_path("{region}", "ecology_table_{table}"),
     benchmark:
         benchmark_path("{region}", "ecology_table_{table}")
+    wildcard_constraints:
+        table="rsei_pca|rem_weights",
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -119,11 +118,6 @@ rule ecology_stats:
         region=rpath("{region}", "ecology", "region.csv"),
         rings=rpath("{region}", "ecology", "rings.csv"),
         area_classes=rpath("{region}", "ecology", "area_classes.csv"),
-    params:
-        tile_px=TILE_PX,
-        years=region_years,
-        ring_width_km=config["ecology"]["ring_width_km"],
-        ring_max_km=config["ecology"]["ring_max_km"],
     log:
         log_path("{region}", "ecology_stats"),
     benchmark:
@@ -133,5 +127,10 @@ rule ecology_stats:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        tile_px=TILE_PX,
+        years=region_years,
+        ring_width_km=config["ecology"]["ring_width_km"],
+        ring_max_km=config["ecology"]["ring_max_km"],
     script:
         "../../scripts/ecology_stats.py"

@@ -5,8 +5,6 @@ ingestion of any source into the inputs contract (minerestore.sources)."""
 rule plan:
     output:
         grid=rpath("{region}", "inputs", "grid.json"),
-    params:
-        grid=lambda w: region_grid(w.region).to_json(),
     log:
         log_path("{region}", "plan"),
     benchmark:
@@ -16,6 +14,8 @@ rule plan:
     resources:
         mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=5,
+    params:
+        grid=lambda w: region_grid(w.region).to_json(),
     script:
         "../../scripts/plan.py"
 
@@ -23,12 +23,6 @@ rule plan:
 rule synthetic_scene:
     output:
         scene=directory(rpath("{region}", "synthetic")),
-    params:
-        synthetic=region_key("synthetic"),
-        crs=region_key("crs"),
-        years=region_years,
-        season=region_key("season"),
-        code=SYNTHETIC_CODE,
     log:
         log_path("{region}", "synthetic_scene"),
     benchmark:
@@ -38,6 +32,12 @@ rule synthetic_scene:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        synthetic=region_key("synthetic"),
+        crs=region_key("crs"),
+        years=region_years,
+        season=region_key("season"),
+        code=SYNTHETIC_CODE,
     script:
         "../../scripts/synthetic_scene.py"
 
@@ -47,10 +47,6 @@ rule fetch_static:
         grid=rules.plan.output.grid,
     output:
         record=rpath("{region}", "fetch", "static", "{tile}.yaml"),
-    params:
-        region=fetch_region,
-        tile_px=TILE_PX,
-        cache=fetch_cache,
     log:
         log_path("{region}", "fetch_static_{tile}"),
     benchmark:
@@ -60,6 +56,10 @@ rule fetch_static:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=120,
+    params:
+        region=fetch_region,
+        tile_px=TILE_PX,
+        cache=fetch_cache,
     script:
         "../../scripts/fetch_static.py"
 
@@ -69,10 +69,6 @@ rule fetch_year:
         grid=rules.plan.output.grid,
     output:
         record=rpath("{region}", "fetch", "{year}", "{tile}.yaml"),
-    params:
-        region=fetch_region,
-        tile_px=TILE_PX,
-        cache=fetch_cache,
     log:
         log_path("{region}", "fetch_{year}_{tile}"),
     benchmark:
@@ -82,6 +78,10 @@ rule fetch_year:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=240,
+    params:
+        region=fetch_region,
+        tile_px=TILE_PX,
+        cache=fetch_cache,
     script:
         "../../scripts/fetch_year.py"
 
@@ -90,16 +90,16 @@ rule remote_inputs:
     input:
         grid=rules.plan.output.grid,
         static=each_tile(rules.fetch_static.output.record),
-        years=lambda w: expand(rules.fetch_year.output.record, region=w.region, year=years(w.region),
-                               tile=region_tiles(w.region)),
+        years=lambda w: expand(
+            rules.fetch_year.output.record,
+            region=w.region,
+            year=years(w.region),
+            tile=region_tiles(w.region),
+        ),
     output:
         manifest=rpath("{region}", "fetch", "inputs.yaml"),
         acquisitions=rpath("{region}", "fetch", "acquisitions.csv"),
         provenance=rpath("{region}", "fetch", "manifest.csv"),
-    params:
-        region=fetch_region,
-        tile_px=TILE_PX,
-        workdir=str(Path.cwd()),
     log:
         log_path("{region}", "remote_inputs"),
     benchmark:
@@ -109,6 +109,10 @@ rule remote_inputs:
     resources:
         mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=10,
+    params:
+        region=fetch_region,
+        tile_px=TILE_PX,
+        workdir=str(Path.cwd()),
     script:
         "../../scripts/remote_inputs.py"
 
@@ -120,11 +124,6 @@ rule ingest:
     output:
         acquisitions=rpath("{region}", "inputs", "acquisitions.csv"),
         sources=rpath("{region}", "inputs", "sources.yaml"),
-    params:
-        spec=ingest_spec,
-        season=season,
-        years=year_span,
-        workdir=str(Path.cwd()),
     log:
         log_path("{region}", "ingest"),
     benchmark:
@@ -134,6 +133,11 @@ rule ingest:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=20,
+    params:
+        spec=ingest_spec,
+        season=season,
+        years=year_span,
+        workdir=str(Path.cwd()),
     script:
         "../../scripts/ingest.py"
 

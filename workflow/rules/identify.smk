@@ -14,6 +14,16 @@ rule object_rf:
         split=rpath("{region}", "mines", "object_rf", "split.csv"),
         importance=rpath("{region}", "mines", "rf_importance.csv"),
         cv=rpath("{region}", "mines", "rf_cv.csv"),
+    log:
+        log_path("{region}", "object_rf"),
+    benchmark:
+        benchmark_path("{region}", "object_rf")
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
+        runtime=60,
     params:
         tile_px=TILE_PX,
         identify=pick(
@@ -21,16 +31,6 @@ rule object_rf:
         ),
         seed=config["seed"],
         id_field=region_key("reference_id_field"),
-    threads: 2
-    log:
-        log_path("{region}", "object_rf"),
-    benchmark:
-        benchmark_path("{region}", "object_rf")
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wildcards, attempt: 6000 * attempt,
-        runtime=60,
     script:
         "../../scripts/object_rf.py"
 
@@ -42,10 +42,6 @@ rule candidate_mines:
         composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "candidate_mines.gpkg"),
-    params:
-        tile_px=TILE_PX,
-        rules=config["identify"]["candidate_rules"],
-        min_area_m2=config["identify"]["min_mine_area_m2"],
     log:
         log_path("{region}", "candidate_mines"),
     benchmark:
@@ -55,6 +51,10 @@ rule candidate_mines:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        tile_px=TILE_PX,
+        rules=config["identify"]["candidate_rules"],
+        min_area_m2=config["identify"]["min_mine_area_m2"],
     script:
         "../../scripts/candidate_mines.py"
 
@@ -66,9 +66,6 @@ rule mines:
         study_area=rules.study_area.output.study_area,
     output:
         mines=rpath("{region}", "mines", "mines.gpkg"),
-    params:
-        method=config["identify"]["method"],
-        id_field=region_key("reference_id_field"),
     log:
         log_path("{region}", "mines"),
     benchmark:
@@ -78,6 +75,9 @@ rule mines:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
+    params:
+        method=config["identify"]["method"],
+        id_field=region_key("reference_id_field"),
     script:
         "../../scripts/mines.py"
 
@@ -90,10 +90,6 @@ rule accuracy:
         mines=rules.mines.output.mines,
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
-    params:
-        tile_px=TILE_PX,
-        overlap=config["identify"]["overlap"],
-        id_field=region_key("reference_id_field"),
     log:
         log_path("{region}", "accuracy"),
     benchmark:
@@ -103,6 +99,10 @@ rule accuracy:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
+    params:
+        tile_px=TILE_PX,
+        overlap=config["identify"]["overlap"],
+        id_field=region_key("reference_id_field"),
     script:
         "../../scripts/accuracy.py"
 

@@ -6,9 +6,6 @@ rule study_area:
         **REGION_INPUTS,
     output:
         study_area=rpath("{region}", "study_area.gpkg"),
-    params:
-        buffer_km=threshold("buffer_km"),
-        subregion_field=region_key("subregion_field"),
     log:
         log_path("{region}", "study_area"),
     benchmark:
@@ -18,6 +15,9 @@ rule study_area:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
+    params:
+        buffer_km=threshold("buffer_km"),
+        subregion_field=region_key("subregion_field"),
     script:
         "../../scripts/study_area.py"
 
@@ -33,13 +33,6 @@ rule masks:
         snow=rpath("{region}", "masks", "snow.tif"),
         builtup=rpath("{region}", "masks", "builtup.tif"),
         areas=rpath("{region}", "masks", "areas.csv"),
-    params:
-        thresholds=threshold(
-            "water_ratio", "water_buffer_m", "mndwi_water", "vegetation_p90_ndvi", "snow_ratio"
-        ),
-        masks=pick(config["masks"], "water_years", "vegetation_years", "snow_years", "builtup_classes"),
-        years=region_years,
-        tile_px=TILE_PX,
     log:
         log_path("{region}", "masks"),
     benchmark:
@@ -49,6 +42,13 @@ rule masks:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        thresholds=threshold(
+            "water_ratio", "water_buffer_m", "mndwi_water", "vegetation_p90_ndvi", "snow_ratio"
+        ),
+        masks=pick(config["masks"], "water_years", "vegetation_years", "snow_years", "builtup_classes"),
+        years=region_years,
+        tile_px=TILE_PX,
     script:
         "../../scripts/masks.py"
 
@@ -61,11 +61,6 @@ rule candidates:
     output:
         raster=rpath("{region}", "masks", "candidates.tif"),
         vector=rpath("{region}", "mines", "candidates.gpkg"),
-    params:
-        tile_px=TILE_PX,
-        structuring_element=config["masks"]["structuring_element"],
-        opening_radius_px=config["masks"]["opening_radius_px"],
-        min_patch_m2=threshold("min_patch_m2"),
     log:
         log_path("{region}", "candidates"),
     benchmark:
@@ -75,5 +70,10 @@ rule candidates:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
+    params:
+        tile_px=TILE_PX,
+        structuring_element=config["masks"]["structuring_element"],
+        opening_radius_px=config["masks"]["opening_radius_px"],
+        min_patch_m2=threshold("min_patch_m2"),
     script:
         "../../scripts/candidates.py"

@@ -1,5 +1,6 @@
 """Report stage: figures and tables of every region and across regions, registered for `snakemake --report`."""
 
+
 rule plot_region:
     input:
         **REGION_INPUTS,
@@ -21,22 +22,25 @@ rule plot_region:
         rf_test=rules.drivers_model.output.test_predictions,
     output:
         [
-            report(rpath("{region}", "figures", f"{n}.png"), caption=f"../report/{n}.rst", category="{region}",
-                   subcategory="figures")
+            report(
+                rpath("{region}", "figures", f"{n}.png"),
+                caption=f"../report/{n}.rst",
+                category="{region}",
+                subcategory="figures",
+            )
             for n in REGION_FIGURES
         ],
         [
-            report(rpath("{region}", "figures", f"trend_{i}.png"), caption=f"../report/trend_{i}.rst",
-                   category="{region}", subcategory="figures")
+            report(
+                rpath("{region}", "figures", f"trend_{i}.png"),
+                caption=f"../report/trend_{i}.rst",
+                category="{region}",
+                subcategory="figures",
+            )
             for i in TREND_INDICES
         ],
         [rpath("{region}", "figures", f"{n}.svg") for n in REGION_FIGURES],
         [rpath("{region}", "figures", f"trend_{i}.svg") for i in TREND_INDICES],
-    params:
-        years=region_years,
-        trend_indices=TREND_INDICES,
-        alpha=threshold("mk_alpha"),
-        mine_id=config["report"]["mine_id"],
     log:
         log_path("{region}", "plot_region"),
     benchmark:
@@ -46,6 +50,11 @@ rule plot_region:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
+    params:
+        years=region_years,
+        trend_indices=TREND_INDICES,
+        alpha=threshold("mk_alpha"),
+        mine_id=config["report"]["mine_id"],
     script:
         "../../scripts/figures.py"
 
@@ -55,12 +64,16 @@ rule tables:
         unpack(accuracy_table_input),
         mann_kendall=rules.mann_kendall.output.table,
         status_counts=rules.mann_kendall.output.counts,
-        rsei_pca=lambda w: expand(rules.ecology_table.output.table, region=w.region, table="rsei_pca"),
+        rsei_pca=lambda w: expand(rules.ecology_table.output.table, region=w.region, table="rsei_pca")[0],
         importance=rules.drivers_model.output.importance,
     output:
         **{
-            t: report(rpath("{region}", "tables", f"{t}.csv"), caption=f"../report/table_{t}.rst",
-                      category="{region}", subcategory="tables")
+            t: report(
+                rpath("{region}", "tables", f"{t}.csv"),
+                caption=f"../report/table_{t}.rst",
+                category="{region}",
+                subcategory="tables",
+            )
             for t in REGION_TABLES
         },
     log:
@@ -83,7 +96,11 @@ rule plot_overview:
         ranking=rules.ranking.output.ranking,
     output:
         [
-            report(str(Path(RESULTS, "figures", f"{n}.png")), caption=f"../report/{n}.rst", category="all regions")
+            report(
+                str(Path(RESULTS, "figures", f"{n}.png")),
+                caption=f"../report/{n}.rst",
+                category="all regions",
+            )
             for n in OVERVIEW_FIGURES
         ],
         [str(Path(RESULTS, "figures", f"{n}.svg")) for n in OVERVIEW_FIGURES],

@@ -10,10 +10,6 @@ rule bare_surface:
         composites=COMPOSITES,
     output:
         bsp=rpath("{region}", "restoration", "bsp.csv"),
-    params:
-        tile_px=TILE_PX,
-        years=region_years,
-        threshold=threshold("bsp_ndvi"),
     log:
         log_path("{region}", "bare_surface"),
     benchmark:
@@ -23,6 +19,10 @@ rule bare_surface:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
+    params:
+        tile_px=TILE_PX,
+        years=region_years,
+        threshold=threshold("bsp_ndvi"),
     script:
         "../../scripts/bare_surface.py"
 
@@ -34,11 +34,6 @@ rule mann_kendall:
     output:
         table=rpath("{region}", "restoration", "mann_kendall.csv"),
         counts=rpath("{region}", "restoration", "status_counts.csv"),
-    params:
-        years=region_years,
-        alpha=threshold("mk_alpha"),
-        min_years=config["restoration"]["min_years"],
-        exact_p_max_n=config["restoration"]["exact_p_max_n"],
     log:
         log_path("{region}", "mann_kendall"),
     benchmark:
@@ -48,6 +43,11 @@ rule mann_kendall:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=10,
+    params:
+        years=region_years,
+        alpha=threshold("mk_alpha"),
+        min_years=config["restoration"]["min_years"],
+        exact_p_max_n=config["restoration"]["exact_p_max_n"],
     script:
         "../../scripts/mann_kendall.py"
 
@@ -60,10 +60,6 @@ rule restoration_rate:
     output:
         subregions=rpath("{region}", "restoration", "restoration_rate.csv"),
         mines=rpath("{region}", "restoration", "restoration_rate_mines.csv"),
-    params:
-        years=region_years,
-        base_year=config["restoration"]["base_year"],
-        convention=config["restoration"]["rr_convention"],
     log:
         log_path("{region}", "restoration_rate"),
     benchmark:
@@ -73,8 +69,13 @@ rule restoration_rate:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=10,
+    params:
+        years=region_years,
+        base_year=config["restoration"]["base_year"],
+        convention=config["restoration"]["rr_convention"],
     script:
         "../../scripts/restoration_rate.py"
+
 
 rule trend_map:
     input:
@@ -84,11 +85,6 @@ rule trend_map:
         layers=trend_layers,
     output:
         trend=rpath("{region}", "restoration", "trend_{index}", "{tile}.tif"),
-    params:
-        tile_px=TILE_PX,
-        years=region_years,
-        alpha=threshold("mk_alpha"),
-        threshold=threshold("bsp_ndvi"),
     log:
         log_path("{region}", "trend_map_{index}_{tile}"),
     benchmark:
@@ -98,6 +94,11 @@ rule trend_map:
     resources:
         mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=30,
+    params:
+        tile_px=TILE_PX,
+        years=region_years,
+        alpha=threshold("mk_alpha"),
+        threshold=threshold("bsp_ndvi"),
     script:
         "../../scripts/trend_map.py"
 
@@ -108,8 +109,6 @@ rule trend_mosaic:
         tiles=each_tile(rules.trend_map.output.trend, index=True),
     output:
         mosaic=rpath("{region}", "restoration", "trend_{index}.vrt"),
-    params:
-        tile_px=TILE_PX,
     log:
         log_path("{region}", "trend_mosaic_{index}"),
     benchmark:
@@ -119,5 +118,7 @@ rule trend_mosaic:
     resources:
         mem_mb=lambda wildcards, attempt: 500 * attempt,
         runtime=5,
+    params:
+        tile_px=TILE_PX,
     script:
         "../../scripts/mosaic.py"

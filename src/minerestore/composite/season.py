@@ -63,7 +63,7 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
     Parameters
     ----------
     observations : list of dict
-        From :func:`minerestore.acquisitions.read_observation`: reflectance bands and optionally ``lst``
+        From :func:`minerestore.sources.acquisitions.read_observation`: reflectance bands and optionally ``lst``
         (float32, NaN where not clear), ``clear`` and ``snow`` (bool), all of shape ``shape``.
         Observations without reflectance bands (e.g. MODIS LST products) contribute only to ``lst``.
     shape : (rows, cols)

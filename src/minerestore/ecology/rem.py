@@ -124,7 +124,7 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window
     coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`).
     materialise : callable dict -> dict, optional
         Stores the per-pixel base layers (tasseled cap, NDSI', SI, Rao's Q, NDVI, valid) once and returns readers of
-        them (:func:`minerestore.tiles.spill`), so the later passes of a streamed (dask) run do not recompute them.
+        them (:func:`minerestore.raster.write.spill`), so the later passes of a streamed (dask) run do not recompute them.
 
     Returns
     -------

@@ -72,7 +72,7 @@ def image_layers(yearly: dict[str, np.ndarray], dem: np.ndarray, slope: np.ndarr
 
 def object_layers(composites: list[str | os.PathLike], dem_path: str | None, grid: Grid,
                   window=None) -> dict[str, np.ndarray]:
-    """Per-pixel layers for object features (:func:`minerestore.obia.image_layers`) from the yearly composites
+    """Per-pixel layers for object features (:func:`minerestore.identify.obia.image_layers`) from the yearly composites
     and the DEM (elevation and slope are 0 when no DEM is given), on the grid or a window of it (the slope of the
     window's outer pixels is one-sided: give windows a one-pixel margin around the objects)."""
     yearly = read_composites(composites, [*BANDS, "ndvi"], window)
@@ -307,7 +307,7 @@ def importance(model, x: pd.DataFrame, y: np.ndarray, repeats: int, seed: int) -
 
 def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resolution: float) -> gpd.GeoDataFrame:
     """Union of the selected objects; adjacent objects (8-connected: an edge or a corner in common) merge into
-    one mine polygon (:func:`minerestore.patches.join_tiles`).
+    one mine polygon (:func:`minerestore.mask.patches.join_tiles`).
 
     Parameters
     ----------

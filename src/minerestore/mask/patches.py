@@ -104,7 +104,7 @@ def filter_candidates(features: pd.DataFrame, rules: dict) -> pd.Series:
 
     Parameters
     ----------
-    features : DataFrame from :func:`minerestore.obia.object_features` (one row per patch).
+    features : DataFrame from :func:`minerestore.identify.obia.object_features` (one row per patch).
 
     Returns
     -------

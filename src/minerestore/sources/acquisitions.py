@@ -7,7 +7,7 @@ The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition)
   (``/data/LC08_..._{band}.TIF``). Relative paths are relative to the table's folder. Level-1 Landsat scenes
   also need ``<prefix>MTL.txt`` beside the bands, where ``<prefix>`` is the pattern before ``{band}``.
 - ``date``: ISO date of the acquisition (for ready composites, any date in the year they stand for).
-- ``sensor``: a key of :data:`minerestore.sensors.PROFILES`.
+- ``sensor``: a key of :data:`minerestore.sources.sensors.PROFILES`.
 
 Every file is read through a GDAL warped VRT onto the region grid (bilinear for reflectance and temperature,
 nearest for quality bands), so inputs in any CRS and resolution are re-projected on the fly and a window of the

@@ -119,7 +119,7 @@ def write_band(array, path: Path, grid: Grid, name: str, nodata, chunk_px: int, 
     """Write a 2-D (lazy) DataArray on the grid as a tiled GeoTIFF, one ``chunk_px`` window at a time.
 
     Each window is computed (downloaded) only when written, so memory is bounded by the window. The file is
-    written under a temporary name and renamed when complete (:func:`minerestore.tiles.write_blocks`).
+    written under a temporary name and renamed when complete (:func:`minerestore.raster.write.write_blocks`).
 
     Raises
     ------

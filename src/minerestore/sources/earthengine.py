@@ -85,7 +85,7 @@ def _open(ee, collection: str, grid: Grid, start, end, chunk_px: int):
 def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: Path) -> dict:
     """Fetch every acquisition role of one year's growing season from Earth Engine onto ``grid``.
 
-    Returns the same record as :func:`minerestore.stac.fetch_year_record` (``rows``, ``provenance``).
+    Returns the same record as :func:`minerestore.sources.stac.fetch_year_record` (``rows``, ``provenance``).
 
     Raises
     ------

@@ -1,6 +1,6 @@
 """Bookkeeping of remote inputs (``source: stac`` and ``source: earthengine``).
 
-The region grid of a remote region is planned before anything is fetched (:func:`minerestore.tiles.planned_grid`),
+The region grid of a remote region is planned before anything is fetched (:func:`minerestore.sources.plan.planned_grid`),
 so every fetch job loads one tile straight onto it. Fetch jobs write small YAML records (acquisition rows, static
 layer paths, provenance); :func:`inputs_manifest` joins the tiles into virtual mosaics (one VRT per acquisition
 band and per static layer) and writes the same ``inputs.yaml`` + ``acquisitions.csv`` a synthetic scene has,

@@ -3,7 +3,7 @@
 Searches a catalog with pystac-client and loads the assets with odc-stac onto the region grid, tile by tile
 (``chunk_px``), so memory is bounded by the chunk and not by the region. What it writes is an ordinary local
 input: one GeoTIFF per native band and acquisition (the ``{band}`` path pattern of ``source: local``, with the
-native band names of :mod:`minerestore.sensors`) plus an acquisitions table, so ingest and every later stage are
+native band names of :mod:`minerestore.sources.sensors`) plus an acquisitions table, so ingest and every later stage are
 the same as for local files.
 
 Caching and provenance: files go to a cache folder keyed by the region grid; each file has a JSON sidecar with
@@ -176,7 +176,7 @@ def grid_bbox_ll(grid: Grid) -> tuple[float, float, float, float]:
 
 
 def item_sensor(item, role: str, collection: str) -> str:
-    """Sensor profile name (:data:`minerestore.sensors.PROFILES`) of an item of a role's collection.
+    """Sensor profile name (:data:`minerestore.sources.sensors.PROFILES`) of an item of a role's collection.
 
     Sentinel-2 items of processing baseline >= 04.00 whose BOA offset is not applied are
     ``sentinel2_l2a_pb04``; Landsat items are named by platform and level (``landsat8_c2l2``, ``landsat7_l1``).
@@ -213,7 +213,7 @@ def _signer(sign: bool):
         import planetary_computer
     except ImportError as err:
         raise StacError("this catalog needs signed asset URLs: install planetary-computer "
-                        "(pip install 'minerestore[stac]')") from err
+                        "(pip install planetary-computer, or conda install -c conda-forge planetary-computer)") from err
     return planetary_computer.sign
 
 
@@ -222,7 +222,7 @@ def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[st
     """Load ``assets`` (output name -> asset key) of ``items`` (mosaicked) onto ``grid`` into ``paths``.
 
     ``resampling`` is one method or asset key -> method (``"*"`` for the rest): acquisitions are resampled as
-    the local source reads them (bilinear reflectance and LST, nearest QA bits, :mod:`minerestore.acquisitions`).
+    the local source reads them (bilinear reflectance and LST, nearest QA bits, :mod:`minerestore.sources.acquisitions`).
 
     Files already cached for the same items are kept (no request is made). Returns one provenance record per
     file: file, item_ids, hrefs (unsigned), sha256, fetched_at.
