@@ -269,12 +269,14 @@ def planned_jobs(proc) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows[: next(i for i, r in enumerate(rows) if r[0] == "total")]}
 
 
-def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run):
+def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run, tmp_path):
     """Params hold only the keys a rule reads: a new ring width reruns ecology_stats and what reads its tables,
     never the RSEI / REM rasters or anything upstream."""
     out, _ = tiny_run
-    args = ["-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}"]
-    proc = snakemake(*args, "ecology={'ring_width_km': 0.5}", check=True)
+    rings = tmp_path / "rings.yaml"
+    rings.write_text(yaml.safe_dump({"ecology": {"ring_width_km": 0.5}}))
+    proc = snakemake("-n", "--configfile", TINY, rings, "--replace-workflow-config", "--config", f"results={out.parent}",
+                     check=True)
     assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "all"}
 
 
