@@ -62,5 +62,5 @@ rule figures:
     default_target: False
     input:
         [region_figure_files(r) for r in REGIONS],
-        [rpath(r, "tables", f"{t}.csv") for r in REGIONS for t in REGION_TABLES],
+        [expand(table, region=r)[0] for r in REGIONS for table in rules.tables.output],
         overview_files(),

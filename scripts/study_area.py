@@ -13,8 +13,11 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     layers = {k: read_vector(sources[k], grid.crs) if k in sources else None for k in ("rivers", "aoi", "subregions")}
-    dem = read_float(sources["dem"], grid) if "dem" in sources and layers["subregions"] is None else None
-    zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"], dem,
+
+    def read_dem():  # read only when the sub-regions come from the main stem
+        return read_float(sources["dem"], grid) if "dem" in sources else None
+
+    zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"], read_dem,
                                  smk.params.buffer_km, smk.params.subregion_field, sources.get("aoi", "aoi"))
     log.info("study area %.2f km² in %d sub-regions", zones["area_km2"].sum(), len(zones))
     write_vector(smk.output.study_area, zones)

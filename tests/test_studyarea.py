@@ -65,3 +65,23 @@ def test_subregions_from_a_river_attribute():
     assert zones.loc["north"].geometry.centroid.y > zones.loc["south"].geometry.centroid.y
     assert zones["area_km2"].sum() == pytest.approx(18.0)
     assert zones.loc["north", "area_km2"] == pytest.approx(9.0, rel=0.05)
+
+
+def test_study_area_reads_the_dem_only_for_main_stem_thirds():
+    """The DEM orients the main stem; with sub-regions from a river attribute it is never read."""
+    calls = []
+
+    def read_dem():
+        calls.append(1)
+        x = GRID.xy_centres()[0]
+        return np.broadcast_to(1000.0 - x / 10, GRID.shape)  # downhill to the east: upstream in the west
+
+    named = rivers().assign(basin=["a", "b"])
+    zones = studyarea.study_area(GRID, named, None, None, read_dem, 1.0, "basin")
+    assert set(zones["subregion"]) == {"a", "b"} and not calls
+    zones = studyarea.study_area(GRID, rivers(), None, None, read_dem, 1.0, "basin").set_index("subregion")
+    assert calls == [1] and set(zones.index) == {"upstream", "midstream", "downstream"}
+    assert zones.loc["upstream"].geometry.centroid.x < zones.loc["downstream"].geometry.centroid.x
+    with pytest.raises(ValueError, match="my_aoi.gpkg: the AOI does not overlap"):
+        aoi = gpd.GeoDataFrame(geometry=[box(9000, 9000, 9100, 9100)], crs=GRID.crs)
+        studyarea.study_area(GRID, None, aoi, None, read_dem, 1.0, "basin", "my_aoi.gpkg")

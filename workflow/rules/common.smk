@@ -113,6 +113,11 @@ def benchmark_path(region, name):
     return rpath(region, "benchmarks", f"{name}.tsv")
 
 
+def for_job(pattern, wildcards, **fixed):
+    """``pattern`` (a rule's output) filled with the job's region and the ``fixed`` wildcards: one path."""
+    return expand(pattern, region=wildcards.region, **fixed)[0]
+
+
 def each_year(pattern):
     """Input function: ``pattern`` (a rule's output, with {region} and {year}) for every analysis year."""
     return lambda w: expand(pattern, region=w.region, year=years(w.region))
@@ -187,9 +192,9 @@ def region_source_files(wildcards):
     are checked by the script."""
     source = region_cfg(wildcards.region)["source"]
     if source == "synthetic":
-        return {"scene": expand(rules.synthetic_scene.output.scene, region=wildcards.region)[0]}
+        return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
     if source in ("stac", "earthengine"):
-        return {"manifest": expand(rules.remote_inputs.output.manifest, region=wildcards.region)[0]}
+        return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
     return {}
 
 
@@ -213,7 +218,7 @@ def identified_polygons(wildcards):
     method = {"object_rf": rules.object_rf, "candidates": rules.candidate_mines}.get(
         config["identify"]["method"]
     )
-    return {"polygons": expand(method.output.mines, region=wildcards.region)[0]} if method else {}
+    return {"polygons": for_job(method.output.mines, wildcards)} if method else {}
 
 
 def object_rf_outputs(wildcards):
@@ -221,13 +226,13 @@ def object_rf_outputs(wildcards):
     if config["identify"]["method"] != "object_rf":
         return {}
     out = rules.object_rf.output
-    return {k: expand(getattr(out, k), region=wildcards.region)[0] for k in ("objects", "split", "labels")}
+    return {k: for_job(getattr(out, k), wildcards) for k in ("objects", "split", "labels")}
 
 
 def rsei_model_input(wildcards):
     """The pooled RSEI model, when RSEI is pooled over the years."""
     if config["ecology"]["rsei_mode"] == "pooled":
-        return {"model": expand(rules.rsei_model.output.model, region=wildcards.region)[0]}
+        return {"model": for_job(rules.rsei_model.output.model, wildcards)}
     return {}
 
 
@@ -241,7 +246,7 @@ def trend_layers(wildcards):
 
 def accuracy_table_input(wildcards):
     if has_accuracy(wildcards.region):
-        return {"accuracy": expand(rules.accuracy.output.accuracy, region=wildcards.region)[0]}
+        return {"accuracy": for_job(rules.accuracy.output.accuracy, wildcards)}
     return {}
 
 
@@ -250,7 +255,7 @@ def drivers_year(region):
 
 
 def driver_rsei(wildcards):
-    return expand(rules.rsei.output.raster, region=wildcards.region, year=drivers_year(wildcards.region))[0]
+    return for_job(rules.rsei.output.raster, wildcards, year=drivers_year(wildcards.region))
 
 
 YEARLY_TABLES = ("rsei_pca", "rem_weights")
@@ -287,43 +292,24 @@ def overview_files():
 
 
 def region_targets(region):
-    """Every final output of a region."""
-    out = [rpath(region, "composites", f"{y}.vrt") for y in years(region)]
-    out += [rpath(region, "mines", "mines.gpkg"), rpath(region, "masks", "areas.csv")]
-    out += [rpath(region, "mines", f"agreement_{p}.csv") for p in mine_products(region)]
-    out += [rpath(region, "mines", "accuracy.csv")] if has_accuracy(region) else []
-    out += [
-        rpath(region, "restoration", n)
-        for n in (
-            "bsp.csv",
-            "mann_kendall.csv",
-            "status_counts.csv",
-            "restoration_rate.csv",
-            "restoration_rate_mines.csv",
-        )
-    ]
-    out += [rpath(region, "restoration", f"trend_{i}.vrt") for i in TREND_INDICES]
-    out += [
-        rpath(region, "ecology", f"{t}.csv")
-        for t in (*YEARLY_TABLES, "mines", "region", "rings", "area_classes")
-    ]
-    out += [
-        rpath(region, "drivers", n)
-        for n in (
-            "stack.tif",
-            "samples.parquet",
-            "pearson.csv",
-            "rf_metrics.csv",
-            "importance.csv",
-            "partial_dependence.csv",
-            "rf_predicted.tif",
-            "rf_residual.tif",
-            "rf_test_predictions.csv",
-        )
-    ]
-    return out + region_figure_files(region) + [rpath(region, "tables", f"{t}.csv") for t in REGION_TABLES]
+    """Every final output of a region, from the rules' own outputs (so no path is spelled twice)."""
+    r = rules
+    out = expand(r.composite_mosaic.output.mosaic, region=region, year=years(region))
+    out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
+    out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
+    out += expand(r.trend_mosaic.output.mosaic, region=region, index=TREND_INDICES)
+    out += expand(r.ecology_table.output.table, region=region, table=YEARLY_TABLES)
+    for rule_outputs in (
+        [r.mines.output.mines, r.masks.output.areas],
+        [r.bare_surface.output.bsp, *r.mann_kendall.output, *r.restoration_rate.output],
+        r.ecology_stats.output,
+        [*r.driver_stack.output, *r.drivers_model.output],
+        r.tables.output,
+    ):
+        out += [expand(pattern, region=region)[0] for pattern in rule_outputs]
+    return out + region_figure_files(region)
 
 
 def all_targets():
     out = [f for r in REGIONS for f in region_targets(r)]
-    return out + [str(Path(RESULTS, "ranking.csv"))] + overview_files()
+    return out + [rules.ranking.output.ranking] + overview_files()

@@ -64,7 +64,7 @@ rule tables:
         unpack(accuracy_table_input),
         mann_kendall=rules.mann_kendall.output.table,
         status_counts=rules.mann_kendall.output.counts,
-        rsei_pca=lambda w: expand(rules.ecology_table.output.table, region=w.region, table="rsei_pca")[0],
+        rsei_pca=lambda w: for_job(rules.ecology_table.output.table, w, table="rsei_pca"),
         importance=rules.drivers_model.output.importance,
     output:
         **{

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from scipy import ndimage
@@ -147,8 +148,6 @@ def driver_layers(grid: Grid, target: Grid, sources: dict, mines, tile_px: int, 
 def samples_table(target: Grid, rsei: np.ndarray, layers: dict):
     """The pixel table of the analysis grid: x, y (cell centres, m), rsei and one column per driver, for the cells
     with an RSEI value (drivers may be NaN: :func:`minerestore.drivers.forest.usable_samples` reports them)."""
-    import pandas as pd
-
     xs, ys = target.xy_centres()
     gx, gy = np.meshgrid(xs, ys)
     samples = pd.DataFrame({"x": gx.ravel(), "y": gy.ravel(), "rsei": rsei.ravel(),

@@ -8,7 +8,7 @@ import numpy as np
 import rasterio
 
 from minerestore.raster.grid import Grid
-from minerestore.raster.read import lazy_on_grid, read_on_grid
+from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid
 
 
 def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid: Grid,
@@ -49,7 +49,7 @@ def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid:
                 "regions.<name>.lst to an LST raster in kelvin"
             )
         with rasterio.open(lst_path) as src:
-            band = list(src.descriptions).index(str(year)) + 1 if str(year) in src.descriptions else 1
+            band = band_index(src, str(year), lst_path) if str(year) in src.descriptions else 1
         if chunk_px:
             lst = lazy_on_grid(lst_path, grid, band, chunk_px, fill=np.nan)
         else:

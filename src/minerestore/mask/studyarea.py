@@ -147,13 +147,20 @@ def assign_subregion(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[s
 
 
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
-               subregions: gpd.GeoDataFrame | None, dem: np.ndarray | None, buffer_km: float,
-               subregion_field: str, aoi_name: str = "aoi") -> gpd.GeoDataFrame:
+               subregions: gpd.GeoDataFrame | None, read_dem, buffer_km: float, subregion_field: str,
+               aoi_name: str = "aoi") -> gpd.GeoDataFrame:
     """The study area of a region with its sub-regions (docs/methods.md, study area).
 
     The AOI clipped to the grid, else the river buffer of ``buffer_km``. Sub-regions from the ``subregions``
     polygons (attribute ``subregion_field``), else from that attribute of the rivers, else thirds of the main stem
     by flow distance (upstream, midstream, downstream; the DEM orients the stem), else one sub-region ``all``.
+
+    Parameters
+    ----------
+    grid : the region grid (projected CRS, metres); rivers, aoi, subregions : layers in the grid CRS, or None.
+    read_dem : callable returning the DEM on the grid (rows, cols, m; NaN no data) or None; called only when the
+        sub-regions come from the main stem, so the DEM is read only then.
+    buffer_km : river buffer (km); subregion_field : attribute naming the sub-regions.
 
     Returns
     -------
@@ -175,7 +182,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
     elif rivers is not None and subregion_field in rivers:
         zones = from_river_attribute(area, rivers, subregion_field, grid)
     elif rivers is not None and not rivers.empty:
-        zones = split_by_flow_distance(area, main_stem(rivers, dem, grid), grid)
+        zones = split_by_flow_distance(area, main_stem(rivers, read_dem(), grid), grid)
     else:
         log.warning("no rivers and no sub-region file: one sub-region 'all'")
         zones = gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[area], crs=grid.crs)

@@ -114,11 +114,8 @@ def read_composites(paths: list[str | os.PathLike], bands: list[str], window=Non
     out: dict[str, list] = {b: [] for b in bands}
     for path in paths:
         with rasterio.open(path) as src:
-            names = list(src.descriptions)
             for b in bands:
-                if b not in names:
-                    raise KeyError(f"{path}: composite has no band {b!r} (bands: {names})")
-                out[b].append(src.read(names.index(b) + 1, window=window))
+                out[b].append(src.read(band_index(src, b, path), window=window))
     return {b: np.stack(v).astype(np.float32) for b, v in out.items()}
 
 
@@ -146,9 +143,7 @@ def read_preview(path: str | os.PathLike, name: str | int = 1, max_px: int = 200
     """
     with rasterio.open(path) as src:
         if isinstance(name, str):
-            if name not in src.descriptions:
-                raise KeyError(f"{path}: no band {name!r} (bands: {list(src.descriptions)})")
-            name = list(src.descriptions).index(name) + 1
+            name = band_index(src, name, path)
         factor = max(1, int(np.ceil(max(src.height, src.width) / max_px)))
         shape = (int(np.ceil(src.height / factor)), int(np.ceil(src.width / factor)))
         data = src.read(name, out_shape=shape, resampling=Resampling.nearest).astype(np.float32)
