@@ -1,6 +1,7 @@
-"""Accuracy of the mine polygons against the reference: pixel confusion and metrics per scope, object matches
-(minerestore.identify.accuracy). Scopes: ``all`` pixels of the study area; with object_rf also ``test``, the study
-area without what the forest saw in training."""
+"""Accuracy of the mine polygons against the reference (minerestore.identify.accuracy): pixel and object confusion
+with their metrics per scope, and mine-level matches, identification rate and area similarity. Scopes: ``all``
+pixels of the study area (objects: the object random forest's objects, else the candidate patches); with object_rf
+also ``test``, without what the forest saw in training."""
 
 import geopandas as gpd
 import pandas as pd
@@ -23,15 +24,21 @@ def main(smk) -> None:
                                shapely.union_all(zones.geometry.to_numpy()), smk.params.id_field)
     mines = read_mines(smk.input.mines)
     training = {}
-    if smk.input.get("objects"):
+    if smk.input.get("objects"):  # the forest's objects with their labels and predictions
         roles = pd.read_csv(smk.input.objects)
+        objects = {"all": accuracy.object_confusion(roles),
+                   "test": accuracy.object_confusion(roles[roles["role"] == "test"])}
         split = pd.read_csv(smk.input.split, dtype={"mine_id": str})
         training = {"labels_path": smk.input.labels,
                     "train_objects": roles.loc[roles["role"] == "train", "object"].to_numpy(),
                     "train_mines": reference[reference["mine_id"].isin(set(split.loc[split["role"] == "train",
                                                                                        "mine_id"]))]}
+    else:  # the candidate patches, kept as mines or rejected
+        patches = read_vector(smk.input.candidates, grid.crs)
+        objects = {"all": accuracy.object_confusion(accuracy.object_labels(patches, mines, reference,
+                                                                           smk.params.overlap))}
     scopes = accuracy.pixel_scopes(grid, zones, mines, reference, smk.params.tile_px, **training)
-    table = accuracy.accuracy_table(scopes, accuracy.object_match(mines, reference, smk.params.overlap))
+    table = accuracy.accuracy_table(scopes, objects, accuracy.object_match(mines, reference, smk.params.overlap))
     log.info("accuracy:\n%s", table.to_string(index=False))
     write_table(smk.output.accuracy, table)
 

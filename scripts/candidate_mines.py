@@ -24,7 +24,7 @@ def main(smk) -> None:
         return
     patch_args = (candidates, grid, smk.params.tile_px, list(smk.input.composites), sources.get("dem"))
     bounds = obia.patch_bounds(*patch_args)
-    features = pd.concat([obia.object_features(labels, layers, grid.resolution, brightness_bounds=bounds["brightness"])
+    features = pd.concat([obia.object_features(labels, layers, grid.resolution, glcm_layers=(), bounds=bounds)
                           for _, labels, layers in obia.patch_windows(*patch_args)]).sort_index()
     keep = patches.filter_candidates(features, smk.params.rules)
     objects = candidates.assign(object=np.arange(1, len(candidates) + 1))

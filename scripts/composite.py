@@ -5,10 +5,9 @@ tile's window of each acquisition is read."""
 
 import pandas as pd
 
-from minerestore.composite.season import COMPOSITE_BANDS, composite_blocks, season_acquisitions
+from minerestore.composite.season import season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
-from minerestore.raster.write import raster_writer
 from minerestore.scripting import configure, timed
 
 
@@ -30,15 +29,9 @@ def main(smk) -> None:
             "sensors": ",".join(sorted({a.sensor for a in primary})),
             "season_months": f"{season['start_month']}-{season['end_month']}",
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
-    with timed(log, f"composite {year}, tile {smk.wildcards.tile}"), raster_writer(
-        smk.output.composite, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags
-    ) as dst:
-        n_obs = 0.0
-        for window, bands in composite_blocks(primary, lst_only, grid, opts.block_rows, opts.ndvi_percentile,
-                                              opts.scl_conservative):
-            for i, name in enumerate(COMPOSITE_BANDS, start=1):
-                dst.write(bands[name], i, window=window)
-            n_obs += float(bands["n_obs"].sum())
+    with timed(log, f"composite {year}, tile {smk.wildcards.tile}"):
+        n_obs = write_composite(smk.output.composite, grid, primary, lst_only, tags, opts.block_rows,
+                                opts.ndvi_percentile, opts.scl_conservative)
     if n_obs == 0:
         log.warning("%d: no clear observation anywhere; composite written with n_obs = 0 and NaN values", year)
 

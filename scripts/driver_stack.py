@@ -1,11 +1,9 @@
 """Driver stack on the analysis grid and the pixel table of RSEI and drivers (minerestore.drivers.stack)."""
 
 import numpy as np
-from rasterio.enums import Resampling
 
 from minerestore.drivers import stack
 from minerestore.io import atomic_path
-from minerestore.raster.read import read_on_grid
 from minerestore.raster.vector import read_mines
 from minerestore.raster.write import write_raster
 from minerestore.scripting import configure
@@ -18,13 +16,13 @@ def main(smk) -> None:
     target = stack.analysis_grid(grid, smk.params.grid_m)
     layers = stack.driver_layers(grid, target, sources, read_mines(smk.input.mines), smk.params.tile_px,
                                  smk.params.window_km)
-    rsei = read_on_grid(smk.input.rsei, target, "rsei", resampling=Resampling.bilinear, fill=np.nan)
+    rsei = stack.analysis_rsei(smk.input.rsei, grid, target, smk.params.tile_px, smk.params.min_valid_fraction)
     names = list(layers)
     write_raster(smk.output.stack, np.stack([layers[k] for k in names]), target.profile(len(names)), names,
                  {"year": smk.params.year, "resolution_m": target.resolution})
     samples = stack.samples_table(target, rsei, layers)
-    log.info("%d x %d analysis pixels at %g m, %d with RSEI; drivers %s", target.width, target.height,
-             target.resolution, len(samples), names)
+    log.info("%d x %d analysis pixels at %g m, %d with RSEI over >= %g of their area; drivers %s", target.width,
+             target.height, target.resolution, len(samples), smk.params.min_valid_fraction, names)
     with atomic_path(smk.output.samples) as tmp:
         samples.to_parquet(tmp, index=False)
 

@@ -18,6 +18,8 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     t, years = smk.params.thresholds, list(smk.params.years)
+    log.info("vegetation from %s to %s, snow from %s to %s (every month)", *smk.params.periods["vegetation"],
+             *smk.params.periods["snow"])
     if "water_history" not in sources and "water_occurrence" not in sources:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
     if "landcover" not in sources:
@@ -28,7 +30,8 @@ def main(smk) -> None:
         writers = {name: stack.enter_context(raster_writer(smk.output[name], grid.profile(1, "uint8", 255), [name],
                                                            {"years": f"{years[0]}-{years[-1]}"}))
                    for name in land.MASKS}
-        for window, masks, inside in land.region_masks(grid, study_area, sources, list(smk.input.composites), years,
+        periods = {"vegetation": smk.input.vegetation_period, "snow": smk.input.snow_period}
+        for window, masks, inside in land.region_masks(grid, study_area, sources, list(smk.input.composites), periods,
                                                        t, smk.params.masks, smk.params.tile_px):
             for name, mask in masks.items():
                 writers[name].write(mask[None], window=window)

@@ -1,7 +1,8 @@
 """RSEI of one year (minerestore.ecology.rsei.year_rsei), or the pooled multi-year model applied to it
 (ecology.rsei_mode: pooled), with the year's oriented PC1 loadings and share. Water (the water mask, or MNDWI above
-the threshold) is left out before the PCA. Layers are read tile by tile as dask arrays, so memory is bounded by the
-tile: every pass (bounds, covariance, PC1 range, writing) streams the tiles."""
+the threshold) and every pixel outside the study area (the analysis domain) are left out before the normalisation
+and the PCA; every band is NaN outside the domain. Layers are read tile by tile as dask arrays, so memory is
+bounded by the tile: every pass (bounds, covariance, PC1 range, writing) streams the tiles."""
 
 import json
 import tempfile
@@ -10,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minerestore.ecology.layers import read_year
+from minerestore.ecology.layers import analysis_masks, read_year
 from minerestore.ecology.rsei import RSEI_INDICATORS, grades, year_rsei
 from minerestore.io import write_table
-from minerestore.raster.read import read_water
 from minerestore.raster.tiles import stream_chunk
 from minerestore.raster.write import spill, write_blocks
 from minerestore.scripting import configure
@@ -27,16 +27,18 @@ def main(smk) -> None:
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     p, year = smk.params, int(smk.wildcards.year)
     tile_px = stream_chunk(grid, p.tile_px)
-    d = read_year(smk.input.composite, read_water(smk.input.water, grid, tile_px), p.mndwi_threshold, grid,
-                  sources.get("lst"), p.wet_coefficients, p.sensor, tile_px)
+    masks = analysis_masks(smk.input.study_area, smk.input.water, grid, tile_px, smk.wildcards.region)
+    d = read_year(smk.input.composite, *masks, p.mndwi_threshold, grid, sources.get("lst"), p.wet_coefficients,
+                  p.sensor, tile_px)
     model = json.loads(Path(smk.input.model).read_text()) if smk.input.get("model") else None
     log.info("%d: tasseled-cap set %s, mode %s", year, d["coefficients"], p.rsei_mode)
     with tempfile.TemporaryDirectory(prefix=".spill-", dir=Path(smk.output.raster).parent) as tmp:
         # streamed runs: indicators computed once into a scratch file, each later pass reads them
-        d |= spill({k: d[k] for k in (*RSEI_INDICATORS, "valid", "mndwi")}, grid, tile_px, tmp)
+        d |= spill({k: d[k] for k in (*RSEI_INDICATORS, "valid", "domain", "mndwi")}, grid, tile_px, tmp)
         index, loadings, share = year_rsei(d, year, model)
-        write_blocks(smk.output.raster, [index, grades(index), *(d[k] for k in RSEI_INDICATORS), d["mndwi"]], grid,
-                     BANDS, {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"]}, p.tile_px)
+        inputs = [np.where(d["domain"], d[k], np.nan) for k in (*RSEI_INDICATORS, "mndwi")]  # NaN outside the domain
+        write_blocks(smk.output.raster, [index, grades(index), *inputs], grid, BANDS,
+                     {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"]}, p.tile_px)
     table = pd.DataFrame({"year": year, "indicator": RSEI_INDICATORS, "loading": np.asarray(loadings, float),
                           "pc1_share_pct": 100 * share})
     log.info("PC1 loadings:\n%s", table.to_string(index=False))

@@ -17,8 +17,11 @@ def main(smk) -> None:
     def read_dem():  # read only when the sub-regions come from the main stem
         return read_float(sources["dem"], grid) if "dem" in sources else None
 
-    zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"], read_dem,
-                                 smk.params.buffer_km, smk.params.subregion_field, sources.get("aoi", "aoi"))
+    try:
+        zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"], read_dem,
+                                     smk.params.buffer_km, smk.params.subregion_field, sources.get("aoi", "aoi"))
+    except ValueError as err:
+        raise ValueError(f"region {smk.wildcards.region!r}: {err}") from err
     log.info("study area %.2f km² in %d sub-regions", zones["area_km2"].sum(), len(zones))
     write_vector(smk.output.study_area, zones)
 

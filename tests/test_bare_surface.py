@@ -62,21 +62,53 @@ def test_restoration_rate_conventions():
         restoration_rate(bare, 4.0, "other")
 
 
-def test_rate_tables_sum_by_subregion():
-    bsp = pd.DataFrame({"mine_id": ["A", "A", "B", "B"], "year": [2016, 2017, 2016, 2017],
-                        "valid_px": [10, 10, 10, 0], "bare_px": [10, 5, 6, 0]})
-    mines = pd.DataFrame({"mine_id": ["A", "B"], "subregion": ["up", "up"]})
-    by_sub, by_mine = rate_tables(bsp, mines, pixel_km2=0.01, base_year=2016)
+def bsp_frame(rows):
+    return pd.DataFrame(rows, columns=["mine_id", "year", "bsp_pct"])
+
+
+def test_rate_tables_sum_bsp_times_area_by_subregion():
+    bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50), ("B", 2016, 60), ("B", 2017, 20)])
+    mines = pd.DataFrame({"mine_id": ["A", "B"], "subregion": ["up", "up"], "area_km2": [0.1, 0.1]})
+    by_sub, by_mine = rate_tables(bsp, mines, base_year=2016)
     row = by_sub[(by_sub["subregion"] == "up") & (by_sub["year"] == 2017)].iloc[0]
-    assert row["bare_km2_base"] == pytest.approx(0.16) and row["bare_km2"] == pytest.approx(0.05)
-    assert row["rr_pct"] == pytest.approx(100 * (0.16 - 0.05) / 0.16)
+    assert row["bare_km2_base"] == pytest.approx(0.16) and row["bare_km2"] == pytest.approx(0.07)
+    assert row["rr_pct"] == pytest.approx(100 * (0.16 - 0.07) / 0.16)
+    assert (row["n_mines"], row["n_left_out"]) == (2, 0)
     assert set(by_sub["subregion"]) == {"up", "all"}
     a = by_mine[(by_mine["mine_id"] == "A") & (by_mine["year"] == 2017)].iloc[0]
     assert a["rr_pct"] == pytest.approx(50)
-    assert np.isnan(by_mine[(by_mine["mine_id"] == "B") & (by_mine["year"] == 2017)]["rr_pct"].iloc[0])
+
+
+def test_clouds_do_not_count_as_restoration():
+    """A mine 100 % bare in both years, 30 % clouded in one: its BSP over the clear pixels is still 100 %, so
+    RR = 0 (bare pixels among the clear ones x pixel area gave 30 % before)."""
+    mines = pd.DataFrame({"mine_id": ["A"], "subregion": ["up"], "area_km2": [1.0]})
+    ndvi = {2016: np.full((10, 10), 0.1, np.float32), 2017: np.full((10, 10), 0.1, np.float32)}
+    ndvi[2017][:3] = np.nan  # 30 % cloud
+    grid = Grid.from_bounds("EPSG:32650", (0, 0, 1000, 1000), 100)
+    polygons = gpd.GeoDataFrame(mines, geometry=[box(0, 0, 1000, 1000)], crs=grid.crs)
+    bsp = bsp_table(ndvi, np.zeros((10, 10), bool), polygons, grid)
+    by_sub, _ = rate_tables(bsp, mines, 2016)
+    assert by_sub["rr_pct"].tolist() == pytest.approx([0.0, 0.0, 0.0, 0.0])
+
+
+def test_a_mine_without_a_bsp_is_left_out_of_both_sums_and_counted():
+    bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50), ("B", 2016, np.nan), ("B", 2017, 20),
+                     ("C", 2016, 40), ("C", 2017, np.nan)])
+    mines = pd.DataFrame({"mine_id": ["A", "B", "C"], "subregion": ["up", "up", "down"], "area_km2": [0.2, 0.5, 1.0]})
+    by_sub, by_mine = rate_tables(bsp, mines, 2016)
+    row = by_sub.set_index(["subregion", "year"]).loc[("all", 2017)]
+    assert (row["n_mines"], row["n_left_out"]) == (1, 2)
+    assert (row["bare_km2_base"], row["bare_km2"]) == pytest.approx((0.2, 0.1))
+    down = by_sub.set_index(["subregion", "year"]).loc[("down", 2017)]
+    assert (down["n_mines"], down["n_left_out"]) == (0, 1) and np.isnan(down["rr_pct"])
+    base = by_sub.set_index(["subregion", "year"]).loc[("all", 2016)]
+    assert (base["n_mines"], base["bare_km2"]) == (2, pytest.approx(0.6))
+    assert by_mine.set_index(["mine_id", "year"])["rr_pct"].isna().loc[[("B", 2017), ("C", 2017)]].all()
 
 
 def test_rate_tables_with_a_subregion_named_all():
-    bsp = pd.DataFrame({"mine_id": ["A", "A"], "year": [2016, 2017], "valid_px": [10, 10], "bare_px": [10, 5]})
-    by_sub, _ = rate_tables(bsp, pd.DataFrame({"mine_id": ["A"], "subregion": ["all"]}), 0.01, 2016)
+    bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50)])
+    mines = pd.DataFrame({"mine_id": ["A"], "subregion": ["all"], "area_km2": [0.1]})
+    by_sub, _ = rate_tables(bsp, mines, 2016)
     assert len(by_sub) == 2 and by_sub["bare_km2"].tolist() == pytest.approx([0.1, 0.05])

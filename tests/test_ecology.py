@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
 from minerestore.ecology.pca import DegenerateIndicator
-from minerestore.ecology.rem import fvc, rao_q, rem
+from minerestore.ecology.rem import RemOptions, apply_rem, fit_rem, fvc, rao_q, rem, rem_base
 from minerestore.ecology.rsei import grades, rsei, rsei_pooled
 
 
@@ -140,17 +140,23 @@ def test_fvc_pixel_dichotomy():
     assert cover[mid] == pytest.approx((0.4 - soil) / (veg - soil), abs=0.01)
 
 
-def test_rem_orders_vegetation_above_bare_and_impervious():
-    rng = np.random.default_rng(5)
-    shape = (30, 30)
-    classes = rng.integers(0, 3, shape)  # 0 forest, 1 bare soil, 2 built-up
+def three_classes(seed=5, shape=(30, 30)):
+    """Forest (0), bare soil (1) and built-up (2) pixels with their reflectance and a little noise."""
+    rng = np.random.default_rng(seed)
+    classes = rng.integers(0, 3, shape)
     spectra = {0: (0.03, 0.06, 0.03, 0.36, 0.17, 0.08), 1: (0.09, 0.13, 0.18, 0.24, 0.32, 0.28),
                2: (0.09, 0.10, 0.11, 0.15, 0.19, 0.18)}
     names = ("blue", "green", "red", "nir", "swir1", "swir2")
     bands = {n: np.choose(classes, [spectra[c][i] for c in range(3)]) + rng.normal(0, 0.003, shape)
              for i, n in enumerate(names)}
-    nd = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
-    res = rem(bands, nd)
+    return classes, bands, (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
+
+
+@pytest.mark.parametrize("imper_mode", ["binary", "continuous"])
+def test_rem_orders_vegetation_above_bare_and_impervious(imper_mode):
+    classes, bands, nd = three_classes()
+    options = RemOptions(imper_mode=imper_mode)
+    res = rem(bands, nd, options=options)
     assert res.weights.sum() == pytest.approx(1.0) and (res.weights >= 0).all()
     for layer in (res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper):
         assert np.nanmin(layer) >= -1e-9 and np.nanmax(layer) <= 1 + 1e-9
@@ -158,8 +164,53 @@ def test_rem_orders_vegetation_above_bare_and_impervious():
     assert means[0] > means[1] and means[0] > means[2]
     assert np.nanmean(res.i_imper[classes == 2]) < np.nanmean(res.i_imper[classes == 0])
     da = pytest.importorskip("dask.array")
-    lazy = rem({k: da.from_array(v, chunks=10) for k, v in bands.items()}, da.from_array(nd, chunks=10))
+    lazy = rem({k: da.from_array(v, chunks=10) for k, v in bands.items()}, da.from_array(nd, chunks=10),
+               options=options)
     np.testing.assert_allclose(lazy.rem.compute(), res.rem, atol=1e-9)
+
+
+def test_binary_imper_is_zero_on_rock_and_impervious():
+    """I_imper takes two values (Yangtze study, Eq. 5): 0 where BCI exceeds the threshold or the land cover is
+    built-up, 1 elsewhere; a rock pixel's REM is then 0 and a class's mean I_imper its share of non-rock pixels."""
+    classes, bands, nd = three_classes()
+    base = rem_base(bands, nd)
+    model = fit_rem([base])
+    h, v, wet = ((base[c] - model["bounds"][c][0]) / (model["bounds"][c][1] - model["bounds"][c][0])
+                 for c in ("brightness", "greenness", "wetness"))
+    bci = ((h + wet) / 2 - v) / ((h + wet) / 2 + v)
+    res = apply_rem(base, model)
+    assert set(np.unique(res.i_imper)) == {0.0, 1.0}
+    np.testing.assert_array_equal(res.i_imper == 0, bci > 0.3)
+    assert (res.rem[bci > 0.3] == 0).all() and (res.rem[bci <= 0.3] > 0).all()
+    assert np.mean(res.i_imper[classes == 1]) == pytest.approx(np.mean(bci[classes == 1] <= 0.3))
+    built = classes == 2
+    marked = apply_rem(rem_base(bands, nd, impervious=built), model)
+    assert (marked.i_imper[built] == 0).all() and (marked.rem[built] == 0).all()
+    np.testing.assert_array_equal(marked.i_imper[~built], res.i_imper[~built])
+
+
+def test_pooled_rem_fits_every_statistic_on_all_years():
+    """Two copies of a year pool to that year's own model; a second, greener year changes the pooled bounds, so
+    the first year's REM is no longer stretched to its own extremes."""
+    classes, bands, nd = three_classes()
+    base = rem_base(bands, nd)
+    single = fit_rem([base])
+    twice = fit_rem([base, base])
+    assert twice["fvc"] == single["fvc"] and twice["bounds"].keys() == single["bounds"].keys()
+    for k, b in single["bounds"].items():
+        assert twice["bounds"][k] == pytest.approx(b, abs=1e-12)
+    np.testing.assert_allclose(twice["weights"], single["weights"], atol=1e-12)
+    greener = {k: np.where(classes == 1, v * 0.5, v) for k, v in bands.items()}
+    greener["nir"] = np.where(classes == 1, bands["nir"] * 1.8, bands["nir"])
+    nd2 = (greener["nir"] - greener["red"]) / (greener["nir"] + greener["red"])
+    second = rem_base(greener, nd2)
+    pooled = fit_rem([base, second])
+    for k in ("brightness", "greenness", "wetness", "ndsi", "si", "pd"):  # layers before any fitted statistic
+        low, high = single["bounds"][k]
+        assert pooled["bounds"][k][0] <= low and pooled["bounds"][k][1] >= high
+    years = [apply_rem(b, pooled).rem for b in (base, second)]  # REM spans [0, 1] over both years together
+    assert min(np.nanmin(r) for r in years) == pytest.approx(0) and max(np.nanmax(r) for r in years) == pytest.approx(1)
+    assert not np.allclose(years[0], apply_rem(base, single).rem)
 
 
 @pytest.mark.realdata
@@ -209,11 +260,11 @@ def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
         dst.update_tags(year=2020, sensor="sentinel2")
     water = np.zeros((4, 4), bool)
     with pytest.raises(ValueError, match=r"no LST in the 2020 composite.*lst_sensor.*regions.<name>.lst"):
-        read_year(path, water, 0.0, grid)
+        read_year(path, ~water, water, 0.0, grid)
     lst = tmp_path / "lst.tif"
     with rasterio.open(lst, "w", **grid.profile(1)) as dst:
         dst.write(np.full((1, 4, 4), 300.0, np.float32))
-    assert np.allclose(read_year(path, water, 0.0, grid, str(lst))["lst"], 300.0)
+    assert np.allclose(read_year(path, ~water, water, 0.0, grid, str(lst))["lst"], 300.0)
 
 
 def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
@@ -238,8 +289,8 @@ def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     water = np.zeros(grid.shape, np.uint8)
     water[20:, :4] = 1
     write_raster(tmp_path / "w.tif", water[None], grid.profile(1, "uint8", 255), ["water"])
-    whole, tiled = (read_year(tmp_path / "c.tif", read_water(tmp_path / "w.tif", grid, c), 0.0, grid, chunk_px=c)
-                    for c in (None, 16))
+    whole, tiled = (read_year(tmp_path / "c.tif", read_water(tmp_path / "w.tif", grid, c) | True,
+                              read_water(tmp_path / "w.tif", grid, c), 0.0, grid, chunk_px=c) for c in (None, 16))
     for d in (whole, tiled):
         d["rsei"] = rsei(d["ndvi"], d["wet"], d["ndbsi"], d["lst"], d["valid"]).rsei
         d["rem"] = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"]).rem

@@ -1,5 +1,7 @@
 """Mask rules and candidate cleaning on small arrays (methods.md §3.3, §7.1)."""
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,16 +33,50 @@ def test_mndwi_fallback():
     assert w[0].tolist() == [False, True]
 
 
-def test_vegetation_needs_every_year():
-    p90 = np.array([[[0.3, 0.3, 0.2, np.nan]], [[0.5, 0.2, 0.6, 0.4]]])
+def test_vegetation_from_the_p90_of_the_period():
+    p90 = np.array([[0.3, 0.2, np.nan, 0.26]])
     assert masks.vegetation(p90, 0.25)[0].tolist() == [True, False, False, True]
 
 
 def test_snow_ratio():
-    n_snow = np.array([[[1, 0, 3]], [[1, 0, 0]]])
-    n_obs = np.array([[[3, 0, 1]], [[3, 4, 1]]])
+    n_snow = np.array([[2, 0, 3]])
+    n_obs = np.array([[6, 4, 2]])
     # ratios 2/8 = 0.25, 0/4, 3/5
     assert masks.snow(n_snow, n_obs, 0.2)[0].tolist() == [True, False, True]
+
+
+def test_mask_periods_default_to_the_study_design():
+    years = [2016, 2017, 2018]
+    assert masks.period_dates({}, years) == {
+        "vegetation": [("2016-01-01", "2016-12-31"), ("2017-01-01", "2017-12-31"), ("2018-01-01", "2018-12-31")],
+        "snow": [("2016-01-01", "2018-12-31")]}
+    chosen = masks.period_dates({"vegetation_dates": ["2015-06-23", "2016-06-23"], "snow_years": [2016, 2017]}, years)
+    assert chosen == {"vegetation": [("2015-06-23", "2016-06-23")], "snow": [("2016-01-01", "2017-12-31")]}
+
+
+def test_seasonal_snow_is_masked_from_every_month():
+    """Snow lying only in April: invisible to the June-September composites, masked by the snow period, which
+    counts every scene of the snow years (issue 13 item 4)."""
+    from minerestore.composite.season import composite, period_acquisitions, season_acquisitions
+
+    table = pd.DataFrame({"path": ["a.tif", "b.tif", "c.tif", "d.tif", "e.tif"],
+                          "date": ["2016-04-10", "2016-06-15", "2016-07-15", "2016-08-15", "2017-04-10"],
+                          "sensor": "sentinel2_l2a"})
+    table["year"] = pd.to_datetime(table["date"]).dt.year
+    table["in_season"] = pd.to_datetime(table["date"]).dt.month.between(6, 9)
+    season = season_acquisitions(table, 2016, {"sentinel2"})
+    period = period_acquisitions(table, date(2016, 1, 1), date(2016, 12, 31), {"sentinel2"})
+    assert [a.path for a in season] == ["b.tif", "c.tif", "d.tif"]
+    assert [a.path for a in period] == ["a.tif", "b.tif", "c.tif", "d.tif"]
+
+    def observation(snowy):
+        bands = {b: np.full((1, 1), 0.2, np.float32) for b in ("blue", "green", "red", "nir", "swir1", "swir2")}
+        return {**bands, "clear": np.array([[not snowy]]), "snow": np.array([[snowy]])}
+
+    by_date = {"a.tif": True, "b.tif": False, "c.tif": False, "d.tif": False}  # April snow only
+    for chosen, expected in ((season, False), (period, True)):
+        c = composite([observation(by_date[a.path]) for a in chosen], (1, 1))
+        assert masks.snow(c["n_snow"], c["n_obs"], 0.2)[0, 0] == expected
 
 
 def test_builtup_classes():

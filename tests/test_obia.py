@@ -36,12 +36,18 @@ def test_per_object_glcm_ignores_outside_pixels():
     lay = layers(labels.shape)
     lay["brightness"] = gray
     f = obia.object_features(labels, lay, resolution=10, glcm_levels=8)
+    g = obia.object_features(labels, lay, resolution=10, glcm_layers=(), glcm_levels=8)
+    assert not any(c.startswith("glcm") for c in g.columns)
     # reference: quantise exactly as object_features does, then GLCM of the object's pixels alone
     lo, hi = np.percentile(gray[labels > 0], [2, 98])
     q = np.clip((gray - lo) / (hi - lo) * 7, 0, 7).round().astype(np.uint8)[2:10, 2:10]
     p = graycomatrix(q, [1], obia.GLCM_ANGLES, levels=8, symmetric=True)
-    assert f.loc[1, "glcm_contrast"] == pytest.approx(np.mean(graycoprops(p, "contrast")))
-    assert f.loc[1, "glcm_entropy"] == pytest.approx(np.mean(graycoprops(p, "entropy")))
+    for prop in ("contrast", "entropy", "homogeneity"):  # each direction and the all-direction mean
+        by_direction = graycoprops(p, prop)[0]
+        assert f.loc[1, f"glcm_brightness_{prop}"] == pytest.approx(np.mean(by_direction))
+        for degrees, value in zip((0, 45, 90, 135), by_direction):
+            assert f.loc[1, f"glcm_brightness_{prop}_{degrees}"] == pytest.approx(value)
+    assert f.filter(like="glcm_").shape[1] == 8 * 5
 
 
 def test_overlap_and_roles():
@@ -63,10 +69,13 @@ def test_fit_forest_separable_and_too_few():
     y = np.r_[np.zeros(40, int), np.ones(40, int)]
     model, table = obia.fit_forest(x, y, {"max_features": [1, 2]}, 50, 4, 0)
     assert len(table) == 2 and (table["cv_f1_mean"] > 0.9).all() and (table["oob_error"] < 0.1).all()
-    imp = obia.importance(model, x, y, 5, 0)
-    assert imp.loc[0, "feature"] == "signal" and imp["rank"].tolist() == [1, 2]
+    for method in ("oob", "permutation"):
+        imp = obia.importance(model, x, y, method, 5, 0)
+        assert imp.loc[0, "feature"] == "signal" and imp["rank"].tolist() == [1, 2]
     with pytest.raises(ValueError, match=r"need at least 4 each"):
         obia.fit_forest(x.iloc[:42], y[:42], {"max_features": [1]}, 10, 4, 0)
+    with pytest.raises(ValueError, match=r"min_samples_split \[61\] exceeds the 60 training objects"):
+        obia.fit_forest(x, y, {"min_samples_split": [61]}, 10, 4, 0)
 
 
 def test_merge_adjacent_objects():
@@ -79,3 +88,36 @@ def test_merge_adjacent_objects():
     # 1 and 2 share an edge, 4 touches 2 by a corner (8-connected); 3 (400 m²) is too small
     assert len(merged) == 1 and merged.geometry.area.iloc[0] == pytest.approx(1900)
     assert len(obia.merge_objects(objects, [1, 3], min_area_m2=100, resolution=10)) == 2
+
+
+def test_oob_mda_matches_a_hand_loop_over_trees():
+    """OOB mean decrease in accuracy: each tree's error rate on its own out-of-bag objects, with one feature
+    permuted among them, minus its error rate unpermuted, averaged over the trees (R importance type = 1)."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"signal": np.r_[rng.normal(0, 1, 60), rng.normal(2, 1, 60)], "noise": rng.normal(0, 1, 120)})
+    y = np.r_[np.zeros(60, int), np.ones(60, int)]
+    forest = RandomForestClassifier(30, max_features=1, random_state=0, oob_score=True).fit(x, y)
+    imp = obia.importance(forest, x, y, "oob", 1, seed=9).set_index("feature")
+    rngs = np.random.default_rng(9).spawn(30)
+    xs = x.to_numpy(np.float32)
+    deltas = []
+    for tree, in_bag, r in zip(forest.estimators_, forest.estimators_samples_, rngs):
+        oob = np.setdiff1d(np.arange(120), in_bag)
+        base = np.mean(tree.predict(xs[oob]) != y[oob])
+        row = []
+        for j in range(2):
+            if j not in set(tree.tree_.feature[tree.tree_.feature >= 0]):
+                row.append(0.0)
+                continue
+            shuffled = xs[oob].copy()
+            shuffled[:, j] = r.permutation(shuffled[:, j])
+            row.append(np.mean(tree.predict(shuffled) != y[oob]) - base)
+        deltas.append(row)
+    deltas = np.array(deltas)
+    assert imp.loc["signal", "mda_mean"] == pytest.approx(deltas[:, 0].mean())
+    assert imp.loc["noise", "mda_mean"] == pytest.approx(deltas[:, 1].mean())
+    assert imp.loc["signal", "mda_mean"] > 0.1 > abs(imp.loc["noise", "mda_mean"])
+    with pytest.raises(ValueError, match="'gini'"):
+        obia.importance(forest, x, y, "gini", 1, 0)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import yaml
@@ -103,9 +104,14 @@ def test_identification_outputs(tiny_run):
     assert mines["mine_id"].is_unique and (mines["source"] == "object_rf").all() and len(mines) >= 5
     acc = pd.read_csv(out / "mines" / "accuracy.csv").set_index(["scope", "level", "metric"])["value"]
     assert acc[("test", "pixel", "f1")] >= 0.8 and acc[("test", "pixel", "kappa")] >= 0.8
-    assert acc[("all", "object", "reference_mines")] == 8
+    assert acc[("all", "mine", "reference_mines")] == 8 and acc[("all", "mine", "identification_rate")] > 0.5
+    assert 0.5 < acc[("all", "mine", "mean_area_similarity")] <= 1
+    assert acc[("test", "object", "tp")] > 0 and acc[("test", "object", "tn")] > 0
+    assert acc[("test", "object", "f1")] >= 0.7 and 0 < acc[("test", "pixel", "miou")] <= 1
     cv = pd.read_csv(out / "mines" / "rf_cv.csv")
-    assert {"cv_f1_mean", "cv_f1_std", "oob_error", "rank"} <= set(cv.columns) and len(cv) == 4
+    assert {"cv_f1_mean", "cv_f1_std", "oob_error", "rank"} <= set(cv.columns) and len(cv) == 1  # the study's set
+    assert cv[["criterion", "max_features", "min_samples_leaf", "min_samples_split"]].astype(str).iloc[0].tolist() == [
+        "entropy", "log2", "1", "2"]  # config/tiny.yaml
     imp = pd.read_csv(out / "mines" / "rf_importance.csv")
     assert {"feature", "mda_mean", "mda_std", "rank"} <= set(imp.columns) and len(imp) >= 20
     agreement = pd.read_csv(out / "mines" / "agreement_simulated_global.csv")
@@ -131,8 +137,11 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
         hits.append(mine.status == expected[truth["trajectory"].iloc[int(overlap.argmax())]])
     assert np.mean(hits) >= 0.9
     rates = pd.read_csv(out / "restoration" / "restoration_rate.csv")
-    assert list(rates.columns) == ["subregion", "base_year", "year", "bare_km2_base", "bare_km2", "rr_pct"]
+    assert list(rates.columns) == ["subregion", "base_year", "year", "n_mines", "n_left_out", "bare_km2_base",
+                                   "bare_km2", "rr_pct"]
     assert (rates.loc[rates["year"] == 2016, "rr_pct"] == 0).all()
+    every = rates[rates["subregion"] == "all"]
+    assert ((every["n_mines"] + every["n_left_out"]) == len(mines)).all()
     assert (out / "restoration" / "restoration_rate_mines.csv").exists()
     counts = pd.read_csv(out / "restoration" / "status_counts.csv")
     assert counts.loc[counts["subregion"] == "all", "n_mines"].sum() == len(mines)
@@ -333,6 +342,32 @@ def test_raster_writer_leaves_nothing_on_failure(tmp_path):
             dst.write(np.zeros((1, 4, 4), np.float32))
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_narrow_buffer_rsei_loadings_are_the_pca_of_study_area_pixels(tmp_path):
+    """config/narrow-buffer.yaml: a 0.3 km river buffer in a 4 km tile. RSEI has values only in the study area and
+    its loadings equal scikit-learn's PCA of the min-max normalised study-area pixels (issue 13)."""
+    from sklearn.decomposition import PCA
+
+    from minerestore.mask.studyarea import domain
+
+    out = tmp_path / "narrow"
+    target = out / "ecology" / "rsei" / "2022_pca.csv"
+    snakemake(target, "--configfile", REPO / "config" / "narrow-buffer.yaml", "--replace-workflow-config", "--config",
+              f"results={tmp_path}", check=True)
+    grid = Grid.read(out / "inputs" / "grid.json")
+    inside = domain(out / "study_area.gpkg", grid)
+    assert inside.mean() < 0.3
+    with rasterio.open(out / "ecology" / "rsei" / "2022.tif") as src:
+        d = dict(zip(src.descriptions, src.read()))
+    ok = np.isfinite(d["rsei"])
+    assert ok.sum() > 1000 and not (ok & ~inside).any() and np.isnan(d["ndvi"][~inside]).all()
+    x = np.column_stack([d[k][ok] for k in ("ndvi", "wet", "ndbsi", "lst")]).astype(float)
+    pca = PCA(4).fit((x - x.min(0)) / (x.max(0) - x.min(0)))
+    ref = pca.components_[0] * np.sign(pca.components_[0][:2].sum())
+    table = pd.read_csv(target)
+    np.testing.assert_allclose(table["loading"], ref, atol=1e-5)
+    assert table["pc1_share_pct"].iloc[0] == pytest.approx(100 * pca.explained_variance_ratio_[0], abs=1e-3)
 
 
 def test_snakemake_lint_is_clean():

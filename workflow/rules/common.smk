@@ -23,6 +23,7 @@ from minerestore.config import (  # noqa: E402
     explain_validation_failure,
     lst_family,
 )
+from minerestore.mask.land import period_dates  # noqa: E402
 from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
 
 
@@ -111,6 +112,11 @@ def log_path(region, name):
 
 def benchmark_path(region, name):
     return rpath(region, "benchmarks", f"{name}.tsv")
+
+
+def mask_periods(region):
+    """Date windows (ISO, inclusive) of the region's vegetation and snow masks (minerestore.mask.land.period_dates)."""
+    return period_dates(config["masks"], years(region))
 
 
 def for_job(pattern, wildcards, **fixed):
@@ -229,11 +235,16 @@ def object_rf_outputs(wildcards):
     return {k: for_job(getattr(out, k), wildcards) for k in ("objects", "split", "labels")}
 
 
-def rsei_model_input(wildcards):
-    """The pooled RSEI model, when RSEI is pooled over the years."""
-    if config["ecology"]["rsei_mode"] == "pooled":
-        return {"model": for_job(rules.rsei_model.output.model, wildcards)}
-    return {}
+def pooled_model_input(index):
+    """Input function: the pooled model of ``index`` (rsei or rem) when that index is pooled over the years
+    (ecology.rsei_mode / rem_mode), else nothing."""
+
+    def model(wildcards):
+        if config["ecology"][f"{index}_mode"] == "pooled":
+            return {"model": for_job(rules.pooled_model.output.model, wildcards, index=index)}
+        return {}
+
+    return model
 
 
 def trend_layers(wildcards):

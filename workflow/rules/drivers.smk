@@ -23,6 +23,7 @@ rule driver_stack:
         tile_px=TILE_PX,
         grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
         window_km=config["drivers"]["window_km"],
+        min_valid_fraction=config["drivers"]["min_valid_fraction"],
         year=lambda w: drivers_year(w.region),
     script:
         "../../scripts/driver_stack.py"

@@ -9,34 +9,53 @@ ECOLOGY_PARAMS = {
     "sensor": region_key("sensor"),
 }
 
+# REM's reconstruction choices (minerestore.ecology.rem.RemOptions) and the land-cover classes of I_imper.
+REM_OPTIONS = pick(
+    config["ecology"],
+    "rao_window",
+    "soil_index",
+    "fvc_percentiles",
+    "imper_mode",
+    "imper_bci_threshold",
+    "imper_classes",
+)
 
-rule rsei_model:
+# What they read: the region inputs, the analysis domain (the study area) and the water mask.
+ECOLOGY_INPUTS = {
+    **REGION_INPUTS,
+    "study_area": rules.study_area.output.study_area,
+    "water": rules.masks.output.water,
+}
+
+
+rule pooled_model:
     input:
-        **REGION_INPUTS,
-        water=rules.masks.output.water,
+        **ECOLOGY_INPUTS,
         composites=COMPOSITES,
     output:
-        model=rpath("{region}", "ecology", "rsei_pooled_model.json"),
+        model=rpath("{region}", "ecology", "{index}_pooled_model.json"),
     log:
-        log_path("{region}", "rsei_model"),
+        log_path("{region}", "{index}_pooled_model"),
     benchmark:
-        benchmark_path("{region}", "rsei_model")
+        benchmark_path("{region}", "{index}_pooled_model")
+    wildcard_constraints:
+        index="rsei|rem",
     conda:
         "../../envs/analysis.yaml"
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=30,
+        runtime=60,
     params:
         **ECOLOGY_PARAMS,
+        rem=REM_OPTIONS,
     script:
-        "../../scripts/rsei_model.py"
+        "../../scripts/pooled_model.py"
 
 
 rule rsei:
     input:
-        unpack(rsei_model_input),
-        **REGION_INPUTS,
-        water=rules.masks.output.water,
+        unpack(pooled_model_input("rsei")),
+        **ECOLOGY_INPUTS,
         composite=rules.composite_mosaic.output.mosaic,
     output:
         raster=rpath("{region}", "ecology", "rsei", "{year}.tif"),
@@ -59,8 +78,8 @@ rule rsei:
 
 rule rem:
     input:
-        **REGION_INPUTS,
-        water=rules.masks.output.water,
+        unpack(pooled_model_input("rem")),
+        **ECOLOGY_INPUTS,
         composite=rules.composite_mosaic.output.mosaic,
     output:
         raster=rpath("{region}", "ecology", "rem", "{year}.tif"),
@@ -76,9 +95,8 @@ rule rem:
         runtime=20,
     params:
         **ECOLOGY_PARAMS,
-        rao_window=config["ecology"]["rao_window"],
-        soil_index=config["ecology"]["soil_index"],
-        fvc_percentiles=config["ecology"]["fvc_percentiles"],
+        rem=REM_OPTIONS,
+        rem_mode=config["ecology"]["rem_mode"],
     script:
         "../../scripts/rem.py"
 

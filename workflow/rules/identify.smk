@@ -27,7 +27,13 @@ rule object_rf:
     params:
         tile_px=TILE_PX,
         identify=pick(
-            config["identify"], "segmentation", "overlap", "train_fraction", "min_mine_area_m2", "rf"
+            config["identify"],
+            "segmentation",
+            "overlap",
+            "train_fraction",
+            "min_mine_area_m2",
+            "rf",
+            "glcm_layers",
         ),
         seed=config["seed"],
         id_field=region_key("reference_id_field"),
@@ -88,6 +94,7 @@ rule accuracy:
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
         mines=rules.mines.output.mines,
+        candidates=rules.candidates.output.vector,
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
     log:

@@ -22,11 +22,65 @@ rule study_area:
         "../../scripts/study_area.py"
 
 
+rule mask_period:
+    input:
+        grid=rules.plan.output.grid,
+        acquisitions=rules.ingest.output.acquisitions,
+    output:
+        composite=rpath("{region}", "masks", "period", "{period}", "{tile}.tif"),
+    log:
+        log_path("{region}", "mask_period_{period}_{tile}"),
+    benchmark:
+        benchmark_path("{region}", "mask_period_{period}_{tile}")
+    wildcard_constraints:
+        period="vegetation|snow",
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 3000 * attempt,
+        runtime=30,
+    params:
+        sensor=region_key("sensor"),
+        season=region_key("season"),
+        dates=lambda w: mask_periods(w.region)[w.period],
+        block_rows=config["composite"]["block_rows"],
+        ndvi_percentile=config["composite"]["ndvi_percentile"],
+        scl_conservative=config["composite"]["scl_conservative"],
+        tile_px=TILE_PX,
+    script:
+        "../../scripts/mask_period.py"
+
+
+rule mask_period_mosaic:
+    input:
+        grid=rules.plan.output.grid,
+        tiles=each_tile(rules.mask_period.output.composite, period=True),
+    output:
+        mosaic=rpath("{region}", "masks", "period", "{period}.vrt"),
+    log:
+        log_path("{region}", "mask_period_mosaic_{period}"),
+    benchmark:
+        benchmark_path("{region}", "mask_period_mosaic_{period}")
+    wildcard_constraints:
+        period="vegetation|snow",
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
+        runtime=5,
+    params:
+        tile_px=TILE_PX,
+    script:
+        "../../scripts/mosaic.py"
+
+
 rule masks:
     input:
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
         composites=COMPOSITES,
+        vegetation_period=lambda w: for_job(rules.mask_period_mosaic.output.mosaic, w, period="vegetation"),
+        snow_period=lambda w: for_job(rules.mask_period_mosaic.output.mosaic, w, period="snow"),
     output:
         water=rpath("{region}", "masks", "water.tif"),
         vegetation=rpath("{region}", "masks", "vegetation.tif"),
@@ -46,7 +100,8 @@ rule masks:
         thresholds=threshold(
             "water_ratio", "water_buffer_m", "mndwi_water", "vegetation_p90_ndvi", "snow_ratio"
         ),
-        masks=pick(config["masks"], "water_years", "vegetation_years", "snow_years", "builtup_classes"),
+        masks=pick(config["masks"], "water_years", "builtup_classes"),
+        periods=lambda w: mask_periods(w.region),
         years=region_years,
         tile_px=TILE_PX,
     script:

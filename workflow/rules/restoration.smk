@@ -54,7 +54,6 @@ rule mann_kendall:
 
 rule restoration_rate:
     input:
-        grid=rules.plan.output.grid,
         bsp=rules.bare_surface.output.bsp,
         mines=rules.mines.output.mines,
     output:

@@ -9,6 +9,8 @@ vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow 
 from __future__ import annotations
 
 import logging
+import warnings
+from datetime import date
 from typing import Iterator
 
 import numpy as np
@@ -17,6 +19,7 @@ from rasterio.windows import Window
 
 from minerestore.indices import ndvi
 from minerestore.raster.grid import Grid
+from minerestore.raster.write import raster_writer
 from minerestore.sources.acquisitions import Acquisition, read_observation
 from minerestore.sources.sensors import REFLECTANCE_BANDS, get_profile
 
@@ -123,9 +126,68 @@ def composite_blocks(
         log.info("block %d/%d composited", i + 1, len(windows))
 
 
+def _acquisitions(rows: pd.DataFrame, families: set[str]) -> list[Acquisition]:
+    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
+    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
+
+
 def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
     """The acquisitions of ``year``'s growing season (``in_season``) from sensors of ``families`` (``any`` for
     ready composites), from the ingested acquisitions table (path, date, year, sensor, in_season)."""
-    rows = table[(table["year"] == year) & table["in_season"]]
-    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
-    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
+    return _acquisitions(table[(table["year"] == year) & table["in_season"]], families)
+
+
+def period_acquisitions(table: pd.DataFrame, start: date, end: date, families: set[str]) -> list[Acquisition]:
+    """The acquisitions dated ``start`` to ``end`` (inclusive, every month: a mask period, not a growing season)
+    from sensors of ``families``, from the ingested acquisitions table."""
+    dates = pd.to_datetime(table["date"]).dt.date
+    return _acquisitions(table[(dates >= start) & (dates <= end)], families)
+
+
+#: Band order of the mask-period composites (``masks/period/{period}.vrt``).
+PERIOD_BANDS = ("ndvi_p90", "n_obs", "n_snow")
+
+
+def write_period_composite(path, grid: Grid, windows: list[list[Acquisition]], tags: dict, block_rows: int = 512,
+                           percentile: float = 90.0, conservative_scl: bool = False) -> None:
+    """Mask-period composite of one or more date windows (docs/methods.md, masks), block by block, written under a
+    temporary name and renamed when complete.
+
+    Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),
+    the lowest over the windows that observed the pixel (NaN where none did), so a pixel counts as vegetated only
+    when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow observations summed
+    over all windows.
+
+    Parameters
+    ----------
+    windows : list of lists of acquisitions, one list per date window (an empty list adds nothing).
+    """
+    with raster_writer(path, grid.profile(len(PERIOD_BANDS)), list(PERIOD_BANDS), tags) as dst:
+        streams = [composite_blocks(w, [], grid, block_rows, percentile, conservative_scl) for w in windows]
+        for blocks in zip(*streams):
+            p90 = np.stack([bands["ndvi_p90"] for _, bands in blocks])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
+                lowest = np.nanmin(p90, axis=0)
+            counts = [sum(bands[k] for _, bands in blocks) for k in ("n_obs", "n_snow")]
+            dst.write(np.stack([lowest, *counts]).astype(np.float32), window=blocks[0][0])
+
+
+def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acquisitions: list[Acquisition],
+                    tags: dict, block_rows: int = 512, percentile: float = 90.0,
+                    conservative_scl: bool = False) -> float:
+    """Composite acquisitions block by block (:func:`composite_blocks`) into a GeoTIFF of
+    :data:`COMPOSITE_BANDS` on ``grid``, written under a temporary name and renamed when complete.
+
+    Returns
+    -------
+    float: the number of clear observations summed over the grid (0: nothing was observed).
+    """
+    n_obs = 0.0
+    with raster_writer(path, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags) as dst:
+        for window, bands in composite_blocks(acquisitions, lst_acquisitions, grid, block_rows, percentile,
+                                              conservative_scl):
+            for i, name in enumerate(COMPOSITE_BANDS, start=1):
+                dst.write(bands[name], i, window=window)
+            n_obs += float(bands["n_obs"].sum())
+    return n_obs

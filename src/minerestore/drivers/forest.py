@@ -1,9 +1,9 @@
 """Driver attribution of ecological quality: aligned driver stack, correlation, random-forest regression with
 R-style importance (methods.md §5, §7.2).
 
-R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``): for every tree, the increase of the
-mean squared error on its out-of-bag rows when one variable is permuted among them, averaged over trees and
-divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node residual sum of squares
+R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``, :mod:`minerestore.importance`): for every
+tree, the increase of the mean squared error on its out-of-bag rows when one variable is permuted among them,
+averaged over trees and divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node residual sum of squares
 from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
 the whole forest on supplied rows; ``feature_importances_`` is normalised), and no maintained package reproduces
 them (methods.md §5), so both are computed here from the fitted trees.
@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import partial_dependence
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
+
+from minerestore.importance import oob_permutation_importance, scaled
 
 
 def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, seed: int = 0,
@@ -31,31 +32,16 @@ def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, se
                                  n_jobs=n_jobs)
 
 
-def _tree_inc_mse(tree, x_oob: np.ndarray, y_oob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """MSE increase of one tree on its OOB rows for each variable permuted (0 for variables it does not use)."""
-    base = np.mean((tree.predict(x_oob) - y_oob) ** 2)
-    used = set(tree.tree_.feature[tree.tree_.feature >= 0].tolist())
-    out = np.zeros(x_oob.shape[1])
-    for j in used:
-        shuffled = x_oob.copy()
-        shuffled[:, j] = rng.permutation(shuffled[:, j])
-        out[j] = np.mean((tree.predict(shuffled) - y_oob) ** 2) - base
-    return out
-
-
 def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = True) -> np.ndarray:
-    """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5).
-
-    For tree t with out-of-bag rows O_t: δ_tj = MSE_t(x_j permuted within O_t) − MSE_t (0 if t does not split on
-    j); D_j = mean_t δ_tj; SE_j = sqrt((mean_t δ_tj² − D_j²) / T); %IncMSE_j = D_j / SE_j (D_j where SE_j is 0,
-    as R does). ``scale=False`` returns D_j (units of y²).
+    """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5): the mean
+    over trees of the increase of each tree's out-of-bag MSE when the variable is permuted, divided by its
+    standard error (:func:`minerestore.importance.oob_permutation_importance`). ``scale=False`` returns the mean
+    increase (units of y²).
 
     Parameters
     ----------
-    forest : fitted RandomForestRegressor with ``bootstrap=True`` (its in-bag rows are read from the public
-        ``estimators_samples_``).
-    X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,).
-    seed : seed of the permutations.
+    forest : fitted RandomForestRegressor with ``bootstrap=True``.
+    X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,); seed : of the permutations.
 
     Returns
     -------
@@ -66,30 +52,8 @@ def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = Tr
     ValueError
         If the forest was not fitted with bootstrap, or ``X`` has other rows than the fit.
     """
-    if not forest.bootstrap:
-        raise ValueError("inc_mse needs a forest fitted with bootstrap=True (out-of-bag rows)")
-    x = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=float)
-    if forest.estimators_samples_[0].shape[0] != x.shape[0]:
-        raise ValueError(f"X has {x.shape[0]} rows but the forest was fitted on "
-                         f"{forest.estimators_samples_[0].shape[0]}: pass the training rows")
-    n = x.shape[0]
-    rngs = np.random.default_rng(seed).spawn(len(forest.estimators_))
-
-    def one(tree, in_bag, rng):
-        oob = np.ones(n, bool)
-        oob[in_bag] = False
-        if not oob.any():
-            return np.zeros(x.shape[1])
-        return _tree_inc_mse(tree, x[oob], y[oob], rng)
-
-    deltas = np.array(Parallel(n_jobs=forest.n_jobs or 1, prefer="threads")(
-        delayed(one)(t, s, r) for t, s, r in zip(forest.estimators_, forest.estimators_samples_, rngs)))
-    mean = deltas.mean(axis=0)
-    if not scale:
-        return mean
-    se = np.sqrt(np.maximum((deltas**2).mean(axis=0) - mean**2, 0) / len(deltas))
-    return np.where(se > np.finfo(float).eps, mean / np.where(se > 0, se, 1), mean)
+    mean, se = oob_permutation_importance(forest, X, y, seed)
+    return scaled(mean, se) if scale else mean
 
 
 def inc_node_purity(forest: RandomForestRegressor) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Drivers on the analysis grid (methods.md §7.2): user rasters resampled, slope, distance to the nearest mine and
-mine-area share in a moving window, and RSEI brought to the same grid.
+mine-area share in a moving window, and RSEI averaged onto the same grid.
 
-Resampling rules: continuous fields (precipitation, night light, GDP, PM2.5, CO2, DEM, RSEI) bilinear, as in the
-mining-cities study; shares (mine area) area-weighted (mean of the fine 0/1 mine raster); slope is computed on the
+Resampling rules: continuous driver fields (precipitation, night light, GDP, PM2.5, CO2, DEM) bilinear, as in the
+mining-cities study; RSEI area-weighted over its valid pixels with a minimum valid share (the study area is the
+sampling domain); shares (mine area) area-weighted (mean of the fine 0/1 mine raster); slope is computed on the
 fine DEM and averaged, so it is not flattened by a coarse DEM. Fine layers are reduced tile by tile
 (:func:`tiled_mean`), so memory is bounded by the tile and the analysis grid.
 """
@@ -39,32 +40,37 @@ def to_grid(values: np.ndarray, source: Grid, target: Grid, resampling: Resampli
     return out
 
 
-def tiled_mean(read_tile, source: Grid, target: Grid, tile_px: int) -> np.ndarray:
+def tiled_mean(read_tile, source: Grid, target: Grid, tile_px: int, min_valid_fraction: float = 0.0) -> np.ndarray:
     """Area-weighted mean of a fine layer over each analysis pixel, one fine tile in memory at a time.
 
-    Each tile's values and valid-pixel weights are summed onto the analysis grid (GDAL ``sum`` resampling, which
-    weights partly covered pixels by their coverage) and the sums of all tiles divided, so analysis pixels on tile
-    edges get the same mean as GDAL's ``average`` of the whole fine layer.
+    Each tile's values, valid-pixel weights and pixel counts are summed onto the analysis grid (GDAL ``sum``
+    resampling, which weights partly covered pixels by their coverage) and the sums of all tiles divided, so
+    analysis pixels on tile edges get the same mean as GDAL's ``average`` of the whole fine layer.
 
     Parameters
     ----------
     read_tile : callable (rasterio Window of ``source``) -> ndarray (rows, cols) float, NaN = nodata.
     source, target : the fine region grid and the analysis grid; tile_px : tile side on ``source``.
+    min_valid_fraction : float in [0, 1]
+        An analysis pixel keeps its mean only when at least this share of its fine pixels is valid (0: any one).
 
     Returns
     -------
-    ndarray target.shape float32, NaN where no fine pixel is valid.
+    ndarray target.shape float32, NaN where no fine pixel (or too small a share) is valid.
     """
     total = np.zeros(target.shape, np.float64)
     weight = np.zeros(target.shape, np.float64)
+    count = np.zeros(target.shape, np.float64)
     for window in tile_windows(source, tile_px).values():
         values = np.asarray(read_tile(window), np.float32)
         ok = np.isfinite(values)
         tile = tile_grid(source, window)
         total += np.nan_to_num(to_grid(np.where(ok, values, 0), tile, target, Resampling.sum))
         weight += np.nan_to_num(to_grid(ok.astype(np.float32), tile, target, Resampling.sum))
+        count += np.nan_to_num(to_grid(np.ones(values.shape, np.float32), tile, target, Resampling.sum))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(weight > 0, total / weight, np.nan).astype(np.float32)
+        keep = (weight > 0) & (weight >= min_valid_fraction * count - 1e-6)
+        return np.where(keep, total / weight, np.nan).astype(np.float32)
 
 
 def distance_to_mines(share: np.ndarray, target: Grid, obstruction: np.ndarray | None = None) -> np.ndarray:
@@ -143,6 +149,15 @@ def driver_layers(grid: Grid, target: Grid, sources: dict, mines, tile_px: int, 
     layers["distance_to_mine"] = distance_to_mines(share, target, obstruction)
     layers["mine_share"] = mine_share_window(share, target, window_km)
     return layers
+
+
+def analysis_rsei(path: str | os.PathLike, grid: Grid, target: Grid, tile_px: int,
+                  min_valid_fraction: float) -> np.ndarray:
+    """RSEI on the analysis grid: the area-weighted mean of the fine RSEI raster (``rsei`` band, NaN outside the
+    study area, over water and cloud) over each analysis pixel with at least ``min_valid_fraction`` of its fine
+    pixels valid (:func:`tiled_mean`), so driver samples lie in the analysis domain. float32 target.shape."""
+    return tiled_mean(lambda w: read_on_grid(path, grid, "rsei", w, fill=np.nan).astype(np.float32), grid, target,
+                      tile_px, min_valid_fraction)
 
 
 def samples_table(target: Grid, rsei: np.ndarray, layers: dict):

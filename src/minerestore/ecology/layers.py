@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
 import rasterio
 
 from minerestore.raster.grid import Grid
-from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid
+from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid, read_water
+
+log = logging.getLogger(__name__)
 
 
-def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid: Grid,
+def analysis_masks(study_area: str | os.PathLike, water: str | os.PathLike, grid: Grid, chunk_px: int | None,
+                   region: str) -> tuple:
+    """The analysis domain (:func:`minerestore.mask.studyarea.domain`) and the water mask of a region, bool
+    (rows, cols): numpy, or dask arrays of ``chunk_px`` tiles. Raises ValueError naming ``region`` when its study
+    area covers no pixel of the grid."""
+    from minerestore.mask.studyarea import domain
+
+    return domain(study_area, grid, chunk_px, region), read_water(water, grid, chunk_px)
+
+
+def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: float, grid: Grid,
               lst_path: str | None = None, wet_setting: str = "auto", family: str = "sentinel2",
               chunk_px: int | None = None) -> dict:
     """Everything the ecological indices need from one year's composite.
 
-    With ``chunk_px`` the layers are dask arrays of ``chunk_px`` tiles read only when computed (``water`` then
-    a dask array too, :func:`read_water`): memory is bounded by the tiles in flight, not by the region.
+    With ``chunk_px`` the layers are dask arrays of ``chunk_px`` tiles read only when computed (``domain`` and
+    ``water`` then dask arrays too, :func:`minerestore.mask.studyarea.domain`, :func:`read_water`): memory is
+    bounded by the tiles in flight, not by the region.
+
+    Parameters
+    ----------
+    domain : bool (rows, cols)
+        The analysis domain (study area); pixels outside it are never valid.
+    water : bool (rows, cols)
+        The water mask.
 
     Returns
     -------
     dict: ``bands`` (blue … swir2), ``ndvi``, ``lst`` (K; from the composite, else from ``lst_path``: the band
-    named by the year or the first band), ``valid`` (not water: neither the water mask nor MNDWI >
-    ``mndwi_threshold``), ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``, ``coefficients`` (the
+    named by the year or the first band), ``valid`` (in the domain and not water: neither the water mask nor
+    MNDWI > ``mndwi_threshold``), ``domain``, ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``, ``coefficients`` (the
     tasseled-cap set, :func:`minerestore.indices.coefficients_for`) and ``year``.
 
     Raises
@@ -58,5 +79,27 @@ def read_year(composite: str | os.PathLike, water, mndwi_threshold: float, grid:
     bands = {k: d[k] for k in names[:6]}
     coefficients = coefficients_for(wet_setting, [s for s in tags.get("sensors", "").split(",") if s], family)
     return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
-            "valid": ~water & ~(index > mndwi_threshold), "year": year,  # NaN MNDWI compares False
+            "valid": domain & ~water & ~(index > mndwi_threshold), "domain": domain, "year": year,  # NaN MNDWI compares False
             "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}
+
+
+def impervious(landcover: str | os.PathLike | None, classes: list[int], domain, grid: Grid,
+               chunk_px: int | None = None):
+    """Bare rock and impervious pixels of a land-cover raster (its ``classes``) for REM's binary I_imper, bool
+    (rows, cols), numpy or dask; None without a land-cover raster, or (with a warning naming the file and the
+    classes) when none of ``classes`` occurs in the domain: I_imper then follows the BCI rule alone."""
+    if landcover is None:
+        return None
+    from rasterio.enums import Resampling
+
+    if chunk_px is None:
+        classes_on_grid = read_on_grid(landcover, grid, 1, resampling=Resampling.nearest, fill=0)
+    else:
+        classes_on_grid = lazy_on_grid(landcover, grid, 1, chunk_px, "int32", Resampling.nearest, fill=0)
+    out = np.isin(classes_on_grid, classes)
+    if not bool((out & domain).any()):
+        log.warning("%s: none of the land-cover classes %s (ecology.imper_classes) in the study area; bare rock "
+                    "and impervious surface for I_imper from BCI > ecology.imper_bci_threshold only",
+                    landcover, list(classes))
+        return None
+    return out

@@ -44,6 +44,13 @@ def _minmax_stats(arrays: dict, valid):
     return {k: (float(values[i]), float(values[n + i])) for i, k in enumerate(arrays)}
 
 
+def pooled_minmax(parts: list[dict], valids: list) -> dict:
+    """min and max of each named array over the ``valid`` pixels of several parts (years) together:
+    name -> [min, max]."""
+    stats = [_minmax_stats(p, ok) for p, ok in zip(parts, valids)]
+    return {k: [min(s[k][0] for s in stats), max(s[k][1] for s in stats)] for k in parts[0]}
+
+
 def minmax(a, low: float, high: float, name: str = "indicator"):
     """(a − low) / (high − low).
 

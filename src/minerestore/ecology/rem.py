@@ -10,12 +10,13 @@ import numpy as np
 from minerestore.ecology.pca import (
     DegenerateIndicator,
     _compute,
-    _covariance,
+    _covariance_from,
     _is_dask,
-    _minmax_stats,
+    _moments,
     _xp,
     minmax,
     pc1,
+    pooled_minmax,
 )
 
 
@@ -64,20 +65,35 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):
-    """Fractional vegetation cover by the pixel dichotomy model: clip((NDVI − NDVI_soil) / (NDVI_veg − NDVI_soil),
-    0, 1), NDVI_soil / NDVI_veg the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI of the scene (methods.md
-    §2.2, [S-FVC]). Percentiles are read from a 0.001-wide histogram of NDVI in [−1, 1], the same for numpy and
-    dask arrays."""
-    xp = _xp(ndvi)
-    ok = xp.isfinite(ndvi) if valid is None else xp.isfinite(ndvi) & valid
-    counts, edges = xp.histogram(xp.where(ok, ndvi, 2.0), bins=2000, range=(-1.0, 1.0))
-    counts, = _compute(counts)
-    cdf = np.cumsum(counts) / max(counts.sum(), 1)
-    soil = float(edges[1:][np.searchsorted(cdf, low_pct / 100.0)])
-    veg = float(edges[1:][np.searchsorted(cdf, high_pct / 100.0)])
+def fvc_bounds(ndvis: list, valids: list, low_pct: float = 5.0, high_pct: float = 95.0) -> tuple[float, float]:
+    """NDVI of bare soil and of full vegetation: the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI of the
+    valid pixels of one or several (pooled) scenes (methods.md §2.2, [S-FVC]), read from a 0.001-wide histogram of
+    NDVI in [−1, 1] (the same for numpy and dask arrays; histograms of several scenes add up).
+
+    Raises
+    ------
+    DegenerateIndicator
+        If the two percentiles coincide (no vegetation contrast).
+    """
+    total = 0
+    for ndvi, valid in zip(ndvis, valids):
+        xp = _xp(ndvi, valid)
+        counts, edges = xp.histogram(xp.where(valid & xp.isfinite(ndvi), ndvi, 2.0), bins=2000, range=(-1.0, 1.0))
+        total = total + _compute(counts)[0]
+    cdf = np.cumsum(total) / max(total.sum(), 1)
+    upper = np.linspace(-1.0, 1.0, 2001)[1:]
+    soil, veg = (float(upper[np.searchsorted(cdf, pct / 100.0)]) for pct in (low_pct, high_pct))
     if not veg > soil:
         raise DegenerateIndicator(f"NDVI percentiles {low_pct}/{high_pct} coincide ({soil:g}): no vegetation contrast")
+    return soil, veg
+
+
+def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):
+    """Fractional vegetation cover by the pixel dichotomy model: clip((NDVI − NDVI_soil) / (NDVI_veg − NDVI_soil),
+    0, 1), NDVI_soil / NDVI_veg from :func:`fvc_bounds` of the valid pixels (all finite pixels when ``valid`` is
+    None). Same shape and array type as ``ndvi``."""
+    xp = _xp(ndvi)
+    soil, veg = fvc_bounds([ndvi], [xp.isfinite(ndvi) if valid is None else valid], low_pct, high_pct)
     return xp.clip((ndvi - soil) / (veg - soil), 0.0, 1.0)
 
 
@@ -86,6 +102,30 @@ def _rao_q_any(values, window: int):
         half = window // 2
         return values.map_overlap(rao_q, depth=half, boundary=np.nan, window=window, dtype=np.float32)
     return rao_q(values, window)
+
+
+@dataclass(frozen=True)
+class RemOptions:
+    """The choices of REM's reconstruction (docs/methods.md, REM), each a config key of ``ecology``."""
+
+    window: int = 5  # Rao's Q moving window, px (rao_window)
+    soil_index: str = "rndsi"  # rndsi or si (soil_index)
+    fvc_percentiles: tuple = (5.0, 95.0)  # NDVI percentiles of bare soil and full vegetation
+    imper_mode: str = "binary"  # binary (the study's 0/1 I_imper) or continuous (1 − minmax(BCI))
+    imper_bci_threshold: float = 0.3  # binary: rock / impervious where BCI exceeds this
+
+    @classmethod
+    def from_config(cls, ecology: dict) -> "RemOptions":
+        """The options from the ``ecology`` config section (keys rao_window, soil_index, fvc_percentiles,
+        imper_mode, imper_bci_threshold)."""
+        return cls(ecology["rao_window"], ecology["soil_index"], tuple(ecology["fvc_percentiles"]),
+                   ecology["imper_mode"], ecology["imper_bci_threshold"])
+
+    def __post_init__(self):
+        if self.soil_index not in ("rndsi", "si"):
+            raise ValueError(f"soil index {self.soil_index!r}: expected 'rndsi' or 'si'")
+        if self.imper_mode not in ("binary", "continuous"):
+            raise ValueError(f"imper_mode {self.imper_mode!r}: expected 'binary' or 'continuous'")
 
 
 @dataclass
@@ -101,46 +141,20 @@ class RemResult:
     pc1_share: float
 
 
-def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window: int = 5,
-        soil_index: str = "rndsi", fvc_percentiles: tuple[float, float] = (5.0, 95.0), materialise=None) -> RemResult:
-    """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
-    (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study). The sub-indices are the
-    RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every choice a parameter:
+SUB_INDICES = ("i_wet", "i_veg", "i_soil")
 
-    - I_wet = minmax(tasseled-cap wetness);
-    - I_veg = minmax(FVC x (1 + PD_n)): FVC by pixel dichotomy (5 %/95 % NDVI), PD_n = minmax of Rao's Q of NDVI
-      in a ``window`` x ``window`` moving window (plant diversity matters where vegetation is dense);
-    - I_soil = minmax((1 − FVC) x minmax(soil index)), soil index RNDSI = minmax(NDSI') / minmax(TC brightness)
-      with NDSI' = (SWIR2 − G)/(SWIR2 + G) (Deng et al. 2015; high for soil, low for rock and impervious), or SI;
-    - I_imper = 1 − minmax(BCI), BCI = ((H + L)/2 − V) / ((H + L)/2 + V) of min–max normalised TC brightness H,
-      greenness V and wetness L (Deng & Wu 2012): a multiplicative suppressor of rock and impervious land;
-    - α, β, γ = squared PC1 loadings of a covariance PCA of (I_wet, I_veg, I_soil) (sum to 1);
-    - REM min–max normalised to [0, 1] over the valid pixels.
 
-    Parameters
-    ----------
-    bands : dict ``blue … swir2`` reflectance arrays (rows, cols), NaN = missing (numpy or dask).
-    ndvi : NDVI array; valid : bool array (e.g. not water), optional.
-    coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`).
-    materialise : callable dict -> dict, optional
-        Stores the per-pixel base layers (tasseled cap, NDSI', SI, Rao's Q, NDVI, valid) once and returns readers of
-        them (:func:`minerestore.raster.write.spill`), so the later passes of a streamed (dask) run do not recompute them.
+def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window: int = 5, impervious=None,
+             materialise=None) -> dict:
+    """The per-pixel layers REM is built from, before any scene statistic: tasseled-cap brightness, greenness and
+    wetness, NDSI' = (SWIR2 − G)/(SWIR2 + G), SI, Rao's Q of NDVI in a ``window`` (over valid pixels only), NDVI,
+    ``ok`` (finite and ``valid``) and ``impervious`` (bool from land cover, or None).
 
-    Returns
-    -------
-    RemResult.
-
-    Raises
-    ------
-    DegenerateIndicator
-        If a layer is constant over the valid pixels (names it).
-    ValueError
-        For an unknown ``soil_index``.
+    ``materialise`` (callable dict -> dict, e.g. :func:`minerestore.raster.write.spill`) stores them once so the
+    later passes of a streamed (dask) run read them instead of recomputing.
     """
     from minerestore.indices import tasseled_cap
 
-    if soil_index not in ("rndsi", "si"):
-        raise ValueError(f"soil index {soil_index!r}: expected 'rndsi' or 'si'")
     xp = _xp(ndvi, *bands.values())
     tc = {c: tasseled_cap(bands, c, coefficients) for c in ("brightness", "greenness", "wetness")}
     ok = xp.isfinite(ndvi) & xp.isfinite(tc["brightness"]) & xp.isfinite(tc["wetness"]) & xp.isfinite(tc["greenness"])
@@ -150,30 +164,134 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window
         ndsi = (bands["swir2"] - bands["green"]) / (bands["swir2"] + bands["green"])
         si = ((bands["swir1"] + bands["red"]) - (bands["nir"] + bands["blue"])) / (
             (bands["swir1"] + bands["red"]) + (bands["nir"] + bands["blue"]))
-    pd_raw = _rao_q_any(xp.where(ok, ndvi, np.nan), window)
-    if materialise is not None:
-        base = materialise({**tc, "ndsi": ndsi, "si": si, "pd": pd_raw, "ndvi": ndvi, "ok": ok})
-        tc = {c: base[c] for c in tc}
-        ndsi, si, pd_raw, ndvi, ok = (base[k] for k in ("ndsi", "si", "pd", "ndvi", "ok"))
-    stats = _minmax_stats({**tc, "ndsi": ndsi, "si": si, "pd": pd_raw}, ok)
-    h, v, wet_n = (minmax(tc[c], *stats[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
-    cover = fvc(ndvi, *fvc_percentiles, valid=ok)
-    veg_raw = cover * (1 + minmax(pd_raw, *stats["pd"], name="Rao's Q"))
-    if soil_index == "rndsi":
-        soil = minmax(ndsi, *stats["ndsi"], name="NDSI'") / xp.maximum(h, 0.05)
+    base = {**tc, "ndsi": ndsi, "si": si, "pd": _rao_q_any(xp.where(ok, ndvi, np.nan), window), "ndvi": ndvi, "ok": ok}
+    if impervious is not None:
+        base["impervious"] = impervious
+    base = materialise(base) if materialise is not None else base
+    return base if impervious is not None else {**base, "impervious": None}
+
+
+def _normalised(base: dict, model: dict, options: RemOptions) -> dict:
+    """Stage 1: min–max normalised tasseled cap (H, V, L), FVC, FVC x (1 + PD_n) and the soil index."""
+    xp = _xp(base["ndvi"])
+    b = model["bounds"]
+    h, v, wet_n = (minmax(base[c], *b[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
+    soil_ndvi, veg_ndvi = model["fvc"]
+    cover = xp.clip((base["ndvi"] - soil_ndvi) / (veg_ndvi - soil_ndvi), 0.0, 1.0)
+    if options.soil_index == "rndsi":
+        soil = minmax(base["ndsi"], *b["ndsi"], name="NDSI'") / xp.maximum(h, 0.05)
     else:
-        soil = minmax(si, *stats["si"], name="SI")
-    soil_stats = _minmax_stats({"soil": soil}, ok)["soil"]
-    soil_raw = (1 - cover) * minmax(soil, *soil_stats, name=soil_index)
+        soil = minmax(base["si"], *b["si"], name="SI")
+    return {"h": h, "v": v, "wet_n": wet_n, "cover": cover, "soil": soil,
+            "veg_raw": cover * (1 + minmax(base["pd"], *b["pd"], name="Rao's Q"))}
+
+
+def _raw(n: dict, model: dict, options: RemOptions) -> dict:
+    """Stage 2: the raw sub-indices and BCI = ((H + L)/2 − V) / ((H + L)/2 + V) (Deng & Wu 2012)."""
+    soil_raw = (1 - n["cover"]) * minmax(n["soil"], *model["bounds"]["soil"], name=options.soil_index)
     with np.errstate(divide="ignore", invalid="ignore"):
-        bci = ((h + wet_n) / 2 - v) / ((h + wet_n) / 2 + v)
-    raw = {"i_wet": wet_n, "i_veg": veg_raw, "i_soil": soil_raw, "bci": bci}
-    st = _minmax_stats(raw, ok)
-    i_wet, i_veg, i_soil = (xp.where(ok, minmax(raw[k], *st[k], name=k), np.nan) for k in ("i_wet", "i_veg", "i_soil"))
-    i_imper = xp.where(ok, 1 - minmax(bci, *st["bci"], name="BCI"), np.nan)
-    cov, _ = _covariance([i_wet, i_veg, i_soil], ok)
+        bci = ((n["h"] + n["wet_n"]) / 2 - n["v"]) / ((n["h"] + n["wet_n"]) / 2 + n["v"])
+    return {"i_wet": n["wet_n"], "i_veg": n["veg_raw"], "i_soil": soil_raw, "bci": bci}
+
+
+def _sub_indices(base: dict, model: dict, options: RemOptions) -> dict:
+    """Stage 3: I_wet, I_veg, I_soil min–max normalised and I_imper, NaN where not ``ok``."""
+    xp = _xp(base["ndvi"])
+    ok = base["ok"]
+    raw = _raw(_normalised(base, model, options), model, options)
+    out = {k: xp.where(ok, minmax(raw[k], *model["bounds"][k], name=k), np.nan) for k in SUB_INDICES}
+    if options.imper_mode == "binary":
+        rock = raw["bci"] > options.imper_bci_threshold
+        if base["impervious"] is not None:
+            rock = rock | base["impervious"]
+        out["i_imper"] = xp.where(ok, xp.where(rock, 0.0, 1.0), np.nan)
+    else:
+        out["i_imper"] = xp.where(ok, 1 - minmax(raw["bci"], *model["bounds"]["bci"], name="BCI"), np.nan)
+    return out
+
+
+def _combined(sub: dict, weights) -> object:
+    return sub["i_imper"] * sum(float(w) * sub[k] for w, k in zip(weights, SUB_INDICES))
+
+
+def fit_rem(bases: list[dict], options: RemOptions = RemOptions()) -> dict:
+    """Fit REM's scene statistics on one year (per-year REM) or on the pooled pixels of several years
+    (``ecology.rem_mode: pooled``, so REM compares across years): every min–max bound, the FVC NDVI percentiles,
+    the PCA weights and the final REM range.
+
+    Parameters
+    ----------
+    bases : list of :func:`rem_base` dicts (one per year).
+
+    Returns
+    -------
+    dict (JSON-serialisable): ``bounds`` name -> [min, max], ``fvc`` [NDVI_soil, NDVI_veg], ``weights``
+    [alpha, beta, gamma], ``pc1_share``.
+
+    Raises
+    ------
+    DegenerateIndicator
+        If a layer is constant over the valid pixels (names it).
+    """
+    oks = [b["ok"] for b in bases]
+    keys = ("brightness", "greenness", "wetness", "ndsi", "si", "pd")
+    model = {"bounds": pooled_minmax([{k: b[k] for k in keys} for b in bases], oks),
+             "fvc": list(fvc_bounds([b["ndvi"] for b in bases], oks, *options.fvc_percentiles))}
+    normalised = [_normalised(b, model, options) for b in bases]
+    model["bounds"] |= pooled_minmax([{"soil": n["soil"]} for n in normalised], oks)
+    model["bounds"] |= pooled_minmax([_raw(n, model, options) for n in normalised], oks)
+    subs = [_sub_indices(b, model, options) for b in bases]
+    cov, _ = _covariance_from(sum(_moments([s[k] for k in SUB_INDICES], ok) for s, ok in zip(subs, oks)), 3)
     loadings, share = pc1(cov)
-    weights = loadings**2 / np.sum(loadings**2)
-    combined = i_imper * (weights[0] * i_wet + weights[1] * i_veg + weights[2] * i_soil)
-    (low, high), = _minmax_stats({"rem": combined}, ok).values()
-    return RemResult(minmax(combined, low, high, "REM"), i_wet, i_veg, i_soil, i_imper, weights, share)
+    model["weights"] = (loadings**2 / np.sum(loadings**2)).tolist()
+    model["pc1_share"] = share
+    model["bounds"] |= pooled_minmax([{"rem": _combined(s, model["weights"])} for s in subs], oks)
+    return model
+
+
+def apply_rem(base: dict, model: dict, options: RemOptions = RemOptions()) -> RemResult:
+    """REM of one year with fitted statistics (:func:`fit_rem`): its sub-indices and REM, NaN where not valid."""
+    sub = _sub_indices(base, model, options)
+    index = minmax(_combined(sub, model["weights"]), *model["bounds"]["rem"], "REM")
+    return RemResult(index, sub["i_wet"], sub["i_veg"], sub["i_soil"], sub["i_imper"], np.asarray(model["weights"]),
+                     model["pc1_share"])
+
+
+def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, options: RemOptions = RemOptions(),
+        impervious=None, materialise=None) -> RemResult:
+    """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
+    (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study), fitted on one year. The
+    sub-indices are the RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every
+    choice a :class:`RemOptions` field:
+
+    - I_wet = minmax(tasseled-cap wetness);
+    - I_veg = minmax(FVC x (1 + PD_n)): FVC by pixel dichotomy (5 %/95 % NDVI), PD_n = minmax of Rao's Q of NDVI
+      in a ``window`` x ``window`` moving window (plant diversity matters where vegetation is dense);
+    - I_soil = minmax((1 − FVC) x minmax(soil index)), soil index RNDSI = minmax(NDSI') / minmax(TC brightness)
+      with NDSI' = (SWIR2 − G)/(SWIR2 + G) (Deng et al. 2015; high for soil, low for rock and impervious), or SI;
+    - I_imper, binary (default, the study's Eq. 5): 0 on bare rock or impervious surface, 1 elsewhere; rock /
+      impervious where BCI > ``imper_bci_threshold`` or, with a land-cover raster, ``impervious`` (its built-up
+      classes). BCI = ((H + L)/2 − V) / ((H + L)/2 + V) of min–max normalised TC brightness H, greenness V and
+      wetness L (Deng & Wu 2012). ``continuous``: 1 − minmax(BCI);
+    - α, β, γ = squared PC1 loadings of a covariance PCA of (I_wet, I_veg, I_soil) (sum to 1);
+    - REM min–max normalised to [0, 1] over the valid pixels.
+
+    Parameters
+    ----------
+    bands : dict ``blue … swir2`` reflectance arrays (rows, cols), NaN = missing (numpy or dask).
+    ndvi : NDVI array; valid : bool array (e.g. study area and not water), optional.
+    coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`).
+    impervious : bool array, optional; built-up / rock pixels of a land-cover raster.
+    materialise : see :func:`rem_base`.
+
+    Returns
+    -------
+    RemResult.
+
+    Raises
+    ------
+    DegenerateIndicator
+        If a layer is constant over the valid pixels (names it).
+    """
+    base = rem_base(bands, ndvi, coefficients, valid, options.window, impervious, materialise)
+    return apply_rem(base, fit_rem([base], options), options)

@@ -18,6 +18,7 @@ from minerestore.ecology.pca import (
     _xp,
     minmax,
     pc1,
+    pooled_minmax,
 )
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,14 @@ def rsei_pooled(years: dict) -> dict:
     """
     layer_sets = {y: dict(zip(RSEI_INDICATORS, v[:4])) for y, v in years.items()}
     oks = {y: rsei_valid(*v) for y, v in years.items()}
-    stats = [_minmax_stats(layer_sets[y], oks[y]) for y in years]
-    bounds = {k: (min(s[k][0] for s in stats), max(s[k][1] for s in stats)) for k in RSEI_INDICATORS}
+    bounds = {k: tuple(v) for k, v in pooled_minmax(list(layer_sets.values()), list(oks.values())).items()}
     xp = _xp(*oks.values())
     normed = {y: [minmax(layer_sets[y][k], *bounds[k], name=k) for k in RSEI_INDICATORS] for y in years}
     cov, _ = _covariance_from(sum(_moments(normed[y], oks[y]) for y in years), len(RSEI_INDICATORS))
     loadings, share = pc1(cov)
     loadings = loadings * (1.0 if loadings[0] + loadings[1] > 0 else -1.0)
     components = {y: xp.where(oks[y], sum(float(w) * a for w, a in zip(loadings, normed[y])), np.nan) for y in years}
-    pc_stats = [_minmax_stats({"pc1": components[y]}, oks[y])["pc1"] for y in years]
-    pc1_bounds = (min(p[0] for p in pc_stats), max(p[1] for p in pc_stats))
+    pc1_bounds = tuple(pooled_minmax([{"pc1": components[y]} for y in years], list(oks.values()))["pc1"])
     return {y: rsei_with_bounds(layer_sets[y], oks[y], bounds, loadings, share, pc1_bounds) for y in years}
 
 

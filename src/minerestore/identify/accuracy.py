@@ -19,7 +19,8 @@ def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
     """Binary accuracy metrics (positive class = mine), methods.md §7.4.
 
     OA = (TP + TN)/N; precision (user's accuracy) = TP/(TP + FP); recall (producer's accuracy) = TP/(TP + FN);
-    F1 = 2PR/(P + R); kappa = (p_o − p_e)/(1 − p_e) with p_e = Σ_k row_k·col_k / N²; IoU = TP/(TP + FP + FN).
+    F1 = 2PR/(P + R); kappa = (p_o − p_e)/(1 − p_e) with p_e = Σ_k row_k·col_k / N²; IoU = TP/(TP + FP + FN) of the
+    mine class, IoU_background = TN/(TN + FP + FN); mIoU = their mean (the U-Net+ study's mIoU over two classes).
 
     Parameters
     ----------
@@ -28,7 +29,8 @@ def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
 
     Returns
     -------
-    dict with ``oa, precision, recall, f1, kappa, iou`` (float; NaN where a denominator is 0).
+    dict with ``oa, precision, recall, f1, kappa, iou, iou_background, miou`` (float; NaN where a denominator
+    is 0).
 
     Raises
     ------
@@ -54,6 +56,8 @@ def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
         "f1": ratio(2 * precision * recall, precision + recall) if np.isfinite(precision + recall) else float("nan"),
         "kappa": ratio(p_o - p_e, 1 - p_e),
         "iou": ratio(tp, tp + fp + fn),
+        "iou_background": ratio(tn, tn + fp + fn),
+        "miou": (ratio(tp, tp + fp + fn) + ratio(tn, tn + fp + fn)) / 2,
     }
 
 
@@ -63,23 +67,66 @@ def pixel_confusion(predicted: np.ndarray, reference: np.ndarray, valid: np.ndar
     return {"tp": int(np.sum(p & r)), "fp": int(np.sum(p & ~r)), "fn": int(np.sum(~p & r)), "tn": int(np.sum(~p & ~r))}
 
 
-def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7) -> dict[str, int]:
-    """Object-level counts with the > ``overlap`` rule (methods.md §7.3).
+def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7) -> dict:
+    """Mine-level counts with the > ``overlap`` rule (methods.md §7.3), the identification rate and the area
+    similarity.
 
-    A reference mine is *matched* when predicted mines cover more than ``overlap`` of its area, else *omitted*;
-    a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference mines.
+    A reference mine is *matched* (identified) when predicted mines cover more than ``overlap`` of its area, else
+    *omitted*; a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference
+    mines. ``identification_rate`` = matched / reference mines (the DeepLabV3+ study's 95.8 %). The area similarity
+    of a matched mine is min(A_p, A_r) / max(A_p, A_r), A_r its area and A_p the area of the predicted mines that
+    overlap it (1 = same size); ``mean_area_similarity`` averages it over the matched mines (that study: 0.78).
     """
     pred_union = shapely.union_all(predicted.geometry.to_numpy()) if len(predicted) else shapely.Polygon()
     ref_union = shapely.union_all(reference.geometry.to_numpy()) if len(reference) else shapely.Polygon()
     covered = np.array([g.intersection(pred_union).area / g.area for g in reference.geometry]) if len(reference) else np.array([])
     correct = np.array([g.intersection(ref_union).area / g.area for g in predicted.geometry]) if len(predicted) else np.array([])
+    similarity = []
+    for g in reference.geometry[covered > overlap]:
+        touching = predicted.geometry[predicted.geometry.intersects(g)]
+        a_p = shapely.union_all(touching.to_numpy()).area
+        similarity.append(min(a_p, g.area) / max(a_p, g.area))
     return {
         "reference_mines": len(reference),
         "predicted_mines": len(predicted),
         "matched": int(np.sum(covered > overlap)),
         "omitted": int(np.sum(covered <= overlap)),
         "commission": int(np.sum(correct <= overlap)),
+        "identification_rate": float(np.mean(covered > overlap)) if len(reference) else float("nan"),
+        "mean_area_similarity": float(np.mean(similarity)) if similarity else float("nan"),
     }
+
+
+def object_labels(objects: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
+                  overlap: float = 0.7) -> pd.DataFrame:
+    """Truth and prediction of candidate objects for the object confusion matrix (object-based mine mapping study,
+    its Table 4).
+
+    An object is a mine (``y`` = 1) when more than ``overlap`` of its area lies in reference mines, not a mine (0)
+    when less than 1 − ``overlap`` does, ambiguous (−1, left out of the matrix) in between, as the object random
+    forest labels its training objects; it is ``predicted`` a mine when more than half of it lies in the mine
+    polygons. TN objects are candidates correctly rejected.
+
+    Returns
+    -------
+    DataFrame (one row per object) y, predicted.
+    """
+    def share(union):
+        return np.array([g.intersection(union).area / g.area if g.area else 0.0 for g in objects.geometry])
+
+    truth = share(shapely.union_all(reference.geometry.to_numpy()) if len(reference) else shapely.Polygon())
+    shown = share(shapely.union_all(mines.geometry.to_numpy()) if len(mines) else shapely.Polygon())
+    return pd.DataFrame({"y": np.where(truth > overlap, 1, np.where(truth < 1 - overlap, 0, -1)),
+                         "predicted": (shown > 0.5).astype(int)})
+
+
+def object_confusion(labels: pd.DataFrame) -> dict[str, int]:
+    """Object confusion counts (tp, fp, fn, tn) of the objects with a truth label (``y`` 0/1; −1 left out) and
+    a prediction (``predicted`` 0/1)."""
+    y, p = labels["y"].to_numpy(), labels["predicted"].to_numpy().astype(bool)
+    known = y >= 0
+    y, p = y[known] == 1, p[known]
+    return {"tp": int(np.sum(p & y)), "fp": int(np.sum(p & ~y)), "fn": int(np.sum(~p & y)), "tn": int(np.sum(~p & ~y))}
 
 
 def agreement(ours: gpd.GeoDataFrame, other: gpd.GeoDataFrame, step_m: float = 10.0) -> dict[str, float]:
@@ -113,14 +160,19 @@ def agreement(ours: gpd.GeoDataFrame, other: gpd.GeoDataFrame, step_m: float = 1
     }
 
 
-def accuracy_table(scopes: dict[str, dict[str, int]], objects: dict[str, int]) -> pd.DataFrame:
-    """Long table (scope, level, metric, value) of pixel counts + metrics per scope and object counts."""
+def accuracy_table(pixels: dict[str, dict[str, int]], objects: dict[str, dict[str, int]],
+                   mines: dict) -> pd.DataFrame:
+    """Long table (scope, level, metric, value): pixel and object confusion counts with every metric of
+    :func:`confusion_metrics` per scope (``all``, ``test``), then the mine-level counts of :func:`object_match`
+    (level ``mine``, scope ``all``)."""
     rows = []
-    for scope, counts in scopes.items():
-        for k, v in {**counts, **confusion_metrics(**counts)}.items():
-            rows.append({"scope": scope, "level": "pixel", "metric": k, "value": v})
-    for k, v in objects.items():
-        rows.append({"scope": "all", "level": "object", "metric": k, "value": v})
+    for level, scopes in (("pixel", pixels), ("object", objects)):
+        for scope, counts in scopes.items():
+            metrics = confusion_metrics(**counts) if sum(counts.values()) else {}
+            for k, v in {**counts, **metrics}.items():
+                rows.append({"scope": scope, "level": level, "metric": k, "value": v})
+    for k, v in mines.items():
+        rows.append({"scope": "all", "level": "mine", "metric": k, "value": v})
     return pd.DataFrame(rows)
 
 

@@ -27,6 +27,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
+from minerestore.importance import oob_permutation_importance
 from minerestore.mask.patches import join_tiles
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_composites, read_float
@@ -107,7 +108,8 @@ def patch_bounds(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites
 #: Value ranges of the layers whose 2nd/98th percentiles over the candidate pixels scale the segmentation and
 #: the GLCM quantisation; histograms of 10,000 bins over them give the percentiles to 2e-4 when the candidates
 #: are read window by window.
-PERCENTILE_RANGES = {"ndvi": (-1.0, 1.0), "brightness": (0.0, 2.0), "ndvi_range": (0.0, 2.0)}
+PERCENTILE_RANGES = {"ndvi": (-1.0, 1.0), "brightness": (0.0, 2.0), "ndvi_range": (0.0, 2.0),
+                     **{b: (0.0, 2.0) for b in BANDS}}
 
 
 def layer_histograms(layers: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -171,25 +173,41 @@ def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float,
     return connected_label(segments, background=0, connectivity=1).astype(np.int32)
 
 
-def _glcm(gray: np.ndarray, mask: np.ndarray, levels: int) -> dict[str, float]:
+GLCM_DIRECTIONS = (0, 45, 90, 135)  # degrees, the order of GLCM_ANGLES
+
+
+def _glcm(gray: np.ndarray, mask: np.ndarray, levels: int, prefix: str) -> dict[str, float]:
     """GLCM properties of the pixels of one object (methods.md §6.3: levels shifted by one, outside = 0,
-    row and column 0 dropped so only within-object pairs count), averaged over four directions."""
+    row and column 0 dropped so only within-object pairs count), per direction (``{prefix}_{prop}_{degrees}``)
+    and averaged over the four (``{prefix}_{prop}``, eCognition's "all directions")."""
     q = np.where(mask, gray + 1, 0).astype(np.uint8)
     p = graycomatrix(q, [1], GLCM_ANGLES, levels=levels + 1, symmetric=True, normed=False)[1:, 1:]
-    if p.sum() == 0:
-        return {f"glcm_{k.lower()}": 0.0 for k in GLCM_PROPS}
-    return {f"glcm_{k.lower()}": float(np.mean(graycoprops(p, k))) for k in GLCM_PROPS}
+    out = {}
+    for k in GLCM_PROPS:
+        values = graycoprops(p, k)[0] if p.sum() > 0 else np.zeros(len(GLCM_ANGLES))
+        name = f"{prefix}_{k.lower()}"
+        out |= {f"{name}_{d}": float(v) for d, v in zip(GLCM_DIRECTIONS, values)}
+        out[name] = float(np.mean(values))
+    return out
 
 
 def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float,
-                    glcm_levels: int = 32, brightness_bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+                    glcm_layers: tuple = ("brightness",), glcm_levels: int = 32,
+                    bounds: dict | None = None) -> pd.DataFrame:
     """Features of every object (one row per label present, index = label).
 
     Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
     minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
     Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
-    Texture: GLCM of brightness quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects
-    (``brightness_bounds`` when the objects are taken window by window, :func:`percentile_bounds`).
+    Texture (object-based mine mapping study, methods.md §6.3, §7.3): for each of ``glcm_layers``, the GLCM
+    properties :data:`GLCM_PROPS` in each direction and their all-direction mean (``glcm_{layer}_{prop}[_{deg}]``),
+    the layer quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects (``bounds`` from
+    :func:`percentile_bounds` when the objects are taken window by window). No texture for ``glcm_layers=()``.
+
+    Raises
+    ------
+    KeyError
+        When a GLCM layer is not one of ``layers``.
     """
     index = np.unique(labels[labels > 0])
     if index.size == 0:
@@ -207,11 +225,15 @@ def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolutio
     feats["length_width"] = major / (np.maximum(props["minor_axis_length"], 1.0) * resolution)
     feats["roundness"] = 4 * area / (np.pi * major**2)
     feats["compactness"] = np.minimum(4 * np.pi * area / perimeter**2, 1.0)  # pixel perimeters run short
-    gray = layers["brightness"]
-    lo, hi = brightness_bounds if brightness_bounds is not None else np.percentile(gray[labels > 0], [2, 98])
-    quant = np.clip((gray - lo) / max(hi - lo, 1e-6) * (glcm_levels - 1), 0, glcm_levels - 1).round().astype(np.uint8)
-    texture = {r.label: _glcm(quant[r.slice], r.image, glcm_levels) for r in regionprops(labels)}
-    return feats.join(pd.DataFrame.from_dict(texture, orient="index"))
+    regions = regionprops(labels)
+    for name in glcm_layers:
+        gray = layers[name]
+        lo, hi = bounds[name] if bounds is not None else np.percentile(gray[labels > 0], [2, 98])
+        quant = np.clip((gray - lo) / max(hi - lo, 1e-6) * (glcm_levels - 1), 0, glcm_levels - 1).round()
+        quant = quant.astype(np.uint8)
+        texture = {r.label: _glcm(quant[r.slice], r.image, glcm_levels, f"glcm_{name}") for r in regions}
+        feats = feats.join(pd.DataFrame.from_dict(texture, orient="index"))
+    return feats
 
 
 def overlap_with(labels: np.ndarray, reference: np.ndarray) -> pd.DataFrame:
@@ -276,31 +298,59 @@ def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: i
     Raises
     ------
     ValueError
-        When a class has fewer training objects than ``folds``.
+        When a class has fewer training objects than ``folds``, or an integer ``min_samples_split`` of the grid
+        exceeds the objects of a CV fold (the trees could not split).
     """
     counts = np.bincount(y, minlength=2)
     if counts.min() < folds:
         raise ValueError(f"training objects per class {counts.tolist()} (not mine, mine): need at least {folds} each "
                          "for the k-fold search; give more reference mines or lower identify.rf.cv_folds")
+    fold_size = len(y) * (folds - 1) // folds
+    too_big = [v for v in param_grid.get("min_samples_split", []) if isinstance(v, int) and v > fold_size]
+    if too_big:
+        raise ValueError(f"identify.rf.param_grid min_samples_split {too_big} exceeds the {fold_size} training objects "
+                         f"of a CV fold ({len(y)} in all): every tree would be one leaf; lower it (and "
+                         "min_samples_leaf) or give more reference mines")
     base = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, oob_score=True)
     search = GridSearchCV(base, param_grid, scoring="f1", cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
     search.fit(x, y)
     rows = []
     for params, mean, std, rank in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"],
                                         search.cv_results_["std_test_score"], search.cv_results_["rank_test_score"]):
-        model = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, oob_score=True,
-                                       **params).fit(x, y)
+        model = search.best_estimator_ if params == search.best_params_ else RandomForestClassifier(
+            n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, oob_score=True, **params).fit(x, y)
         rows.append({**{k: str(v) for k, v in params.items()}, "cv_f1_mean": mean, "cv_f1_std": std,
                      "oob_error": 1 - model.oob_score_, "rank": int(rank)})
     return search.best_estimator_, pd.DataFrame(rows)
 
 
-def importance(model, x: pd.DataFrame, y: np.ndarray, repeats: int, seed: int) -> pd.DataFrame:
-    """Permutation importance (mean decrease in accuracy) repeated ``repeats`` times (sklearn
-    ``permutation_importance``), sorted, with ``rank``."""
-    result = permutation_importance(model, x, y, n_repeats=repeats, random_state=seed, scoring="accuracy")
-    table = pd.DataFrame({"feature": x.columns, "mda_mean": result.importances_mean, "mda_std": result.importances_std})
-    table = table.sort_values("mda_mean", ascending=False).reset_index(drop=True)
+def importance(model, x: pd.DataFrame, y: np.ndarray, method: str, repeats: int, seed: int) -> pd.DataFrame:
+    """Feature importance as mean decrease in accuracy (MDA), sorted, with ``rank``.
+
+    ``method='oob'`` (the study's): per tree on its out-of-bag rows, as R's ``importance(type=1)``
+    (:func:`minerestore.importance.oob_permutation_importance`); ``x``, ``y`` are then the training rows.
+    ``'permutation'``: scikit-learn ``permutation_importance`` of the whole forest on the rows ``x``, ``y``
+    (e.g. the test objects), repeated ``repeats`` times.
+
+    Returns
+    -------
+    DataFrame feature, mda_mean (decrease in accuracy, 0–1), mda_std (OOB: the standard error over trees;
+    permutation: the standard deviation over repeats), rank.
+
+    Raises
+    ------
+    ValueError
+        For another method.
+    """
+    if method == "oob":
+        mean, spread = oob_permutation_importance(model, x, y, seed)
+    elif method == "permutation":
+        result = permutation_importance(model, x, y, n_repeats=repeats, random_state=seed, scoring="accuracy")
+        mean, spread = result.importances_mean, result.importances_std
+    else:
+        raise ValueError(f"identify.rf.importance {method!r}: expected 'oob' or 'permutation'")
+    table = pd.DataFrame({"feature": x.columns, "mda_mean": mean, "mda_std": spread})
+    table = table.sort_values("mda_mean", ascending=False, kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     return table
 
@@ -363,7 +413,8 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
         labels = segment(layers, patch_labels > 0, seg["scale"], seg["sigma"], seg["min_size_px"], bounds)
         labels[labels > 0] += offset
         offset = max(offset, int(labels.max()))
-        features.append(object_features(labels, layers, grid.resolution, brightness_bounds=bounds["brightness"]))
+        features.append(object_features(labels, layers, grid.resolution, tuple(options["glcm_layers"]),
+                                        bounds=bounds))
         overlaps.append(overlap_with(labels, burn(reference.geometry, wgrid, range(1, len(reference) + 1), "int32")))
         objects.append(label_polygons(labels, wgrid))
     features = pd.concat(features).fillna(0.0)
@@ -374,8 +425,9 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
     model, cv = fit_forest(features.loc[train.index], train["y"].to_numpy(), rf["param_grid"], rf["n_estimators"],
                            rf["cv_folds"], seed, threads)
     test = roles[roles["role"] == "test"]
-    scored = test if test["y"].nunique() == 2 else train
-    imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), rf["importance_repeats"], seed)
+    scored = test if rf["importance"] == "permutation" and test["y"].nunique() == 2 else train
+    imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), rf["importance"],
+                     rf["importance_repeats"], seed)
     roles["probability"] = model.predict_proba(features.loc[roles.index])[:, 1]
     roles["predicted"] = (roles["probability"] >= 0.5).astype(int)
     mines = merge_objects(objects, roles.index[roles["predicted"] == 1], options["min_mine_area_m2"], grid.resolution)

@@ -6,7 +6,6 @@ any valid observation are False (not masked) unless stated.
 
 from __future__ import annotations
 
-import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -87,30 +86,44 @@ def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, threshold: float, rat
 
 
 def vegetation(ndvi_p90: np.ndarray, threshold: float) -> np.ndarray:
-    """Vegetated in every year of the period: yearly 90th-percentile NDVI > ``threshold`` (0.25) in all years
-    with data (methods.md §3.2, §7.1). With one year this is the study's rule; over several years it keeps land
-    that was bare at any time (a mine before or after revegetation) as a candidate.
+    """Vegetated: the 90th-percentile NDVI of every clear observation of the vegetation period (all months; the
+    lowest over its windows, :func:`period_dates`) > ``threshold`` (0.25; methods.md §3.2, §7.1). bool (rows,
+    cols); pixels never observed are not vegetated.
 
     Parameters
     ----------
-    ndvi_p90 : ndarray (years, rows, cols) float, NaN = no clear observation that year.
+    ndvi_p90 : ndarray (rows, cols) float, NaN = no clear observation in the period.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lowest = np.nanmin(ndvi_p90, axis=0)
-    return np.nan_to_num(lowest, nan=-np.inf) > threshold
+    return np.nan_to_num(ndvi_p90, nan=-np.inf) > threshold
 
 
 def snow(n_snow: np.ndarray, n_obs: np.ndarray, ratio: float) -> np.ndarray:
-    """Snow: snow observations / (snow + clear observations) over the period > ``ratio`` (0.2, methods.md §7.1).
+    """Snow: snow observations / (snow + clear observations) over every scene of the snow period, all months, >
+    ``ratio`` (0.2, methods.md §7.1), so seasonal snow is masked too. bool (rows, cols).
 
     Parameters
     ----------
-    n_snow, n_obs : ndarray (years, rows, cols), yearly counts from the composites.
+    n_snow, n_obs : ndarray (rows, cols), counts over the snow period (:func:`period_dates`).
     """
-    snow_count = np.nansum(n_snow, axis=0)
-    valid = snow_count + np.nansum(n_obs, axis=0)
-    return np.where(valid > 0, snow_count / np.maximum(valid, 1), 0.0) > ratio
+    valid = n_snow + n_obs
+    return np.where(valid > 0, n_snow / np.maximum(valid, 1), 0.0) > ratio
+
+
+def period_dates(options: dict, years: list[int]) -> dict[str, list[tuple[str, str]]]:
+    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (docs/methods.md,
+    masks).
+
+    Vegetation: ``masks.vegetation_dates`` as one window (the Yangtze study used 2015-06-23 to 2016-06-23), else
+    every analysis year as its own calendar-year window (a pixel is vegetated when it was in every one, so land
+    mined at any time of the analysis period stays a candidate). Snow: one window over every month of
+    ``masks.snow_years`` (the study: 2016–2022), else of all analysis years.
+    """
+    if options.get("vegetation_dates"):
+        veg = [tuple(str(d) for d in options["vegetation_dates"])]
+    else:
+        veg = [(f"{y}-01-01", f"{y}-12-31") for y in years]
+    first, last = options.get("snow_years") or (years[0], years[-1])
+    return {"vegetation": veg, "snow": [(f"{first}-01-01", f"{last}-12-31")]}
 
 
 def builtup(landcover: np.ndarray, classes: list[int]) -> np.ndarray:
@@ -125,22 +138,6 @@ def buffer(mask: np.ndarray, buffer_m: float, resolution: float) -> np.ndarray:
 
 
 MASKS = ("water", "vegetation", "snow", "builtup")
-
-
-def period(paths: list[str], years: list[int], span, key: str) -> list[str]:
-    """The yearly composites of ``years`` that fall in ``span`` = [first, last] (all when ``span`` is None).
-
-    Raises
-    ------
-    ValueError
-        Naming the config key ``masks.<key>`` when the span holds none of the analysis years.
-    """
-    if span is None:
-        return paths
-    chosen = [p for p, y in zip(paths, years) if span[0] <= y <= span[1]]
-    if not chosen:
-        raise ValueError(f"config key masks.{key}: {span} holds none of the analysis years {years[0]}–{years[-1]}")
-    return chosen
 
 
 def read_water_history(path: str, grid: Grid, span, window) -> np.ndarray:
@@ -160,13 +157,14 @@ def read_water_history(path: str, grid: Grid, span, window) -> np.ndarray:
     return read_on_grid(path, grid, bands, window, resampling=Resampling.nearest, fill=0)
 
 
-def window_masks(grid: Grid, window, sources: dict, composites: list[str], years: list[int], thresholds: dict,
-                 options: dict) -> dict[str, np.ndarray]:
+def window_masks(grid: Grid, window, sources: dict, composites: list[str], periods: dict[str, str],
+                 thresholds: dict, options: dict) -> dict[str, np.ndarray]:
     """The four masks (bool, rows x cols of ``window``) on one window of the region grid.
 
     Water from the monthly history of ``masks.water_years``, else the JRC occurrence, else the MNDWI of the yearly
-    composites; vegetation from the NDVI percentile of ``masks.vegetation_years``; snow from the snow counts of
-    ``masks.snow_years``; built-up from the land-cover classes ``masks.builtup_classes`` (none without land cover).
+    ``composites``; vegetation from the NDVI percentile and snow from the snow counts of the mask-period
+    composites ``periods`` (``vegetation``, ``snow``: :func:`period_dates`); built-up from the land-cover classes
+    ``masks.builtup_classes`` (none without land cover).
     """
     t, m = thresholds, options
     if "water_history" in sources:
@@ -179,18 +177,18 @@ def window_masks(grid: Grid, window, sources: dict, composites: list[str], years
         c = read_composites(composites, ["green", "swir1"], window)
         water = water_from_mndwi(c["green"], c["swir1"], t["mndwi_water"], t["water_ratio"], t["water_buffer_m"],
                                  grid.resolution)
-    veg = read_composites(period(composites, years, m["vegetation_years"], "vegetation_years"), ["ndvi_p90"], window)
-    counts = read_composites(period(composites, years, m["snow_years"], "snow_years"), ["n_snow", "n_obs"], window)
+    veg = read_composites([periods["vegetation"]], ["ndvi_p90"], window)["ndvi_p90"][0]
+    counts = read_composites([periods["snow"]], ["n_snow", "n_obs"], window)
     if "landcover" in sources:
         built = builtup(read_on_grid(sources["landcover"], grid, 1, window, Resampling.nearest), m["builtup_classes"])
     else:
         built = np.zeros((int(window.height), int(window.width)), bool)
-    return {"water": water, "vegetation": vegetation(veg["ndvi_p90"], t["vegetation_p90_ndvi"]),
-            "snow": snow(counts["n_snow"], counts["n_obs"], t["snow_ratio"]), "builtup": built}
+    return {"water": water, "vegetation": vegetation(veg, t["vegetation_p90_ndvi"]),
+            "snow": snow(counts["n_snow"][0], counts["n_obs"][0], t["snow_ratio"]), "builtup": built}
 
 
-def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composites: list[str], years: list[int],
-                 thresholds: dict, options: dict, tile_px: int):
+def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composites: list[str],
+                 periods: dict[str, str], thresholds: dict, options: dict, tile_px: int):
     """The masks of a region tile by tile, each tile read with a margin as wide as the water buffer (so the
     buffer reaches across tile edges exactly).
 
@@ -201,7 +199,7 @@ def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composite
     """
     halo = int(np.ceil(thresholds["water_buffer_m"] / grid.resolution)) + 1
     for window, padded, inner in halo_windows(grid, tile_px, halo):
-        layers = window_masks(grid, padded, sources, composites, years, thresholds, options)
+        layers = window_masks(grid, padded, sources, composites, periods, thresholds, options)
         inside = burn(study_area, tile_grid(grid, window)).astype(bool)
         yield window, {k: np.where(inside, v[inner], 255).astype(np.uint8) for k, v in layers.items()}, inside
 

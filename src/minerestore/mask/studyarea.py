@@ -9,6 +9,7 @@ the third it is nearest to (a nearest-feature partition computed on the region g
 from __future__ import annotations
 
 import logging
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -169,7 +170,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
     Raises
     ------
     ValueError
-        When the AOI (named ``aoi_name``) does not overlap the grid.
+        When the AOI (named ``aoi_name``) does not overlap the grid, or the study area covers no pixel of it.
     """
     if aoi is not None:
         area = shapely.union_all(aoi.geometry.to_numpy()).intersection(box(*grid.bounds))
@@ -177,6 +178,9 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
             raise ValueError(f"{aoi_name}: the AOI does not overlap the region grid")
     else:
         area = river_buffer(rivers, buffer_km * 1000.0, grid)
+    if area.area < grid.resolution**2 / 2:
+        raise ValueError(f"the study area ({area.area:.0f} m²) covers no pixel of the region grid; check the rivers / "
+                         "AOI file, their CRS, buffer_km and regions.<name>.bounds")
     if subregions is not None:
         zones = from_polygons(area, subregions, subregion_field, grid.crs)
     elif rivers is not None and subregion_field in rivers:
@@ -187,3 +191,34 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
         log.warning("no rivers and no sub-region file: one sub-region 'all'")
         zones = gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[area], crs=grid.crs)
     return finish(zones)
+
+
+def domain(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None, region: str = "region"):
+    """The analysis domain of a region: the pixels whose centre lies in its study area (``study_area.gpkg``).
+
+    Every normalisation, PCA, percentile and driver sample of the ecology and drivers stages is taken over this
+    domain (docs/methods.md, analysis domain), not over the processed tiles, which may be several times larger.
+
+    Parameters
+    ----------
+    path : the study-area layer (:func:`study_area`); grid : the region grid.
+    chunk_px : int, optional
+        Tile side: the mask is then a dask array burnt tile by tile when computed.
+
+    Returns
+    -------
+    bool array (rows, cols), numpy or dask.
+
+    Raises
+    ------
+    ValueError
+        Naming ``region`` when the study area has no pixel on the grid.
+    """
+    from minerestore.raster.vector import burn_mask, read_vector
+
+    zones = read_vector(path, grid.crs)
+    area = shapely.union_all(zones.geometry.to_numpy()) if len(zones) else shapely.Polygon()
+    if area.intersection(box(*grid.bounds)).area < grid.resolution**2 / 2:
+        raise ValueError(f"region {region!r}: its study area ({path}) covers no pixel of the region grid; "
+                         "check the rivers / AOI file, their CRS and regions.<name>.bounds")
+    return burn_mask(zones.geometry, grid, chunk_px)

@@ -77,31 +77,46 @@ def restoration_rate(bare_km2: pd.Series, base: float, convention: str = "base")
         return 100 * (base - bare_km2) / np.where(denominator == 0, np.nan, denominator)
 
 
-def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, pixel_km2: float, base_year: int,
+def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, base_year: int,
                 convention: str = "base") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Restoration rates by sub-region (plus ``all``) and by mine, per year, against ``base_year``.
+    """Restoration rates by sub-region (plus ``all``) and by mine, per year, against ``base_year``
+    (methods.md §3.1; docs/methods.md, restoration rate).
 
-    Bare area = bare_px x pixel area. A mine without a valid pixel in a year has no bare area that year and is
-    left out of its sub-region's sum for that year.
+    A mine's bare area in a year is S = BSP / 100 x its area (km², the polygon area, so the coverage-weighted
+    share of bare pixels among its cloud-free land pixels is scaled to the whole mine: clouds do not count as
+    restoration). A sub-region's S_base and S_t of year t are summed over one fixed set of mines: those with a BSP
+    in both the base year and t. A mine without a BSP in either year is left out of both sums and counted.
+
+    Parameters
+    ----------
+    bsp : DataFrame mine_id, year, bsp_pct (NaN when the mine had no valid pixel; :func:`bsp_table`).
+    mines : DataFrame mine_id, subregion, area_km2.
+    base_year : the year S_base is taken from; convention : see :func:`restoration_rate`.
 
     Returns
     -------
-    by_subregion : DataFrame subregion, base_year, year, bare_km2_base, bare_km2, rr_pct
-    by_mine : DataFrame mine_id, subregion, base_year, year, bare_km2_base, bare_km2, rr_pct
+    by_subregion : DataFrame subregion, base_year, year, n_mines (in both sums), n_left_out (no BSP in the base
+        year or in ``year``), bare_km2_base, bare_km2, rr_pct
+    by_mine : DataFrame mine_id, subregion, base_year, year, area_km2, bare_km2_base, bare_km2, rr_pct (NaN when
+        the mine has no BSP in either year)
     """
-    frame = bsp.astype({"mine_id": str, "year": int, "valid_px": float, "bare_px": float}).merge(
-        mines[["mine_id", "subregion"]].astype({"mine_id": str}), on="mine_id")
-    frame["bare_km2"] = np.where(frame["valid_px"] > 0, frame["bare_px"] * pixel_km2, np.nan)
-    per_mine = frame[["mine_id", "subregion", "year", "bare_km2"]].copy()
-    base = per_mine[per_mine["year"] == base_year].set_index("mine_id")["bare_km2"]
-    per_mine["base_year"] = base_year
-    per_mine["bare_km2_base"] = per_mine["mine_id"].map(base).astype(float)
-    per_mine["rr_pct"] = restoration_rate(per_mine["bare_km2"], per_mine["bare_km2_base"], convention)
+    frame = bsp[["mine_id", "year", "bsp_pct"]].astype({"mine_id": str, "year": int, "bsp_pct": float}).merge(
+        mines[["mine_id", "subregion", "area_km2"]].astype({"mine_id": str}), on="mine_id")
+    frame["bare_km2"] = frame["bsp_pct"] / 100 * frame["area_km2"]
+    base = frame[frame["year"] == base_year].set_index("mine_id")["bare_km2"]
+    frame["base_year"] = base_year
+    frame["bare_km2_base"] = frame["mine_id"].map(base).astype(float)
+    frame["rr_pct"] = restoration_rate(frame["bare_km2"], frame["bare_km2_base"], convention)
+    frame["paired"] = frame["bare_km2"].notna() & frame["bare_km2_base"].notna()
     groups = pd.concat([frame[frame["subregion"] != "all"], frame.assign(subregion="all")])
-    by_sub = groups.groupby(["subregion", "year"], as_index=False)["bare_km2"].sum(min_count=1)
-    base_sub = by_sub[by_sub["year"] == base_year].set_index("subregion")["bare_km2"]
+    paired = groups.where(groups["paired"])  # unpaired mines add to no sum
+    by_sub = (paired.assign(subregion=groups["subregion"], year=groups["year"], n_mines=groups["paired"])
+              .groupby(["subregion", "year"], as_index=False)
+              .agg(n_mines=("n_mines", "sum"), bare_km2_base=("bare_km2_base", "sum"), bare_km2=("bare_km2", "sum")))
+    by_sub["n_left_out"] = groups.groupby(["subregion", "year"])["paired"].size().to_numpy() - by_sub["n_mines"]
+    by_sub.loc[by_sub["n_mines"] == 0, ["bare_km2_base", "bare_km2"]] = np.nan
     by_sub["base_year"] = base_year
-    by_sub["bare_km2_base"] = by_sub["subregion"].map(base_sub).astype(float)
     by_sub["rr_pct"] = restoration_rate(by_sub["bare_km2"], by_sub["bare_km2_base"], convention)
     cols = ["base_year", "year", "bare_km2_base", "bare_km2", "rr_pct"]
-    return by_sub[["subregion", *cols]], per_mine[["mine_id", "subregion", *cols]]
+    return (by_sub[["subregion", "base_year", "year", "n_mines", "n_left_out", *cols[2:]]],
+            frame[["mine_id", "subregion", "base_year", "year", "area_km2", *cols[2:]]])
