@@ -226,6 +226,28 @@ def copy_run(tiny_run, tmp_path):
     return tmp_path / "results"
 
 
+def test_pooled_rsei_and_rem_share_one_model_over_the_years(tiny_run, tmp_path):
+    """ecology.rsei_mode / rem_mode: pooled fit one model on all years (rule pooled_model): every year has the
+    same loadings and weights, and REM spans [0, 1] over the years together, not in each year."""
+    results = copy_run(tiny_run, tmp_path)
+    pooled = tmp_path / "pooled.yaml"
+    pooled.write_text(yaml.safe_dump({"ecology": {"rsei_mode": "pooled", "rem_mode": "pooled"}}))
+    tables = [results / "tiny" / "ecology" / f"{t}.csv" for t in ("rem_weights", "rsei_pca")]
+    snakemake(*tables, "--configfile", TINY, pooled, "--replace-workflow-config", "--config", f"results={results}",
+              "--forcerun", "rsei", "rem", check=True)  # the copy has no metadata to see the changed mode
+    weights, loadings = (pd.read_csv(t) for t in tables)
+    assert weights.groupby("sub_index")["weight"].nunique().eq(1).all()
+    assert loadings.groupby("indicator")["loading"].nunique().eq(1).all()
+    ranges = []
+    for year in range(2016, 2023):
+        with rasterio.open(results / "tiny" / "ecology" / "rem" / f"{year}.tif") as src:
+            assert src.tags()["mode"] == "pooled"
+            rem = src.read(1)
+        ranges.append((np.nanmin(rem), np.nanmax(rem)))
+    assert min(r[0] for r in ranges) == pytest.approx(0, abs=1e-6)
+    assert max(r[1] for r in ranges) == pytest.approx(1, abs=1e-6)
+
+
 def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     import geopandas as gpd
 
