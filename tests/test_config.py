@@ -75,6 +75,10 @@ BAD = {
     "earthengine without its packages": (
         lambda c: _region(c).update(source="earthengine", rivers="config.yaml"),
         ["source", "earthengine", "pip install 'minerestore[earthengine]'", "earthengine authenticate"]),
+    "base year outside the analysis years": (
+        lambda c: c.setdefault("restoration", {}).update(base_year=2010), ["restoration.base_year", "2010", "2016–2022"]),
+    "drivers year outside the analysis years": (
+        lambda c: c.setdefault("drivers", {}).update(year=2030), ["drivers.year", "2030", "synthetic"]),
     "unknown stac role": (
         lambda c: _region(c).update(source="stac", rivers="config.yaml", stac={"collections": {"sar": "s1"}}),
         ["stac.collections", "sar"]),

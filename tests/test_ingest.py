@@ -45,10 +45,11 @@ def grid():
 
 def test_read_table_resolves_relative_paths_and_sorts(tmp_path):
     s2_file(tmp_path / "a.tif")
-    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("a.tif", "2019-07-01", "sentinel2_l2a")])
+    s2_file(tmp_path / "b.tif")
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("b.tif", "2019-07-01", "sentinel2_l2a")])
     acqs = read_table(path)
     assert [a.date.year for a in acqs] == [2019, 2020]
-    assert acqs[0].path == str(tmp_path / "a.tif")
+    assert acqs[0].path == str(tmp_path / "b.tif")
 
 
 @pytest.mark.parametrize("rows,match", [
@@ -95,7 +96,8 @@ def test_wrong_scale_float_reflectance(tmp_path):
 
 def test_all_acquisitions_outside_season(tmp_path):
     s2_file(tmp_path / "a.tif")
-    path = table(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("a.tif", "2020-11-01", "sentinel2_l2a")])
+    s2_file(tmp_path / "b.tif")
+    path = table(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("b.tif", "2020-11-01", "sentinel2_l2a")])
     with pytest.raises(ValueError, match=r"acquisitions.csv: no acquisition falls in the growing season.*2020-04-01"):
         ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 50, 50), (6, 9), (2016, 2022))
 
@@ -142,3 +144,20 @@ def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
     for _, bands in blocks:
         assert (bands["n_obs"] == 0).all()
         assert np.isnan(bands["red"]).all()
+
+
+def test_the_same_scene_listed_twice_is_refused(tmp_path):
+    """Two files of one date and sensor over the same area are one scene counted twice (adjacent tiles of one date
+    are fine)."""
+    s2_file(tmp_path / "a.tif")
+    s2_file(tmp_path / "copy.tif")
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("copy.tif", "2020-07-01", "sentinel2_l2a")])
+    with pytest.raises(ValueError, match=r"a.tif and .*copy.tif are both sentinel2_l2a of 2020-07-01"):
+        ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 50, 50), (6, 9), (2016, 2022))
+
+
+def test_a_file_listed_twice_is_refused_naming_the_rows(tmp_path):
+    (tmp_path / "a.csv").write_text("path,date,sensor\nx.tif,2020-07-01,sentinel2_l2a\ny.tif,2020-07-02,sentinel2_l2a\n"
+                                    "x.tif,2020-07-01,sentinel2_l2a\n")
+    with pytest.raises(ValueError, match=r"a.csv: rows \[2, 4\] list the same file"):
+        read_table(tmp_path / "a.csv")

@@ -419,8 +419,14 @@ def test_real_landsat_config_end_to_end_with_report(tmp_path):
 
     need(MARBURG)
     results = tmp_path / "results"
-    args = ["--configfile", REPO / "config" / "real-landsat.yaml", "--replace-workflow-config", "--config",
-            f"results={results}"]
+    table = tmp_path / "acquisitions.csv"  # a copy with absolute paths, edited below
+    rows = pd.read_csv(REPO / "config" / "real-landsat-acquisitions.csv")
+    rows["path"] = [str((REPO / "config" / p).resolve()) for p in rows["path"]]
+    rows.to_csv(table, index=False)
+    config = yaml.safe_load((REPO / "config" / "real-landsat.yaml").read_text())
+    config["regions"]["marburg"]["acquisitions"] = str(table)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    args = ["--configfile", tmp_path / "config.yaml", "--replace-workflow-config", "--config", f"results={results}"]
     snakemake(*args, check=True)
     out = results / "marburg"
     for year in (2001, 2013):
@@ -445,6 +451,11 @@ def test_real_landsat_config_end_to_end_with_report(tmp_path):
     report = tmp_path / "report.html"
     snakemake(*args, "--report", report, check=True)
     assert report.stat().st_size > 100_000
+    # a local input is a tracked input: editing the acquisitions table reruns ingest and all that depends on it
+    assert "Nothing to be done" in snakemake("-n", *args).stdout
+    rows.iloc[::-1].to_csv(table, index=False)
+    jobs = planned_jobs(snakemake("-n", *args))
+    assert jobs["ingest"] == 1 and jobs["composite"] >= 2 and jobs["rsei"] >= 2 and jobs["drivers_model"] == 1
 
 
 def test_slurm_profile_dry_run_offline(tmp_path):

@@ -100,7 +100,8 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     ConfigError
         Naming ``regions.<name>.<key>``, the value and what is expected, for: years reversed, a CRS that is not
         projected, a listed file that does not exist, a local region without acquisitions, a region with
-        neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files.
+        neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
+        ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region.
     """
     base = Path(base)
     for name, region in config["regions"].items():
@@ -112,6 +113,12 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         if (last - first) % step:
             raise ConfigError(f"config key {key}.years: last - first = {last - first} is not a multiple of step={step}; "
                               f"set last to {last - (last - first) % step} or change the step")
+        analysis_years = list(range(first, last + 1, step))
+        for year_key, year in (("restoration.base_year", config.get("restoration", {}).get("base_year")),
+                               ("drivers.year", config.get("drivers", {}).get("year"))):
+            if year is not None and year not in analysis_years:
+                raise ConfigError(f"config key {year_key}: {year} is not an analysis year of region {name!r} "
+                                  f"({first}–{last}, step {step}); choose one of them or null")
         try:
             check_projected(region["crs"], f"config key {key}.crs")
         except ValueError as err:

@@ -24,6 +24,7 @@ from minerestore.config import (  # noqa: E402
     lst_family,
 )
 from minerestore.mask.land import period_dates  # noqa: E402
+from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
 
 
@@ -194,14 +195,14 @@ def fetch_cache(wildcards):
 
 
 def region_source_files(wildcards):
-    """Ingest inputs: the generated scene (synthetic), the fetched inputs manifest (stac, earthengine); local files
-    are checked by the script."""
+    """Ingest inputs: the generated scene (synthetic), the fetched inputs manifest (stac, earthengine), or every
+    local file the region reads (minerestore.sources.local.local_files), so editing one reruns what depends on it."""
     source = region_cfg(wildcards.region)["source"]
     if source == "synthetic":
         return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
     if source in ("stac", "earthengine"):
         return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
-    return {}
+    return {"local": local_files(ingest_spec(wildcards), Path.cwd())}
 
 
 def mine_products(region):

@@ -76,7 +76,8 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed or the table is empty.
+        Naming the table and the row when a column is missing, a date cannot be parsed or the table is empty;
+        naming the rows when two list the same file.
     KeyError
         Naming the table row when a sensor is unknown.
     """
@@ -99,7 +100,19 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         if not os.path.isabs(p):
             p = str((table_path.parent / p).resolve())
         out.append(Acquisition(p, when, str(row["sensor"]).strip()))
+    _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
+
+
+def _refuse_duplicates(acquisitions: list[Acquisition], table_path: Path) -> None:
+    """A file listed twice would count twice in every median."""
+    rows: dict = {}
+    for i, acq in enumerate(acquisitions):
+        rows.setdefault(acq.path, []).append(i + 2)
+    repeated = [r for r in rows.values() if len(r) > 1]
+    if repeated:
+        raise ValueError(f"{table_path}: rows {repeated[0]} list the same file; each acquisition must be listed once "
+                         "(remove the duplicate rows)")
 
 
 def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:

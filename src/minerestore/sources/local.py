@@ -17,6 +17,7 @@ from pathlib import Path
 
 import rasterio
 from rasterio.warp import transform_bounds
+from shapely.geometry import box
 
 from minerestore.config import SOURCE_KEYS
 from minerestore.raster.grid import Grid
@@ -31,14 +32,62 @@ def _abs(path: str, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
+def footprint(acq: Acquisition, crs: str) -> tuple[float, float, float, float]:
+    """Bounds of an acquisition's first band in ``crs`` (xmin, ymin, xmax, ymax)."""
+    file, _ = acq.band_file(acq.profile.native_bands[0])
+    with rasterio.open(file) as src:
+        return transform_bounds(src.crs, crs, *src.bounds)
+
+
 def acquisitions_bounds(acquisitions: list[Acquisition], crs: str) -> tuple[float, float, float, float]:
     """Union of the acquisitions' footprints in ``crs`` (xmin, ymin, xmax, ymax)."""
-    boxes = []
-    for acq in acquisitions:
-        file, _ = acq.band_file(acq.profile.native_bands[0])
-        with rasterio.open(file) as src:
-            boxes.append(transform_bounds(src.crs, crs, *src.bounds))
+    boxes = [footprint(acq, crs) for acq in acquisitions]
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def refuse_repeated_scenes(acquisitions: list[Acquisition], crs: str, table_path: str) -> None:
+    """Two acquisitions of the same date and sensor whose footprints overlap by more than half of the smaller are
+    the same scene listed twice (counted twice in every median); adjacent tiles of one date are fine.
+
+    Raises
+    ------
+    ValueError
+        Naming the table, the date, the sensor and the two files.
+    """
+    by_key: dict = {}
+    for acq in acquisitions:
+        by_key.setdefault((acq.date, acq.sensor), []).append(acq)
+    for (when, sensor), group in by_key.items():
+        boxes = [box(*footprint(a, crs)) for a in group]
+        for i in range(len(group)):
+            for j in range(i + 1, len(group)):
+                if boxes[i].intersection(boxes[j]).area > 0.5 * min(boxes[i].area, boxes[j].area):
+                    raise ValueError(f"{table_path}: {group[i].path} and {group[j].path} are both {sensor} of {when} "
+                                     "over the same area: the scene is listed twice; remove one row")
+
+
+def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
+    """Every file a local region reads, as absolute paths, so Snakemake reruns ingest (and all that depends on it)
+    when one changes: the acquisitions table, each band file of every acquisition it lists (a ``{band}`` pattern
+    expanded to the sensor's native bands, and the MTL of Level-1 scenes), and the other inputs of ``spec``
+    (static rasters, vectors, drivers, mine products).
+
+    Raises
+    ------
+    ValueError, KeyError
+        From :func:`minerestore.sources.acquisitions.read_table` for a bad table (naming it and the row).
+    """
+    base = Path(base)
+    table = _abs(spec["acquisitions"], base)
+    files = [table]
+    for acq in read_table(table):
+        files += sorted({acq.band_file(native)[0] for native in acq.profile.native_bands})
+        if acq.profile.level == "L1":
+            files.append(acq.mtl_path())
+    files += [_abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)]
+    for group in ("drivers", "mine_products"):
+        files += [_abs(v, base) for v in (spec.get(group) or {}).values()]
+    return list(dict.fromkeys(files))
 
 
 def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, int], years: tuple[int, int]):
@@ -70,6 +119,7 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     acquisitions = read_table(table_path)
     for acq in acquisitions:
         check_acquisition(acq)
+    refuse_repeated_scenes(acquisitions, grid.crs, table_path)
     usable = [a for a in acquisitions if years[0] <= a.date.year <= years[1] and in_season(a.date.month, *season)]
     if not usable:
         dates = sorted({a.date.isoformat() for a in acquisitions})
