@@ -196,7 +196,8 @@ def fetch_cache(wildcards):
 
 def region_source_files(wildcards):
     """Ingest inputs: the generated scene (synthetic), the fetched inputs manifest (stac, earthengine), or every
-    local file the region reads (minerestore.sources.local.local_files), so editing one reruns what depends on it."""
+    local file the region reads (minerestore.sources.local.local_files), so editing one reruns what depends on it.
+    """
     source = region_cfg(wildcards.region)["source"]
     if source == "synthetic":
         return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
