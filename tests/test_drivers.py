@@ -88,7 +88,8 @@ def test_usable_samples():
                           "a": [1.0, 2, 3, np.nan, 5, 6], "c": [7.0] * 6})
     rows, kept, report = drivers.usable_samples(frame, "rsei", 3)
     assert kept == ["a"] and report["constant"] == ["c"] and report["dropped_rows"] == 2 and len(rows) == 4
-    with pytest.raises(ValueError, match="only 4 complete samples.*minimum 10"):
+    with pytest.raises(ValueError, match=r"only 4 complete samples.*minimum 10.*5 analysis pixels have rsei.*1 of them "
+                                         r"miss a driver.*analysis_grid_m.*min_valid_fraction"):
         drivers.usable_samples(frame, "rsei", 10)
 
 

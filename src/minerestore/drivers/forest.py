@@ -114,8 +114,13 @@ def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tupl
     complete = samples.dropna(subset=[target, *kept])
     report = {"constant": constant, "dropped_rows": len(samples) - len(complete), "rows": len(complete)}
     if len(complete) < min_samples:
-        raise ValueError(f"only {len(complete)} complete samples (RSEI and every driver present), fewer than the "
-                         f"configured minimum {min_samples}; use a finer drivers grid or fill the drivers' gaps")
+        with_target = int(samples[target].notna().sum())
+        raise ValueError(
+            f"only {len(complete)} complete samples (RSEI and every driver present), fewer than the configured minimum "
+            f"{min_samples} (drivers.min_samples): {with_target} analysis pixels have {target} (enough valid fine "
+            f"pixels in the study area, drivers.min_valid_fraction) and {with_target - len(complete)} of them miss a "
+            "driver; use a finer analysis grid (regions.<name>.analysis_grid_m or drivers.grid_m), a lower "
+            "drivers.min_valid_fraction, or fill the drivers' gaps")
     return complete, kept, report
 
 
