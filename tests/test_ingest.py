@@ -161,3 +161,39 @@ def test_a_file_listed_twice_is_refused_naming_the_rows(tmp_path):
                                     "x.tif,2020-07-01,sentinel2_l2a\n")
     with pytest.raises(ValueError, match=r"a.csv: rows \[2, 4\] list the same file"):
         read_table(tmp_path / "a.csv")
+
+
+def dem_file(path, transform=T, crs=CRS, value=100.0, shape=(50, 50)):
+    with rasterio.open(path, "w", driver="GTiff", width=shape[1], height=shape[0], count=1, dtype="float32",
+                       crs=crs, transform=transform, nodata=-9999) as dst:
+        dst.write(np.full((1, *shape), value, np.float32))
+    return path
+
+
+@pytest.mark.parametrize("case,match", [
+    ("outside", r"dem .*dem.tif: no value on the region grid"),
+    ("all nodata", r"dem .*dem.tif: no value on the region grid"),
+    ("no crs", r"dem .*dem.tif: the raster has no CRS"),
+])
+def test_a_static_raster_that_does_not_cover_the_region_is_refused(tmp_path, case, match):
+    """A DEM outside the region, all no data or without a CRS stops ingest naming the key and the file (before,
+    a constant DEM flipped the sub-regions and dropped slope from the forest)."""
+    s2_file(tmp_path / "a.tif")
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a")])
+    if case == "outside":
+        dem_file(tmp_path / "dem.tif", transform=from_origin(900000, 3301000, 10, 10))
+    elif case == "all nodata":
+        dem_file(tmp_path / "dem.tif", value=-9999)
+    else:
+        dem_file(tmp_path / "dem.tif", crs=None)
+    with pytest.raises(ValueError, match=match):
+        ingest({"acquisitions": str(path), "dem": "dem.tif"}, tmp_path, grid(), (6, 9), (2016, 2022))
+
+
+def test_a_static_raster_covering_part_of_the_region_is_reported(tmp_path, caplog):
+    from minerestore.sources.local import check_static
+
+    dem_file(tmp_path / "dem.tif", shape=(50, 20))  # the western 40 % of the region
+    with caplog.at_level("WARNING"):
+        share = check_static(str(tmp_path / "dem.tif"), "dem", grid())
+    assert share == pytest.approx(0.4, abs=0.02) and "covers 40 % of the region grid" in caplog.text

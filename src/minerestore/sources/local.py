@@ -15,6 +15,7 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
 import rasterio
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
@@ -90,6 +91,37 @@ def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
     return list(dict.fromkeys(files))
 
 
+#: Static rasters checked for CRS and coverage of the region (drivers are checked by the drivers stage).
+STATIC_RASTERS = ("dem", "landcover", "water_history", "water_occurrence", "lst")
+
+
+def check_static(path: str, key: str, grid: Grid, min_coverage: float = 0.9) -> float:
+    """Check that a static raster has a CRS and values over the region grid; returns the share of the grid with
+    a value (first band, read on a grid of at most 256 px a side).
+
+    Raises
+    ------
+    ValueError
+        Naming the key and the file when the raster has no CRS or no value anywhere on the region (outside it,
+        or all no data). A share below ``min_coverage`` is logged as a warning.
+    """
+    from minerestore.raster.read import read_float
+
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            raise ValueError(f"{key} {path}: the raster has no CRS; assign one (e.g. gdal_edit.py -a_srs) and rerun")
+    step = max(grid.resolution, max(grid.width, grid.height) * grid.resolution / 256)
+    coarse = Grid.from_bounds(grid.crs, grid.bounds, step)
+    share = float(np.isfinite(read_float(path, coarse)).mean())
+    if share == 0:
+        raise ValueError(f"{key} {path}: no value on the region grid (outside it, or all no data); check its extent "
+                         "and CRS")
+    if share < min_coverage:
+        log.warning("%s %s covers %.0f %% of the region grid; pixels outside it have no %s", key, path, 100 * share,
+                    key)
+    return share
+
+
 def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, int], years: tuple[int, int]):
     """Check a region's inputs and build its acquisitions table and sources, for the planned region grid.
 
@@ -133,6 +165,9 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     table = to_table(acquisitions)
     table["in_season"] = [in_season(m, *season) for m in table["month"]]
     sources = {k: _abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)}
+    for key in STATIC_RASTERS:
+        if key in sources:
+            check_static(sources[key], key, grid)
     for group in ("drivers", "mine_products"):
         sources[group] = {k: _abs(v, base) for k, v in (spec.get(group) or {}).items()}
     if spec.get("truth"):
