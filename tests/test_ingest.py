@@ -43,10 +43,15 @@ def grid():
     return Grid(CRS, T, 50, 50)
 
 
+def scenes(tmp_path, rows, transforms=None):
+    """A Sentinel-2 file per row (``transforms``: file name -> transform, default T) and their table."""
+    for name, _, _ in rows:
+        s2_file(tmp_path / name, transform=(transforms or {}).get(name, T))
+    return table(tmp_path, rows)
+
+
 def test_read_table_resolves_relative_paths_and_sorts(tmp_path):
-    s2_file(tmp_path / "a.tif")
-    s2_file(tmp_path / "b.tif")
-    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("b.tif", "2019-07-01", "sentinel2_l2a")])
+    path = scenes(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("b.tif", "2019-07-01", "sentinel2_l2a")])
     acqs = read_table(path)
     assert [a.date.year for a in acqs] == [2019, 2020]
     assert acqs[0].path == str(tmp_path / "b.tif")
@@ -95,9 +100,7 @@ def test_wrong_scale_float_reflectance(tmp_path):
 
 
 def test_all_acquisitions_outside_season(tmp_path):
-    s2_file(tmp_path / "a.tif")
-    s2_file(tmp_path / "b.tif")
-    path = table(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("b.tif", "2020-11-01", "sentinel2_l2a")])
+    path = scenes(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("b.tif", "2020-11-01", "sentinel2_l2a")])
     with pytest.raises(ValueError, match=r"acquisitions.csv: no acquisition falls in the growing season.*2020-04-01"):
         ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 50, 50), (6, 9), (2016, 2022))
 
@@ -149,11 +152,14 @@ def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
 def test_the_same_scene_listed_twice_is_refused(tmp_path):
     """Two files of one date and sensor over the same area are one scene counted twice (adjacent tiles of one date
     are fine)."""
-    s2_file(tmp_path / "a.tif")
-    s2_file(tmp_path / "copy.tif")
-    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("copy.tif", "2020-07-01", "sentinel2_l2a")])
+    path = scenes(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("copy.tif", "2020-07-01", "sentinel2_l2a")])
     with pytest.raises(ValueError, match=r"a.tif and .*copy.tif are both sentinel2_l2a of 2020-07-01"):
         ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 50, 50), (6, 9), (2016, 2022))
+    east = from_origin(400500, 3301000, 10, 10)  # the adjacent tile of the same date
+    path = scenes(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("east.tif", "2020-07-01", "sentinel2_l2a")],
+                  {"east.tif": east})
+    frame, _ = ingest({"acquisitions": str(path)}, tmp_path, Grid(CRS, T, 100, 50), (6, 9), (2016, 2022))
+    assert len(frame) == 2
 
 
 def test_a_file_listed_twice_is_refused_naming_the_rows(tmp_path):

@@ -3,8 +3,8 @@ R-style importance (methods.md §5, §7.2).
 
 R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``, :mod:`minerestore.importance`): for every
 tree, the increase of the mean squared error on its out-of-bag rows when one variable is permuted among them,
-averaged over trees and divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node residual sum of squares
-from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
+averaged over trees and divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node
+residual sum of squares from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
 the whole forest on supplied rows; ``feature_importances_`` is normalised), and no maintained package reproduces
 them (methods.md §5), so both are computed here from the fitted trees.
 """

@@ -60,14 +60,15 @@ def tiled_mean(read_tile, source: Grid, target: Grid, tile_px: int, min_valid_fr
     """
     total = np.zeros(target.shape, np.float64)
     weight = np.zeros(target.shape, np.float64)
-    count = np.zeros(target.shape, np.float64)
+    count = np.zeros(target.shape, np.float64)  # fine pixels per analysis pixel, needed for a minimum share only
     for window in tile_windows(source, tile_px).values():
         values = np.asarray(read_tile(window), np.float32)
         ok = np.isfinite(values)
         tile = tile_grid(source, window)
         total += np.nan_to_num(to_grid(np.where(ok, values, 0), tile, target, Resampling.sum))
         weight += np.nan_to_num(to_grid(ok.astype(np.float32), tile, target, Resampling.sum))
-        count += np.nan_to_num(to_grid(np.ones(values.shape, np.float32), tile, target, Resampling.sum))
+        if min_valid_fraction > 0:
+            count += np.nan_to_num(to_grid(np.ones(values.shape, np.float32), tile, target, Resampling.sum))
     with np.errstate(divide="ignore", invalid="ignore"):
         keep = (weight > 0) & (weight >= min_valid_fraction * count - 1e-6)
         return np.where(keep, total / weight, np.nan).astype(np.float32)

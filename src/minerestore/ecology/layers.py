@@ -44,8 +44,8 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
     -------
     dict: ``bands`` (blue … swir2), ``ndvi``, ``lst`` (K; from the composite, else from ``lst_path``: the band
     named by the year or the first band), ``valid`` (in the domain and not water: neither the water mask nor
-    MNDWI > ``mndwi_threshold``), ``domain``, ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``, ``coefficients`` (the
-    tasseled-cap set, :func:`minerestore.indices.coefficients_for`) and ``year``.
+    MNDWI > ``mndwi_threshold``), ``domain``, ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``,
+    ``coefficients`` (the tasseled-cap set, :func:`minerestore.indices.coefficients_for`) and ``year``.
 
     Raises
     ------
@@ -79,7 +79,8 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
     bands = {k: d[k] for k in names[:6]}
     coefficients = coefficients_for(wet_setting, [s for s in tags.get("sensors", "").split(",") if s], family)
     return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
-            "valid": domain & ~water & ~(index > mndwi_threshold), "domain": domain, "year": year,  # NaN MNDWI compares False
+            "valid": domain & ~water & ~(index > mndwi_threshold),  # NaN MNDWI compares False
+            "domain": domain, "year": year,
             "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}
 
 

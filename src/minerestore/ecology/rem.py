@@ -78,7 +78,7 @@ def fvc_bounds(ndvis: list, valids: list, low_pct: float = 5.0, high_pct: float 
     total = 0
     for ndvi, valid in zip(ndvis, valids):
         xp = _xp(ndvi, valid)
-        counts, edges = xp.histogram(xp.where(valid & xp.isfinite(ndvi), ndvi, 2.0), bins=2000, range=(-1.0, 1.0))
+        counts, _ = xp.histogram(xp.where(valid & xp.isfinite(ndvi), ndvi, 2.0), bins=2000, range=(-1.0, 1.0))
         total = total + _compute(counts)[0]
     cdf = np.cumsum(total) / max(total.sum(), 1)
     upper = np.linspace(-1.0, 1.0, 2001)[1:]
@@ -93,8 +93,12 @@ def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):
     0, 1), NDVI_soil / NDVI_veg from :func:`fvc_bounds` of the valid pixels (all finite pixels when ``valid`` is
     None). Same shape and array type as ``ndvi``."""
     xp = _xp(ndvi)
-    soil, veg = fvc_bounds([ndvi], [xp.isfinite(ndvi) if valid is None else valid], low_pct, high_pct)
-    return xp.clip((ndvi - soil) / (veg - soil), 0.0, 1.0)
+    return _cover(ndvi, *fvc_bounds([ndvi], [xp.isfinite(ndvi) if valid is None else valid], low_pct, high_pct))
+
+
+def _cover(ndvi, soil: float, veg: float):
+    """Pixel dichotomy FVC with given NDVI of bare soil and full vegetation."""
+    return _xp(ndvi).clip((ndvi - soil) / (veg - soil), 0.0, 1.0)
 
 
 def _rao_q_any(values, window: int):
@@ -152,6 +156,21 @@ def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, w
 
     ``materialise`` (callable dict -> dict, e.g. :func:`minerestore.raster.write.spill`) stores them once so the
     later passes of a streamed (dask) run read them instead of recomputing.
+
+    Parameters
+    ----------
+    bands : dict ``blue … swir2`` reflectance (rows, cols), NaN = missing; ndvi : (rows, cols); valid : bool
+        (rows, cols), e.g. study area and not water; impervious : bool (rows, cols) or None. numpy or dask.
+
+    Returns
+    -------
+    dict of (rows, cols) layers, the array type of the inputs: brightness, greenness, wetness, ndsi, si, pd (Rao's
+    Q, float32, NaN where its window has no valid pixel), ndvi, ok (bool), impervious (bool or None).
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not an odd integer >= 3.
     """
     from minerestore.indices import tasseled_cap
 
@@ -165,10 +184,11 @@ def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, w
         si = ((bands["swir1"] + bands["red"]) - (bands["nir"] + bands["blue"])) / (
             (bands["swir1"] + bands["red"]) + (bands["nir"] + bands["blue"]))
     base = {**tc, "ndsi": ndsi, "si": si, "pd": _rao_q_any(xp.where(ok, ndvi, np.nan), window), "ndvi": ndvi, "ok": ok}
-    if impervious is not None:
+    if impervious is not None:  # a layer to store with the others; None is not
         base["impervious"] = impervious
     base = materialise(base) if materialise is not None else base
-    return base if impervious is not None else {**base, "impervious": None}
+    base.setdefault("impervious", None)
+    return base
 
 
 def _normalised(base: dict, model: dict, options: RemOptions) -> dict:
@@ -176,8 +196,7 @@ def _normalised(base: dict, model: dict, options: RemOptions) -> dict:
     xp = _xp(base["ndvi"])
     b = model["bounds"]
     h, v, wet_n = (minmax(base[c], *b[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
-    soil_ndvi, veg_ndvi = model["fvc"]
-    cover = xp.clip((base["ndvi"] - soil_ndvi) / (veg_ndvi - soil_ndvi), 0.0, 1.0)
+    cover = _cover(base["ndvi"], *model["fvc"])
     if options.soil_index == "rndsi":
         soil = minmax(base["ndsi"], *b["ndsi"], name="NDSI'") / xp.maximum(h, 0.05)
     else:
@@ -250,7 +269,15 @@ def fit_rem(bases: list[dict], options: RemOptions = RemOptions()) -> dict:
 
 
 def apply_rem(base: dict, model: dict, options: RemOptions = RemOptions()) -> RemResult:
-    """REM of one year with fitted statistics (:func:`fit_rem`): its sub-indices and REM, NaN where not valid."""
+    """REM of one year with fitted statistics (:func:`fit_rem`, its own or a pooled model): REM and its
+    sub-indices, (rows, cols) float in [0, 1] for the year's own model (a pooled model spans [0, 1] over all its
+    years), NaN where not valid (``base['ok']``).
+
+    Raises
+    ------
+    DegenerateIndicator
+        If a bound of ``model`` is degenerate (names the layer).
+    """
     sub = _sub_indices(base, model, options)
     index = minmax(_combined(sub, model["weights"]), *model["bounds"]["rem"], "REM")
     return RemResult(index, sub["i_wet"], sub["i_veg"], sub["i_soil"], sub["i_imper"], np.asarray(model["weights"]),

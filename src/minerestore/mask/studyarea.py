@@ -147,6 +147,13 @@ def assign_subregion(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[s
     return out
 
 
+def require_pixel(area: shapely.Geometry, grid: Grid, what: str) -> None:
+    """Raise ValueError starting with ``what`` when ``area`` (on the grid) is smaller than half a pixel."""
+    if area.area < grid.resolution**2 / 2:
+        raise ValueError(f"{what} covers no pixel of the region grid; check the rivers / AOI file, their CRS, "
+                         "buffer_km and regions.<name>.bounds")
+
+
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
                subregions: gpd.GeoDataFrame | None, read_dem, buffer_km: float, subregion_field: str,
                aoi_name: str = "aoi") -> gpd.GeoDataFrame:
@@ -178,9 +185,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
             raise ValueError(f"{aoi_name}: the AOI does not overlap the region grid")
     else:
         area = river_buffer(rivers, buffer_km * 1000.0, grid)
-    if area.area < grid.resolution**2 / 2:
-        raise ValueError(f"the study area ({area.area:.0f} m²) covers no pixel of the region grid; check the rivers / "
-                         "AOI file, their CRS, buffer_km and regions.<name>.bounds")
+    require_pixel(area, grid, f"the study area ({area.area:.0f} m²)")
     if subregions is not None:
         zones = from_polygons(area, subregions, subregion_field, grid.crs)
     elif rivers is not None and subregion_field in rivers:
@@ -218,7 +223,5 @@ def domain(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None, reg
 
     zones = read_vector(path, grid.crs)
     area = shapely.union_all(zones.geometry.to_numpy()) if len(zones) else shapely.Polygon()
-    if area.intersection(box(*grid.bounds)).area < grid.resolution**2 / 2:
-        raise ValueError(f"region {region!r}: its study area ({path}) covers no pixel of the region grid; "
-                         "check the rivers / AOI file, their CRS and regions.<name>.bounds")
+    require_pixel(area.intersection(box(*grid.bounds)), grid, f"region {region!r}: its study area ({path})")
     return burn_mask(zones.geometry, grid, chunk_px)
