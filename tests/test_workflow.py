@@ -292,6 +292,25 @@ def test_second_run_has_nothing_to_do(tiny_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def test_two_runs_give_byte_identical_outputs(tiny_run, tmp_path):
+    """The same config and inputs give the same bytes in every table, raster and vector (the second run is made in
+    another folder, so the absolute paths that acquisitions.csv and sources.yaml list are put back first)."""
+    out, _ = tiny_run
+    again = tmp_path / "results"
+    snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={again}", check=True)
+    kinds = ("*.csv", "*.tif", "*.vrt", "*.gpkg", "*.yaml", "*.json")
+    first = sorted(p.relative_to(out) for kind in kinds for p in out.rglob(kind))
+    assert len(first) > 50 and first == sorted(p.relative_to(again / "tiny") for kind in kinds
+                                               for p in (again / "tiny").rglob(kind))
+    differ = []
+    for rel in first:
+        a, b = (out / rel).read_bytes(), (again / "tiny" / rel).read_bytes()
+        if rel.suffix in (".csv", ".yaml"):
+            b = b.replace(str(again).encode(), str(out.parent).encode())
+        if a != b:
+            differ.append(str(rel))
+    assert differ == []
+
 def planned_jobs(proc) -> dict[str, int]:
     """Rule -> job count of the 'Job stats' table of a dry run."""
     lines = (proc.stdout + proc.stderr).splitlines()

@@ -35,8 +35,17 @@ def write_table(path: str | os.PathLike, frame) -> None:
         frame.to_csv(tmp, index=False)
 
 
+#: ``last_change`` stamped in every GeoPackage, so the same features give the same bytes on every run; the file's
+#: modification time still says when it was written.
+GPKG_DATE = "1970-01-01T00:00:00.000Z"
+
+
 def write_vector(path: str | os.PathLike, frame) -> None:
-    """Write a GeoDataFrame as a one-layer GeoPackage atomically."""
+    """Write a GeoDataFrame as a one-layer GeoPackage atomically, byte-identical for identical features (GDAL
+    would otherwise stamp the current time into the file's ``gpkg_contents``)."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
     with atomic_path(path) as tmp:
         frame.to_file(tmp, driver="GPKG", layer=Path(path).stem)
 

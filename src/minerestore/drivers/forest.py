@@ -1,7 +1,7 @@
 """Driver attribution of ecological quality: aligned driver stack, correlation, random-forest regression with
 R-style importance (methods.md §5, §7.2).
 
-R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``, :mod:`minerestore.importance`): for every
+R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``, :mod:`minerestore.forests`): for every
 tree, the increase of the mean squared error on its out-of-bag rows when one variable is permuted among them,
 averaged over trees and divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node
 residual sum of squares from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
@@ -19,7 +19,7 @@ from sklearn.inspection import partial_dependence
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
 
-from minerestore.importance import oob_permutation_importance, scaled
+from minerestore.forests import oob_permutation_importance, ordered, scaled
 
 
 def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, seed: int = 0,
@@ -35,7 +35,7 @@ def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, se
 def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = True) -> np.ndarray:
     """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5): the mean
     over trees of the increase of each tree's out-of-bag MSE when the variable is permuted, divided by its
-    standard error (:func:`minerestore.importance.oob_permutation_importance`). ``scale=False`` returns the mean
+    standard error (:func:`minerestore.forests.oob_permutation_importance`). ``scale=False`` returns the mean
     increase (units of y²).
 
     Parameters
@@ -130,14 +130,16 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
 
     Returns
     -------
-    dict: ``forest``, ``train``/``test`` (DataFrames), ``metrics`` (r2, rmse, mae on the test rows,
+    dict: ``forest``, ``train``/``test`` (DataFrames), ``predicted`` (the test rows' predictions, trees summed in
+    order: the same digits on every run), ``metrics`` (r2, rmse, mae on the test rows,
     oob_var_explained_pct, n_train, n_test, mtry, n_estimators), ``importance`` (DataFrame driver, inc_mse_pct,
     inc_node_purity, rank by %IncMSE).
     """
     train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
     mtry = min(mtry, len(drivers))
     forest = random_forest(n_estimators, mtry, nodesize, seed, n_jobs).fit(train[drivers], train[target])
-    predicted = forest.predict(test[drivers])
+    with ordered(forest):
+        predicted = forest.predict(test[drivers])
     metrics = {
         "r2": r2_score(test[target], predicted),
         "rmse": float(np.sqrt(mean_squared_error(test[target], predicted))),
@@ -149,7 +151,7 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
                                "inc_mse_pct": inc_mse(forest, train[drivers], train[target], seed),
                                "inc_node_purity": inc_node_purity(forest)})
     importance["rank"] = importance["inc_mse_pct"].rank(ascending=False, method="min").astype(int)
-    return {"forest": forest, "train": train, "test": test, "metrics": metrics,
+    return {"forest": forest, "train": train, "test": test, "predicted": predicted, "metrics": metrics,
             "importance": importance.sort_values("rank").reset_index(drop=True)}
 
 
@@ -212,7 +214,7 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
                      options["train_fraction"], seed, threads)
     test = fit["test"]
     predictions = pd.DataFrame({"x": test["x"], "y": test["y"], "observed": test["rsei"],
-                                "predicted": fit["forest"].predict(test[kept])})
+                                "predicted": fit["predicted"]})
     pdp = partial_dependence_table(fit["forest"], fit["train"][kept], options["partial_dependence_points"])
     return {"kept": kept, "report": report, "correlation": corr, "fit": fit, "test_predictions": predictions,
             "partial_dependence": pdp}
@@ -228,5 +230,6 @@ def predicted_map(forest, stack: dict[str, np.ndarray], drivers: list[str]) -> n
     ok = np.all(np.isfinite(layers), axis=1)
     predicted = np.full(layers.shape[0], np.nan, np.float32)
     if ok.any():
-        predicted[ok] = forest.predict(pd.DataFrame(layers[ok], columns=drivers))
+        with ordered(forest):
+            predicted[ok] = forest.predict(pd.DataFrame(layers[ok], columns=drivers))
     return predicted.reshape(shape)

@@ -27,7 +27,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from minerestore.importance import oob_permutation_importance
+from minerestore.forests import oob_permutation_importance, ordered
 from minerestore.mask.patches import join_tiles
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_composites, read_float
@@ -328,7 +328,7 @@ def importance(model, x: pd.DataFrame, y: np.ndarray, method: str, repeats: int,
     """Feature importance as mean decrease in accuracy (MDA), sorted, with ``rank``.
 
     ``method='oob'`` (the study's): per tree on its out-of-bag rows, as R's ``importance(type=1)``
-    (:func:`minerestore.importance.oob_permutation_importance`); ``x``, ``y`` are then the training rows.
+    (:func:`minerestore.forests.oob_permutation_importance`); ``x``, ``y`` are then the training rows.
     ``'permutation'``: scikit-learn ``permutation_importance`` of the whole forest on the rows ``x``, ``y``
     (e.g. the test objects), repeated ``repeats`` times.
 
@@ -428,7 +428,8 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
     scored = test if rf["importance"] == "permutation" and test["y"].nunique() == 2 else train
     imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), rf["importance"],
                      rf["importance_repeats"], seed)
-    roles["probability"] = model.predict_proba(features.loc[roles.index])[:, 1]
+    with ordered(model):
+        roles["probability"] = model.predict_proba(features.loc[roles.index])[:, 1]
     roles["predicted"] = (roles["probability"] >= 0.5).astype(int)
     mines = merge_objects(objects, roles.index[roles["predicted"] == 1], options["min_mine_area_m2"], grid.resolution)
     log.info("%d mine objects merged into %d mines; search:\n%s", int(roles["predicted"].sum()), len(mines),

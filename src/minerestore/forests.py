@@ -1,5 +1,6 @@
-"""Out-of-bag permutation importance of a random forest, as R's randomForest computes it (``importance(rf,
-type=1)``): for regression %IncMSE, for classification the mean decrease in accuracy (MDA).
+"""What the two random forests (the object forest of mine identification, the drivers' regression forest)
+share: predictions that are the same from run to run, and out-of-bag permutation importance as R's randomForest
+computes it (``importance(rf, type=1)``): for regression %IncMSE, for classification the mean decrease in accuracy (MDA).
 
 For every tree t with out-of-bag rows O_t: δ_tj = loss_t(x_j permuted within O_t) − loss_t (0 when t does not
 split on j); D_j = mean_t δ_tj; SE_j = sqrt((mean_t δ_tj² − D_j²) / T); the scaled importance is D_j / SE_j (D_j
@@ -11,8 +12,23 @@ computed here from the fitted trees (their in-bag rows are read from the public 
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from joblib import Parallel, delayed
+
+
+@contextlib.contextmanager
+def ordered(forest):
+    """Predict with ``forest`` on one thread inside the block, so the trees' predictions are added in their own
+    order: scikit-learn adds them from worker threads in the order the threads finish, which changes the last
+    digit of a prediction from run to run (the fit itself, seeded, is the same at any ``n_jobs``)."""
+    n_jobs = forest.n_jobs
+    forest.set_params(n_jobs=1)
+    try:
+        yield forest
+    finally:
+        forest.set_params(n_jobs=n_jobs)
 
 
 def _squared_error(predicted: np.ndarray, y: np.ndarray) -> float:
