@@ -2,6 +2,7 @@
 re-projected onto the region grid."""
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,12 +110,47 @@ def test_planned_grid_from_acquisition_bounds(tmp_path):
     """A local region without bounds: the grid is planned once from the acquisitions' footprints; ingest reads it."""
     s2_file(tmp_path / "a.tif")
     path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a")])
-    region = {"source": "local", "crs": CRS, "resolution": 10, "acquisitions": str(path)}
+    region = {"source": "local", "crs": CRS, "resolution": 10, "acquisitions": str(path),
+              "aoi": aoi(tmp_path, (399000, 3300000, 402000, 3302000))}
     g = planned_grid(region, 10, tmp_path)
     assert (g.width, g.height) == (50, 50) and g.transform == T
     frame, sources = ingest({"acquisitions": str(path), "dem": "a.tif"}, tmp_path, g, (6, 9), (2016, 2022))
     assert frame["in_season"].tolist() == [True]
     assert sources["dem"] == str(tmp_path / "a.tif")
+
+
+def aoi(tmp_path, bounds):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame(geometry=[box(*bounds)], crs=CRS).to_file(tmp_path / "aoi.gpkg")
+    return "aoi.gpkg"
+
+
+@pytest.mark.bad_input
+def test_a_far_off_acquisition_does_not_grow_the_grid_and_is_left_out(tmp_path, caplog):
+    """Grid growth: one scene 50 km away would have grown a 50 x 50 px grid to 5050 x 50 px. The grid is the
+    footprints cut to the study area; the far scene is named in a warning and left out of the table."""
+    rows = [("a.tif", "2020-07-01", "sentinel2_l2a"), ("far.tif", "2020-07-11", "sentinel2_l2a")]
+    path = scenes(tmp_path, rows, {"far.tif": from_origin(450000, 3301000, 10, 10)})
+    region = {"source": "local", "crs": CRS, "resolution": 10, "acquisitions": str(path),
+              "aoi": aoi(tmp_path, (399500, 3300200, 400300, 3300800))}
+    g = planned_grid(region, 10, tmp_path)
+    assert g.bounds == (400000, 3300500, 400300, 3300800) and g.shape == (30, 30)
+    assert "far.tif" in caplog.text and "does not meet the study area" in caplog.text
+    frame, _ = ingest({"acquisitions": str(path)}, tmp_path, g, (6, 9), (2016, 2022))
+    assert [Path(p).name for p in frame["path"]] == ["a.tif"]
+    assert "far.tif" in caplog.text and "has no data on the region grid" in caplog.text
+
+
+@pytest.mark.bad_input
+def test_an_acquisition_all_no_data_on_the_grid_is_left_out(tmp_path, caplog):
+    path = scenes(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a")])
+    s2_file(tmp_path / "empty.tif", dn=(0,) * 6, scl=0)
+    path = table(tmp_path, [("a.tif", "2020-07-01", "sentinel2_l2a"), ("empty.tif", "2020-07-11", "sentinel2_l2a")])
+    frame, _ = ingest({"acquisitions": str(path)}, tmp_path, grid(), (6, 9), (2016, 2022))
+    assert [Path(p).name for p in frame["path"]] == ["a.tif"]
+    assert "empty.tif" in caplog.text and "has no data on the region grid" in caplog.text
 
 
 def test_other_crs_is_reprojected(tmp_path):

@@ -124,3 +124,20 @@ def test_real_footprints_are_placed(tmp_path):
     for s in shapes:
         assert 0.01e6 < s.area < 1.5e6
         assert abs(s.centroid.x) < 1 and abs(s.centroid.y) < 1
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("seed", range(10))
+def test_a_small_scene_still_has_a_main_stem(seed):
+    """A 1.5 km scene (16 x 16 coarse cells) drains too little for the 1 km² channel threshold: before, 4 of 10
+    seeds drew no river and failed with a geopandas message."""
+    p = SyntheticParams(seed=seed, size_km=1.5, resolution_m=30)
+    rivers = _terrain(p, _grid(p), np.random.default_rng(seed))["rivers"]
+    assert (rivers["kind"] == "main_stem").sum() == 1 and rivers.length.max() > 300
+
+
+@pytest.mark.bad_input
+def test_a_scene_too_small_for_its_mines_says_what_to_change(tmp_path):
+    p = SyntheticParams(seed=0, size_km=1, resolution_m=30, n_mines=4, years=[2020, 2021])
+    with pytest.raises(RuntimeError, match=r"room for only \d of 4 mines; enlarge size_km or lower n_mines"):
+        generate(p, tmp_path)

@@ -101,7 +101,8 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         Naming ``regions.<name>.<key>``, the value and what is expected, for: years reversed, a CRS that is not
         projected, a listed file that does not exist, a local region without acquisitions, a region with
         neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
-        ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region.
+        ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region, ``bounds`` not
+        ordered xmin, ymin, xmax, ymax.
     """
     base = Path(base)
     for name, region in config["regions"].items():
@@ -119,6 +120,10 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             if year is not None and year not in analysis_years:
                 raise ConfigError(f"config key {year_key}: {year} is not an analysis year of region {name!r} "
                                   f"({first}–{last}, step {step}); choose one of them or null")
+        bounds = region.get("bounds")
+        if bounds and not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
+            raise ConfigError(f"config key {key}.bounds: {bounds} is not [xmin, ymin, xmax, ymax] with xmin < xmax and "
+                              "ymin < ymax (in the region CRS)")
         try:
             check_projected(region["crs"], f"config key {key}.crs")
         except ValueError as err:

@@ -52,7 +52,16 @@ def _validate_config():
     check_config(config, Path.cwd())
 
 
-_validate_config()
+def stop_on_config_error(check):
+    """Run a check of the config; a ConfigError stops Snakemake with its message alone (it names the key or file
+    and what to do; a traceback would only hide it)."""
+    try:
+        check()
+    except ConfigError as err:
+        sys.exit(f"Error: {err}")
+
+
+stop_on_config_error(_validate_config)
 
 REGIONS = list(config["regions"])
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
@@ -139,6 +148,7 @@ def each_tile(pattern, **fixed):
 
 
 @functools.cache
+@functools.cache
 def region_grid(region):
     """The region grid, planned once from the config (written by the plan rule as inputs/grid.json)."""
     return planned_grid(region_cfg(region), region_thresholds(region)["buffer_km"], Path.cwd())
@@ -173,9 +183,9 @@ def fetch_region(wildcards):
     return {k: v for k, v in region_cfg(wildcards.region).items() if k not in ANALYSIS_KEYS}
 
 
-def ingest_spec(wildcards):
+def ingest_spec(region):
     """What ingest reads of a local region's config: its files (and nothing that would rerun ingest needlessly)."""
-    cfg = region_cfg(wildcards.region)
+    cfg = region_cfg(region)
     return {k: cfg[k] for k in (*PATH_KEYS, "drivers", "mine_products") if k in cfg}
 
 
@@ -203,7 +213,7 @@ def region_source_files(wildcards):
         return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
     if source in ("stac", "earthengine"):
         return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
-    return {"local": local_files(ingest_spec(wildcards), Path.cwd())}
+    return {"local": local_files(ingest_spec(wildcards.region), Path.cwd())}
 
 
 def mine_products(region):
@@ -326,3 +336,22 @@ def region_targets(region):
 def all_targets():
     out = [f for r in REGIONS for f in region_targets(r)]
     return out + [rules.ranking.output.ranking] + overview_files()
+
+
+def _plan():
+    """Plan every region's grid and tiles and list its local inputs now, so that a bad region stops the run before
+    the DAG is built, with a message naming the region (not an input-function traceback)."""
+    for region in REGIONS:
+        try:
+            if not region_tiles(region):
+                raise ValueError(
+                    f"the study area does not meet the region grid {region_grid(region).bounds}; check bounds, "
+                    "rivers / aoi and their CRS"
+                )
+            if region_cfg(region)["source"] == "local":
+                local_files(ingest_spec(region), Path.cwd())
+        except (ValueError, KeyError, OSError) as err:
+            raise ConfigError(f"region {region!r}: {err}") from None
+
+
+stop_on_config_error(_plan)

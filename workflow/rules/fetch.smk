@@ -134,7 +134,7 @@ rule ingest:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=20,
     params:
-        spec=ingest_spec,
+        spec=lambda w: ingest_spec(w.region),
         season=season,
         years=year_span,
         workdir=str(Path.cwd()),

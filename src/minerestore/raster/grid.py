@@ -73,6 +73,12 @@ class Grid:
         t = self.transform
         return (t.c, t.f + t.e * self.height, t.c + t.a * self.width, t.f)
 
+    def coarsened(self, max_px: int = 256) -> Grid:
+        """The same extent with pixels large enough that it has at most ``max_px`` px a side (the grid itself when
+        it is smaller): for cheap checks of what a raster covers."""
+        step = max(self.resolution, max(self.width, self.height) * self.resolution / max_px)
+        return Grid.from_bounds(self.crs, self.bounds, step)
+
     def row_windows(self, block_rows: int) -> list[Window]:
         """Full-width windows of at most ``block_rows`` rows covering the grid top to bottom."""
         return [

@@ -76,13 +76,18 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed or the table is empty;
+        Naming the table and the row when a column is missing, a date cannot be parsed or the table (or the
+        file) is empty;
         naming the rows when two list the same file.
     KeyError
         Naming the table row when a sensor is unknown.
     """
     table_path = Path(path)
-    frame = pd.read_csv(table_path, dtype=str)
+    try:
+        frame = pd.read_csv(table_path, dtype=str)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{table_path}: the file is empty; give a header line 'path,date,sensor' and a row per "
+                         "acquisition") from None
     missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{table_path}: missing column(s) {missing}; expected columns {list(TABLE_COLUMNS)}")
@@ -217,6 +222,39 @@ def read_observation(
     return out
 
 
+def open_band_file(acq: Acquisition, native: str):
+    """The open rasterio dataset of the file holding a native band of ``acq``.
+
+    Raises
+    ------
+    OSError
+        Naming the file when it cannot be opened (missing, truncated, not a raster).
+    ValueError
+        Naming the file when it has no CRS (it could not be placed on the region grid).
+    """
+    file, _ = acq.band_file(native)
+    try:
+        src = rasterio.open(file)
+    except rasterio.errors.RasterioIOError as err:
+        raise OSError(f"{file}: unreadable ({err}); listed as a {acq.sensor} acquisition of {acq.date}") from None
+    if src.crs is None:
+        src.close()
+        raise ValueError(f"{file}: the raster has no CRS, so it cannot be placed on the region grid; assign one "
+                         "(e.g. gdal_edit.py -a_srs EPSG:326NN) and rerun")
+    return src
+
+
+def data_share(acq: Acquisition, grid: Grid) -> float:
+    """Share of ``grid`` where the acquisition's first reflectance band has data (nearest neighbour; pixels
+    outside the scene and no-data pixels count as without). Read on ``grid`` itself: pass a coarse one."""
+    native = next(iter(acq.profile.bands.values()))
+    dn = _read_natives(acq, [native], grid, Window(0, 0, grid.width, grid.height), Resampling.nearest)[native]
+    valid = np.isfinite(dn) if np.issubdtype(dn.dtype, np.floating) else np.ones(dn.shape, bool)
+    if acq.profile.nodata_dn is not None:
+        valid &= dn != acq.profile.nodata_dn
+    return float(valid.mean())
+
+
 def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
     """Check that every band of an acquisition exists, is readable and has the profile's scale.
 
@@ -227,19 +265,17 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
     OSError, KeyError
         Unreadable file or missing band (names the file and band).
     ValueError
-        Wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
-        Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected.
+        A file without CRS; wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
+        Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected; saturated or
+        clipped data: more than 5 % of valid integer DN at the largest value of their data type (more than
+        0.5 % is logged as a warning).
     """
     profile = acq.profile
     if profile.level == "L1":
         landsat_l1.read_mtl(acq.mtl_path())
     for name in profile.native_bands:
         file, index = acq.band_file(name)
-        try:
-            src = rasterio.open(file)
-        except rasterio.errors.RasterioIOError as err:
-            raise OSError(f"{file}: unreadable ({err}); listed as a {acq.sensor} acquisition of {acq.date}") from err
-        with src:
+        with open_band_file(acq, name) as src:
             idx = index or band_index(src, name, file)
             if name == profile.qa_band or name == profile.bands.get("lst"):
                 continue
@@ -259,3 +295,20 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
                     f"{file}: band {name} has {share_high:.0%} of values above {profile.dn_max}, the largest "
                     f"plausible value for {acq.sensor}; the file is in the wrong scale or the wrong sensor is listed"
                 )
+            _check_saturation(valid, file, name)
+
+
+def _check_saturation(valid: np.ndarray, file: str, band: str, refuse: float = 0.05, warn: float = 0.005) -> None:
+    """Integer DN piled up at the largest value of their data type are saturated or clipped (e.g. reflectance
+    rescaled to uint8): a median over them is wrong, and the scale check cannot see it (the values are small)."""
+    if not np.issubdtype(valid.dtype, np.integer):
+        return
+    ceiling = np.iinfo(valid.dtype).max
+    share = float(np.mean(valid == ceiling))
+    if share > refuse:
+        raise ValueError(f"{file}: band {band} has {share:.0%} of values at {ceiling}, the largest value of "
+                         f"{valid.dtype}: the data are saturated or clipped (rescaled to {valid.dtype}?); list the "
+                         "product's original files")
+    if share > warn:
+        log.warning("%s: band %s has %.1f %% of values at %d, the largest value of %s (saturated pixels)", file,
+                    band, 100 * share, ceiling, valid.dtype)

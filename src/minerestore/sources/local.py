@@ -22,7 +22,14 @@ from shapely.geometry import box
 
 from minerestore.config import SOURCE_KEYS
 from minerestore.raster.grid import Grid
-from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_table, to_table
+from minerestore.sources.acquisitions import (
+    Acquisition,
+    check_acquisition,
+    data_share,
+    open_band_file,
+    read_table,
+    to_table,
+)
 from minerestore.sources.common import in_season
 
 log = logging.getLogger(__name__)
@@ -34,15 +41,44 @@ def _abs(path: str, base: Path) -> str:
 
 
 def footprint(acq: Acquisition, crs: str) -> tuple[float, float, float, float]:
-    """Bounds of an acquisition's first band in ``crs`` (xmin, ymin, xmax, ymax)."""
-    file, _ = acq.band_file(acq.profile.native_bands[0])
-    with rasterio.open(file) as src:
+    """Bounds of an acquisition's first band in ``crs`` (xmin, ymin, xmax, ymax).
+
+    Raises
+    ------
+    OSError, ValueError
+        From :func:`minerestore.sources.acquisitions.open_band_file` (unreadable file, no CRS).
+    """
+    with open_band_file(acq, acq.profile.native_bands[0]) as src:
         return transform_bounds(src.crs, crs, *src.bounds)
 
 
-def acquisitions_bounds(acquisitions: list[Acquisition], crs: str) -> tuple[float, float, float, float]:
-    """Union of the acquisitions' footprints in ``crs`` (xmin, ymin, xmax, ymax)."""
+def acquisitions_bounds(acquisitions: list[Acquisition], crs: str,
+                        study_bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Extent of a local region's grid without ``bounds``: the union of the acquisitions' footprints, cut to the
+    extent of the study area (``study_bounds``), so an acquisition far from the others cannot grow the grid.
+    Each acquisition that misses the study area is logged as a warning naming its file (ingest leaves it out).
+
+    Raises
+    ------
+    ValueError
+        When no acquisition meets the study area (names the extents), or from :func:`footprint`.
+    """
     boxes = [footprint(acq, crs) for acq in acquisitions]
+    study = box(*study_bounds)
+    meeting = [b for b in boxes if box(*b).intersection(study).area > 0]
+    for acq, b in zip(acquisitions, boxes):
+        if b not in meeting:
+            log.warning("%s (%s of %s) does not meet the study area %s; it is left out", acq.path, acq.sensor,
+                        acq.date, tuple(round(v) for v in study_bounds))
+    if not meeting:
+        raise ValueError(f"no acquisition meets the study area {study_bounds} (CRS {crs}); the acquisitions cover "
+                         f"{_union(boxes)}; check the rivers / aoi and the acquisitions' CRS")
+    xmin, ymin, xmax, ymax = _union(meeting)
+    return (max(xmin, study_bounds[0]), max(ymin, study_bounds[1]), min(xmax, study_bounds[2]),
+            min(ymax, study_bounds[3]))
+
+
+def _union(boxes):
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
@@ -65,6 +101,20 @@ def refuse_repeated_scenes(acquisitions: list[Acquisition], crs: str, table_path
                 if boxes[i].intersection(boxes[j]).area > 0.5 * min(boxes[i].area, boxes[j].area):
                     raise ValueError(f"{table_path}: {group[i].path} and {group[j].path} are both {sensor} of {when} "
                                      "over the same area: the scene is listed twice; remove one row")
+
+
+def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
+    """The acquisitions with data on the region grid; each other one (outside the grid, or all no data over it) is
+    logged as a warning naming its file and left out, so it is not counted in a composite's ``n_acquisitions``.
+    Data are looked for on :meth:`Grid.coarsened` (at most 256 px a side)."""
+    kept, extent = [], box(*grid.bounds)
+    for acq in acquisitions:
+        if box(*footprint(acq, grid.crs)).intersection(extent).area > 0 and data_share(acq, grid.coarsened()) > 0:
+            kept.append(acq)
+        else:
+            log.warning("%s (%s of %s) has no data on the region grid (outside it, or all no data); it is left out",
+                        acq.path, acq.sensor, acq.date)
+    return kept
 
 
 def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
@@ -110,9 +160,7 @@ def check_static(path: str, key: str, grid: Grid, min_coverage: float = 0.9) -> 
     with rasterio.open(path) as src:
         if src.crs is None:
             raise ValueError(f"{key} {path}: the raster has no CRS; assign one (e.g. gdal_edit.py -a_srs) and rerun")
-    step = max(grid.resolution, max(grid.width, grid.height) * grid.resolution / 256)
-    coarse = Grid.from_bounds(grid.crs, grid.bounds, step)
-    share = float(np.isfinite(read_float(path, coarse)).mean())
+    share = float(np.isfinite(read_float(path, grid.coarsened())).mean())
     if share == 0:
         raise ValueError(f"{key} {path}: no value on the region grid (outside it, or all no data); check its extent "
                          "and CRS")
@@ -152,6 +200,7 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     for acq in acquisitions:
         check_acquisition(acq)
     refuse_repeated_scenes(acquisitions, grid.crs, table_path)
+    acquisitions = on_grid(acquisitions, grid)
     usable = [a for a in acquisitions if years[0] <= a.date.year <= years[1] and in_season(a.date.month, *season)]
     if not usable:
         dates = sorted({a.date.isoformat() for a in acquisitions})

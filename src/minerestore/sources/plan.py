@@ -20,27 +20,41 @@ from minerestore.sources.acquisitions import read_table
 from minerestore.sources.local import acquisitions_bounds
 
 
+#: Smallest region grid, px a side: the masks' morphology, the texture and Rao's Q windows and the distance rings
+#: all need pixels round each pixel.
+MIN_GRID_PX = 16
+
+
 def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Grid:
     """The region grid as ingest will build it, known before any job runs.
 
     synthetic: the scene square at the region resolution; stac / earthengine: ``bounds``, the AOI, or the rivers
-    grown by the buffer; local: ``bounds`` or the union of the acquisitions' footprints.
+    grown by the buffer; local: ``bounds``, or the union of the acquisitions' footprints cut to the extent of the
+    AOI or the buffered rivers (:func:`minerestore.sources.local.acquisitions_bounds`).
 
     Raises
     ------
     ValueError
-        A remote region without bounds, aoi or rivers.
+        A remote region without bounds, aoi or rivers; a grid under :data:`MIN_GRID_PX` px a side (names its
+        size and what to change); no acquisition meeting the study area.
     """
     if region["source"] == "synthetic":
         s = region["synthetic"]
         x0, y0 = 400000.0, 3300000.0  # SyntheticParams.origin
         size = s["size_km"] * 1000.0
         scene = Grid.from_bounds(region["crs"], (x0, y0, x0 + size, y0 + size), s["resolution_m"])
-        return Grid.from_bounds(region["crs"], scene.bounds, region["resolution"])
-    if region["source"] == "local" and not region.get("bounds"):
-        bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"])
-        return Grid.from_bounds(region["crs"], bounds, region["resolution"])
-    return Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
+        grid = Grid.from_bounds(region["crs"], scene.bounds, region["resolution"])
+    elif region["source"] == "local" and not region.get("bounds"):
+        acquisitions = read_table(Path(base) / region["acquisitions"])
+        bounds = acquisitions_bounds(acquisitions, region["crs"], planned_bounds(region, buffer_km, base))
+        grid = Grid.from_bounds(region["crs"], bounds, region["resolution"])
+    else:
+        grid = Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
+    if min(grid.shape) < MIN_GRID_PX:
+        raise ValueError(f"the region grid would be {grid.width} x {grid.height} px of {grid.resolution:g} m over "
+                         f"{tuple(round(v) for v in grid.bounds)}; at least {MIN_GRID_PX} px a side are needed: widen "
+                         "bounds (or the AOI / rivers) or use a finer resolution")
+    return grid
 
 
 def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> tuple[float, float, float, float]:

@@ -92,7 +92,10 @@ def _terrain(p: SyntheticParams, grid: Grid, rng: np.random.Generator) -> dict:
     acc = terrain.flow_accumulation(receiver, order)
     coarse_t = grid.transform @ Affine.scale(grid.width / n, grid.height / n)
     cell_km2 = (p.size_km / n) ** 2
-    rivers = terrain.river_lines(acc, receiver, (n, n), coarse_t, min_cells=max(int(1.0 / cell_km2), 30))
+    min_cells = max(int(1.0 / cell_km2), 30)
+    if acc.max() < 4 * min_cells:  # a small scene: lower the channel threshold so that it still has a main stem
+        min_cells = max(2, int(acc.max()) // 4)
+    rivers = terrain.river_lines(acc, receiver, (n, n), coarse_t, min_cells=min_cells)
     zoom = (grid.height / n, grid.width / n)
     dem = ndimage.zoom(z, zoom, order=1)[: grid.height, : grid.width]
     dem = (dem + 8 * terrain.fractal_surface(grid.shape, 2.2, rng)).astype(np.float32)
