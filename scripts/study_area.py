@@ -12,7 +12,8 @@ from minerestore.sources.contract import read_region
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    layers = {k: read_vector(sources[k], grid.crs) if k in sources else None for k in ("rivers", "aoi", "subregions")}
+    kinds = {"rivers": "lines", "aoi": "polygons", "subregions": "polygons"}
+    layers = {k: read_vector(sources[k], grid.crs, kind) if k in sources else None for k, kind in kinds.items()}
 
     def read_dem():  # read only when the sub-regions come from the main stem
         return read_float(sources["dem"], grid) if "dem" in sources else None

@@ -5,8 +5,8 @@
   Sentinel-2, blue…/qa_pixel for Landsat C2 L2, data/map/occurrence for DEM, WorldCover and JRC GSW).
 - :class:`StacServer` serves the folder over HTTP/1.1 with range requests (206, Content-Range), a ``/search``
   endpoint when the catalog is an API (it returns every item of the requested collections; the client filters),
-  a request log and fault injection per path: ``"429"`` answers Too Many Requests once, ``"truncate"`` sends
-  half the promised body and closes the connection.
+  a request log and fault injection per path: ``"429"`` answers Too Many Requests once, ``"500"`` an Internal
+  Server Error once, ``"truncate"`` sends half the promised body and closes the connection.
 """
 
 from __future__ import annotations
@@ -226,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self._fault(url.path)
         if fault == "429":
             return self._send(429, b"slow down", {"Retry-After": "0"})
+        if fault == "500":
+            return self._send(500, b"internal error", head=head)
         if url.path == "/search":
             query = parse_qs(url.query)
             collections = ",".join(query.get("collections", [""])).split(",")
@@ -256,7 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
-        if self._fault(self.path) == "429":
+        fault = self._fault(self.path)
+        if fault == "429":
             return self._send(429, b"slow down", {"Retry-After": "0"})
+        if fault == "500":
+            return self._send(500, b"internal error")
         collections = body.get("collections") or []
         self._send(200, json.dumps(self.server.search(collections)).encode(), {"Content-Type": "application/geo+json"})

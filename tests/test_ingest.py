@@ -94,6 +94,26 @@ def test_wrong_scale_dn(tmp_path):
         check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
 
 
+@pytest.mark.bad_input
+def test_reflectance_clipped_to_uint8_is_refused(tmp_path):
+    """Sentinel-2 DN squeezed into uint8 pass the scale check (all below 10000) but pile up at 255."""
+    f = s2_file(tmp_path / "u8.tif", dn=(50, 80, 255, 255, 255, 120), dtype="uint8")
+    with pytest.raises(ValueError, match=r"u8.tif: band B04 has 100% of values at 255, the largest value of uint8: "
+                                         r"the data are saturated or clipped"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+@pytest.mark.bad_input
+def test_a_few_saturated_pixels_are_reported(tmp_path, caplog):
+    f = s2_file(tmp_path / "bright.tif")
+    with rasterio.open(f, "r+") as dst:
+        red = dst.read(3)
+        red[0, :25] = 65535  # 1 % of the pixels
+        dst.write(red, 3)
+    check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+    assert "bright.tif: band B04 has 1.0 % of values at 65535" in caplog.text
+
+
 def test_wrong_scale_float_reflectance(tmp_path):
     f = s2_file(tmp_path / "float.tif", dn=(0.05, 0.08, 0.06, 0.3, 0.2, 0.12), scl=4, dtype="float32")
     with pytest.raises(ValueError, match=r"float.tif: band B02 holds floats 0–2"):

@@ -139,9 +139,63 @@ def test_429_is_retried(server, scene, tmp_path):
     assert len(record["rows"]) == 3
 
 
+@pytest.mark.bad_input
+@pytest.mark.parametrize("api", [False, True], ids=["static-catalog", "stac-api"])
+def test_a_catalog_that_keeps_failing_is_one_stac_error(server, scene, tmp_path, api):
+    """Persistent HTTP 500s: one StacError naming the catalog and what was asked, with no chained cause."""
+    cfg = catalog(server, scene, api)
+    path = "/search" if api else "/sentinel-2-l2a/collection.json"
+    server.faults = {path: ["500"] * 50}
+    with pytest.raises(stac.StacError) as err:
+        stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "cache")
+    message = str(err.value)
+    assert message.startswith(f"STAC catalog {server.url}/catalog.json: the search of 'sentinel-2-l2a' failed")
+    assert "stac.retries" in message and err.value.__cause__ is None and err.value.__suppress_context__
+    assert [s for _, p, s in server.requests if p.startswith(path)].count(500) == cfg["retries"] + 1
+
+
+@pytest.mark.bad_input
+def test_asset_reads_are_retried_as_stac_retries_says(server, scene, tmp_path):
+    cfg = catalog(server, scene)
+    server.faults = {"_B04.tif": ["500"] * 2}
+    record = stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "ok")  # retries 3 > 2 failures
+    assert len(record["rows"]) == 3
+    cfg["retries"] = 1  # 2022's files: not in GDAL's cache of this process yet
+    server.faults = {"_B04.tif": ["500"] * 100}
+    with pytest.raises(FetchError, match=r"B04.tif.*nothing was kept"):
+        stac.fetch_year_record(cfg, region(), scene[1], 2022, tmp_path / "failing")
+    statuses = [s for _, p, s in server.requests if p.endswith("_B04.tif")]
+    assert 500 in statuses
+
+
+@pytest.mark.bad_input
+def test_partial_files_of_a_killed_fetch_are_removed(scene, tmp_path):
+    """A killed fetch leaves ``.tmp-<pid>@<host>@<file>``; the next fetch removes it, but not a live writer's."""
+    import os
+    import socket
+    import subprocess
+
+    cache = stac.cache_dir(tmp_path / "cache", scene[1])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = socket.gethostname()
+    leftover = cache / f".tmp-{dead.pid}@{host}@2021-06-26_sentinel2_l2a_B04.tif"
+    live = cache / f".tmp-{os.getpid()}@{host}@2021-06-26_sentinel2_l2a_B08.tif"
+    other_host = cache / ".tmp-1@node-17@2021-06-26_sentinel2_l2a_B11.tif"
+    for path in (leftover, live, other_host):
+        path.write_bytes(b"half a GeoTIFF")
+    assert stac.cache_dir(tmp_path / "cache", scene[1]) == cache  # what every fetch job does first
+    assert not leftover.exists() and live.exists() and other_host.exists()  # another node's: only when stale
+    os.utime(other_host, (0, 0))
+    stac.cache_dir(tmp_path / "cache", scene[1])
+    assert not other_host.exists()
+
+
 def test_truncated_body_is_a_clear_error_and_leaves_nothing(server, scene, tmp_path):
     cfg = catalog(server, scene)
-    server.faults = {"S2_20210626_B08.tif": ["truncate"] * 100}
+    rows = pd.read_csv(scene[0] / "acquisitions.csv")
+    first = rows[rows["sensor"].str.startswith("sentinel2") & rows["date"].str.match(r"2021-0[6-9]")]["date"].min()
+    server.faults = {f"S2_{first.replace('-', '')}_B08.tif": ["truncate"] * 100}
     cache = tmp_path / "cache"
     with pytest.raises(FetchError, match="B08.tif") as err:
         stac.fetch_year_record(cfg, region(), scene[1], 2021, cache)

@@ -8,6 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from minerestore.raster.vector import polygonal
+
 log = logging.getLogger(__name__)
 
 
@@ -52,10 +54,10 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            geom = _polygonal(shapely.make_valid(geom))
+            geom = polygonal(shapely.make_valid(geom))
             log.warning("%s: feature %d (%s) invalid (%s): repaired", source, i, mid, reason)
         else:
-            geom = _polygonal(geom)
+            geom = polygonal(geom)
         if geom.is_empty:
             log.warning("%s: feature %d (%s) has no polygonal part: dropped", source, i, mid)
             continue
@@ -70,9 +72,3 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
     log.info("%s: %d of %d features kept inside the region", source, len(out), len(frame))
     return out
 
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()

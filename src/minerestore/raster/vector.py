@@ -2,29 +2,65 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from rasterio.features import rasterize
 from rasterio.windows import Window
 
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid
 
+log = logging.getLogger(__name__)
 
-def read_vector(path: str | os.PathLike, crs: str) -> gpd.GeoDataFrame:
+
+#: Geometry types a layer of each kind may hold.
+KINDS = {"lines": ("LineString", "MultiLineString"), "polygons": ("Polygon", "MultiPolygon")}
+
+
+def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None) -> gpd.GeoDataFrame:
     """A vector layer re-projected to ``crs``.
+
+    Parameters
+    ----------
+    kind : ``"lines"`` (river centre lines), ``"polygons"`` (AOI, sub-regions) or None (any geometry).
+        Invalid polygons (e.g. self-intersecting rings) are repaired with ``shapely.make_valid``, keeping their
+        polygonal parts; each repair is logged as a warning naming the file and the feature.
 
     Raises
     ------
     ValueError
-        If the layer has no CRS (names the file).
+        Naming the file: no CRS; no feature; a geometry of another kind (e.g. rivers given as points).
     """
     frame = gpd.read_file(path)
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
+    if kind is None:
+        return frame.to_crs(crs)
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    if frame.empty:
+        raise ValueError(f"{path}: the layer has no feature with a geometry; expected {kind}")
+    wrong = sorted(set(frame.geom_type) - set(KINDS[kind]))
+    if wrong:
+        raise ValueError(f"{path}: the layer holds {wrong} geometries where {kind} ({' or '.join(KINDS[kind])}) are "
+                         "expected" + ("; give river centre lines" if kind == "lines" else ""))
+    if kind == "polygons":
+        for i in np.flatnonzero(~frame.geometry.is_valid):
+            log.warning("%s: feature %d is invalid (%s): repaired", path, i,
+                        shapely.is_valid_reason(frame.geometry.iloc[i]))
+        frame = frame.set_geometry([polygonal(shapely.make_valid(g)) for g in frame.geometry])
     return frame.to_crs(crs)
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of a geometry (empty when it has none), e.g. of what ``shapely.make_valid`` returns."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def read_mines(path: str | os.PathLike) -> gpd.GeoDataFrame:

@@ -16,6 +16,7 @@ from shapely.geometry import box
 
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_windows
+from minerestore.raster.vector import read_vector
 from minerestore.sources.acquisitions import read_table
 from minerestore.sources.local import acquisitions_bounds
 
@@ -75,7 +76,7 @@ def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> t
 
 
 def _frame(region: dict, key: str, base) -> gpd.GeoDataFrame:
-    return gpd.read_file(Path(base) / region[key]).to_crs(region["crs"])
+    return read_vector(Path(base) / region[key], region["crs"], "lines" if key == "rivers" else "polygons")
 
 
 def study_area_tiles(region: dict, grid: Grid, size_px: int, buffer_km: float, base) -> list[str]:

@@ -12,7 +12,9 @@ and whose checksum verifies is not fetched again. Files are written to a tempora
 or killed download never leaves a file that looks complete.
 
 Robustness: catalog requests are retried with exponential backoff on HTTP 429 and 5xx (urllib3 ``Retry`` in
-pystac-client); raster reads are retried by GDAL (``GDAL_HTTP_MAX_RETRY``, same codes). Planetary Computer
+pystac-client); raster reads are retried by GDAL (``GDAL_HTTP_MAX_RETRY``, same codes), both as often as
+``stac.retries`` says. A catalog that keeps failing gives one :class:`StacError` naming it. Partial files of
+killed fetches are removed from the cache when the next fetch starts. Planetary Computer
 hrefs are signed at read time by ``planetary_computer.sign`` (its token cache renews expired tokens, so long
 jobs are re-signed).
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from rasterio.warp import transform_bounds
 
-from minerestore.io import write_text
+from minerestore.io import remove_leftovers, write_text
 from minerestore.raster.grid import Grid
 from minerestore.sources.common import (
     EmptySearchError,
@@ -111,7 +113,16 @@ def open_catalog(url: str, retries: int = 5, backoff_s: float = 1.0):
     try:
         return Client.open(url, stac_io=StacApiIO(max_retries=retry))
     except Exception as err:  # pystac-client raises APIError, requests errors, JSON errors
-        raise StacError(f"cannot open STAC catalog {url}: {err}") from err
+        raise catalog_failure(url, "opening it", err) from None
+
+
+def catalog_failure(url: str, what: str, err: Exception) -> StacError:
+    """One readable error for a catalog that keeps failing (HTTP 5xx after every retry, connection refused, bad
+    JSON): the catalog, what was asked and the last cause, without the chain of urllib3 / requests /
+    pystac-client tracebacks behind it."""
+    cause = str(err).splitlines()[0] if str(err) else ""
+    return StacError(f"STAC catalog {url}: {what} failed ({type(err).__name__}: {cause}); when the catalog answers "
+                     "again, rerun (or raise stac.retries / stac.backoff_s for a flaky one)")
 
 
 def _item_interval(item) -> tuple[datetime, datetime]:
@@ -146,20 +157,27 @@ def search(client, collection: str, bbox_ll, start: date | None = None, end: dat
     ------
     EmptySearchError
         Naming the collection, bounding box, dates and cloud limit, when nothing matches.
+    StacError
+        Naming the catalog and the collection when the catalog keeps failing (:func:`catalog_failure`).
     """
     from pystac_client import ConformanceClasses
 
     when = f"{start.isoformat()}/{end.isoformat()}" if start else None
-    if client.conforms_to(ConformanceClasses.ITEM_SEARCH):
-        query = {"eo:cloud_cover": {"lte": max_cloud}} if max_cloud is not None else None
-        found = client.search(collections=[collection], bbox=list(bbox_ll), datetime=when, query=query).items()
-    else:
-        coll = client.get_collection(collection)
-        if coll is None:
-            raise EmptySearchError(f"collection {collection!r} not in the catalog {client.self_href}")
-        found = coll.get_items()
-    items = sorted((i for i in found if _matches(i, bbox_ll, start, end, max_cloud)), key=lambda i: (i.datetime or
-                   _item_interval(i)[0], i.id))
+    try:
+        if client.conforms_to(ConformanceClasses.ITEM_SEARCH):
+            query = {"eo:cloud_cover": {"lte": max_cloud}} if max_cloud is not None else None
+            found = client.search(collections=[collection], bbox=list(bbox_ll), datetime=when, query=query).items()
+        else:
+            coll = client.get_collection(collection)
+            if coll is None:
+                raise EmptySearchError(f"collection {collection!r} not in the catalog {client.self_href}")
+            found = coll.get_items()
+        found = [i for i in found if _matches(i, bbox_ll, start, end, max_cloud)]
+    except FetchError:
+        raise
+    except Exception as err:  # pystac-client's APIError, requests' RetryError and ConnectionError, pystac's errors
+        raise catalog_failure(client.self_href, f"the search of {collection!r}", err) from None
+    items = sorted(found, key=lambda i: (i.datetime or _item_interval(i)[0], i.id))
     if not items:
         cloud = f", cloud cover <= {max_cloud} %" if max_cloud is not None else ""
         raise EmptySearchError(
@@ -218,11 +236,13 @@ def _signer(sign: bool):
 
 
 def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[str, Path], resampling: str | dict,
-                 dtype: str, nodata, chunk_px: int, sign: bool, tags: dict) -> list[dict]:
+                 dtype: str, nodata, reads: dict, tags: dict) -> list[dict]:
     """Load ``assets`` (output name -> asset key) of ``items`` (mosaicked) onto ``grid`` into ``paths``.
 
     ``resampling`` is one method or asset key -> method (``"*"`` for the rest): acquisitions are resampled as
     the local source reads them (bilinear reflectance and LST, nearest QA bits, :mod:`minerestore.sources.acquisitions`).
+    ``reads`` are the region's read settings (:func:`read_settings`: chunk_px, sign, retries, backoff_s); GDAL
+    retries each asset read on :data:`RETRY_STATUS` as often as catalog requests are retried.
 
     Files already cached for the same items are kept (no request is made). Returns one provenance record per
     file: file, item_ids, hrefs (unsigned), sha256, fetched_at.
@@ -238,13 +258,14 @@ def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[st
             todo[name] = path
     if not todo:
         return records
-    odc.stac.configure_rio(GDAL_HTTP_MAX_RETRY=5, GDAL_HTTP_RETRY_DELAY=1,
+    odc.stac.configure_rio(GDAL_HTTP_MAX_RETRY=reads["retries"], GDAL_HTTP_RETRY_DELAY=reads["backoff_s"],
                            GDAL_HTTP_RETRY_CODES=",".join(map(str, RETRY_STATUS)),
                            GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
     keys = sorted({assets[n] for n in todo})
     cfg = {"*": {"assets": {"*": {"data_type": dtype, "nodata": nodata}}}}
+    chunk_px = reads["chunk_px"]
     data = odc.stac.load(items, bands=keys, geobox=geobox(grid), chunks={"x": chunk_px, "y": chunk_px},
-                         groupby="one_time", resampling=resampling, stac_cfg=cfg, patch_url=_signer(sign),
+                         groupby="one_time", resampling=resampling, stac_cfg=cfg, patch_url=_signer(reads["sign"]),
                          fail_on_error=True)
     for name, path in todo.items():
         key = assets[name]
@@ -265,7 +286,7 @@ def acquisition_groups(items: list, role: str, collection: str) -> dict[tuple[st
 
 
 def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int, season: tuple[int, int],
-                       max_cloud: float | None, cache: Path, chunk_px: int, sign: bool) -> tuple[list[dict], list]:
+                       max_cloud: float | None, cache: Path, reads: dict) -> tuple[list[dict], list]:
     """Fetch one role's acquisitions of a year's growing season onto the grid.
 
     Returns
@@ -290,30 +311,34 @@ def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int
         tags = {"sensor": sensor, "date": when, "collection": collection}
         qa = PROFILES[sensor].qa_band
         resampling = {"*": "bilinear", **({assets[qa]: "nearest"} if qa else {})}
-        records += fetch_layers(group, assets, grid, paths, resampling, dtype, nodata, chunk_px, sign, tags)
+        records += fetch_layers(group, assets, grid, paths, resampling, dtype, nodata, reads, tags)
         if PROFILES[sensor].level == "L1":
-            records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt"))
+            records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt", reads))
         rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
                      "bands": list(assets)})
     log.info("%s %d: %d items -> %d acquisitions", collection, year, len(items), len(rows))
     return rows, records
 
 
-def _fetch_text(item, key: str, path: Path) -> dict:
-    """Download a small text asset (Landsat MTL) with retries."""
+def _fetch_text(item, key: str, path: Path, reads: dict) -> dict:
+    """Download a small text asset (Landsat MTL) with the region's retries and backoff."""
     cached = cached_record(path, [item.id])
     if cached:
         return cached
     from pystac_client.stac_api_io import StacApiIO
+    from urllib3.util.retry import Retry
 
     href = item.assets[key].href
-    text = StacApiIO(max_retries=5).read_text(href)
+    retry = Retry(total=reads["retries"], backoff_factor=reads["backoff_s"], status_forcelist=RETRY_STATUS)
+    try:
+        text = StacApiIO(max_retries=retry).read_text(href)
+    except Exception as err:  # requests' RetryError / ConnectionError after the retries
+        raise catalog_failure(href, f"reading the {key} of item {item.id}", err) from None
     write_text(path, text)
     return provenance_record(path, [item.id], [_unsigned(href)])
 
 
-def fetch_static(client, layer: str, collection: str, grid: Grid, cache: Path, chunk_px: int,
-                 sign: bool) -> tuple[Path, list[dict]]:
+def fetch_static(client, layer: str, collection: str, grid: Grid, cache: Path, reads: dict) -> tuple[Path, list[dict]]:
     """Fetch a static layer (dem, landcover, water_occurrence) mosaicked onto the grid.
 
     Raises
@@ -328,7 +353,7 @@ def fetch_static(client, layer: str, collection: str, grid: Grid, cache: Path, c
                         f"({layer}); assets: {sorted(items[0].assets)}")
     path = cache / f"{layer}.tif"
     records = fetch_layers(items, {layer: key}, grid, {layer: path}, spec["resampling"], spec["dtype"],
-                           spec["nodata"], chunk_px, sign, {"collection": collection, "layer": layer})
+                           spec["nodata"], reads, {"collection": collection, "layer": layer})
     return path, records
 
 
@@ -349,15 +374,25 @@ def grid_key(grid: Grid) -> str:
 
 
 def cache_dir(root: str | os.PathLike, grid: Grid) -> Path:
-    """Cache folder of a region grid under ``root``."""
+    """Cache folder of a region grid under ``root``; partial files that killed fetches left there are removed
+    (:func:`minerestore.io.remove_leftovers`) and logged."""
     path = Path(root) / grid_key(grid)
     path.mkdir(parents=True, exist_ok=True)
+    for leftover in remove_leftovers(path):
+        log.warning("removed %s, a partial file left by a killed fetch", leftover)
     return path
+
+
+def read_settings(stac_cfg: dict, sign: bool) -> dict:
+    """How assets are read: ``chunk_px``, ``sign`` and the ``retries`` / ``backoff_s`` of catalog requests."""
+    return {"chunk_px": stac_cfg["chunk_px"], "sign": sign, "retries": stac_cfg.get("retries", 5),
+            "backoff_s": stac_cfg.get("backoff_s", 1.0)}
 
 
 def _client_and_collections(stac_cfg: dict):
     url, sign, collections = catalog_settings(stac_cfg)
-    return open_catalog(url, stac_cfg.get("retries", 5), stac_cfg.get("backoff_s", 1.0)), sign, collections
+    reads = read_settings(stac_cfg, sign)
+    return open_catalog(url, reads["retries"], reads["backoff_s"]), reads, collections
 
 
 def _collection(collections: dict, role: str, stac_cfg: dict) -> str:
@@ -378,13 +413,12 @@ def fetch_static_record(stac_cfg: dict, region: dict, grid: Grid, cache: Path) -
     ------
     StacError, EmptySearchError
     """
-    client, sign, collections = _client_and_collections(stac_cfg)
+    client, reads, collections = _client_and_collections(stac_cfg)
     layers, provenance = {}, []
     for layer in stac_cfg["layers"]:
         if layer in region:
             continue
-        path, records = fetch_static(client, layer, _collection(collections, layer, stac_cfg), grid, cache,
-                                     stac_cfg["chunk_px"], sign)
+        path, records = fetch_static(client, layer, _collection(collections, layer, stac_cfg), grid, cache, reads)
         layers[layer] = str(path)
         provenance += records
     return {"layers": layers, "provenance": provenance}
@@ -402,12 +436,12 @@ def fetch_year_record(stac_cfg: dict, region: dict, grid: Grid, year: int, cache
     StacError, EmptySearchError
     """
 
-    client, sign, collections = _client_and_collections(stac_cfg)
+    client, reads, collections = _client_and_collections(stac_cfg)
     season = (region["season"]["start_month"], region["season"]["end_month"])
     rows, provenance = [], []
     for role in roles(region):
         r, p = fetch_acquisitions(client, role, _collection(collections, role, stac_cfg), grid, year, season,
-                                  stac_cfg["max_cloud"], cache, stac_cfg["chunk_px"], sign)
+                                  stac_cfg["max_cloud"], cache, reads)
         rows += r
         provenance += p
     return {"rows": rows, "provenance": provenance}

@@ -1,0 +1,105 @@
+"""The bad-input suite, at the workflow's door: a local region with one thing wrong stops ``snakemake -n`` before the
+DAG is built, with one line naming the key or the file and what to do (no traceback, no job, no output folder).
+Other cases of the suite (marked ``bad_input``) test the functions that raise these messages, or the correct result
+with a warning: ``pytest -m bad_input`` runs them all."""
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+import yaml
+from conftest import snakemake
+from test_ingest import CRS, s2_file
+
+pytestmark = pytest.mark.bad_input
+
+
+def local_region(tmp_path: Path) -> dict:
+    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them; returns the config."""
+    rows = []
+    for year in range(2018, 2023):
+        s2_file(tmp_path / f"s{year}.tif", shape=(100, 100))
+        rows.append((f"s{year}.tif", f"{year}-07-01", "sentinel2_l2a"))
+    pd.DataFrame(rows, columns=["path", "date", "sensor"]).to_csv(tmp_path / "acq.csv", index=False)
+    line = shapely.LineString([(400000, 3300500), (401000, 3300500)])
+    gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
+    region = {"source": "local", "sensor": "sentinel2", "lst_sensor": "none", "years": {"first": 2018, "last": 2022},
+              "crs": CRS, "resolution": 10, "acquisitions": str(tmp_path / "acq.csv"),
+              "rivers": str(tmp_path / "rivers.gpkg")}
+    return {"regions": {"bad": region}, "identify": {"method": "candidates"}, "results": str(tmp_path / "results")}
+
+
+def no_crs(tmp_path, region):
+    with rasterio.open(tmp_path / "s2019.tif") as src:
+        data, profile, names = src.read(), src.profile, src.descriptions
+    profile.pop("crs")
+    with rasterio.open(tmp_path / "s2019.tif", "w", **profile) as dst:
+        dst.write(data)
+        for i, name in enumerate(names, 1):
+            dst.set_band_description(i, name)
+
+
+def truncated(tmp_path, region):
+    data = (tmp_path / "s2019.tif").read_bytes()
+    (tmp_path / "s2019.tif").write_bytes(data[:3000])
+
+
+def points(tmp_path, region):
+    pts = [shapely.Point(400100, 3300500), shapely.Point(400900, 3300500)]
+    gpd.GeoDataFrame(geometry=pts, crs=CRS).to_file(tmp_path / "rivers.gpkg")
+
+
+CASES = {
+    "inverted bounds": (lambda t, r: r.update(bounds=[401000, 3300000, 400000, 3301000]),
+                        r"config key regions.bad.bounds: \[401000, 3300000, 400000, 3301000\] is not \[xmin, ymin"),
+    "bounds away from the rivers": (lambda t, r: r.update(bounds=[500000, 3300000, 501000, 3301000]),
+                                    r"region 'bad': the study area does not meet the region grid"),
+    "a 1-pixel grid": (lambda t, r: r.update(bounds=[400000, 3300490, 400010, 3300500]),
+                       r"region 'bad': the region grid would be 1 x 1 px of 10 m .* at least 16 px a side"),
+    "a zero-byte acquisitions CSV": (lambda t, r: (t / "acq.csv").write_text(""),
+                                     r"acq.csv: the file is empty; give a header line 'path,date,sensor'"),
+    "an acquisition without CRS": (no_crs, r"s2019.tif: the raster has no CRS, so it cannot be placed"),
+    "a truncated acquisition": (truncated, r"s2019.tif: unreadable \(.*\); listed as a sentinel2_l2a acquisition"),
+    "rivers given as points": (points, r"rivers.gpkg: the layer holds \['Point'\] geometries where lines"),
+}
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", CASES)
+def test_a_bad_region_stops_before_the_dag_with_one_line(tmp_path, case):
+    config = local_region(tmp_path)
+    mutate, expected = CASES[case]
+    mutate(tmp_path, config["regions"]["bad"])
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config")
+    err = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    line = next(line for line in err.splitlines() if line.startswith("Error: "))
+    assert re.search(expected, line), err[-2000:]
+    assert "Traceback" not in err and "InputFunctionException" not in err
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.workflow
+def test_the_good_region_plans(tmp_path):
+    """The suite's base region is sound: its dry run plans every stage (so each case above fails for its fault)."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(local_region(tmp_path)))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ingest" in proc.stdout and "drivers_model" in proc.stdout
+
+
+def test_a_self_intersecting_aoi_is_repaired_and_named(tmp_path, caplog):
+    from minerestore.raster.vector import read_vector
+
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    gpd.GeoDataFrame(geometry=[bowtie], crs=CRS).to_file(tmp_path / "aoi.gpkg")
+    aoi = read_vector(tmp_path / "aoi.gpkg", CRS, "polygons")
+    assert aoi.geometry.iloc[0].is_valid and aoi.geometry.iloc[0].area == pytest.approx(50)
+    assert "aoi.gpkg: feature 0 is invalid (Self-intersection" in caplog.text
