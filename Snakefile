@@ -57,6 +57,11 @@ rule all:
         all_targets(),
 
 
+onsuccess:
+    summary, count = write_run_summary(RESULTS, REGIONS)
+    print(f"{count} warning(s) of the workflow's checks; see {summary}", file=sys.stderr)
+
+
 # Target: every figure and table (and only what they need). `snakemake figures` rebuilds them.
 rule figures:
     default_target: False

@@ -72,7 +72,8 @@ def test_fit_forest_separable_and_too_few():
     for method in ("oob", "permutation"):
         imp = obia.importance(model, x, y, method, 5, 0)
         assert imp.loc[0, "feature"] == "signal" and imp["rank"].tolist() == [1, 2]
-    with pytest.raises(ValueError, match=r"need at least 4 each"):
+    with pytest.raises(ValueError, match=r"^2 'mine' training objects of 42 \(not mine, mine: \[40, 2\]\); the 4-fold "
+                                         r"search needs 4 of each class: lower identify.rf.cv_folds, or few objects"):
         obia.fit_forest(x.iloc[:42], y[:42], {"max_features": [1]}, 10, 4, 0)
     with pytest.raises(ValueError, match=r"min_samples_split \[61\] exceeds the 60 training objects"):
         obia.fit_forest(x, y, {"min_samples_split": [61]}, 10, 4, 0)
@@ -121,3 +122,11 @@ def test_oob_mda_matches_a_hand_loop_over_trees():
     assert imp.loc["signal", "mda_mean"] > 0.1 > abs(imp.loc["noise", "mda_mean"])
     with pytest.raises(ValueError, match="'gini'"):
         obia.importance(forest, x, y, "gini", 1, 0)
+
+
+@pytest.mark.bad_input
+def test_no_non_mine_training_object_names_the_empty_class():
+    x = pd.DataFrame({"signal": np.arange(20.0)})
+    with pytest.raises(ValueError, match=r"^0 'not mine' training objects of 20 .*: few objects lie mostly outside the "
+                                         r"reference mines: widen the study area"):
+        obia.fit_forest(x, np.ones(20, int), {"max_features": [1]}, 10, 4, 0)

@@ -292,6 +292,14 @@ def test_second_run_has_nothing_to_do(tiny_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def test_run_summary_gathers_the_warnings_of_the_job_logs(tiny_run):
+    out, proc = tiny_run
+    summary = out.parent / "run_summary.txt"
+    n = sum(" WARNING minerestore" in line for log in (out / "logs").glob("*.log") for line in log.read_text().splitlines())
+    assert summary.read_text().startswith(f"minerestore run summary: {n} warning(s)")
+    assert f"see {summary}" in proc.stderr
+
+
 def test_two_runs_give_byte_identical_outputs(tiny_run, tmp_path):
     """The same config and inputs give the same bytes in every table, raster and vector (the second run is made in
     another folder, so the absolute paths that acquisitions.csv and sources.yaml list are put back first)."""

@@ -24,6 +24,7 @@ from minerestore.config import (  # noqa: E402
     lst_family,
 )
 from minerestore.mask.land import period_dates  # noqa: E402
+from minerestore.report.summary import write_run_summary  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
 

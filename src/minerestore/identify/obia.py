@@ -302,9 +302,15 @@ def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: i
         exceeds the objects of a CV fold (the trees could not split).
     """
     counts = np.bincount(y, minlength=2)
-    if counts.min() < folds:
-        raise ValueError(f"training objects per class {counts.tolist()} (not mine, mine): need at least {folds} each "
-                         "for the k-fold search; give more reference mines or lower identify.rf.cv_folds")
+    advice = {0: "few objects lie mostly outside the reference mines: widen the study area (bounds, rivers / aoi) "
+                 "or lower identify.overlap",
+              1: "few objects lie mostly in a training mine: give more reference mines, raise identify.train_fraction "
+                 "or lower identify.overlap"}
+    for label, name in ((0, "not mine"), (1, "mine")):
+        if counts[label] < folds:
+            fix = advice[label] if counts[label] == 0 else f"lower identify.rf.cv_folds, or {advice[label]}"
+            raise ValueError(f"{counts[label]} '{name}' training objects of {len(y)} (not mine, mine: "
+                             f"{counts.tolist()}); the {folds}-fold search needs {folds} of each class: {fix}")
     fold_size = len(y) * (folds - 1) // folds
     too_big = [v for v in param_grid.get("min_samples_split", []) if isinstance(v, int) and v > fold_size]
     if too_big:
