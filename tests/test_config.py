@@ -85,6 +85,7 @@ BAD = {
 }
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_config_names_key_and_value(case):
     mutate, words = BAD[case]
@@ -97,6 +98,7 @@ def test_bad_config_names_key_and_value(case):
         assert word in message, f"{case}: {word!r} not in {message!r}"
 
 
+@pytest.mark.bad_input
 def test_duplicate_region_names_rejected(tmp_path):
     text = (REPO / "config.yaml").read_text()
     body = text.split("regions:\n", 1)[1]
@@ -113,6 +115,7 @@ def test_lst_family_defaults():
     assert lst_family({"sensor": "sentinel2", "source": "local", "lst_sensor": "modis"}) == "modis"
 
 
+@pytest.mark.bad_input
 @pytest.mark.workflow
 @pytest.mark.parametrize("mutation,expected", [
     ({"sensor": "spot7"}, "regions.synthetic.sensor"),

@@ -82,12 +82,14 @@ def test_pixels_outside_the_study_area_change_nothing_inside(region, chunk_px):
     np.testing.assert_allclose(res.loadings, ref, atol=1e-6)  # layers are float32
 
 
+@pytest.mark.bad_input
 def test_a_study_area_off_the_grid_is_refused_naming_the_region(tmp_path):
     gpd.GeoDataFrame(geometry=[box(5000, 5000, 6000, 6000)], crs=GRID.crs).to_file(tmp_path / "sa.gpkg")
     with pytest.raises(ValueError, match="region 'yangtze'.*covers no pixel"):
         domain(tmp_path / "sa.gpkg", GRID, None, "yangtze")
 
 
+@pytest.mark.bad_input
 def test_drivers_sample_analysis_pixels_with_enough_valid_rsei(tmp_path):
     """RSEI on the analysis grid is the mean of its valid fine pixels, kept where they cover the minimum share."""
     fine = Grid.from_bounds("EPSG:32650", (0, 0, 120, 60), 10)  # 12 x 6 px -> 2 x 1 analysis pixels of 60 m

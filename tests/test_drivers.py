@@ -83,6 +83,7 @@ def test_correlation_and_constant_driver():
         drivers.correlation(y, frame, "kendall")
 
 
+@pytest.mark.bad_input
 def test_usable_samples():
     frame = pd.DataFrame({"x": range(6), "y": range(6), "rsei": [0.1, 0.2, np.nan, 0.4, 0.5, 0.6],
                           "a": [1.0, 2, 3, np.nan, 5, 6], "c": [7.0] * 6})
@@ -161,6 +162,7 @@ def test_against_r_random_forest(tmp_path):
     assert abs(fit["metrics"]["r2"] - r["r2"].iloc[0]) < 0.05
 
 
+@pytest.mark.bad_input
 def test_driver_outside_the_region_is_named(tmp_path):
     import rasterio
     from rasterio.transform import from_origin

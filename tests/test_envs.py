@@ -23,7 +23,7 @@ PACKAGES = {
     "pyarrow": ("pyarrow", "pyarrow"), "rioxarray": ("rioxarray", "rioxarray"), "jsonschema": ("jsonschema", "jsonschema"),
     "xarray": ("xarray", "xarray"), "pystac_client": ("pystac-client", "pystac-client"),
     "odc": ("odc-stac", "odc-stac"), "planetary_computer": ("planetary-computer", "planetary-computer"),
-    "urllib3": ("pystac-client", "pystac-client"),
+    "urllib3": ("pystac-client", "pystac-client"), "pyogrio": ("pyogrio", "pyogrio"),
 }
 
 

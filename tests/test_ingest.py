@@ -58,6 +58,7 @@ def test_read_table_resolves_relative_paths_and_sorts(tmp_path):
     assert acqs[0].path == str(tmp_path / "b.tif")
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("rows,match", [
     ([("a.tif", "July 1st", "sentinel2_l2a")], r"row 2: cannot parse date 'July 1st'"),
     ([("a.tif", "2020-07-01", "spot7")], r"row 2: unknown sensor 'spot7'"),
@@ -67,6 +68,7 @@ def test_bad_table_rows(tmp_path, rows, match):
         read_table(table(tmp_path, rows))
 
 
+@pytest.mark.bad_input
 def test_missing_column(tmp_path):
     path = tmp_path / "t.csv"
     pd.DataFrame({"path": ["a.tif"], "date": ["2020-07-01"]}).to_csv(path, index=False)
@@ -74,6 +76,7 @@ def test_missing_column(tmp_path):
         read_table(path)
 
 
+@pytest.mark.bad_input
 def test_missing_band_names_file_and_band(tmp_path):
     f = s2_file(tmp_path / "noswir2.tif", bands=S2[:5] + ["SCL"], dn=(500, 800, 600, 3000, 2000))
     acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
@@ -81,6 +84,7 @@ def test_missing_band_names_file_and_band(tmp_path):
         check_acquisition(acq)
 
 
+@pytest.mark.bad_input
 def test_unreadable_file(tmp_path):
     f = tmp_path / "broken.tif"
     f.write_bytes(b"this is not a GeoTIFF")
@@ -88,6 +92,7 @@ def test_unreadable_file(tmp_path):
         check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
 
 
+@pytest.mark.bad_input
 def test_wrong_scale_dn(tmp_path):
     f = s2_file(tmp_path / "x10.tif", dn=(5000, 8000, 16000, 30000, 20000, 12000))
     with pytest.raises(ValueError, match=r"x10.tif: band B04 has 100% of values above 10000"):
@@ -114,12 +119,14 @@ def test_a_few_saturated_pixels_are_reported(tmp_path, caplog):
     assert "bright.tif: band B04 has 1.0 % of values at 65535" in caplog.text
 
 
+@pytest.mark.bad_input
 def test_wrong_scale_float_reflectance(tmp_path):
     f = s2_file(tmp_path / "float.tif", dn=(0.05, 0.08, 0.06, 0.3, 0.2, 0.12), scl=4, dtype="float32")
     with pytest.raises(ValueError, match=r"float.tif: band B02 holds floats 0–2"):
         check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
 
 
+@pytest.mark.bad_input
 def test_all_acquisitions_outside_season(tmp_path):
     path = scenes(tmp_path, [("a.tif", "2020-04-01", "sentinel2_l2a"), ("b.tif", "2020-11-01", "sentinel2_l2a")])
     with pytest.raises(ValueError, match=r"acquisitions.csv: no acquisition falls in the growing season.*2020-04-01"):
@@ -195,6 +202,7 @@ def test_other_crs_is_reprojected(tmp_path):
     np.testing.assert_allclose(obs["red"], 0.06, atol=1e-4)
 
 
+@pytest.mark.bad_input
 def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
     f = s2_file(tmp_path / "cloudy.tif", scl=9)
     acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
@@ -205,6 +213,7 @@ def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
         assert np.isnan(bands["red"]).all()
 
 
+@pytest.mark.bad_input
 def test_the_same_scene_listed_twice_is_refused(tmp_path):
     """Two files of one date and sensor over the same area are one scene counted twice (adjacent tiles of one date
     are fine)."""
@@ -218,6 +227,7 @@ def test_the_same_scene_listed_twice_is_refused(tmp_path):
     assert len(frame) == 2
 
 
+@pytest.mark.bad_input
 def test_a_file_listed_twice_is_refused_naming_the_rows(tmp_path):
     (tmp_path / "a.csv").write_text("path,date,sensor\nx.tif,2020-07-01,sentinel2_l2a\ny.tif,2020-07-02,sentinel2_l2a\n"
                                     "x.tif,2020-07-01,sentinel2_l2a\n")
@@ -232,6 +242,7 @@ def dem_file(path, transform=T, crs=CRS, value=100.0, shape=(50, 50)):
     return path
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case,match", [
     ("outside", r"dem .*dem.tif: no value on the region grid"),
     ("all nodata", r"dem .*dem.tif: no value on the region grid"),
@@ -252,6 +263,7 @@ def test_a_static_raster_that_does_not_cover_the_region_is_refused(tmp_path, cas
         ingest({"acquisitions": str(path), "dem": "dem.tif"}, tmp_path, grid(), (6, 9), (2016, 2022))
 
 
+@pytest.mark.bad_input
 def test_a_static_raster_covering_part_of_the_region_is_reported(tmp_path, caplog):
     from minerestore.sources.local import check_static
 

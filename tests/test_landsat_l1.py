@@ -51,6 +51,7 @@ def test_mtl_toa_and_bt_by_hand(tmp_path):
     assert bt[0] == pytest.approx(1321.0789 / math.log(774.8853 / radiance + 1), rel=1e-6)
 
 
+@pytest.mark.bad_input
 def test_not_an_mtl_file(tmp_path):
     path = tmp_path / "notes_MTL.txt"
     path.write_text("hello\n")

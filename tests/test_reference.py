@@ -14,6 +14,7 @@ CRS = "EPSG:32650"
 AREA = box(0, 0, 1000, 1000)
 
 
+@pytest.mark.bad_input
 def test_repair_drop_and_clip(caplog):
     bowtie = Polygon([(100, 100), (200, 200), (200, 100), (100, 200)])  # self-intersecting
     frame = gpd.GeoDataFrame(
@@ -35,6 +36,7 @@ def test_generated_ids_and_reprojection():
     assert out["area_km2"].iloc[0] == pytest.approx(0.0016, rel=1e-3)
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("frame,match", [
     (gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]), "ref.gpkg: the layer has no CRS"),
     (gpd.GeoDataFrame({"mine_id": ["x", "x"]}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)], crs=CRS),

@@ -71,6 +71,7 @@ def test_landsat_c2_scaling():
     assert lst[0] == pytest.approx(44000 * 0.00341802 + 149.0, abs=1e-3)
 
 
+@pytest.mark.bad_input
 def test_unknown_sensor_names_where():
     with pytest.raises(KeyError, match="table.csv row 3.*spot7"):
         sensors.get_profile("spot7", where="table.csv row 3")

@@ -118,6 +118,7 @@ def test_second_fetch_reads_no_data(server, scene, tmp_path):
     assert victim.read_bytes() == good  # loaded again (from GDAL's in-process cache: no new request needed)
 
 
+@pytest.mark.bad_input
 def test_empty_search_names_collection_bbox_and_dates(server, scene, tmp_path):
     cfg = catalog(server, scene)
     with pytest.raises(stac.EmptySearchError) as err:
@@ -127,6 +128,7 @@ def test_empty_search_names_collection_bbox_and_dates(server, scene, tmp_path):
     assert not list((tmp_path / "cache").glob("*.tif"))
 
 
+@pytest.mark.bad_input
 def test_429_is_retried(server, scene, tmp_path):
     cfg = catalog(server, scene)
     server.faults = {"/catalog.json": ["429"], "_B04.tif": ["429"]}
@@ -191,6 +193,7 @@ def test_partial_files_of_a_killed_fetch_are_removed(scene, tmp_path):
     assert not other_host.exists()
 
 
+@pytest.mark.bad_input
 def test_truncated_body_is_a_clear_error_and_leaves_nothing(server, scene, tmp_path):
     cfg = catalog(server, scene)
     rows = pd.read_csv(scene[0] / "acquisitions.csv")
@@ -203,6 +206,7 @@ def test_truncated_body_is_a_clear_error_and_leaves_nothing(server, scene, tmp_p
     assert not list(cache.glob("*B08.tif")) and not list(cache.glob(".tmp-*"))
 
 
+@pytest.mark.bad_input
 def test_unknown_collection_and_missing_role(server, scene, tmp_path):
     cfg = catalog(server, scene)
     cfg["collections"] = {**COLLECTIONS, "sentinel2": "no-such-collection"}
@@ -282,6 +286,7 @@ def test_stac_region_runs_the_workflow_and_reruns_nothing(server, scene, tmp_pat
     assert len(server.requests) == n, "a rerun with the same config must not contact the catalog"
 
 
+@pytest.mark.bad_input
 def test_earthengine_errors_name_the_fix(monkeypatch):
     from minerestore.sources import earthengine
 

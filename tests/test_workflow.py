@@ -248,6 +248,7 @@ def test_pooled_rsei_and_rem_share_one_model_over_the_years(tiny_run, tmp_path):
     assert max(r[1] for r in ranges) == pytest.approx(1, abs=1e-6)
 
 
+@pytest.mark.bad_input
 def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     import geopandas as gpd
 
@@ -300,6 +301,7 @@ def test_run_summary_gathers_the_warnings_of_the_job_logs(tiny_run):
     assert f"see {summary}" in proc.stderr
 
 
+@pytest.mark.bad_input
 def test_two_runs_give_byte_identical_outputs(tiny_run, tmp_path):
     """The same config and inputs give the same bytes in every table, raster and vector (the second run is made in
     another folder, so the absolute paths that acquisitions.csv and sources.yaml list are put back first)."""
@@ -356,6 +358,7 @@ runpy.run_path("scripts/mann_kendall.py", init_globals={{"snakemake": smk}}, run
     assert (tmp_path / "mk.csv").read_text() == (out / "restoration" / "mann_kendall.csv").read_text()
 
 
+@pytest.mark.bad_input
 def test_killed_job_leaves_no_complete_looking_output(tmp_path):
     config = yaml.safe_load(TINY.read_text())
     config["regions"]["tiny"]["synthetic"].update(size_km=6, resolution_m=10)
@@ -382,6 +385,7 @@ def test_killed_job_leaves_no_complete_looking_output(tmp_path):
     assert "synthetic_scene" in dry.stdout
 
 
+@pytest.mark.bad_input
 def test_raster_writer_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.tif"
     profile = {"driver": "GTiff", "width": 4, "height": 4, "dtype": "float32", "crs": "EPSG:32650",
@@ -437,6 +441,7 @@ def test_every_rule_declares_log_benchmark_conda_and_resources():
             assert directive in body, f"rule {name} lacks {directive}"
 
 
+@pytest.mark.bad_input
 @pytest.mark.realdata
 def test_real_landsat_config_end_to_end_with_report(tmp_path):
     """config/real-landsat.yaml: source local on the two real Level-1 scenes (2001 ETM+, 2013 OLI) given as {band}
