@@ -38,6 +38,7 @@ localrules:
     ranking,
     tables,
     plot_region,
+    plot_insar,
     plot_overview,
 
 

@@ -24,6 +24,7 @@ PACKAGES = {
     "xarray": ("xarray", "xarray"), "pystac_client": ("pystac-client", "pystac-client"),
     "odc": ("odc-stac", "odc-stac"), "planetary_computer": ("planetary-computer", "planetary-computer"),
     "urllib3": ("pystac-client", "pystac-client"), "pyogrio": ("pyogrio", "pyogrio"),
+    "h5py": ("h5py", "h5py"),
 }
 
 

@@ -293,6 +293,30 @@ def test_second_run_has_nothing_to_do(tiny_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def test_insar_activity_recovers_the_planted_classes(tiny_run):
+    """Each identified mine is matched to the truth mine it overlaps most; its InSAR class must be the planted one
+    (the study's rule on the noise-free velocity) for at least 90 % of the mines; figures are drawn."""
+    import geopandas as gpd
+    import pandas as pd
+
+    out, _ = tiny_run
+    activity = pd.read_csv(out / "restoration" / "insar_activity.csv", dtype={"mine_id": str})
+    truth = pd.read_csv(out / "synthetic" / "truth" / "insar_truth.csv").rename(
+        columns={"mine_id": "truth_id", "insar_class": "planted"})
+    mines = gpd.read_file(out / "mines" / "mines.gpkg")[["mine_id", "geometry"]]
+    truth_mines = gpd.read_file(out / "synthetic" / "truth" / "mines_truth.gpkg")[["mine_id", "geometry"]]
+    pairs = gpd.overlay(mines, truth_mines.rename(columns={"mine_id": "truth_id"}), how="intersection")
+    best = pairs.assign(area=pairs.area).sort_values("area").groupby("mine_id").tail(1)[["mine_id", "truth_id"]]
+    joined = activity.merge(best, on="mine_id").merge(truth, on="truth_id")
+    assert len(joined) == len(activity) == len(mines) > 0
+    assert (joined["insar_class"] == joined["planted"]).mean() >= 0.9
+    assert {"positive", "negative", "no_change"} <= set(joined["insar_class"])
+    cross = pd.read_csv(out / "restoration" / "insar_cross.csv").set_index("insar_class")
+    assert cross.loc["total", "total"] == len(activity)
+    for name in ("insar_velocity", "insar_classes", "insar_cross"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10000
+
+
 def test_run_summary_gathers_the_warnings_of_the_job_logs(tiny_run):
     out, proc = tiny_run
     summary = out.parent / "run_summary.txt"

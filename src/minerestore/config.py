@@ -20,6 +20,8 @@ PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurre
              "subregions", "reference_mines", "lst", "obstruction")
 #: The region's input files other than the acquisitions table: what ingest lists in sources.yaml.
 SOURCE_KEYS = tuple(k for k in PATH_KEYS if k != "acquisitions")
+#: Groups of input files by name: drivers, other mine products, InSAR products (velocity, coherence, incidence).
+SOURCE_GROUPS = ("drivers", "mine_products", "insar")
 
 
 class ConfigError(ValueError):
@@ -141,7 +143,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                     f"config key {key}.{path_key}: file {region[path_key]!r} does not exist "
                     f"(relative paths are taken from {base.resolve()})"
                 )
-        for group in ("drivers", "mine_products"):
+        for group in SOURCE_GROUPS:
             for name, path in region.get(group, {}).items():
                 if not _resolve(path, base).exists():
                     raise ConfigError(f"config key {key}.{group}.{name}: file {path!r} does not exist")

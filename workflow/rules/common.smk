@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from minerestore.config import (  # noqa: E402
     PATH_KEYS,
+    SOURCE_GROUPS,
     ConfigError,
     check_config,
     check_config_files,
@@ -187,7 +188,7 @@ def fetch_region(wildcards):
 def ingest_spec(region):
     """What ingest reads of a local region's config: its files (and nothing that would rerun ingest needlessly)."""
     cfg = region_cfg(region)
-    return {k: cfg[k] for k in (*PATH_KEYS, "drivers", "mine_products") if k in cfg}
+    return {k: cfg[k] for k in (*PATH_KEYS, *SOURCE_GROUPS) if k in cfg}
 
 
 def season(wildcards):
@@ -223,6 +224,11 @@ def mine_products(region):
     if region_cfg(region)["source"] == "synthetic":
         products.append("simulated_global")
     return products
+
+
+def has_insar(region):
+    """The region has InSAR products (its own, or the synthetic scene's)."""
+    return "insar" in region_cfg(region) or region_cfg(region)["source"] == "synthetic"
 
 
 def has_accuracy(region):
@@ -284,6 +290,7 @@ def driver_rsei(wildcards):
 
 YEARLY_TABLES = ("rsei_pca", "rem_weights")
 
+INSAR_FIGURES = ["insar_velocity", "insar_classes", "insar_cross"]
 REGION_FIGURES = [
     "study_area_masks",
     "mines_status",
@@ -321,6 +328,8 @@ def region_targets(region):
     out = expand(r.composite_mosaic.output.mosaic, region=region, year=years(region))
     out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
     out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
+    if has_insar(region):
+        out += [expand(p, region=region)[0] for p in [*r.insar_activity.output, *r.plot_insar.output]]
     out += expand(r.trend_mosaic.output.mosaic, region=region, index=TREND_INDICES)
     out += expand(r.ecology_table.output.table, region=region, table=YEARLY_TABLES)
     for rule_outputs in (

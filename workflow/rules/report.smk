@@ -59,6 +59,38 @@ rule plot_region:
         "../../scripts/figures.py"
 
 
+rule plot_insar:
+    input:
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+        activity=rules.insar_activity.output.mines,
+        cross=rules.insar_activity.output.cross,
+    output:
+        [
+            report(
+                rpath("{region}", "figures", f"{n}.png"),
+                caption=f"../report/{n}.rst",
+                category="{region}",
+                subcategory="InSAR activity",
+            )
+            for n in INSAR_FIGURES
+        ],
+        [rpath("{region}", "figures", f"{n}.svg") for n in INSAR_FIGURES],
+    log:
+        log_path("{region}", "plot_insar"),
+    benchmark:
+        benchmark_path("{region}", "plot_insar")
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    params:
+        insar=config["insar"],
+    script:
+        "../../scripts/insar_figures.py"
+
+
 rule tables:
     input:
         unpack(accuracy_table_input),

@@ -76,6 +76,31 @@ rule restoration_rate:
         "../../scripts/restoration_rate.py"
 
 
+rule insar_activity:
+    input:
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+        mann_kendall=rules.mann_kendall.output.table,
+    output:
+        mines=rpath("{region}", "restoration", "insar_activity.csv"),
+        counts=rpath("{region}", "restoration", "insar_counts.csv"),
+        cross=rpath("{region}", "restoration", "insar_cross.csv"),
+    log:
+        log_path("{region}", "insar_activity"),
+    benchmark:
+        benchmark_path("{region}", "insar_activity")
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        insar=config["insar"],
+        tile_px=TILE_PX,
+    script:
+        "../../scripts/insar_activity.py"
+
+
 rule trend_map:
     input:
         grid=rules.plan.output.grid,

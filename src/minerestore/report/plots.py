@@ -336,3 +336,52 @@ def trend_map(slope: np.ndarray, p: np.ndarray, bounds, alpha: float, label: str
     fig.colorbar(im, ax=ax, shrink=0.8, label=f"Sen's slope ({label} per year)")
     _km_axes(ax, f"Trend of {label} (hatched: p < {alpha})")
     return fig
+
+
+INSAR_COLOURS = {"positive": PALETTE[3], "negative": PALETTE[0], "decorrelated": PALETTE[7], "no_change": PALETTE[2]}
+
+
+def insar_velocity_map(velocity: np.ndarray, bounds, mines, buffer_m: float, threshold: float) -> plt.Figure:
+    """Velocity (mm/yr, rows x cols on ``bounds``) with the mines coloured by InSAR class (GeoDataFrame with
+    ``insar_class``) and their buffers dashed; the colour scale spans ± 3 thresholds."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    limit = 3 * threshold
+    im = ax.imshow(velocity, cmap="RdBu_r", vmin=-limit, vmax=limit, extent=_extent(bounds))
+    fig.colorbar(im, ax=ax, shrink=0.8, label="velocity (mm/yr)")
+    km = mines.set_geometry(mines.geometry.scale(1e-3, 1e-3, origin=(0, 0)))
+    km.geometry.buffer(buffer_m / 1000).boundary.plot(ax=ax, color="k", linewidth=0.4, linestyle="--")
+    for name, group in km.groupby("insar_class"):
+        group.boundary.plot(ax=ax, color=INSAR_COLOURS.get(name, "k"), linewidth=1.2, label=name)
+    ax.legend(loc="upper right", fontsize=7)
+    _km_axes(ax, f"InSAR velocity, mines and their {buffer_m / 1000:g} km buffers")
+    return fig
+
+
+def insar_velocities_by_class(activity: pd.DataFrame, threshold: float) -> plt.Figure:
+    """Median buffer velocity of each mine (mm/yr, from 5th to 95th percentile) by InSAR class."""
+    if activity.empty:
+        return _no_data("InSAR velocity of the mines")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    order = [c for c in INSAR_COLOURS if c in set(activity["insar_class"])]
+    for i, name in enumerate(order):
+        rows = activity[activity["insar_class"] == name]
+        y = i + np.linspace(-0.25, 0.25, len(rows)) if len(rows) > 1 else np.full(1, float(i))
+        ax.errorbar(rows["velocity_median"], y, xerr=[rows["velocity_median"] - rows["velocity_p05"],
+                                                      rows["velocity_p95"] - rows["velocity_median"]],
+                    fmt="o", color=INSAR_COLOURS[name], markersize=3, linewidth=0.6)
+    for x in (-threshold, threshold):
+        ax.axvline(x, color="k", linestyle=":", linewidth=0.8)
+    ax.set_yticks(range(len(order)), order)
+    ax.set_xlabel("velocity in the buffer (mm/yr): median, 5th–95th percentile")
+    ax.set_title(f"{len(activity)} mines by InSAR class (dotted: ± {threshold:g} mm/yr)")
+    return fig
+
+
+def insar_cross(cross: pd.DataFrame) -> plt.Figure:
+    """Mines per InSAR class (rows) and Mann–Kendall status of the BSP (columns), totals included."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    sns.heatmap(cross.set_index("insar_class"), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+    ax.set_xlabel("Mann–Kendall status of the BSP")
+    ax.set_ylabel("InSAR class")
+    ax.set_title("Deformation against the optical trend")
+    return fig

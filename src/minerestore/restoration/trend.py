@@ -183,9 +183,10 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     return pd.DataFrame(rows, columns=columns)
 
 
-def status_counts(table: pd.DataFrame, mines: pd.DataFrame) -> pd.DataFrame:
-    """Mines per restoration status and sub-region (``subregion`` of ``mines``), plus ``all`` counted once whatever
-    the sub-regions are called: subregion, status, n_mines."""
+def status_counts(table: pd.DataFrame, mines: pd.DataFrame, column: str = "status") -> pd.DataFrame:
+    """Mines per class (``column`` of ``table``: the restoration status, or the InSAR class) and sub-region
+    (``subregion`` of ``mines``), plus ``all`` counted once whatever the sub-regions are called: subregion,
+    ``column``, n_mines."""
     table = table.merge(mines[["mine_id", "subregion"]], on="mine_id", how="left")
     parts = [table[table["subregion"] != "all"], table.assign(subregion="all")]
-    return pd.concat(parts).groupby(["subregion", "status"]).size().rename("n_mines").reset_index()
+    return pd.concat(parts).groupby(["subregion", column]).size().rename("n_mines").reset_index()

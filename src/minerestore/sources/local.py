@@ -20,7 +20,7 @@ import rasterio
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
 
-from minerestore.config import SOURCE_KEYS
+from minerestore.config import SOURCE_GROUPS, SOURCE_KEYS
 from minerestore.raster.grid import Grid
 from minerestore.sources.acquisitions import (
     Acquisition,
@@ -136,7 +136,7 @@ def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
         if acq.profile.level == "L1":
             files.append(acq.mtl_path())
     files += [_abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)]
-    for group in ("drivers", "mine_products"):
+    for group in SOURCE_GROUPS:
         files += [_abs(v, base) for v in (spec.get(group) or {}).values()]
     return list(dict.fromkeys(files))
 
@@ -217,7 +217,7 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     for key in STATIC_RASTERS:
         if key in sources:
             check_static(sources[key], key, grid)
-    for group in ("drivers", "mine_products"):
+    for group in SOURCE_GROUPS:
         sources[group] = {k: _abs(v, base) for k, v in (spec.get(group) or {}).items()}
     if spec.get("truth"):
         sources["truth"] = {k: _abs(v, base) for k, v in spec["truth"].items()}

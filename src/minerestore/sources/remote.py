@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from minerestore.config import SOURCE_KEYS
+from minerestore.config import SOURCE_GROUPS, SOURCE_KEYS
 from minerestore.io import write_table, write_text
 from minerestore.raster.grid import Grid
 from minerestore.raster.mosaic import mosaic_tiles
@@ -75,6 +75,6 @@ def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, di
     for key in SOURCE_KEYS:
         if key in region:
             spec[key] = str((base / region[key]).resolve())
-    for group in ("drivers", "mine_products"):
+    for group in SOURCE_GROUPS:
         spec[group] = {k: str((base / v).resolve()) for k, v in (region.get(group) or {}).items()}
     write_text(out / "inputs.yaml", yaml.safe_dump(spec, sort_keys=False))

@@ -30,6 +30,7 @@ from minerestore.io import write_table, write_text, write_vector
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import write_raster
 from minerestore.sources.synthetic import imagery, landscape, terrain
+from minerestore.sources.synthetic import insar as synthetic_insar
 from minerestore.sources.synthetic.spectra import (
     BACKGROUND,
     CLASSES,
@@ -284,6 +285,10 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     write_vector(out / "truth" / "mine_product.gpkg", _simulated_product(truth, classes, grid, rng))
     write_table(out / "truth" / "bsp_truth.csv", pd.DataFrame(bsp_rows))
     write_table(out / "truth" / "effects.csv", effects)
+    velocity, coherence, insar_truth, ref = synthetic_insar.products(
+        mines, mine_fields["label"], classes, grid, lgrid, factor, np.random.default_rng([p.seed, 16]))
+    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref, p.years)
+    write_table(out / "truth" / "insar_truth.csv", insar_truth)
     manifest = {
         "crs": grid.crs,
         "resolution": grid.resolution,
@@ -295,8 +300,9 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
         "rivers": "rivers.gpkg",
         "drivers": {k: f"drivers/{k}.tif" for k in fields},
         "mine_products": {"simulated_global": "truth/mine_product.gpkg"},
+        "insar": insar_files,
         "truth": {"mines": "truth/mines_truth.gpkg", "bsp": "truth/bsp_truth.csv", "effects": "truth/effects.csv",
-                  "classes": "truth/classes.tif"},
+                  "classes": "truth/classes.tif", "insar": "truth/insar_truth.csv"},
     }
     write_text(out / "inputs.yaml", yaml.safe_dump(manifest, sort_keys=False))
     return manifest

@@ -1,0 +1,35 @@
+"""Figures of the InSAR activity of one region (minerestore.report.plots): the velocity map with the mines and their
+buffers, the mines' velocities by class, and the cross table with the Mann–Kendall status. The map is read on the
+region grid coarsened to at most 2000 px a side."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from minerestore.raster.read import read_float
+from minerestore.raster.vector import read_mines
+from minerestore.report import plots
+from minerestore.restoration import insar
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
+
+
+def main(smk) -> None:
+    configure(smk.log[0])
+    out = Path(smk.output[0]).parent
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    options = smk.params.insar
+    activity = pd.read_csv(smk.input.activity, dtype={"mine_id": str})
+    mines = read_mines(smk.input.mines).merge(activity[["mine_id", "insar_class"]], on="mine_id", how="left")
+    preview = grid.coarsened(2000)
+    with insar.velocity_raster(sources["insar"]["velocity"], options["units"], options["dataset"]) as (path, factor):
+        velocity = read_float(path, preview) * factor
+    threshold = options["threshold_mm_yr"]
+    plots.save(plots.insar_velocity_map(velocity, preview.bounds, mines, 1000 * options["buffer_km"], threshold),
+               out / "insar_velocity")
+    plots.save(plots.insar_velocities_by_class(activity, threshold), out / "insar_classes")
+    plots.save(plots.insar_cross(pd.read_csv(smk.input.cross)), out / "insar_cross")
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

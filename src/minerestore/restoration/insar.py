@@ -1,0 +1,268 @@
+"""Mine activity from InSAR deformation (docs/methods.md, InSAR activity; the DeepLabV3+ / OBIA / InSAR study).
+
+The study measures SBAS-InSAR line-of-sight (LOS) velocity from Sentinel-1 and attributes any deformation within
+0.5 km of a mine to that mine. A pixel is stable within ±5 mm/yr, positive above +5 mm/yr and negative below
+−5 mm/yr. Each mine is then positive, negative, decorrelated or without significant change, and the result is
+checked against the optical trend.
+
+Interferometric processing (SLC → interferograms → SBAS inversion) is left to dedicated tools (ISCE2 / MintPy,
+LiCSBAS, SNAP). This module reads their products: a GeoTIFF of velocity, or a MintPy ``velocity.h5`` /
+``timeseries.h5`` read with its attributes through h5py (no maintained reader puts MintPy's geocoded HDF5 on a
+raster grid). It classifies the pixels, then the mines.
+
+The mine rule (config ``insar``):
+
+- a mine **deforms** when its buffer (the mine and ``buffer_km`` around it) holds a connected patch of at least
+  ``min_patch_m2`` of positive (or negative) coherent pixels. The sign is that of the larger deforming area.
+  Isolated pixels beyond the threshold are left out: they are what noise gives, not a deforming mine.
+- otherwise it is **decorrelated** when fewer than ``min_coherent_share`` of its buffer pixels are coherent
+  (coherence >= ``min_coherence`` and a finite velocity). It is never "no change" for lack of data.
+- otherwise it is **no_change**.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from rasterio.io import MemoryFile
+from scipy import ndimage
+
+from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_float
+from minerestore.raster.tiles import polygon_windows, tile_grid
+from minerestore.raster.vector import burn
+
+log = logging.getLogger(__name__)
+
+#: Pixel classes of a velocity raster.
+STABLE, POSITIVE, NEGATIVE, DECORRELATED = 0, 1, 2, 3
+#: Mine classes.
+MINE_CLASSES = ("positive", "negative", "decorrelated", "no_change")
+#: Velocity units and their factor to mm/yr.
+TO_MM_YR = {"mm/yr": 1.0, "m/yr": 1000.0}
+_UNIT_NAMES = {"m/year": "m/yr", "m/yr": "m/yr", "m": "m/yr", "mm/year": "mm/yr", "mm/yr": "mm/yr", "mm": "mm/yr"}
+
+
+@contextlib.contextmanager
+def velocity_raster(path: str | os.PathLike, units: str = "auto", dataset: str | None = None) -> Iterator[tuple[str, float]]:
+    """Open a velocity product as a raster rasterio can warp, and its factor to mm/yr.
+
+    Parameters
+    ----------
+    path : a GeoTIFF (any CRS), or a MintPy HDF5 file (``.h5``): ``velocity.h5`` (dataset ``velocity``, m/year)
+        or ``timeseries.h5`` (dataset ``timeseries`` of shape (dates, rows, cols) in m, dates in ``date``; the
+        rate is the least-squares slope over the dates). Geocoded MintPy files carry ``X_FIRST``, ``Y_FIRST``,
+        ``X_STEP``, ``Y_STEP`` and ``EPSG``. When ``REF_Y`` / ``REF_X`` are given, the reference pixel is set to
+        zero (a no-op for a product that was referenced already).
+    units : ``auto`` (MintPy's ``UNIT`` attribute, or a GeoTIFF ``units`` tag, else mm/yr), ``mm/yr`` or ``m/yr``.
+    dataset : HDF5 dataset to read (default ``velocity``, else ``timeseries``).
+
+    Yields
+    ------
+    (raster path, factor): the path of the GeoTIFF itself, or of an in-memory GeoTIFF for HDF5. Multiply its
+    values by ``factor`` to get mm/yr.
+
+    Raises
+    ------
+    KeyError
+        An HDF5 file without the dataset (names the file and lists the datasets it has).
+    ValueError
+        A product without a CRS or geocoding, or units that cannot be read (names the file).
+    """
+    path = str(path)
+    if not path.endswith((".h5", ".he5", ".hdf5")):
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise ValueError(f"{path}: the velocity raster has no CRS; assign one and rerun")
+            tagged = src.tags(1).get("units") or src.tags().get("units")
+        yield path, TO_MM_YR[_units(units, tagged, path)]
+        return
+    array, profile, unit = _read_mintpy(path, dataset)
+    with MemoryFile() as memfile:
+        with memfile.open(**profile) as dst:
+            dst.write(array, 1)
+        yield memfile.name, TO_MM_YR[_units(units, unit, path)]
+
+
+def _units(declared: str, found: str | None, path: str) -> str:
+    if declared != "auto":
+        return declared
+    if found is None:
+        return "mm/yr"
+    if found.strip().lower() not in _UNIT_NAMES:
+        raise ValueError(f"{path}: velocity units {found!r} not understood; set insar.units to mm/yr or m/yr")
+    return _UNIT_NAMES[found.strip().lower()]
+
+
+def _read_mintpy(path: str, dataset: str | None) -> tuple[np.ndarray, dict, str | None]:
+    """A MintPy HDF5 rate (float32, rows x cols), its GeoTIFF profile and unit (per year)."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        names = list(h5.keys())
+        name = dataset or next((n for n in ("velocity", "timeseries") if n in h5), None)
+        if name is None or name not in h5:
+            raise KeyError(f"{path}: no dataset {dataset or 'velocity or timeseries'!r}; the file has {names}; "
+                           "set insar.dataset")
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in h5.attrs.items()}
+        data = h5[name][()]
+        if data.ndim == 3:
+            dates = [datetime.strptime(d.decode() if isinstance(d, bytes) else str(d), "%Y%m%d") for d in h5["date"][()]]
+            data = _rate(data, dates)
+            unit = str(attrs.get("UNIT", "m")).split("/")[0] + "/year"
+        else:
+            unit = attrs.get("UNIT")
+    missing = [k for k in ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP", "EPSG") if k not in attrs]
+    if missing:
+        raise ValueError(f"{path}: not geocoded (attributes {missing} missing); geocode it first (mintpy geocode)")
+    data = data.astype(np.float32)
+    if "REF_Y" in attrs and "REF_X" in attrs:
+        ref = data[int(attrs["REF_Y"]), int(attrs["REF_X"])]
+        if np.isfinite(ref):
+            data = data - ref
+    transform = rasterio.Affine(float(attrs["X_STEP"]), 0, float(attrs["X_FIRST"]), 0, float(attrs["Y_STEP"]),
+                                float(attrs["Y_FIRST"]))
+    profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1, "dtype": "float32",
+               "crs": f"EPSG:{int(attrs['EPSG'])}", "transform": transform, "nodata": np.nan}
+    return data, profile, unit
+
+
+def _rate(series: np.ndarray, dates: list[datetime]) -> np.ndarray:
+    """Least-squares slope per pixel of a displacement series (dates, rows, cols), per year."""
+    t = np.array([(d - dates[0]).days / 365.25 for d in dates])
+    design = np.column_stack([t, np.ones_like(t)])
+    flat = series.reshape(len(t), -1)
+    slope = np.linalg.lstsq(design, np.nan_to_num(flat), rcond=None)[0][0]
+    slope[~np.isfinite(flat).all(axis=0)] = np.nan
+    return slope.reshape(series.shape[1:])
+
+
+def check_velocity(v_mm_yr: np.ndarray, path: str, threshold: float) -> None:
+    """Log a warning when a velocity in mm/yr looks like m/yr (99 % of |v| below 1/100 of the threshold); raise
+    when it has no value on the region.
+
+    Raises
+    ------
+    ValueError
+        Naming the file when no pixel of the region has a velocity (the raster misses the region, or is empty).
+    """
+    finite = v_mm_yr[np.isfinite(v_mm_yr)]
+    if finite.size == 0:
+        raise ValueError(f"{path}: the velocity raster has no value on the region grid (it does not overlap the "
+                         "region, or is all no data); check its extent and CRS")
+    if np.percentile(np.abs(finite), 99) < threshold / 100:
+        log.warning("%s: 99 %% of velocities are below %.3g mm/yr: the values look like m/yr read as mm/yr; set "
+                    "insar.units: m/yr if so", path, threshold / 100)
+
+
+def pixel_classes(velocity: np.ndarray, coherence: np.ndarray | None, threshold: float,
+                  min_coherence: float) -> np.ndarray:
+    """Class of every pixel: STABLE within ±``threshold`` mm/yr, POSITIVE above, NEGATIVE below, DECORRELATED
+    where the velocity is NaN or the coherence is below ``min_coherence`` (uint8, the shape of ``velocity``)."""
+    out = np.full(velocity.shape, STABLE, np.uint8)
+    out[velocity > threshold] = POSITIVE
+    out[velocity < -threshold] = NEGATIVE
+    bad = ~np.isfinite(velocity)
+    if coherence is not None:
+        bad |= ~(coherence >= min_coherence)
+    out[bad] = DECORRELATED
+    return out
+
+
+def mine_class(classes: np.ndarray, inside: np.ndarray, pixel_m2: float, min_patch_m2: float,
+               min_coherent_share: float) -> tuple[str, dict]:
+    """The class of one mine from the pixel classes of its window and its buffer mask (same shape); with the
+    counts and shares of the buffer's pixels, and the largest positive / negative patch (m²)."""
+    n = int(inside.sum())
+    counts = {name: int(((classes == code) & inside).sum()) for name, code in
+              (("stable", STABLE), ("positive", POSITIVE), ("negative", NEGATIVE), ("decorrelated", DECORRELATED))}
+    patch = {}
+    for name, code in (("positive", POSITIVE), ("negative", NEGATIVE)):
+        labels, _ = ndimage.label((classes == code) & inside, structure=np.ones((3, 3)))
+        patch[name] = float(np.bincount(labels.ravel())[1:].max(initial=0)) * pixel_m2
+    coherent = n - counts["decorrelated"]
+    if max(patch.values()) >= max(min_patch_m2, pixel_m2):
+        label = max(patch, key=patch.get)
+    elif n == 0 or coherent / n < min_coherent_share:
+        label = "decorrelated"
+    else:
+        label = "no_change"
+    stats = {"n_pixels": n, **{f"n_{k}": v for k, v in counts.items()},
+             **{f"share_{k}": (v / n if n else np.nan) for k, v in counts.items()},
+             "largest_positive_m2": patch["positive"], "largest_negative_m2": patch["negative"]}
+    return label, stats
+
+
+def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, factor: float,
+                  coherence_path: str | None, incidence_path: str | None, options: dict,
+                  tile_px: int = 2048) -> pd.DataFrame:
+    """InSAR class of every mine (one row per mine, in the order of ``mines``).
+
+    The buffers are read a group at a time, on the window of the grid they share
+    (:func:`minerestore.raster.tiles.polygon_windows`), with the products warped on the fly: memory is bounded
+    by the tile, not by the region.
+
+    Parameters
+    ----------
+    mines : GeoDataFrame with ``mine_id`` in the grid CRS.
+    velocity_path, factor : from :func:`velocity_raster` (values x factor = mm/yr).
+    coherence_path, incidence_path : optional rasters (coherence 0–1; incidence angle in degrees, to turn LOS
+        velocity into vertical: v / cos θ).
+    options : the ``insar`` config section (buffer_km, threshold_mm_yr, min_coherence, min_coherent_share,
+        min_patch_m2).
+
+    Returns
+    -------
+    DataFrame: mine_id, insar_class, n_pixels, n_/share_ stable, positive, negative, decorrelated,
+    largest_positive_m2, largest_negative_m2, velocity_median, velocity_p05, velocity_p95 (mm/yr, coherent
+    pixels of the buffer). A mine whose buffer misses the grid is decorrelated with n_pixels 0.
+
+    Raises
+    ------
+    ValueError
+        From :func:`check_velocity` when the velocity raster has no value on the region.
+    """
+    check_velocity(read_float(velocity_path, grid.coarsened()) * factor, velocity_path, options["threshold_mm_yr"])
+    zones = gpd.GeoDataFrame({"mine_id": mines["mine_id"].to_numpy()},
+                             geometry=mines.geometry.buffer(options["buffer_km"] * 1000.0).to_numpy(), crs=mines.crs)
+    rows = {}
+    for members, window in polygon_windows(zones, grid, tile_px):
+        sub = tile_grid(grid, window)
+        v = read_float(velocity_path, sub) * factor
+        if incidence_path:
+            v = v / np.cos(np.deg2rad(read_float(incidence_path, sub)))
+        coh = read_float(coherence_path, sub) if coherence_path else None
+        classes = pixel_classes(v, coh, options["threshold_mm_yr"], options["min_coherence"])
+        for i in members:
+            inside = burn([zones.geometry.iloc[i]], sub).astype(bool)
+            label, stats = mine_class(classes, inside, sub.resolution**2, options["min_patch_m2"],
+                                      options["min_coherent_share"])
+            coherent = v[inside & (classes != DECORRELATED)]
+            p05, p50, p95 = np.percentile(coherent, [5, 50, 95]) if coherent.size else (np.nan,) * 3
+            rows[i] = {"insar_class": label, **stats, "velocity_median": p50, "velocity_p05": p05,
+                       "velocity_p95": p95}
+    empty = {"insar_class": "decorrelated", "n_pixels": 0}
+    return pd.DataFrame([{"mine_id": m, **rows.get(i, empty)} for i, m in enumerate(zones["mine_id"])])
+
+
+def cross_table(activity: pd.DataFrame, mann_kendall: pd.DataFrame) -> pd.DataFrame:
+    """Mines per InSAR class x Mann–Kendall status (rows: InSAR classes; columns: statuses), with totals."""
+    joined = activity[["mine_id", "insar_class"]].merge(mann_kendall[["mine_id", "status"]], on="mine_id", how="left")
+    table = pd.crosstab(joined["insar_class"], joined["status"].fillna("no_status"), margins=True,
+                        margins_name="total")
+    return table.reindex([*[c for c in MINE_CLASSES if c in table.index], "total"]).rename_axis(index="insar_class")
+
+
+def disagreement(insar_class: pd.Series, status: pd.Series) -> pd.Series:
+    """True where the optical trend and the deformation tell different stories, for the user to inspect:
+    a mine restoring by its BSP (``abandoned``) that deforms, or an ``active`` mine with no deformation."""
+    deforming = insar_class.isin(["positive", "negative"])
+    return (status.eq("abandoned") & deforming) | (status.eq("active") & insar_class.eq("no_change"))
