@@ -21,7 +21,7 @@ def main(smk) -> None:
     with timed(log, "InSAR activity"), insar.velocity_raster(products["velocity"], options["units"],
                                                               options["dataset"]) as (velocity, factor):
         activity = insar.mine_activity(mines, grid, velocity, factor, products.get("coherence"),
-                                       products.get("incidence"), options, smk.params.tile_px)
+                                       products.get("incidence"), options, smk.params.tile_px, products["velocity"])
     activity = activity.merge(status[["mine_id", "status"]], on="mine_id", how="left")
     activity["disagree"] = insar.disagreement(activity["insar_class"], activity["status"])
     cross = insar.cross_table(activity, status)

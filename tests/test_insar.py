@@ -101,6 +101,13 @@ def test_a_velocity_raster_off_the_region_is_refused_naming_it(tmp_path):
     mines = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(400400, 3300400, 400600, 3300600)], crs=GRID.crs)
     with pytest.raises(ValueError, match=r"elsewhere.tif: the velocity raster has no value on the region grid"):
         insar.mine_activity(mines, GRID, str(path), 1.0, None, None, OPTIONS)
+    far = np.ones((10, 10), np.float32)  # a MintPy file off the region: the message names it, not its in-memory copy
+    h5 = mintpy(tmp_path / "elsewhere.h5", far)
+    with h5py.File(h5, "r+") as f:
+        f.attrs["X_FIRST"] = 500000.0
+    with insar.velocity_raster(h5) as (raster, factor), pytest.raises(
+            ValueError, match=r"elsewhere.h5: the velocity raster has no value on the region grid"):
+        insar.mine_activity(mines, GRID, raster, factor, None, None, OPTIONS, source=str(h5))
 
 
 def test_pixel_classes_by_hand():

@@ -150,7 +150,6 @@ def each_tile(pattern, **fixed):
 
 
 @functools.cache
-@functools.cache
 def region_grid(region):
     """The region grid, planned once from the config (written by the plan rule as inputs/grid.json)."""
     return planned_grid(region_cfg(region), region_thresholds(region)["buffer_km"], Path.cwd())
@@ -215,7 +214,13 @@ def region_source_files(wildcards):
         return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
     if source in ("stac", "earthengine"):
         return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
-    return {"local": local_files(ingest_spec(wildcards.region), Path.cwd())}
+    return {"local": list(region_local_files(wildcards.region))}
+
+
+@functools.cache
+def region_local_files(region):
+    """Every file a local region reads (minerestore.sources.local.local_files), listed once per run."""
+    return tuple(local_files(ingest_spec(region), Path.cwd()))
 
 
 def mine_products(region):
@@ -359,7 +364,7 @@ def _plan():
                     "rivers / aoi and their CRS"
                 )
             if region_cfg(region)["source"] == "local":
-                local_files(ingest_spec(region), Path.cwd())
+                region_local_files(region)
         except (ValueError, KeyError, OSError) as err:
             raise ConfigError(f"region {region!r}: {err}") from None
 

@@ -203,7 +203,7 @@ def mine_class(classes: np.ndarray, inside: np.ndarray, pixel_m2: float, min_pat
 
 def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, factor: float,
                   coherence_path: str | None, incidence_path: str | None, options: dict,
-                  tile_px: int = 2048) -> pd.DataFrame:
+                  tile_px: int = 2048, source: str | None = None) -> pd.DataFrame:
     """InSAR class of every mine (one row per mine, in the order of ``mines``).
 
     The buffers are read a group at a time, on the window of the grid they share
@@ -214,6 +214,8 @@ def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, facto
     ----------
     mines : GeoDataFrame with ``mine_id`` in the grid CRS.
     velocity_path, factor : from :func:`velocity_raster` (values x factor = mm/yr).
+    source : the user's velocity file, named in messages (``velocity_path`` is an in-memory raster for HDF5
+        products); default ``velocity_path``.
     coherence_path, incidence_path : optional rasters (coherence 0–1; incidence angle in degrees, to turn LOS
         velocity into vertical: v / cos θ).
     options : the ``insar`` config section (buffer_km, threshold_mm_yr, min_coherence, min_coherent_share,
@@ -230,7 +232,8 @@ def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, facto
     ValueError
         From :func:`check_velocity` when the velocity raster has no value on the region.
     """
-    check_velocity(read_float(velocity_path, grid.coarsened()) * factor, velocity_path, options["threshold_mm_yr"])
+    check_velocity(read_float(velocity_path, grid.coarsened()) * factor, source or velocity_path,
+                   options["threshold_mm_yr"])
     zones = gpd.GeoDataFrame({"mine_id": mines["mine_id"].to_numpy()},
                              geometry=mines.geometry.buffer(options["buffer_km"] * 1000.0).to_numpy(), crs=mines.crs)
     rows = {}

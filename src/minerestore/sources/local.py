@@ -65,9 +65,10 @@ def acquisitions_bounds(acquisitions: list[Acquisition], crs: str,
     """
     boxes = [footprint(acq, crs) for acq in acquisitions]
     study = box(*study_bounds)
-    meeting = [b for b in boxes if box(*b).intersection(study).area > 0]
-    for acq, b in zip(acquisitions, boxes):
-        if b not in meeting:
+    meets = [box(*b).intersection(study).area > 0 for b in boxes]
+    meeting = [b for b, m in zip(boxes, meets) if m]
+    for acq, m in zip(acquisitions, meets):
+        if not m:
             log.warning("%s (%s of %s) does not meet the study area %s; it is left out", acq.path, acq.sensor,
                         acq.date, tuple(round(v) for v in study_bounds))
     if not meeting:
@@ -107,9 +108,9 @@ def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
     """The acquisitions with data on the region grid; each other one (outside the grid, or all no data over it) is
     logged as a warning naming its file and left out, so it is not counted in a composite's ``n_acquisitions``.
     Data are looked for on :meth:`Grid.coarsened` (at most 256 px a side)."""
-    kept, extent = [], box(*grid.bounds)
+    kept, extent, coarse = [], box(*grid.bounds), grid.coarsened()
     for acq in acquisitions:
-        if box(*footprint(acq, grid.crs)).intersection(extent).area > 0 and data_share(acq, grid.coarsened()) > 0:
+        if box(*footprint(acq, grid.crs)).intersection(extent).area > 0 and data_share(acq, coarse) > 0:
             kept.append(acq)
         else:
             log.warning("%s (%s of %s) has no data on the region grid (outside it, or all no data); it is left out",
