@@ -1,11 +1,11 @@
-"""Growing-season composite of one tile of a region and year: per-pixel median reflectance and LST of the clear
-observations, NDVI median and percentile, n_obs and n_snow (minerestore.composite, methods.md §3.2). Only the
-tile's window of each acquisition is read."""
+"""Growing-season composite of one tile of a region and epoch year: per-pixel median (or mean) reflectance and LST
+of the clear observations of the epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow
+(minerestore.composite, methods.md §3.2). Only the tile's window of each acquisition is read."""
 
 
 import pandas as pd
 
-from minerestore.composite.season import season_acquisitions, write_composite
+from minerestore.composite.season import epoch_years, season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
@@ -13,25 +13,32 @@ from minerestore.scripting import configure, timed
 
 def main(smk) -> None:
     log = configure(smk.log[0])
-    year = int(smk.wildcards.year)
+    year, opts = int(smk.wildcards.year), smk.params
     region_grid = Grid.read(smk.input.grid)
-    grid = tile_grid(region_grid, tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile])
+    grid = tile_grid(region_grid, tile_windows(region_grid, opts.tile_px)[smk.wildcards.tile])
     table = pd.read_csv(smk.input.acquisitions)
-    sensor, lst_sensor = smk.params.sensor, smk.params.lst_sensor
-    primary = season_acquisitions(table, year, {sensor, "any"})
-    lst_only = season_acquisitions(table, year, {lst_sensor}) if lst_sensor not in ("none", sensor) else []
+    sensor, lst_sensor = opts.sensor, opts.lst_sensor
+    window = epoch_years(year, opts.window_years)
+    primary = season_acquisitions(table, window, {sensor, "any"})
+    lst_only = season_acquisitions(table, window, {lst_sensor}) if lst_sensor not in ("none", sensor) else []
+    used = sorted({a.date.year for a in primary})
     if not primary:
-        log.warning("no %s acquisition in the %d growing season: composite written with n_obs = 0", sensor, year)
-    log.info("%d %s acquisitions, %d LST-only (%s) for %d", len(primary), sensor, len(lst_only), lst_sensor, year)
-    opts = smk.params
-    season = smk.params.season
+        log.warning("no %s acquisition in the growing seasons of %s: composite written with n_obs = 0", sensor,
+                    window)
+    elif used != window:
+        log.warning("epoch %d: the window %d–%d has acquisitions only in %s; the composite uses those years", year,
+                    window[0], window[-1], used)
+    log.info("epoch %d (years %s): %d %s acquisitions, %d LST-only (%s)", year, window, len(primary), sensor,
+             len(lst_only), lst_sensor)
+    season = opts.season
     tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
             "sensors": ",".join(sorted({a.sensor for a in primary})),
-            "season_months": f"{season['start_month']}-{season['end_month']}",
+            "season_months": f"{season['start_month']}-{season['end_month']}", "statistic": opts.statistic,
+            "window_years": ",".join(map(str, window)), "years_used": ",".join(map(str, used)),
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
     with timed(log, f"composite {year}, tile {smk.wildcards.tile}"):
         n_obs = write_composite(smk.output.composite, grid, primary, lst_only, tags, opts.block_rows,
-                                opts.ndvi_percentile, opts.scl_conservative)
+                                opts.ndvi_percentile, opts.scl_conservative, opts.statistic)
     if n_obs == 0:
         log.warning("%d: no clear observation anywhere; composite written with n_obs = 0 and NaN values", year)
 

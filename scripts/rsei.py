@@ -40,7 +40,7 @@ def main(smk) -> None:
         write_blocks(smk.output.raster, [index, grades(index), *inputs], grid, BANDS,
                      {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"]}, p.tile_px)
     table = pd.DataFrame({"year": year, "indicator": RSEI_INDICATORS, "loading": np.asarray(loadings, float),
-                          "pc1_share_pct": 100 * share})
+                          "pc1_share_pct": 100 * share, "years_used": d["years_used"]})
     log.info("PC1 loadings:\n%s", table.to_string(index=False))
     write_table(smk.output.pca, table)
 

@@ -1,12 +1,19 @@
 """Compositing: hand-computed medians and percentiles, counts, seasons, and invariants (hypothesis)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from minerestore.composite.season import COMPOSITE_BANDS, composite, nan_percentile
+from minerestore.composite.season import (
+    COMPOSITE_BANDS,
+    composite,
+    epoch_years,
+    nan_percentile,
+    season_acquisitions,
+)
 from minerestore.indices import ndvi
 from minerestore.sources.common import in_season
 
@@ -111,3 +118,58 @@ def test_nan_percentile_equals_numpy(stack, q):
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanpercentile(stack.astype(np.float64), q, axis=0)
     np.testing.assert_allclose(nan_percentile(stack, q), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_mean_statistic_by_hand():
+    o = [obs([0.1], [0.5], [1], lst=[300]), obs([0.3], [0.3], [1], lst=[303]), obs([0.5], [0.6], [1], lst=[309])]
+    c = composite(o, (1,), statistic="mean")
+    assert c["red"][0] == pytest.approx(0.3)  # (0.1 + 0.3 + 0.5) / 3; the median would also be 0.3
+    assert c["nir"][0] == pytest.approx(1.4 / 3)  # the median would be 0.5
+    assert c["lst"][0] == pytest.approx(304.0)
+    ndvis = [0.4 / 0.6, 0.0, 0.1 / 1.1]
+    assert c["ndvi"][0] == pytest.approx(np.mean(ndvis))
+    assert c["ndvi_p90"][0] == pytest.approx(np.percentile(ndvis, 90))  # the percentile layer stays a percentile
+    cloudy = composite([obs([0.1], [0.5], [1]), obs([0.9], [0.9], [0])], (1,), statistic="mean")
+    assert cloudy["red"][0] == pytest.approx(0.1)  # a masked observation does not count
+    with pytest.raises(ValueError, match="statistic 'max'"):
+        composite(o, (1,), statistic="max")
+
+
+def test_ndvi_product_observations_replace_ndvi_from_reflectance():
+    mod13 = {"ndvi": np.array([0.70, np.nan], np.float32), "clear": np.array([True, False]),
+             "snow": np.array([False, False])}
+    mod13b = {"ndvi": np.array([0.80, 0.60], np.float32), "clear": np.array([True, True]),
+              "snow": np.array([False, False])}
+    c = composite([obs([0.1, 0.1], [0.5, 0.5], [1, 1]), mod13, mod13b], (2,), statistic="mean")
+    assert c["ndvi"].tolist() == pytest.approx([0.75, 0.60])  # the NDVI product, not (0.5 - 0.1) / 0.6
+    assert c["red"].tolist() == pytest.approx([0.1, 0.1])
+    assert c["n_obs"].tolist() == [1, 1]  # NDVI-only observations are not reflectance observations
+
+
+def test_modis_band_5_is_composited_and_nan_for_other_sensors():
+    modis = obs([0.1], [0.5], [1]) | {"swir1240": np.array([0.3], np.float32)}
+    assert composite([modis], (1,))["swir1240"][0] == pytest.approx(0.3)
+    assert np.isnan(composite([obs([0.1], [0.5], [1])], (1,))["swir1240"][0])
+
+
+@pytest.mark.parametrize("window, expected", [(1, [2022]), (3, [2021, 2022, 2023]), (2, [2022, 2023]),
+                                              (5, [2020, 2021, 2022, 2023, 2024])])
+def test_epoch_years(window, expected):
+    assert epoch_years(2022, window) == expected
+
+
+def test_three_year_windows_feed_each_epoch_its_three_seasons():
+    """The mining-cities design: years 2001–2022 every 3 years, window 3: the 2001 epoch pools the June–September
+    scenes of 2000–2002, the 2022 epoch those of 2021–2023: every calendar year 2000–2023 feeds exactly one
+    epoch, and a May scene (out of season) none."""
+    dates = ["2000-07-01", "2001-06-10", "2001-05-20", "2002-09-30", "2003-08-01", "2004-07-15", "2021-06-01",
+             "2022-08-01", "2023-07-01"]
+    table = pd.DataFrame({"path": [f"{d}.tif" for d in dates], "date": dates, "sensor": "modis_mod09a1"})
+    table["year"] = pd.to_datetime(table["date"]).dt.year
+    table["in_season"] = [in_season(m, 6, 9) for m in pd.to_datetime(table["date"]).dt.month]
+    fed = {epoch: [a.date.isoformat() for a in season_acquisitions(table, epoch_years(epoch, 3), {"modis"})]
+           for epoch in range(2001, 2023, 3)}
+    assert fed[2001] == ["2000-07-01", "2001-06-10", "2002-09-30"]
+    assert fed[2004] == ["2003-08-01", "2004-07-15"]
+    assert fed[2022] == ["2021-06-01", "2022-08-01", "2023-07-01"]
+    assert fed[2007] == []

@@ -33,10 +33,35 @@ def test_oli_wetness_coefficients_of_methods_table():
     assert TASSELED_CAP["landsat_tm"]["wetness"] == (0.0315, 0.2021, 0.3102, 0.1594, -0.6806, -0.6109)
     w = 0.1511 * 0.05 + 0.1973 * 0.08 + 0.3283 * 0.06 + 0.3407 * 0.30 - 0.7117 * 0.20 - 0.4559 * 0.10
     assert tasseled_cap(one(PIXEL), "wetness")[0] == pytest.approx(w)
-    # MODIS coefficients are stored in blue, green, red, nir, swir1, swir2 order: b3, b4, b1, b2, b6, b7
-    assert TASSELED_CAP["modis"]["wetness"] == (0.2408, 0.3132, 0.1147, 0.2489, -0.6416, -0.5087)
     with pytest.raises(KeyError, match="'spot'"):
         tasseled_cap(one(PIXEL), "wetness", "spot")
+
+
+#: Lobser & Cohen (2007), IJRS 28:5079, Table 3 (as printed: MODIS bands 1 to 7).
+LOBSER_COHEN = {
+    "brightness": (0.4395, 0.5945, 0.2460, 0.3918, 0.3506, 0.2136, 0.2678),
+    "greenness": (-0.4064, 0.5129, -0.2744, -0.2893, 0.4882, -0.0036, -0.4169),
+    "wetness": (0.1147, 0.2489, 0.2408, 0.3132, -0.3122, -0.6416, -0.5087),
+}
+#: One MOD09A1 pixel, bands 1 to 7 (reflectance), and the canonical name of each band.
+MODIS_PIXEL = (0.06, 0.30, 0.05, 0.08, 0.28, 0.20, 0.10)
+MODIS_NAMES = ("red", "nir", "blue", "green", "swir1240", "swir1", "swir2")
+
+
+@pytest.mark.parametrize("component", ["brightness", "greenness", "wetness"])
+def test_modis_tasseled_cap_uses_all_seven_bands_as_published(component):
+    expected = sum(c * b for c, b in zip(LOBSER_COHEN[component], MODIS_PIXEL))
+    bands = one(dict(zip(MODIS_NAMES, MODIS_PIXEL)))
+    assert tasseled_cap(bands, component, "modis")[0] == pytest.approx(expected, abs=1e-12)
+    # band 5 counts: changing it alone moves the component by its coefficient
+    bumped = one(dict(zip(MODIS_NAMES, MODIS_PIXEL)) | {"swir1240": 0.38})
+    delta = tasseled_cap(bumped, component, "modis")[0] - tasseled_cap(bands, component, "modis")[0]
+    assert delta == pytest.approx(0.1 * LOBSER_COHEN[component][4])
+
+
+def test_modis_tasseled_cap_without_band_5_is_refused():
+    with pytest.raises(KeyError, match="swir1240"):
+        tasseled_cap(one(PIXEL), "wetness", "modis")
 
 
 def test_coefficients_for():

@@ -75,3 +75,40 @@ def test_landsat_c2_scaling():
 def test_unknown_sensor_names_where():
     with pytest.raises(KeyError, match="table.csv row 3.*spot7"):
         sensors.get_profile("spot7", where="table.csv row 3")
+
+
+def test_mod09a1_qc_500m_removes_uncorrected_and_low_quality_pixels():
+    state_clear = 1 << 3  # land, clear
+    qc_ideal = 0
+    qc_less_than_ideal = 0b01
+    qc_not_produced_cloud = 0b10
+    qc_band3_noisy = 0b0111 << (2 + 4 * 2)  # band 3 quality 7 (noisy detector)
+    qc_band7_dead = 0b1000 << (2 + 4 * 6)  # band 7 quality 8 (dead detector), bits 26-29
+    qc = np.array([qc_ideal, qc_less_than_ideal, qc_not_produced_cloud, qc_band3_noisy, qc_band7_dead])
+    clear, _ = sensors.state_qa_masks(np.full(5, state_clear), qc)
+    assert clear.tolist() == [True, True, False, False, False]
+    # the 32-bit QC word read from an int32 file (sign bit set by bit 31, adjacency correction)
+    signed = np.array([np.int32(-(1 << 31))])
+    assert sensors.state_qa_masks(np.array([state_clear]), signed)[0].tolist() == [True]
+    # without the QC band, StateQA alone decides
+    assert sensors.state_qa_masks(np.full(5, state_clear))[0].all()
+
+
+def test_mod13a1_vi_quality_rule():
+    good, check_other, cloudy, not_produced = 0b00, 0b01, 0b10, 0b11
+    adjacent, mixed, snow, shadow = 1 << 8, 1 << 10, 1 << 14, 1 << 15
+    cases = [good, check_other, cloudy, not_produced, good | adjacent, good | mixed, good | snow, good | shadow]
+    clear, snowy = sensors.vi_quality_masks(np.array(cases))
+    assert clear.tolist() == [True, True, False, False, False, False, False, False]
+    assert snowy.tolist() == [False] * 6 + [True, False]
+
+
+def test_modis_profiles_read_band_5_and_both_quality_bands():
+    mod09 = sensors.get_profile("modis_mod09a1")
+    assert mod09.bands["swir1240"] == "sur_refl_b05"
+    assert mod09.quality_bands == ["StateQA", "QA"]
+    assert sorted(mod09.native_bands) == sorted([f"sur_refl_b0{i}" for i in range(1, 8)] + ["StateQA", "QA"])
+    mod13 = sensors.get_profile("modis_mod13a1")
+    assert mod13.bands == {"ndvi": "NDVI"} and mod13.qa_kind == "vi_quality"
+    assert sensors.scale_reflectance(np.array([8000, -3000]), mod13)[0] == pytest.approx(0.8)
+    assert np.isnan(sensors.scale_reflectance(np.array([8000, -3000]), mod13)[1])

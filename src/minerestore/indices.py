@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Tasseled-cap coefficients (brightness, greenness, wetness) for the six reflective bands
-#: (blue, green, red, nir, swir1, swir2), in one place with their sources (methods.md §1.2).
+#: Tasseled-cap coefficients (brightness, greenness, wetness) in one place with their sources (methods.md §1.2),
+#: for the bands of :data:`TASSELED_CAP_BANDS` of each set.
 #: Verified in OSGeo/grass scripts/i.tasscap/i.tasscap.py (commit 0c22961): Landsat 8/9 OLI (Baig et al. 2014,
 #: Remote Sens. Lett. 5:423–431), Landsat 7 ETM+ (Huang et al. 2002, IJRS 23:1741–1748) and MODIS (Lobser &
-#: Cohen 2007, IJRS 28:5079–5101, Table 3; its band 5 (1240 nm) term is dropped because composites carry the
-#: six Landsat-equivalent bands only — an approximation). Landsat 4/5 TM reflectance: Crist (1985), RSE 17:301
-#: (wetness verified in grass-addons i.wi/tcw.c; brightness and greenness quoted from the paper [LIT]).
-#: Sentinel-2 composites use the OLI set: the 13-band sets of Shi & Xu (2019) and Nedkov (2017) need bands
-#: (B1, B5–B7, B8A, B9, B10) the composites do not carry.
+#: Cohen 2007, IJRS 28:5079–5101, Table 3, all seven MOD09A1 bands including band 5, 1230–1250 nm).
+#: Landsat 4/5 TM reflectance: Crist (1985), RSE 17:301 (wetness verified in grass-addons i.wi/tcw.c; brightness
+#: and greenness quoted from the paper [LIT]). Sentinel-2 composites use the OLI set: the 13-band sets of Shi &
+#: Xu (2019) and Nedkov (2017) need bands (B1, B5–B7, B8A, B9, B10) the composites do not carry.
 TASSELED_CAP = {
     "landsat_oli": {
         "brightness": (0.3029, 0.2786, 0.4733, 0.5599, 0.5080, 0.1872),
@@ -30,12 +29,17 @@ TASSELED_CAP = {
         "greenness": (-0.1603, -0.2819, -0.4934, 0.7940, -0.0002, -0.1446),
         "wetness": (0.0315, 0.2021, 0.3102, 0.1594, -0.6806, -0.6109),
     },
-    # MODIS order here is blue (b3), green (b4), red (b1), nir (b2), swir1 (b6), swir2 (b7)
+    # MODIS order here is blue (b3), green (b4), red (b1), nir (b2), swir1240 (b5), swir1 (b6), swir2 (b7)
     "modis": {
-        "brightness": (0.2460, 0.3918, 0.4395, 0.5945, 0.2136, 0.2678),
-        "greenness": (-0.2744, -0.2893, -0.4064, 0.5129, -0.0036, -0.4169),
-        "wetness": (0.2408, 0.3132, 0.1147, 0.2489, -0.6416, -0.5087),
+        "brightness": (0.2460, 0.3918, 0.4395, 0.5945, 0.3506, 0.2136, 0.2678),
+        "greenness": (-0.2744, -0.2893, -0.4064, 0.5129, 0.4882, -0.0036, -0.4169),
+        "wetness": (0.2408, 0.3132, 0.1147, 0.2489, -0.3122, -0.6416, -0.5087),
     },
+}
+#: Bands (canonical names) the coefficients of each set multiply, in order.
+TASSELED_CAP_BANDS = {
+    **{k: ("blue", "green", "red", "nir", "swir1", "swir2") for k in ("landsat_oli", "landsat_etm", "landsat_tm")},
+    "modis": ("blue", "green", "red", "nir", "swir1240", "swir1", "swir2"),
 }
 #: composite sensor -> tasseled-cap set
 TASSELED_CAP_FOR_SENSOR = {
@@ -43,7 +47,7 @@ TASSELED_CAP_FOR_SENSOR = {
     "landsat8_c2l2": "landsat_oli", "landsat9_c2l2": "landsat_oli", "landsat8_l1": "landsat_oli",
     "landsat7_c2l2": "landsat_etm", "landsat7_l1": "landsat_etm",
     "landsat5_c2l2": "landsat_tm", "landsat5_l1": "landsat_tm",
-    "modis_mod09a1": "modis", "composite": "landsat_oli",
+    "modis_mod09a1": "modis", "modis_mod13a1": "modis", "composite": "landsat_oli",
 }
 
 
@@ -90,18 +94,23 @@ def tasseled_cap(bands: dict, component: str, coefficients: str = "landsat_oli")
 
     Parameters
     ----------
-    bands : dict with ``blue, green, red, nir, swir1, swir2`` arrays (reflectance 0–1).
+    bands : dict of reflectance arrays (0–1) with the bands of the set (:data:`TASSELED_CAP_BANDS`):
+        ``blue, green, red, nir, swir1, swir2``, and ``swir1240`` (MODIS band 5) for the MODIS set.
     coefficients : key of :data:`TASSELED_CAP`.
 
     Raises
     ------
     KeyError
-        Unknown coefficient set or component (names the known ones).
+        Unknown coefficient set or component (names the known ones), or a band of the set missing from ``bands``
+        (e.g. the MODIS set on a composite without MODIS band 5).
     """
     if coefficients not in TASSELED_CAP:
         raise KeyError(f"tasseled-cap coefficients {coefficients!r}: known sets {sorted(TASSELED_CAP)}")
     weights = TASSELED_CAP[coefficients][component]
-    names = ("blue", "green", "red", "nir", "swir1", "swir2")
+    names = TASSELED_CAP_BANDS[coefficients]
+    missing = [n for n in names if n not in bands]
+    if missing:
+        raise KeyError(f"tasseled-cap set {coefficients!r} needs the bands {list(names)}; missing {missing}")
     return sum(w * bands[n] for w, n in zip(weights, names))
 
 

@@ -15,6 +15,7 @@ from snakemake.utils import validate
 # (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from minerestore.composite.season import epoch_years  # noqa: E402
 from minerestore.config import (  # noqa: E402
     PATH_KEYS,
     SOURCE_GROUPS,
@@ -113,6 +114,17 @@ def region_years(wildcards):
     return years(wildcards.region)
 
 
+def data_years(region):
+    """Calendar years whose acquisitions a region needs: every analysis year's window
+    (composite.window_years, minerestore.composite.season.epoch_years)."""
+    window = config["composite"]["window_years"]
+    return sorted({y for year in years(region) for y in epoch_years(year, window)})
+
+
+def region_data_years(wildcards):
+    return data_years(wildcards.region)
+
+
 def rpath(region, *parts):
     """A path under the region's results folder."""
     return str(Path(RESULTS, region, *parts))
@@ -196,8 +208,9 @@ def season(wildcards):
 
 
 def year_span(wildcards):
-    y = region_cfg(wildcards.region)["years"]
-    return (y["first"], y["last"])
+    """First and last calendar year of the acquisitions a region reads (its analysis years' windows)."""
+    span = data_years(wildcards.region)
+    return (span[0], span[-1])
 
 
 def fetch_cache(wildcards):

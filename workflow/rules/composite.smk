@@ -22,6 +22,8 @@ rule composite:
         lst_sensor=lambda w: lst_family(region_cfg(w.region)),
         season=region_key("season"),
         block_rows=config["composite"]["block_rows"],
+        window_years=config["composite"]["window_years"],
+        statistic=config["composite"]["statistic"],
         ndvi_percentile=config["composite"]["ndvi_percentile"],
         scl_conservative=config["composite"]["scl_conservative"],
         tile_px=TILE_PX,

@@ -35,7 +35,7 @@ rule synthetic_scene:
     params:
         synthetic=region_key("synthetic"),
         crs=region_key("crs"),
-        years=region_years,
+        years=region_data_years,
         season=region_key("season"),
         code=SYNTHETIC_CODE,
     script:
@@ -93,7 +93,7 @@ rule remote_inputs:
         years=lambda w: expand(
             rules.fetch_year.output.record,
             region=w.region,
-            year=years(w.region),
+            year=data_years(w.region),
             tile=region_tiles(w.region),
         ),
     output:

@@ -1,17 +1,23 @@
-"""Growing-season composites: per-pixel median reflectance and LST, NDVI median and 90th percentile,
-observation counts.
+"""Growing-season composites: per-pixel median (or mean) reflectance and LST, NDVI median (or mean) and 90th
+percentile, observation counts.
 
 methods.md §3.2: per-pixel median of the clear observations of the season (robust to residual clouds and
 shadows); NDVI computed per scene then the per-pixel median; the 90th percentile of per-scene NDVI feeds the
 vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow mask (§7.1).
+
+An epoch may pool the growing seasons of several years (``composite.window_years``): the mining-cities study
+(methods.md §1.1, MODIS-RSEI compositing practice) averages the June–September observations of three years
+centred on the epoch year (the 2022 epoch: 2021–2023) with the per-pixel mean (``composite.statistic: mean``).
+Where a product gives NDVI directly (MOD13A1, the study's NDVI source), the NDVI layers come from it instead of
+from the reflectance.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,12 +27,14 @@ from minerestore.indices import ndvi
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import raster_writer
 from minerestore.sources.acquisitions import Acquisition, read_observation
-from minerestore.sources.sensors import REFLECTANCE_BANDS, get_profile
+from minerestore.sources.sensors import EXTRA_REFLECTANCE_BANDS, REFLECTANCE_BANDS, get_profile
 
 log = logging.getLogger(__name__)
 
 #: Band order of ``composites/{year}.tif`` (design.md §3).
-COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow")
+COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow", *EXTRA_REFLECTANCE_BANDS)
+#: Per-pixel statistics of the clear observations a composite can take.
+STATISTICS = ("median", "mean")
 
 
 def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
@@ -60,41 +68,59 @@ def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
     return out
 
 
-def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0) -> dict:
-    """Composite the clear observations of one season.
+def _reduce(stack: np.ndarray, statistic: str) -> np.ndarray:
+    """Per-pixel ``statistic`` (median or mean) of a stack (n, rows, cols), ignoring NaN; NaN where all are."""
+    if statistic == "median":
+        return nan_percentile(stack, 50.0)
+    count = np.sum(np.isfinite(stack), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.nansum(stack, axis=0) / count).astype(np.result_type(stack.dtype, np.float32))
+
+
+def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0,
+              statistic: str = "median") -> dict:
+    """Composite the clear observations of one season (or of the seasons of an epoch's window of years).
 
     Parameters
     ----------
     observations : list of dict
         From :func:`minerestore.sources.acquisitions.read_observation`: reflectance bands and optionally ``lst``
-        (float32, NaN where not clear), ``clear`` and ``snow`` (bool), all of shape ``shape``.
-        Observations without reflectance bands (e.g. MODIS LST products) contribute only to ``lst``.
+        or ``ndvi`` (float32, NaN where not clear), ``clear`` and ``snow`` (bool), all of shape ``shape``.
+        Observations without reflectance bands (MODIS LST or NDVI products) contribute only what they have.
     shape : (rows, cols)
     percentile : float
         NDVI percentile layer (default 90, methods.md §3.2).
+    statistic : ``median`` (methods.md §3.2) or ``mean`` (the mining-cities study).
 
     Returns
     -------
-    dict of float32 arrays of shape ``shape`` keyed by :data:`COMPOSITE_BANDS`. Reflectance, ``lst``,
-    ``ndvi`` and ``ndvi_p90`` are NaN where no observation was clear; ``n_obs`` counts clear reflectance
-    observations, ``n_snow`` valid snow observations (0 where none).
+    dict of float32 arrays of shape ``shape`` keyed by :data:`COMPOSITE_BANDS`. Reflectance (``swir1240``: MODIS
+    only), ``lst``, ``ndvi`` and ``ndvi_p90`` are NaN where no observation was clear; ``ndvi`` and ``ndvi_p90``
+    come from the NDVI products' observations when there are any, else from per-scene NDVI of the reflectance;
+    ``n_obs`` counts clear reflectance observations, ``n_snow`` valid snow observations (0 where none).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``statistic``.
     """
+    if statistic not in STATISTICS:
+        raise ValueError(f"composite statistic {statistic!r}: expected one of {STATISTICS}")
     out: dict[str, np.ndarray] = {}
     refl_obs = [o for o in observations if "red" in o]
-    for band in (*REFLECTANCE_BANDS, "lst"):
+    for band in (*REFLECTANCE_BANDS, *EXTRA_REFLECTANCE_BANDS, "lst"):
         layers = [o[band] for o in observations if band in o]
-        out[band] = nan_percentile(np.stack(layers), 50.0) if layers else np.full(shape, np.nan, np.float32)
-    if refl_obs:
-        ndvi_stack = np.stack([ndvi(o["red"], o["nir"]) for o in refl_obs])
-        out["ndvi"] = nan_percentile(ndvi_stack, 50.0)
+        out[band] = _reduce(np.stack(layers), statistic) if layers else np.full(shape, np.nan, np.float32)
+    ndvi_layers = [o["ndvi"] for o in observations if "ndvi" in o] or [ndvi(o["red"], o["nir"]) for o in refl_obs]
+    if ndvi_layers:
+        ndvi_stack = np.stack(ndvi_layers)
+        out["ndvi"] = _reduce(ndvi_stack, statistic)
         out["ndvi_p90"] = nan_percentile(ndvi_stack, percentile)
-        out["n_obs"] = np.sum([o["clear"] for o in refl_obs], axis=0).astype(np.float32)
-        out["n_snow"] = np.sum([o["snow"] for o in refl_obs], axis=0).astype(np.float32)
     else:
         out["ndvi"] = np.full(shape, np.nan, np.float32)
         out["ndvi_p90"] = np.full(shape, np.nan, np.float32)
-        out["n_obs"] = np.zeros(shape, np.float32)
-        out["n_snow"] = np.zeros(shape, np.float32)
+    for name, flag in (("n_obs", "clear"), ("n_snow", "snow")):
+        out[name] = np.sum([o[flag] for o in refl_obs] or [np.zeros(shape, bool)], axis=0).astype(np.float32)
     return out
 
 
@@ -105,6 +131,7 @@ def composite_blocks(
     block_rows: int = 512,
     percentile: float = 90.0,
     conservative_scl: bool = False,
+    statistic: str = "median",
 ) -> Iterator[tuple[Window, dict]]:
     """Composite a season block by block over the region grid (memory bounded by ``block_rows``).
 
@@ -112,6 +139,7 @@ def composite_blocks(
     ----------
     acquisitions : the season's acquisitions giving reflectance (and LST when their product has it).
     lst_acquisitions : further acquisitions contributing only LST (e.g. Landsat ST for a Sentinel-2 run).
+    statistic : per-pixel statistic of the observations (:func:`composite`).
 
     Yields
     ------
@@ -122,7 +150,7 @@ def composite_blocks(
         shape = (int(window.height), int(window.width))
         obs = [read_observation(a, grid, window, conservative_scl=conservative_scl) for a in acquisitions]
         obs += [read_observation(a, grid, window, only=("lst",)) for a in lst_acquisitions]
-        yield window, composite(obs, shape, percentile)
+        yield window, composite(obs, shape, percentile, statistic)
         log.info("block %d/%d composited", i + 1, len(windows))
 
 
@@ -131,10 +159,28 @@ def _acquisitions(rows: pd.DataFrame, families: set[str]) -> list[Acquisition]:
     return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
 
 
-def season_acquisitions(table: pd.DataFrame, year: int, families: set[str]) -> list[Acquisition]:
-    """The acquisitions of ``year``'s growing season (``in_season``) from sensors of ``families`` (``any`` for
-    ready composites), from the ingested acquisitions table (path, date, year, sensor, in_season)."""
-    return _acquisitions(table[(table["year"] == year) & table["in_season"]], families)
+def epoch_years(year: int, window_years: int = 1) -> list[int]:
+    """Calendar years whose growing seasons feed the composite of epoch ``year``: ``window_years`` years centred on
+    it (an even window reaches one year further forward): 1 -> [year]; 3 -> [year - 1, year, year + 1] (the
+    mining-cities study's 2022 epoch averages 2021–2023); 2 -> [year, year + 1].
+
+    Raises
+    ------
+    ValueError
+        For a window shorter than one year.
+    """
+    if window_years < 1:
+        raise ValueError(f"composite.window_years = {window_years}: expected 1 or more")
+    first = year - (window_years - 1) // 2
+    return list(range(first, first + window_years))
+
+
+def season_acquisitions(table: pd.DataFrame, years: int | list[int], families: set[str]) -> list[Acquisition]:
+    """The acquisitions of the growing seasons (``in_season``) of ``years`` (one year or the years of an epoch,
+    :func:`epoch_years`) from sensors of ``families`` (``any`` for ready composites), from the ingested
+    acquisitions table (path, date, year, sensor, in_season)."""
+    years = [years] if isinstance(years, int) else list(years)
+    return _acquisitions(table[table["year"].isin(years) & table["in_season"]], families)
 
 
 def period_acquisitions(table: pd.DataFrame, start: date, end: date, families: set[str]) -> list[Acquisition]:
@@ -175,7 +221,7 @@ def write_period_composite(path, grid: Grid, windows: list[list[Acquisition]], t
 
 def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acquisitions: list[Acquisition],
                     tags: dict, block_rows: int = 512, percentile: float = 90.0,
-                    conservative_scl: bool = False) -> float:
+                    conservative_scl: bool = False, statistic: str = "median") -> float:
     """Composite acquisitions block by block (:func:`composite_blocks`) into a GeoTIFF of
     :data:`COMPOSITE_BANDS` on ``grid``, written under a temporary name and renamed when complete.
 
@@ -186,7 +232,7 @@ def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acqui
     n_obs = 0.0
     with raster_writer(path, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags) as dst:
         for window, bands in composite_blocks(acquisitions, lst_acquisitions, grid, block_rows, percentile,
-                                              conservative_scl):
+                                              conservative_scl, statistic):
             for i, name in enumerate(COMPOSITE_BANDS, start=1):
                 dst.write(bands[name], i, window=window)
             n_obs += float(bands["n_obs"].sum())

@@ -42,19 +42,21 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
 
     Returns
     -------
-    dict: ``bands`` (blue … swir2), ``ndvi``, ``lst`` (K; from the composite, else from ``lst_path``: the band
+    dict: ``bands`` (blue … swir2, and swir1240 for the MODIS tasseled cap), ``ndvi``, ``lst`` (K; from the composite, else from ``lst_path``: the band
     named by the year or the first band), ``valid`` (in the domain and not water: neither the water mask nor
     MNDWI > ``mndwi_threshold``), ``domain``, ``mndwi``, ``wet`` (tasseled-cap wetness), ``ndbsi``,
-    ``coefficients`` (the tasseled-cap set, :func:`minerestore.indices.coefficients_for`) and ``year``.
+    ``coefficients`` (the tasseled-cap set, :func:`minerestore.indices.coefficients_for`), ``year`` and
+    ``years_used`` (the calendar years whose acquisitions the composite pooled, comma-separated).
 
     Raises
     ------
     ValueError
-        When the composite has no LST and no LST raster is given, saying how to supply one.
+        When the composite has no LST and no LST raster is given, saying how to supply one; when the MODIS
+        tasseled-cap set is asked for a composite without MODIS acquisitions.
     """
     from minerestore.indices import coefficients_for, mndwi, ndbsi, tasseled_cap
 
-    names = ("blue", "green", "red", "nir", "swir1", "swir2", "ndvi", "lst")
+    names = ("blue", "green", "red", "nir", "swir1", "swir2", "ndvi", "lst", "swir1240")
     with rasterio.open(composite) as src:
         descriptions, tags = list(src.descriptions), src.tags()
         d = None if chunk_px else dict(zip(descriptions, src.read()))
@@ -76,11 +78,15 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
         else:
             lst = read_on_grid(lst_path, grid, band, fill=np.nan).astype(np.float32)
     index = mndwi(d["green"], d["swir1"])
-    bands = {k: d[k] for k in names[:6]}
-    coefficients = coefficients_for(wet_setting, [s for s in tags.get("sensors", "").split(",") if s], family)
+    sensors = [s for s in tags.get("sensors", "").split(",") if s]
+    coefficients = coefficients_for(wet_setting, sensors, family)
+    bands = {k: d[k] for k in (*names[:6], *(["swir1240"] if coefficients == "modis" else []))}
+    if coefficients == "modis" and not any(s.startswith("modis") for s in sensors):
+        raise ValueError(f"{composite}: ecology.wet_coefficients is 'modis' but the {year} composite is made of "
+                         f"{sensors or 'no'} acquisitions, without MODIS band 5; use auto or the sensor's own set")
     return {"bands": bands, "ndvi": d["ndvi"], "lst": lst, "mndwi": index,
             "valid": domain & ~water & ~(index > mndwi_threshold),  # NaN MNDWI compares False
-            "domain": domain, "year": year,
+            "domain": domain, "year": year, "years_used": tags.get("years_used", str(year)),
             "wet": tasseled_cap(bands, "wetness", coefficients), "ndbsi": ndbsi(bands), "coefficients": coefficients}
 
 

@@ -193,9 +193,9 @@ def read_observation(
     mtl = landsat_l1.read_mtl(acq.mtl_path()) if profile.level == "L1" else None
     out: dict[str, np.ndarray] = {}
     if profile.qa_band:
-        qa = _read_natives(acq, [profile.qa_band], grid, window, Resampling.nearest)[profile.qa_band]
+        quality = _read_natives(acq, profile.quality_bands, grid, window, Resampling.nearest)
         kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
-        clear, snow = QA_FUNCTIONS[profile.qa_kind](qa, **kwargs)
+        clear, snow = QA_FUNCTIONS[profile.qa_kind](*(quality[b] for b in profile.quality_bands), **kwargs)
     else:
         clear = np.ones((int(window.height), int(window.width)), bool)
         snow = np.zeros_like(clear)
@@ -277,7 +277,7 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
         file, index = acq.band_file(name)
         with open_band_file(acq, name) as src:
             idx = index or band_index(src, name, file)
-            if name == profile.qa_band or name == profile.bands.get("lst"):
+            if name in profile.quality_bands or name == profile.bands.get("lst"):
                 continue
             shape = (min(sample, src.height), min(sample, src.width))
             dn = src.read(idx, out_shape=shape, resampling=Resampling.nearest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import rasterio
@@ -27,7 +27,8 @@ class EmptySearchError(FetchError):
 #: Common STAC asset keys of each band, tried after the native band name.
 ASSET_ALIASES = {
     "blue": ("blue",), "green": ("green",), "red": ("red",), "nir": ("nir08", "nir"), "swir1": ("swir16",),
-    "swir2": ("swir22",), "lst": ("lwir11", "lwir"), "qa": ("qa_pixel", "scl", "sur_refl_state_500m"),
+    "swir2": ("swir22",), "lst": ("lwir11", "lwir"), "ndvi": ("500m_16_days_NDVI",),
+    "qa": ("qa_pixel", "scl", "sur_refl_state_500m", "500m_16_days_VI_Quality"), "qc": ("sur_refl_qc_500m",),
 }
 
 
@@ -46,6 +47,8 @@ def band_assets(item, sensor: str) -> dict[str, str]:
     canonical = {v: k for k, v in profile.bands.items()}
     if profile.qa_band:
         canonical[profile.qa_band] = "qa"
+    if profile.qc_band:
+        canonical[profile.qc_band] = "qc"
     out = {}
     for native, name in canonical.items():
         unpadded = native[0] + native[1:].lstrip("0") if native[:1] == "B" else native
@@ -77,8 +80,9 @@ def season_dates(year: int, season: tuple[int, int]) -> tuple[date, date]:
 
 def roles(region: dict) -> list[str]:
     """Acquisition roles to fetch: the region's sensor family, plus the LST family when it is another one
-    (``modis_lst`` for MODIS LST: MOD11A2 is a product apart from MOD09A1)."""
-    out = [region["sensor"]]
+    (``modis_lst`` for MODIS LST: MOD11A2 is a product apart from MOD09A1), plus ``modis_ndvi`` (MOD13A1, the
+    NDVI source of the mining-cities study) for MODIS regions."""
+    out = [region["sensor"]] + (["modis_ndvi"] if region["sensor"] == "modis" else [])
     lst = lst_family(region)
     if lst == "modis":
         out.append("modis_lst")
@@ -110,7 +114,7 @@ def provenance_record(path: Path, item_ids: list[str], hrefs: list[str]) -> dict
     """Write and return the JSON sidecar of a fetched file: file, item_ids, hrefs (unsigned), sha256,
     fetched_at (UTC)."""
     record = {"file": path.name, "item_ids": item_ids, "hrefs": hrefs, "sha256": sha256(path),
-              "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              "fetched_at": datetime.now(UTC).isoformat(timespec="seconds")}
     write_text(path.with_name(path.name + ".json"), json.dumps(record, indent=1))
     return record
 

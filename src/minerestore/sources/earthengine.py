@@ -32,13 +32,16 @@ from minerestore.sources.common import (
 log = logging.getLogger(__name__)
 
 COLLECTIONS = {"sentinel2": "COPERNICUS/S2_SR_HARMONIZED", "landsat": "LANDSAT/LC08/C02/T1_L2",
-               "modis": "MODIS/061/MOD09A1", "modis_lst": "MODIS/061/MOD11A2"}
+               "modis": "MODIS/061/MOD09A1", "modis_ndvi": "MODIS/061/MOD13A1",
+               "modis_lst": "MODIS/061/MOD11A2"}
 #: Sensor profile of each known collection (the harmonised Sentinel-2 collection has the offset removed).
 SENSORS = {"COPERNICUS/S2_SR_HARMONIZED": "sentinel2_l2a", "COPERNICUS/S2_SR": "sentinel2_l2a_pb04",
            "LANDSAT/LC09/C02/T1_L2": "landsat9_c2l2", "LANDSAT/LC08/C02/T1_L2": "landsat8_c2l2",
            "LANDSAT/LE07/C02/T1_L2": "landsat7_c2l2", "LANDSAT/LT05/C02/T1_L2": "landsat5_c2l2",
-           "MODIS/061/MOD09A1": "modis_mod09a1", "MODIS/061/MOD11A2": "modis_mod11a2"}
-DTYPES = {"sentinel2": ("uint16", 0), "landsat": ("uint16", 0), "modis": ("int16", -28672), "modis_lst": ("uint16", 0)}
+           "MODIS/061/MOD09A1": "modis_mod09a1", "MODIS/061/MOD13A1": "modis_mod13a1",
+           "MODIS/061/MOD11A2": "modis_mod11a2"}
+DTYPES = {"sentinel2": ("uint16", 0), "landsat": ("uint16", 0), "modis": ("int16", -28672),
+          "modis_ndvi": ("int16", -3000), "modis_lst": ("uint16", 0)}
 
 
 class EarthEngineError(FetchError):

@@ -1,11 +1,15 @@
 """Sensor profiles: native band names, scale and offset, and the quality masks of each product.
 
 Every acquisition is turned into the same canonical quantities: surface (or top-of-atmosphere) reflectance
-``blue, green, red, nir, swir1, swir2`` (unitless, 0–1), ``lst`` (kelvin) where the product has it, and two
-boolean layers: ``clear`` (usable observation) and ``snow`` (a valid snow observation, kept for the snow mask).
+``blue, green, red, nir, swir1, swir2`` (unitless, 0–1), MODIS band 5 as ``swir1240`` (1230–1250 nm; only MODIS
+has it, for the seven-band MODIS tasseled cap), ``ndvi`` where the product is a vegetation-index product
+(MOD13A1), ``lst`` (kelvin) where the product has it, and two boolean layers: ``clear`` (usable observation) and
+``snow`` (a valid snow observation, kept for the snow mask).
 
 Sources: methods.md §1.1 (Landsat C2 L2 scale/offset and QA_PIXEL bits, MODIS MOD09A1 StateQA and MOD11A2
-QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask).
+QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask); the MOD09A1 500 m QC bits (MODLAND
+QA and per-band data quality) and the MOD13A1 VI Quality bits from the MODIS Surface Reflectance and VI user's
+guides (Vermote et al.; Didan et al.), as GRASS ``i.modis.qc`` decodes them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 REFLECTANCE_BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
+#: Reflectance bands only some sensors have: MODIS band 5 (1230–1250 nm).
+EXTRA_REFLECTANCE_BANDS = ("swir1240",)
 
 #: Sentinel-2 SCL classes masked as not clear (methods.md §3.2): no data, saturated, cloud shadow,
 #: cloud medium/high probability, cirrus, snow (snow is counted separately as a snow observation).
@@ -37,7 +43,9 @@ class SensorProfile:
     qa_band : str or None
         Native name of the quality band.
     qa_kind : str
-        ``scl``, ``qa_pixel``, ``bqa_c1``, ``state_qa``, ``mod11_qc`` or ``none``.
+        ``scl``, ``qa_pixel``, ``bqa_c1``, ``state_qa``, ``mod11_qc``, ``vi_quality`` or ``none``.
+    qc_band : str or None
+        Native name of a second quality band the ``qa_kind`` rule also reads (MOD09A1: the 500 m QC band).
     scale, offset : float
         Reflectance = DN * scale + offset.
     dn_max : int
@@ -61,11 +69,16 @@ class SensorProfile:
     lst_offset: float = 0.0
     nodata_dn: int | None = 0
     level: str = "L2"
+    qc_band: str | None = None
+
+    @property
+    def quality_bands(self) -> list[str]:
+        """Native names of the quality bands (read with nearest-neighbour resampling)."""
+        return [b for b in (self.qa_band, self.qc_band) if b]
 
     @property
     def native_bands(self) -> list[str]:
-        names = list(self.bands.values())
-        return names + ([self.qa_band] if self.qa_band else [])
+        return list(self.bands.values()) + self.quality_bands
 
 
 _L89_C2 = {"blue": "SR_B2", "green": "SR_B3", "red": "SR_B4", "nir": "SR_B5", "swir1": "SR_B6", "swir2": "SR_B7",
@@ -96,12 +109,17 @@ PROFILES: dict[str, SensorProfile] = {
     "landsat8_l1": SensorProfile("landsat", _L8_C1, "BQA", "bqa_c1", dn_max=65535, nodata_dn=0, level="L1"),
     "landsat7_l1": SensorProfile("landsat", _L57_C1, "BQA", "bqa_c1", dn_max=255, nodata_dn=0, level="L1"),
     "landsat5_l1": SensorProfile("landsat", _L57_C1, "BQA", "bqa_c1", dn_max=255, nodata_dn=0, level="L1"),
-    # MODIS MOD09A1 (8-day 500 m reflectance) and MOD11A2 (8-day 1 km LST); methods.md §1.1
+    # MODIS MOD09A1 (8-day 500 m reflectance, all seven bands; StateQA and the 500 m QC band), MOD13A1 (16-day
+    # 500 m NDVI with its VI Quality band) and MOD11A2 (8-day 1 km LST); methods.md §1.1. Native names are Earth
+    # Engine's; STAC assets (sur_refl_state_500m, sur_refl_qc_500m, 500m_16_days_NDVI …) are aliases of them.
     "modis_mod09a1": SensorProfile(
         "modis",
         {"red": "sur_refl_b01", "nir": "sur_refl_b02", "blue": "sur_refl_b03", "green": "sur_refl_b04",
-         "swir1": "sur_refl_b06", "swir2": "sur_refl_b07"},
-        "StateQA", "state_qa", scale=1e-4, offset=0.0, dn_max=16000, nodata_dn=-28672),
+         "swir1240": "sur_refl_b05", "swir1": "sur_refl_b06", "swir2": "sur_refl_b07"},
+        "StateQA", "state_qa", scale=1e-4, offset=0.0, dn_max=16000, nodata_dn=-28672, qc_band="QA"),
+    "modis_mod13a1": SensorProfile(
+        "modis", {"ndvi": "NDVI"}, "DetailedQA", "vi_quality", scale=1e-4, offset=0.0, dn_max=10000,
+        nodata_dn=-3000),
     "modis_mod11a2": SensorProfile(
         "modis", {"lst": "LST_Day_1km"}, "QC_Day", "mod11_qc", lst_scale=0.02, lst_offset=0.0, dn_max=65535,
         nodata_dn=0),
@@ -177,20 +195,46 @@ def bqa_c1_masks(bqa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ~bad & ~snow, ~bad & snow
 
 
-def state_qa_masks(qa: np.ndarray, strict_cirrus: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Clear and snow masks from MOD09A1 ``StateQA`` (methods.md §1.1, recommended rule).
+def state_qa_masks(qa: np.ndarray, qc: np.ndarray | None = None,
+                   strict_cirrus: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from MOD09A1 ``StateQA`` and, when given, its 500 m ``QA`` band (methods.md §1.1).
 
-    Clear iff cloud state (bits 0–1) in {0 clear, 3 not set}, bit 2 (shadow) = 0, bit 10 (internal cloud) = 0,
-    bit 12 (MOD35 snow) = 0, bit 13 (adjacent to cloud) = 0, bit 15 (internal snow) = 0; with
-    ``strict_cirrus`` also cirrus (bits 8–9) <= 1. Snow: bit 12 or bit 15 set on an otherwise clear pixel.
+    StateQA (recommended rule): clear iff cloud state (bits 0–1) in {0 clear, 3 not set}, bit 2 (shadow) = 0,
+    bit 10 (internal cloud) = 0, bit 12 (MOD35 snow) = 0, bit 13 (adjacent to cloud) = 0, bit 15 (internal snow)
+    = 0; with ``strict_cirrus`` also cirrus (bits 8–9) <= 1. Snow: bit 12 or bit 15 set on an otherwise clear pixel.
+
+    QC 500 m (``sur_refl_qc_500m``, as the mining-cities study masked): the pixel must also have been corrected
+    (MODLAND QA, bits 0–1, in {0 ideal, 1 less than ideal}) with the highest data quality (0) in each of the seven
+    bands (4 bits per band from bit 2: 2–5 band 1 … 26–29 band 7).
+
+    Parameters
+    ----------
+    qa, qc : ndarray of int, same shape (qc optional)
     """
     q = qa.astype(np.int64)
     cloud_state = _bits(q, 0, 2)
     cloudy = ~np.isin(cloud_state, (0, 3)) | (_bits(q, 2) == 1) | (_bits(q, 10) == 1) | (_bits(q, 13) == 1)
     if strict_cirrus:
         cloudy |= _bits(q, 8, 2) > 1
+    if qc is not None:
+        c = qc.astype(np.int64) & 0xFFFFFFFF  # int32 files hold the unsigned 32-bit word
+        cloudy |= _bits(c, 0, 2) > 1
+        cloudy |= _bits(c, 2, 28) != 0  # the seven 4-bit band qualities
     snow = (_bits(q, 12) == 1) | (_bits(q, 15) == 1)
     return ~cloudy & ~snow, ~cloudy & snow
+
+
+def vi_quality_masks(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clear and snow masks from the MOD13A1 ``VI Quality`` band (``DetailedQA``).
+
+    Clear iff the VI quality (bits 0–1) is 0 (good) or 1 (produced, check other QA), and there is no adjacent
+    cloud (bit 8), no mixed cloud (bit 10), no snow/ice (bit 14) and no shadow (bit 15). Snow: bit 14 on a pixel
+    that is otherwise clear.
+    """
+    q = qa.astype(np.int64)
+    bad = (_bits(q, 0, 2) > 1) | (_bits(q, 8) == 1) | (_bits(q, 10) == 1) | (_bits(q, 15) == 1)
+    snow = _bits(q, 14) == 1
+    return ~bad & ~snow, ~bad & snow
 
 
 def mod11_qc_masks(qc: np.ndarray, accept_unreliable: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +254,7 @@ QA_FUNCTIONS = {
     "bqa_c1": bqa_c1_masks,
     "state_qa": state_qa_masks,
     "mod11_qc": mod11_qc_masks,
+    "vi_quality": vi_quality_masks,
 }
 
 

@@ -54,8 +54,8 @@ CATALOGS = {
         "url": "https://planetarycomputer.microsoft.com/api/stac/v1",
         "sign": True,
         "collections": {"sentinel2": "sentinel-2-l2a", "landsat": "landsat-c2-l2", "modis": "modis-09A1-061",
-                        "modis_lst": "modis-11A2-061", "dem": "cop-dem-glo-30", "landcover": "esa-worldcover",
-                        "water_occurrence": "jrc-gsw"},
+                        "modis_ndvi": "modis-13A1-061", "modis_lst": "modis-11A2-061", "dem": "cop-dem-glo-30",
+                        "landcover": "esa-worldcover", "water_occurrence": "jrc-gsw"},
     },
     "earth-search": {
         "url": "https://earth-search.aws.element84.com/v1",
@@ -79,7 +79,7 @@ STATIC_LAYERS = {
 
 #: Product nodata and dtype of acquisitions (QA bands of Landsat mark fill with bit 0 = 1).
 PRODUCT_DTYPE = {"sentinel2": ("uint16", 0), "landsat": ("uint16", 0), "modis": ("int16", -28672),
-                 "modis_lst": ("uint16", 0)}
+                 "modis_ndvi": ("int16", -3000), "modis_lst": ("uint16", 0)}
 
 
 class StacError(FetchError):
@@ -88,7 +88,7 @@ class StacError(FetchError):
 
 def catalog_settings(stac_cfg: dict) -> tuple[str, bool, dict]:
     """(url, sign, collections) of a region's ``stac`` config: a known catalog name or a URL, with the
-    collection of each role (sentinel2, landsat, modis, modis_lst, dem, landcover, water_occurrence)
+    collection of each role (sentinel2, landsat, modis, modis_ndvi, modis_lst, dem, landcover, water_occurrence)
     overridable under ``collections``."""
     name = stac_cfg["catalog"]
     known = CATALOGS.get(name, {"url": name, "sign": False, "collections": {}})
@@ -216,7 +216,7 @@ def item_sensor(item, role: str, collection: str) -> str:
         if name not in PROFILES:
             raise StacError(f"item {item.id}: platform {props.get('platform')!r} has no sensor profile ({level})")
         return name
-    return {"modis": "modis_mod09a1", "modis_lst": "modis_mod11a2"}[role]
+    return {"modis": "modis_mod09a1", "modis_ndvi": "modis_mod13a1", "modis_lst": "modis_mod11a2"}[role]
 
 
 
@@ -309,8 +309,7 @@ def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int
         stem = f"{when}_{sensor}"
         paths = {native: cache / f"{stem}_{native}.tif" for native in assets}
         tags = {"sensor": sensor, "date": when, "collection": collection}
-        qa = PROFILES[sensor].qa_band
-        resampling = {"*": "bilinear", **({assets[qa]: "nearest"} if qa else {})}
+        resampling = {"*": "bilinear", **{assets[q]: "nearest" for q in PROFILES[sensor].quality_bands}}
         records += fetch_layers(group, assets, grid, paths, resampling, dtype, nodata, reads, tags)
         if PROFILES[sensor].level == "L1":
             records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt", reads))
