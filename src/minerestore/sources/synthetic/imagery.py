@@ -157,3 +157,56 @@ def water_history(water: np.ndarray, floodplain: np.ndarray, factor: int, rng: n
         layer[gaps > np.quantile(gaps, 1 - rng.uniform(0, 0.25))] = 0
         out.append(layer)
     return np.stack(out)
+
+
+MOD09A1_BANDS = [f"sur_refl_b0{i}" for i in range(1, 8)] + ["StateQA", "QA"]
+MOD13A1_BANDS = ["NDVI", "DetailedQA"]
+MOD11A2_BANDS = ["LST_Day_1km", "QC_Day"]
+
+
+def _modis_flags(r: Rendered, factor: int) -> dict[str, np.ndarray]:
+    """Cloud, adjacent-to-cloud, shadow, snow and water flags of ``factor`` x ``factor`` blocks (bool)."""
+    cloud = _block_mean(r.cloud > 0.05, factor) > 0.3
+    return {"cloud": cloud, "adjacent": ndimage.binary_dilation(cloud, iterations=1) & ~cloud,
+            "shadow": (_block_mean(r.shadow, factor) > 0.5) & ~cloud,
+            "snow": (_block_mean(r.snow, factor) > 0.5) & ~cloud,
+            "water": (_block_mean(r.water, factor) > 0.5) & ~cloud}
+
+
+def modis_reflectance(r: Rendered, factor: int, rng: np.random.Generator) -> np.ndarray:
+    """MOD09A1-like int32 stack (9, rows/factor, cols/factor): sur_refl_b01..b07 (x 10000, valid -100…16000),
+    StateQA and the 500 m QA band (methods.md §1.1 bit layouts).
+
+    Band 5 (1230–1250 nm), which the six-band spectra lack, is 0.6 NIR + 0.4 SWIR1 (between the two on every
+    class's spectrum). StateQA: cloud state 1 (cloudy), bit 2 shadow, bits 3–5 land (1) or deep inland water (5),
+    bit 13 adjacent to cloud, bit 15 internal snow. QA 500 m: MODLAND 0 (ideal), except a random 1 % of pixels with
+    band 3 quality 7 (noisy detector), which the QC rule must mask.
+    """
+    refl = _block_mean(r.reflectance, factor)  # blue, green, red, nir, swir1, swir2
+    b5 = 0.6 * refl[3] + 0.4 * refl[4]
+    bands = np.stack([refl[2], refl[3], refl[0], refl[1], b5, refl[4], refl[5]])
+    dn = np.clip(np.round(bands * 10000), -100, 16000).astype(np.int32)
+    f = _modis_flags(r, factor)
+    state = (f["cloud"] * 1 + f["shadow"] * 4 + np.where(f["water"], 5, 1) * 8 + f["adjacent"] * (1 << 13)
+             + f["snow"] * (1 << 15)).astype(np.int32)
+    noisy = rng.uniform(size=state.shape) < 0.01
+    qc = (noisy * (0b0111 << (2 + 4 * 2))).astype(np.int32)
+    return np.concatenate([dn, state[None], qc[None]])
+
+
+def modis_ndvi(r: Rendered, factor: int) -> np.ndarray:
+    """MOD13A1-like int32 stack (2, rows/factor, cols/factor): NDVI x 10000 of the block-mean reflectance and the
+    VI Quality band (bits 0–1: 0 good, 2 cloudy; bit 8 adjacent cloud; bit 14 snow; bit 15 shadow)."""
+    refl = _block_mean(r.reflectance, factor)
+    dn = np.clip(np.round(ndvi(refl[2], refl[3]) * 10000), -2000, 10000).astype(np.int32)
+    f = _modis_flags(r, factor)
+    qa = (f["cloud"] * 2 + f["adjacent"] * (1 << 8) + f["snow"] * (1 << 14) + f["shadow"] * (1 << 15)).astype(np.int32)
+    return np.stack([dn, qa])
+
+
+def modis_lst(r: Rendered, factor: int) -> np.ndarray:
+    """MOD11A2-like uint16 stack (2, rows/factor, cols/factor): LST_Day_1km (K / 0.02; 0 = fill where cloudy) and
+    QC_Day (bits 0–1: 0 good, 2 not produced because of cloud)."""
+    cloud = _block_mean(r.cloud > 0.05, factor) > 0.3
+    dn = np.where(cloud, 0, np.clip(np.round(_block_mean(r.lst, factor) / 0.02), 7500, 65535)).astype(np.uint16)
+    return np.stack([dn, (cloud * 2).astype(np.uint16)])

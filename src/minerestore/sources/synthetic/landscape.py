@@ -96,9 +96,14 @@ def place_mines(
     n_mines: int,
     rng: np.random.Generator,
     footprints: list[Polygon] | None = None,
+    radius_m: float = 200.0,
+    max_river_m: float | None = 3000.0,
+    allowed: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
-    """Place ``n_mines`` open-pit mines 100 m – 3 km from a river, on land that is not water, snow, rock or town,
-    at least 250 m apart, and give each a trajectory.
+    """Place ``n_mines`` open-pit mines 100 m – ``max_river_m`` from a river (None: any distance over 100 m), on
+    land that is not water, snow, rock or town (and inside ``allowed``, bool, when given), at least 250 m apart,
+    and give each a trajectory. Generated outlines have a log-normal radius of median ``radius_m`` (clipped to
+    60 m – 3.25 ``radius_m``).
 
     Trajectories (40 % restoring, 35 % active, 25 % stable): *restoring* mines stop the year before the first
     analysis year or in it, and revegetate; *active* mines are bare in a core that expands to the whole footprint by the last year;
@@ -114,7 +119,11 @@ def place_mines(
     RuntimeError
         If the scene has no room for ``n_mines`` mines (make it larger or ask for fewer).
     """
-    land = np.isin(classes, (FOREST, GRASS, CROP, SOIL)) & (river_dist >= 100) & (river_dist <= 3000)
+    land = np.isin(classes, (FOREST, GRASS, CROP, SOIL)) & (river_dist >= 100)
+    if max_river_m is not None:
+        land &= river_dist <= max_river_m
+    if allowed is not None:
+        land &= allowed
     blocked = ndimage.binary_dilation(np.isin(classes, (WATER, BUILT, SNOW)), iterations=max(1, int(60 / grid.resolution)))
     candidates = np.argwhere(land & ~blocked)
     rng.shuffle(candidates)
@@ -131,7 +140,7 @@ def place_mines(
         if footprints is not None:
             shape0 = footprints[k]
         else:
-            radius = float(np.clip(rng.lognormal(np.log(200), 0.6), 60, 650))
+            radius = float(np.clip(rng.lognormal(np.log(radius_m), 0.6), 60, 3.25 * radius_m))
             shape0 = footprint(rng, radius)
         x, y = t @ (c + 0.5, r + 0.5)
         geom = affinity.translate(shape0, x, y)

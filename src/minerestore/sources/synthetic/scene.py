@@ -74,6 +74,11 @@ class SyntheticParams:
     cloud_max: float = 0.35
     footprints_file: str | None = None
     season: tuple[int, int] = (6, 9)
+    sensor: str = "sentinel2"
+    modis_per_year: int = 4
+    city: bool = False
+    mine_radius_m: float = 200.0
+    driver_effects: dict | None = None
 
 
 def _grid(p: SyntheticParams) -> Grid:
@@ -123,11 +128,17 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     """Driver fields on a 100 m grid, the vegetation vigour they plant on the fine grid, the truth table and the
     driver grid.
 
-    Planted effects, strongest first (``strength_rank``): the mines themselves (bare land, and vegetation degraded
-    around them by dust and drainage: vigour − 0.15 exp(−d / 700 m), d = distance to the nearest mine), then
-    vigour = 0.72 + Σ_k coefficient_k z_k (z = standardised driver): precipitation raises, night light and PM2.5
-    lower vegetation vigour, hence NDVI, wetness and RSEI; GDP and CO2 have no effect of their own (they correlate
-    with night light through the towns). Elevation and slope act through the land-cover rules (not monotonic).
+    Planted effects: the mines themselves (bare land, and vegetation degraded around them by dust and drainage:
+    vigour − 0.15 exp(−d / 700 m), d = distance to the nearest mine), and vigour = 0.72 + Σ_k coefficient_k z_k
+    (z = standardised driver): by default precipitation raises, night light and PM2.5 lower vegetation vigour,
+    hence NDVI, wetness and RSEI; GDP and CO2 have no effect of their own (they correlate with night light through
+    the towns); ``p.driver_effects`` replaces the coefficients. Elevation and slope act through the land-cover
+    rules (not monotonic). A city scene (``p.city``) adds electricity consumption (towns and mines), the study's
+    tenth driver.
+
+    ``strength_rank``: in a river scene the mines come first (they cover much of the buffer), then the drivers by
+    |coefficient|; in a city scene, where mines cover a small share, every term (the mine term included) is ranked
+    by the spread it gives vigour over the scene (its standard deviation).
     """
     dgrid = Grid.from_bounds(grid.crs, grid.bounds, DRIVER_RESOLUTION_M)
     f = grid.resolution / DRIVER_RESOLUTION_M
@@ -148,13 +159,28 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     }
     units = {"precipitation": "mm/yr", "night_light": "nW/cm2/sr", "gdp": "million CNY/km2", "pm25": "ug/m3", "co2": "t/km2"}
     effects = {"precipitation": 0.12, "night_light": -0.06, "pm25": -0.04, "gdp": 0.0, "co2": 0.0}
+    if p.city:
+        extra = np.random.default_rng([p.seed, 10])  # its own draws: the other fields stay those of the seed
+        fields["electricity"] = 900 * norm(tk) + 400 * norm(mk) + 150 * terrain.fractal_surface(dgrid.shape, 2.0, extra)
+        units["electricity"] = "MWh/km2"
+        effects["electricity"] = 0.0
+    if p.driver_effects:
+        unknown = sorted(set(p.driver_effects) - set(fields))
+        if unknown:
+            raise ValueError(f"synthetic.driver_effects: unknown drivers {unknown}; the scene has {sorted(fields)}")
+        effects |= p.driver_effects
     z = {k: (v - v.mean()) / max(v.std(), 1e-9) for k, v in fields.items()}
     vig_c = 0.72 + sum(effects[k] * z[k] for k in fields)
     vigour = ndimage.zoom(vig_c, (grid.height / dgrid.height, grid.width / dgrid.width), order=1)[: grid.height, : grid.width]
     distance = ndimage.distance_transform_edt(mine_label == 0) * grid.resolution
-    vigour = vigour - MINE_PENALTY * np.exp(-distance / MINE_PENALTY_M)
+    penalty = MINE_PENALTY * np.exp(-distance / MINE_PENALTY_M)
+    vigour = vigour - penalty
     vigour = np.clip(vigour + 0.04 * (terrain.fractal_surface(grid.shape, 2.0, rng) - 0.5), 0.25, 0.98).astype(np.float32)
-    ranked = ["distance_to_mine"] + sorted((k for k in effects if effects[k]), key=lambda k: -abs(effects[k]))
+    if p.city:
+        spread = {k: abs(c) for k, c in effects.items() if c} | {"distance_to_mine": float(penalty.std())}
+        ranked = sorted(spread, key=lambda k: -spread[k])
+    else:
+        ranked = ["distance_to_mine"] + sorted((k for k in effects if effects[k]), key=lambda k: -abs(effects[k]))
     rows = [{"driver": k, "units": units[k], "effect_on": "vegetation_vigour", "coefficient_per_sd": effects[k],
              "expected_sign": int(np.sign(effects[k])), "form": "vigour += coefficient x standardised driver"}
             for k in fields]
@@ -214,6 +240,46 @@ def _dates(p: SyntheticParams, year: int, count: int, rng, offset_days: int) -> 
     return out
 
 
+def _city_boundary(p: SyntheticParams, grid: Grid) -> shapely.Polygon:
+    """An administrative-looking city boundary: a lobed outline round the scene centre reaching 30–46 % of the
+    scene side from it (its own draws, so the rest of the scene stays that of the seed)."""
+    rng = np.random.default_rng([p.seed, 7])
+    angles = np.linspace(0, 2 * np.pi, 90, endpoint=False)
+    radius = np.ones_like(angles)
+    for k in (2, 3, 5):
+        radius += rng.uniform(0.03, 0.08) * np.cos(k * angles + rng.uniform(0, 2 * np.pi))
+    radius = 0.38 * p.size_km * 1000 * radius / radius.max() * 1.2
+    (xmin, ymin, xmax, ymax), side = grid.bounds, p.size_km * 1000
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    outline = shapely.Polygon(np.c_[cx + radius * np.cos(angles), cy + radius * np.sin(angles)])
+    return outline.intersection(shapely.box(xmin + 0.02 * side, ymin + 0.02 * side, xmax - 0.02 * side,
+                                            ymax - 0.02 * side))
+
+
+def _modis_acquisitions(p: SyntheticParams, out: Path, grid: Grid, year: int, render, rng) -> list[dict]:
+    """One year's MODIS-like products (``p.sensor == "modis"``): ``modis_per_year`` MOD09A1 8-day reflectance and
+    MOD11A2 8-day LST (1 km) of the same dates, and a MOD13A1 16-day NDVI for every second date, from renders of the
+    year's surface at the scene resolution (block means to 500 m and 1 km)."""
+    factor = max(1, int(round(500.0 / grid.resolution)))
+    grids = {k: Grid(grid.crs, grid.transform @ Affine.scale(k), -(-grid.width // k), -(-grid.height // k))
+             for k in (factor, 2 * factor)}
+    rows = []
+    for i, (y, m, d) in enumerate(_dates(p, year, p.modis_per_year, rng, 0)):
+        r = render(m, d, np.random.default_rng([p.seed, y, m, d, 5]))
+        stamp, when = f"{y}{m:02d}{d:02d}", f"{y}-{m:02d}-{d:02d}"
+        products = [("mod09a1", imagery.modis_reflectance(r, factor, np.random.default_rng([p.seed, y, m, d, 6])),
+                     factor, imagery.MOD09A1_BANDS, "int32", -28672),
+                    ("mod11a2", imagery.modis_lst(r, 2 * factor), 2 * factor, imagery.MOD11A2_BANDS, "uint16", 0)]
+        if i % 2 == 0:
+            products.append(("mod13a1", imagery.modis_ndvi(r, factor), factor, imagery.MOD13A1_BANDS, "int32", -3000))
+        for product, stack, k, names, dtype, nodata in products:
+            name = f"modis/{product.upper()}_{stamp}.tif"
+            write_raster(out / name, stack, grids[k].profile(len(names), dtype, nodata), names,
+                         {"sensor": f"modis_{product}"})
+            rows.append({"path": name, "date": when, "sensor": f"modis_{product}"})
+    return rows
+
+
 def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     """Generate the synthetic study area under ``out_dir``; returns the ``inputs.yaml`` manifest as a dict.
 
@@ -229,7 +295,13 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     footprints = None
     if p.footprints_file:
         footprints = landscape.real_footprints(p.footprints_file, grid.crs, rng, p.n_mines * 3)
-    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng, footprints)
+    city = _city_boundary(p, grid) if p.city else None
+    allowed = None
+    if city is not None:  # mines at least 1 km inside the city, so their rings and windows lie in it
+        allowed = rasterize([(city.buffer(-1000.0), 1)], out_shape=grid.shape, transform=grid.transform,
+                            dtype="uint8").astype(bool)
+    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng, footprints,
+                                  p.mine_radius_m, None if p.city else 3000.0, allowed)
     mine_fields = landscape.mine_pixel_fields(mines, grid, rng)
     classes[mine_fields["label"] > 0] = MINE
     fields, vigour, effects, dgrid = _drivers(p, grid, dem, towns, mines, mine_fields["label"], rng)
@@ -258,6 +330,13 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
             lc = as_array({k: (float(v),) for k, v in WORLDCOVER.items()})[classes][..., 0].astype(np.uint8)
             lc[(classes == MINE) & (fbare < 0.5)] = WORLDCOVER[GRASS]
             write_raster(out / "landcover.tif", lc[None], grid.profile(1, "uint8", 0), ["landcover"], {"classes": "ESA WorldCover"})
+        if p.sensor == "modis":
+            def render(m, d, date_rng):
+                return imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
+                                      date_rng, p.cloud_max)
+            rows += _modis_acquisitions(p, out, grid, year, render, rng)
+            log.info("year %d: MODIS-like products written", year)
+            continue
         s2_dates = _dates(p, year, p.s2_per_year, rng, 0) + ([(year, 4, 15)] if p.out_of_season else [])
         for y, m, d in s2_dates:
             r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
@@ -280,6 +359,9 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     write_raster(out / "water_history.tif", history, lgrid.profile(len(months), "uint8", 0),
                  [f"{y}-{m:02d}" for y, m in months], {"values": "0 no data, 1 not water, 2 water"})
     write_table(out / "acquisitions.csv", pd.DataFrame(rows))
+    if city is not None:
+        write_vector(out / "aoi.gpkg", gpd.GeoDataFrame({"city": [f"synthetic_{p.seed}"]}, geometry=[city],
+                                                        crs=grid.crs))
     truth = mines.drop(columns=["bare_share0", "recovery_rate", "stable_share"])
     write_vector(out / "truth" / "mines_truth.gpkg", truth)
     write_vector(out / "truth" / "mine_product.gpkg", _simulated_product(truth, classes, grid, rng))
@@ -301,6 +383,7 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
         "drivers": {k: f"drivers/{k}.tif" for k in fields},
         "mine_products": {"simulated_global": "truth/mine_product.gpkg"},
         "insar": insar_files,
+        **({"aoi": "aoi.gpkg"} if city is not None else {}),
         "truth": {"mines": "truth/mines_truth.gpkg", "bsp": "truth/bsp_truth.csv", "effects": "truth/effects.csv",
                   "classes": "truth/classes.tif", "insar": "truth/insar_truth.csv"},
     }
