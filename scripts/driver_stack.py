@@ -17,6 +17,9 @@ def main(smk) -> None:
     layers = stack.driver_layers(grid, target, sources, read_mines(smk.input.mines), smk.params.tile_px,
                                  smk.params.window_km)
     rsei = stack.analysis_rsei(smk.input.rsei, grid, target, smk.params.tile_px, smk.params.min_valid_fraction)
+    coverage = stack.check_coverage(layers, rsei, sources, smk.wildcards.region, smk.params.min_coverage)
+    log.info("share of the sampled analysis pixels each driver covers: %s",
+             {k: round(v, 3) for k, v in coverage.items()})
     names = list(layers)
     write_raster(smk.output.stack, np.stack([layers[k] for k in names]), target.profile(len(names)), names,
                  {"year": smk.params.year, "resolution_m": target.resolution})

@@ -18,8 +18,9 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     t, years = smk.params.thresholds, list(smk.params.years)
-    log.info("vegetation from %s to %s, snow from %s to %s (every month)", *smk.params.periods["vegetation"],
-             *smk.params.periods["snow"])
+    log.info("vegetation from the windows %s, snow from %s (every month)",
+             ", ".join(f"{a} to {b}" for a, b in smk.params.periods["vegetation"]),
+             ", ".join(f"{a} to {b}" for a, b in smk.params.periods["snow"]))
     if "water_history" not in sources and "water_occurrence" not in sources:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
     if "landcover" not in sources:

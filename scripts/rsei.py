@@ -37,8 +37,9 @@ def main(smk) -> None:
         d |= spill({k: d[k] for k in (*RSEI_INDICATORS, "valid", "domain", "mndwi")}, grid, tile_px, tmp)
         index, loadings, share = year_rsei(d, year, model)
         inputs = [np.where(d["domain"], d[k], np.nan) for k in (*RSEI_INDICATORS, "mndwi")]  # NaN outside the domain
-        write_blocks(smk.output.raster, [index, grades(index), *inputs], grid, BANDS,
-                     {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"]}, p.tile_px)
+        write_blocks(smk.output.raster, [index, grades(index, p.grade_width), *inputs], grid, BANDS,
+                     {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"],
+                      "grade_width": p.grade_width, "years_used": d["years_used"]}, p.tile_px)
     table = pd.DataFrame({"year": year, "indicator": RSEI_INDICATORS, "loading": np.asarray(loadings, float),
                           "pc1_share_pct": 100 * share, "years_used": d["years_used"]})
     log.info("PC1 loadings:\n%s", table.to_string(index=False))

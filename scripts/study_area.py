@@ -13,7 +13,9 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     kinds = {"rivers": "lines", "aoi": "polygons", "subregions": "polygons"}
-    layers = {k: read_vector(sources[k], grid.crs, kind) if k in sources else None for k, kind in kinds.items()}
+    where = {"aoi": sources.get("aoi_select")}
+    layers = {k: read_vector(sources[k], grid.crs, kind, where.get(k)) if k in sources else None
+              for k, kind in kinds.items()}
 
     def read_dem():  # read only when the sub-regions come from the main stem
         return read_float(sources["dem"], grid) if "dem" in sources else None

@@ -15,6 +15,8 @@ import yaml
 from conftest import snakemake
 from test_ingest import CRS, s2_file
 
+from minerestore.raster.vector import read_vector
+
 pytestmark = pytest.mark.bad_input
 
 
@@ -103,3 +105,16 @@ def test_a_self_intersecting_aoi_is_repaired_and_named(tmp_path, caplog):
     aoi = read_vector(tmp_path / "aoi.gpkg", CRS, "polygons")
     assert aoi.geometry.iloc[0].is_valid and aoi.geometry.iloc[0].area == pytest.approx(50)
     assert "aoi.gpkg: feature 0 is invalid (Self-intersection" in caplog.text
+
+
+def test_aoi_select_keeps_one_city_and_names_the_values_it_has(tmp_path):
+    path = tmp_path / "cities.gpkg"
+    box = shapely.box
+    gpd.GeoDataFrame({"city": ["Anshan", "Handan"]}, geometry=[box(0, 0, 1, 1), box(2, 0, 3, 1)],
+                     crs="EPSG:4326").to_file(path)
+    one = read_vector(path, "EPSG:4326", "polygons", {"city": "Handan"})
+    assert one["city"].tolist() == ["Handan"] and one.total_bounds[0] == 2
+    with pytest.raises(ValueError, match=r"no feature with city = 'Tangshan'; the layer has \['Anshan', 'Handan'\]"):
+        read_vector(path, "EPSG:4326", "polygons", {"city": "Tangshan"})
+    with pytest.raises(ValueError, match="no attribute 'name'"):
+        read_vector(path, "EPSG:4326", "polygons", {"name": "Handan"})

@@ -16,6 +16,8 @@ from minerestore.config import (
     check_config_files,
     explain_validation_failure,
     lst_family,
+    region_slug,
+    split_regions,
 )
 
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
@@ -135,8 +137,10 @@ def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
 @pytest.mark.parametrize("name, counts", [
     # Yangtze: 248 of 1,032 tiles of 4096 px (41 km) meet the 10 km buffer of the main stem and tributaries; 7 years
     ("yangtze", {"fetch_static": 248, "fetch_year": 7 * 248, "composite": 7 * 248, "composite_mosaic": 7, "rsei": 7}),
-    # mining cities: 3 tiles of 2048 px (1,024 km) meet the six cities; 8 epochs 2001, 2004, …, 2022
-    ("mining-cities", {"fetch_static": 3, "fetch_year": 8 * 3, "composite": 8 * 3, "rem": 8})])
+    # mining cities: seven regions (one per city), each one tile; 8 epochs 2001, 2004, …, 2022 whose 3-year windows
+    # fetch 24 years (2000–2023); one ranking across the cities
+    ("mining-cities", {"fetch_static": 7, "fetch_year": 7 * 24, "composite": 7 * 8, "rem": 7 * 8, "drivers_model": 7,
+                       "ranking": 1})])
 def test_example_remote_configs_dry_run_offline(name, counts, tmp_path):
     """The example STAC configs validate and plan their DAG without network; only their own region is planned
     (the default synthetic region is not merged in)."""
@@ -147,3 +151,58 @@ def test_example_remote_configs_dry_run_offline(name, counts, tmp_path):
     for rule, count in counts.items():
         assert int(stats[rule]) == count, (rule, stats)
     assert "synthetic_scene" not in stats and "fetch_static" in stats
+    if name == "mining-cities":
+        planned = set(re.findall(rf"{tmp_path}/(\w+)/inputs/grid.json", proc.stdout))
+        assert planned == {"panzhihua", "tangshan", "handan", "anshan", "maanshan", "huangshi", "changjiang"}
+
+
+def cities_file(tmp_path, names=("Panzhihua", "Ma'anshan")):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    path = tmp_path / "cities.gpkg"
+    frame = gpd.GeoDataFrame({"city": list(names)}, geometry=[box(i, 0, i + 1, 1) for i in range(len(names))],
+                             crs="EPSG:4326")
+    frame.to_file(path)
+    return path
+
+
+def test_split_aoi_by_makes_one_region_per_city(tmp_path):
+    path = cities_file(tmp_path)
+    config = {"regions": {"cities": {"source": "stac", "aoi": str(path), "years": {"first": 2001, "last": 2004},
+                                     "split_aoi_by": {"field": "city", "overrides": {"Ma'anshan": {"resolution": 250}}},
+                                     "resolution": 500},
+                          "other": {"source": "synthetic"}}}
+    split_regions(config, tmp_path)
+    assert list(config["regions"]) == ["panzhihua", "maanshan", "other"]
+    pan, maa = config["regions"]["panzhihua"], config["regions"]["maanshan"]
+    assert pan["aoi_select"] == {"city": "Panzhihua"} and maa["aoi_select"] == {"city": "Ma'anshan"}
+    assert "split_aoi_by" not in pan and pan["resolution"] == 500 and maa["resolution"] == 250
+    assert pan["years"] is not maa["years"]  # copies, not shared objects
+
+
+@pytest.mark.parametrize("split, message", [
+    ({"field": "name"}, "no attribute 'name'"),
+    ({"field": "city", "overrides": {"Handan": {}}}, r"\['Handan'\] are not values of 'city'"),
+    ("city", "expected {field"),
+])
+def test_split_aoi_by_errors_name_the_key(tmp_path, split, message):
+    path = cities_file(tmp_path)
+    config = {"regions": {"cities": {"aoi": str(path), "split_aoi_by": split}}}
+    with pytest.raises(ConfigError, match=message) as err:
+        split_regions(config, tmp_path)
+    assert "regions.cities.split_aoi_by" in str(err.value)
+
+
+def test_split_aoi_by_refuses_a_name_another_region_has(tmp_path):
+    path = cities_file(tmp_path, ("Panzhihua",))
+    config = {"regions": {"cities": {"aoi": str(path), "split_aoi_by": {"field": "city"}}, "panzhihua": {}}}
+    with pytest.raises(ConfigError, match="'panzhihua' made for city = 'Panzhihua' exists already"):
+        split_regions(config, tmp_path)
+
+
+def test_region_slug():
+    assert region_slug("Ma'anshan") == "maanshan"
+    assert region_slug("Huang Shi (Hubei)") == "huang_shi_hubei"
+    assert region_slug("Zürich") == "zurich"
+    assert region_slug("攀枝花") == ""

@@ -176,3 +176,19 @@ def test_driver_outside_the_region_is_named(tmp_path):
         driver_stack.user_driver(path, "gdp", target)
     near = driver_stack.user_driver(path, "gdp", Grid("EPSG:32650", Affine(100, 0, 900000, 0, -100, 100000), 4, 4))
     assert np.allclose(near, 1.0)
+
+
+def test_a_driver_that_stops_short_of_a_city_is_an_error_naming_both():
+    rsei = np.full((10, 10), 0.5, np.float32)
+    rsei[:, 0] = np.nan  # outside the study area: not sampled, so not counted
+    half = np.full((10, 10), 1.0, np.float32)
+    half[:, :6] = np.nan  # covers 4 of the 9 sampled columns
+    layers = {"gdp": half, "dem": np.ones((10, 10), np.float32), "distance_to_mine": half}
+    sources = {"drivers": {"gdp": "/data/gdp_2019.tif"}, "dem": "/data/dem.tif"}
+    with pytest.raises(ValueError, match=r"region 'handan': driver 'gdp' \(/data/gdp_2019.tif\) covers 44.4% of the "
+                                         r"90 analysis pixels"):
+        driver_stack.check_coverage(layers, rsei, sources, "handan", 0.95)
+    shares = driver_stack.check_coverage(layers, rsei, sources, "handan", 0.4)
+    assert shares["gdp"] == pytest.approx(4 / 9) and shares["dem"] == 1.0
+    # computed drivers are not the user's rasters: never refused
+    assert driver_stack.check_coverage({"distance_to_mine": half}, rsei, {}, "handan", 0.95)["distance_to_mine"] < 0.5

@@ -49,6 +49,10 @@ def test_rsei_range_grades_and_meaning():
     g = grades(index)
     assert g[0, 0] == 0 and set(np.unique(g[1:])) <= {1, 2, 3, 4, 5}
     assert grades(np.array([0.0, 0.2, 0.59, 0.8, 1.0])).tolist() == [1, 2, 3, 5, 5]
+    ten = grades(np.array([0.0, 0.05, 0.1, 0.29, 0.3, 0.55, 0.9, 0.99, 1.0, np.nan]), width=0.1)
+    assert ten.tolist() == [1, 1, 2, 3, 4, 6, 10, 10, 10, 0]  # a value on a break takes the upper grade
+    with pytest.raises(ValueError, match="whole number"):
+        grades(np.array([0.5]), width=0.3)
 
 
 @settings(max_examples=25, deadline=None)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import unicodedata
+from copy import deepcopy
 from pathlib import Path
 
 import yaml
@@ -158,6 +161,66 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 f"config key {key}.reference_mines: missing; identify.method {method!r} needs digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
+
+
+def region_slug(value) -> str:
+    """A region name from an attribute value: ASCII letters and digits, lower case, other runs as ``_``
+    ("Ma'anshan" -> "maanshan", "Huang Shi" -> "huang_shi"); "" when nothing is left (e.g. Chinese characters)."""
+    ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.replace("'", "")).strip("_")
+
+
+def split_regions(config: dict, base: str | os.PathLike = ".") -> None:
+    """Expand each region with ``split_aoi_by`` into one region per feature value of its AOI file, in place.
+
+    ``split_aoi_by: {field: city, overrides: {Changjiang: {obstruction: sea.tif}}}`` on a region whose ``aoi``
+    holds several cities gives one region per value of ``city`` (named :func:`region_slug` of the value, e.g.
+    ``maanshan``), each a copy of the block with ``aoi_select: {city: <value>}`` (so its grid, study area, PCA and
+    forest are its own) and the value's ``overrides`` merged in. Runs before schema validation, so the regions it
+    makes are validated like any other.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key: no ``aoi``, an AOI file that does not exist or lacks the field, a value without a usable
+        name, an override for a value the file does not have, or a made-up name that another region has.
+    """
+    import pyogrio
+
+    base = Path(base)
+    out: dict = {}
+    for name, region in config["regions"].items():
+        split = region.get("split_aoi_by") if isinstance(region, dict) else None
+        if split is None:
+            out[name] = region
+            continue
+        key = f"config key regions.{name}.split_aoi_by"
+        if not isinstance(split, dict) or not isinstance(split.get("field"), str):
+            raise ConfigError(f"{key}: expected {{field: <attribute of the aoi file>, overrides: {{...}}}}")
+        if not region.get("aoi"):
+            raise ConfigError(f"{key}: the region needs an 'aoi' file whose features carry {split['field']!r}")
+        path = _resolve(region["aoi"], base)
+        if not path.exists():
+            raise ConfigError(f"config key regions.{name}.aoi: file {region['aoi']!r} does not exist "
+                              f"(relative paths are taken from {base.resolve()})")
+        table = pyogrio.read_dataframe(path, read_geometry=False)
+        field, overrides = split["field"], split.get("overrides") or {}
+        if field not in table.columns:
+            raise ConfigError(f"{key}.field: {path} has no attribute {field!r}; it has {list(table.columns)}")
+        values = list(dict.fromkeys(table[field].astype(str)))
+        unknown = sorted(set(map(str, overrides)) - set(values))
+        if unknown:
+            raise ConfigError(f"{key}.overrides: {unknown} are not values of {field!r} in {path} ({values})")
+        for value in values:
+            slug = region_slug(value)
+            if not slug:
+                raise ConfigError(f"{key}: {field} = {value!r} gives no region name; use ASCII names in {path}")
+            if slug in out or (slug in config["regions"] and slug != name):
+                raise ConfigError(f"{key}: the region {slug!r} made for {field} = {value!r} exists already; rename "
+                                  "the feature or the other region")
+            copy = {k: deepcopy(v) for k, v in region.items() if k != "split_aoi_by"}
+            out[slug] = {**copy, "aoi_select": {field: value}, **deepcopy(overrides.get(value, {}))}
+    config["regions"] = out
 
 
 def lst_family(region: dict) -> str:

@@ -24,6 +24,7 @@ from minerestore.config import (  # noqa: E402
     check_config_files,
     explain_validation_failure,
     lst_family,
+    split_regions,
 )
 from minerestore.mask.land import period_dates  # noqa: E402
 from minerestore.report.summary import write_run_summary  # noqa: E402
@@ -45,6 +46,7 @@ def _keep_cli_regions():
 def _validate_config():
     _keep_cli_regions()
     check_config_files(workflow.configfiles)
+    split_regions(config, Path.cwd())
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as err:
@@ -199,7 +201,7 @@ def fetch_region(wildcards):
 def ingest_spec(region):
     """What ingest reads of a local region's config: its files (and nothing that would rerun ingest needlessly)."""
     cfg = region_cfg(region)
-    return {k: cfg[k] for k in (*PATH_KEYS, *SOURCE_GROUPS) if k in cfg}
+    return {k: cfg[k] for k in (*PATH_KEYS, *SOURCE_GROUPS, "aoi_select") if k in cfg}
 
 
 def season(wildcards):
@@ -325,7 +327,7 @@ REGION_FIGURES = [
     "area_classes",
     "rf_observed_predicted",
 ]
-OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking"]
+OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
 TREND_INDICES = config["restoration"]["trend_indices"]
 TILE_PX = config["tiles"]["size_px"]

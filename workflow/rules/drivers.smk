@@ -24,6 +24,7 @@ rule driver_stack:
         grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
         window_km=config["drivers"]["window_km"],
         min_valid_fraction=config["drivers"]["min_valid_fraction"],
+        min_coverage=config["drivers"]["min_coverage"],
         year=lambda w: drivers_year(w.region),
     script:
         "../../scripts/driver_stack.py"

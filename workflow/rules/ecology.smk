@@ -72,6 +72,7 @@ rule rsei:
     params:
         **ECOLOGY_PARAMS,
         rsei_mode=config["ecology"]["rsei_mode"],
+        grade_width=config["ecology"]["grade_width"],
     script:
         "../../scripts/rsei.py"
 

@@ -126,6 +126,8 @@ rule plot_overview:
         pearson=expand(rules.drivers_model.output.pearson, region=REGIONS),
         importance=expand(rules.drivers_model.output.importance, region=REGIONS),
         ranking=rules.ranking.output.ranking,
+        rings=expand(rules.ecology_stats.output.rings, region=REGIONS),
+        rsei_pca=expand(rules.ecology_table.output.table, region=REGIONS, table="rsei_pca"),
     output:
         [
             report(
@@ -145,5 +147,7 @@ rule plot_overview:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=5,
+    params:
+        regions=REGIONS,
     script:
         "../../scripts/overview_figures.py"

@@ -161,6 +161,38 @@ def analysis_rsei(path: str | os.PathLike, grid: Grid, target: Grid, tile_px: in
                       tile_px, min_valid_fraction)
 
 
+def check_coverage(layers: dict, rsei: np.ndarray, sources: dict, region: str, min_share: float) -> dict[str, float]:
+    """Share of the sampled analysis pixels (those with an RSEI value: the study area) that each driver covers.
+
+    Parameters
+    ----------
+    layers : driver name -> float32 (rows, cols) on the analysis grid (NaN = no value); rsei : same shape.
+    sources : the region's sources (``drivers``: name -> file, ``dem``), to name the file of a driver.
+    min_share : float in [0, 1] (``drivers.min_coverage``).
+
+    Returns
+    -------
+    dict driver -> covered share of the sampled pixels.
+
+    Raises
+    ------
+    ValueError
+        When a driver read from a file covers less than ``min_share`` of them, naming the driver, its file, the
+        region (the city) and the share: a raster that stops short of a city would quietly drop its edge from the
+        forest. Computed drivers (slope, distance to mine, mine share) are not checked.
+    """
+    sampled = np.isfinite(rsei)
+    files = {**sources.get("drivers", {}), **({"dem": sources["dem"]} if "dem" in sources else {})}
+    shares = {name: float(np.isfinite(layer[sampled]).mean()) if sampled.any() else 1.0
+              for name, layer in layers.items()}
+    for name, path in files.items():
+        if name in shares and shares[name] < min_share:
+            raise ValueError(f"region {region!r}: driver {name!r} ({path}) covers {shares[name]:.1%} of the "
+                             f"{int(sampled.sum())} analysis pixels of the study area, less than drivers.min_coverage "
+                             f"= {min_share:.0%}; give a raster that covers the whole of {region!r}")
+    return shares
+
+
 def samples_table(target: Grid, rsei: np.ndarray, layers: dict):
     """The pixel table of the analysis grid: x, y (cell centres, m), rsei and one column per driver, for the cells
     with an RSEI value (drivers may be NaN: :func:`minerestore.drivers.forest.usable_samples` reports them)."""

@@ -24,11 +24,6 @@ from minerestore.ecology.pca import (
 log = logging.getLogger(__name__)
 
 RSEI_INDICATORS = ("ndvi", "wet", "ndbsi", "lst")
-
-
-GRADE_BREAKS = (0.2, 0.4, 0.6, 0.8)
-
-
 GRADE_NAMES = ("poor", "fair", "moderate", "good", "excellent")
 
 
@@ -130,13 +125,29 @@ def rsei_pooled(years: dict) -> dict:
     return {y: rsei_with_bounds(layer_sets[y], oks[y], bounds, loadings, share, pc1_bounds) for y in years}
 
 
-def grades(index) -> np.ndarray:
-    """Five equal-interval grades 1–5 (poor, fair, moderate, good, excellent; methods.md §1.3 item 6) of an
-    index in [0, 1]; 0 where the index is NaN. uint8, same shape (a dask array for a dask index)."""
+def grade_breaks(width: float = 0.2) -> tuple[float, ...]:
+    """Inner breaks of equal-interval grades of ``width`` over [0, 1]: 0.2 -> (0.2, 0.4, 0.6, 0.8) (methods.md §1.3
+    item 6, five grades); 0.1 -> (0.1, …, 0.9), the ten grades of the mining-cities study's maps.
+
+    Raises
+    ------
+    ValueError
+        When 1 / ``width`` is not a whole number of grades.
+    """
+    n = int(round(1 / width))
+    if n < 2 or abs(n * width - 1) > 1e-9:
+        raise ValueError(f"grade width {width}: 1 / width must be a whole number of at least 2 grades")
+    return tuple(k / n for k in range(1, n))
+
+
+def grades(index, width: float = 0.2) -> np.ndarray:
+    """Equal-interval grades 1…n of an index in [0, 1] (:func:`grade_breaks`; width 0.2: poor, fair, moderate,
+    good, excellent, methods.md §1.3 item 6; width 0.1: ten grades); 0 where the index is NaN. A value on a break
+    takes the upper grade. uint8, same shape (a dask array for a dask index)."""
     if _is_dask(index):
-        return index.map_blocks(grades, dtype=np.uint8)
+        return index.map_blocks(grades, width, dtype=np.uint8)
     values = np.asarray(index)
-    out = (np.digitize(np.nan_to_num(values, nan=-1.0), GRADE_BREAKS) + 1).astype(np.uint8)
+    out = (np.digitize(np.nan_to_num(values, nan=-1.0), grade_breaks(width)) + 1).astype(np.uint8)
     out[~np.isfinite(values)] = 0
     return out
 

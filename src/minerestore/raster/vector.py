@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 KINDS = {"lines": ("LineString", "MultiLineString"), "polygons": ("Polygon", "MultiPolygon")}
 
 
-def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
+                where: dict | None = None) -> gpd.GeoDataFrame:
     """A vector layer re-projected to ``crs``.
 
     Parameters
@@ -29,15 +30,26 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None) -> g
     kind : ``"lines"`` (river centre lines), ``"polygons"`` (AOI, sub-regions) or None (any geometry).
         Invalid polygons (e.g. self-intersecting rings) are repaired with ``shapely.make_valid``, keeping their
         polygonal parts; each repair is logged as a warning naming the file and the feature.
+    where : {attribute: value}, optional
+        Keep only the features whose attributes have these values (e.g. ``{"city": "Panzhihua"}``: one city of a
+        file of cities, ``aoi_select``).
 
     Raises
     ------
     ValueError
-        Naming the file: no CRS; no feature; a geometry of another kind (e.g. rivers given as points).
+        Naming the file: no CRS; no feature; a geometry of another kind (e.g. rivers given as points); a ``where``
+        attribute the layer lacks, or no feature with its value (names the values it has).
     """
     frame = gpd.read_file(path)
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
+    for field, value in (where or {}).items():
+        if field not in frame.columns:
+            raise ValueError(f"{path}: no attribute {field!r} to select {value!r} by; it has {list(frame.columns)}")
+        values = frame[field].astype(str)
+        if not (values == str(value)).any():
+            raise ValueError(f"{path}: no feature with {field} = {value!r}; the layer has {sorted(set(values))}")
+        frame = frame[values == str(value)]
     if kind is None:
         return frame.to_crs(crs)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]

@@ -215,6 +215,8 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     table = to_table(acquisitions)
     table["in_season"] = [in_season(m, *season) for m in table["month"]]
     sources = {k: _abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)}
+    if spec.get("aoi_select"):
+        sources["aoi_select"] = dict(spec["aoi_select"])
     for key in STATIC_RASTERS:
         if key in sources:
             check_static(sources[key], key, grid)

@@ -76,7 +76,9 @@ def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> t
 
 
 def _frame(region: dict, key: str, base) -> gpd.GeoDataFrame:
-    return read_vector(Path(base) / region[key], region["crs"], "lines" if key == "rivers" else "polygons")
+    if key == "rivers":
+        return read_vector(Path(base) / region[key], region["crs"], "lines")
+    return read_vector(Path(base) / region[key], region["crs"], "polygons", region.get("aoi_select"))
 
 
 def study_area_tiles(region: dict, grid: Grid, size_px: int, buffer_km: float, base) -> list[str]:

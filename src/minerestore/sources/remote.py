@@ -77,4 +77,6 @@ def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, di
             spec[key] = str((base / region[key]).resolve())
     for group in SOURCE_GROUPS:
         spec[group] = {k: str((base / v).resolve()) for k, v in (region.get(group) or {}).items()}
+    if region.get("aoi_select"):
+        spec["aoi_select"] = dict(region["aoi_select"])
     write_text(out / "inputs.yaml", yaml.safe_dump(spec, sort_keys=False))
