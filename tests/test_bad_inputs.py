@@ -118,3 +118,26 @@ def test_aoi_select_keeps_one_city_and_names_the_values_it_has(tmp_path):
         read_vector(path, "EPSG:4326", "polygons", {"city": "Tangshan"})
     with pytest.raises(ValueError, match="no attribute 'name'"):
         read_vector(path, "EPSG:4326", "polygons", {"name": "Handan"})
+
+
+@pytest.mark.workflow
+def test_an_epoch_whose_window_reaches_past_the_data_reports_the_years_it_used(tmp_path):
+    """Scenes of 2018–2022, epochs 2019 and 2022 of 3-year windows: the 2022 epoch's window (2021–2023) reaches past
+    the data; its composite uses 2021 and 2022, says so in its tags and warns in its log."""
+    config = local_region(tmp_path)
+    config["regions"]["bad"]["years"] = {"first": 2019, "last": 2022, "step": 3}
+    config["composite"] = {"window_years": 3, "statistic": "mean"}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    results = tmp_path / "results" / "bad"
+    proc = snakemake("--configfile", tmp_path / "c.yaml", results / "composites" / "2019.vrt",
+                     results / "composites" / "2022.vrt")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tags = {}
+    for year in (2019, 2022):
+        with rasterio.open(results / "composites" / f"{year}.vrt") as src:
+            tags[year] = src.tags()
+    assert (tags[2019]["window_years"], tags[2019]["years_used"]) == ("2018,2019,2020", "2018,2019,2020")
+    assert (tags[2022]["window_years"], tags[2022]["years_used"]) == ("2021,2022,2023", "2021,2022")
+    assert tags[2022]["statistic"] == "mean" and tags[2022]["n_acquisitions"] == "2"
+    log = (results / "logs" / "composite_2022_r000c000.log").read_text()
+    assert "epoch 2022: the window 2021–2023 has acquisitions only in [2021, 2022]" in log

@@ -17,29 +17,34 @@ TRAJECTORIES = ("restoring", "active", "stable")
 
 
 def land_cover(
-    dem: np.ndarray, water: np.ndarray, river_dist: np.ndarray, resolution: float, rng: np.random.Generator
+    dem: np.ndarray, water: np.ndarray, river_dist: np.ndarray, resolution: float, rng: np.random.Generator,
+    by_elevation: bool = True,
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Truth land-cover classes (uint8, codes of :mod:`.spectra`) and the town centres (row, col).
 
     Rules: snow above the 97th elevation percentile; bare rock on high (> P88) steep (> 15°) ground and on
     rocky patches; towns grown around seeds on low, flat ground 150–700 m from a river; cropland on low
     (< P45), gentle (< 6°) land with a field pattern; forest on mid/high or steep ground; grassland elsewhere;
-    scattered small bare-soil patches (2.5 %); water from rivers and lakes.
+    scattered small bare-soil patches (2.5 %); water from rivers and lakes. Without ``by_elevation`` (a city on
+    a plain) a smooth random field takes the part of elevation in these rules and there is no snow, so land cover
+    does not follow the DEM.
     """
     shape = dem.shape
     slope = slope_degrees(ndimage.gaussian_filter(dem, 50 / resolution), resolution)
-    q = np.percentile(dem, [30, 45, 88, 97])
+    elevation = dem if by_elevation else fractal_surface(shape, 2.6, np.random.default_rng(rng.integers(1 << 32)))
+    q = np.percentile(elevation, [30, 45, 88, 97])
     patch = fractal_surface(shape, 2.2, rng)
     fields = fractal_surface(shape, 1.6, rng)
     classes = np.full(shape, GRASS, np.uint8)
-    classes[(dem > q[1]) | (slope > 12)] = FOREST
-    classes[(dem < q[1]) & (slope < 10) & (fields > np.percentile(fields, 35))] = CROP
+    classes[(elevation > q[1]) | (slope > 12)] = FOREST
+    classes[(elevation < q[1]) & (slope < 10) & (fields > np.percentile(fields, 35))] = CROP
     soil = fractal_surface(shape, 1.8, rng)  # fine-grained: many small bare-soil patches
     classes[soil > np.percentile(soil, 97.5)] = SOIL
-    classes[((dem > q[2]) & (slope > 15)) | ((dem > q[2]) & (patch < np.percentile(patch, 20)))] = ROCK
-    classes[dem > q[3]] = SNOW
+    classes[((elevation > q[2]) & (slope > 15)) | ((elevation > q[2]) & (patch < np.percentile(patch, 20)))] = ROCK
+    if by_elevation:
+        classes[dem > q[3]] = SNOW
     towns: list[tuple[int, int]] = []
-    candidates = np.argwhere((dem < q[0]) & (slope < 5) & (river_dist > 150) & (river_dist < 700) & ~water)
+    candidates = np.argwhere((elevation < q[0]) & (slope < 5) & (river_dist > 150) & (river_dist < 700) & ~water)
     rng.shuffle(candidates)
     rows, cols = np.indices(shape)
     for r, c in candidates:

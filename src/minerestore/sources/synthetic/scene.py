@@ -88,12 +88,13 @@ def _grid(p: SyntheticParams) -> Grid:
 
 
 def _terrain(p: SyntheticParams, grid: Grid, rng: np.random.Generator) -> dict:
-    """Coarse DEM with a meandering valley and a regional tilt, flow routing, rivers, lakes; fine DEM."""
+    """Coarse DEM with a meandering valley and a regional tilt, flow routing, rivers, lakes; fine DEM. A city scene
+    is a plain: its relief is 0.3 times a river scene's."""
     n = max(int(round(p.size_km * 1000 / COARSE_RESOLUTION_M)), 16)
     yy, xx = np.mgrid[0:n, 0:n] / n
     valley_x = 0.5 + 0.15 * np.sin(2 * np.pi * 1.2 * yy + rng.uniform(0, 2 * np.pi))
     relief = terrain.fractal_surface((n, n), 2.6, rng)
-    z = 300 + 450 * relief + 450 * np.abs(xx - valley_x) ** 0.9 + 250 * (1 - yy)
+    z = 300 + (0.3 if p.city else 1.0) * (450 * relief + 450 * np.abs(xx - valley_x) ** 0.9 + 250 * (1 - yy))
     filled, receiver, order = terrain.priority_flood(z)
     acc = terrain.flow_accumulation(receiver, order)
     coarse_t = grid.transform @ Affine.scale(grid.width / n, grid.height / n)
@@ -160,8 +161,7 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     units = {"precipitation": "mm/yr", "night_light": "nW/cm2/sr", "gdp": "million CNY/km2", "pm25": "ug/m3", "co2": "t/km2"}
     effects = {"precipitation": 0.12, "night_light": -0.06, "pm25": -0.04, "gdp": 0.0, "co2": 0.0}
     if p.city:
-        extra = np.random.default_rng([p.seed, 10])  # its own draws: the other fields stay those of the seed
-        fields["electricity"] = 900 * norm(tk) + 400 * norm(mk) + 150 * terrain.fractal_surface(dgrid.shape, 2.0, extra)
+        fields = _city_fields(p, dgrid, dem_c, tk, mk)
         units["electricity"] = "MWh/km2"
         effects["electricity"] = 0.0
     if p.driver_effects:
@@ -198,6 +198,25 @@ def _drivers(p: SyntheticParams, grid: Grid, dem: np.ndarray, towns, mines, mine
     truth = pd.DataFrame(rows)
     truth["strength_rank"] = [ranked.index(k) + 1 if k in ranked else np.nan for k in truth["driver"]]
     return {k: v.astype(np.float32) for k, v in fields.items()}, vigour, truth, dgrid
+
+
+def _city_fields(p: SyntheticParams, dgrid: Grid, dem_c: np.ndarray, tk: np.ndarray, mk: np.ndarray) -> dict:
+    """Driver fields of a city scene (its own draws): each the structure that gives it meaning (elevation for
+    precipitation, towns for night light, GDP, CO2, PM2.5 and electricity, mines for PM2.5 and electricity) plus a
+    spatial pattern of its own, so that the drivers correlate as in a real city (|r| about 0.3–0.6) but each can be
+    told apart, and a planted effect can be attributed to its driver."""
+    rng = np.random.default_rng([p.seed, 10])
+    norm = lambda a: (a - a.min()) / max(np.ptp(a), 1e-9)  # noqa: E731
+    own = lambda: norm(terrain.fractal_surface(dgrid.shape, 2.3, rng))  # noqa: E731
+    town, mine = norm(tk), norm(mk)
+    return {
+        "precipitation": 800 + 200 * norm(dem_c) + 600 * own(),
+        "night_light": 40 * town + 30 * own(),
+        "gdp": 60 * town + 40 * own(),
+        "pm25": 30 + 15 * town + 8 * mine + 20 * own(),
+        "co2": 3000 * town**1.5 + 2000 * own(),
+        "electricity": 600 * town + 300 * mine + 500 * own(),
+    }
 
 
 def _surface(classes, vigour, fbare, dem) -> tuple[np.ndarray, np.ndarray]:
@@ -291,7 +310,8 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
     log.info("grid %d x %d px at %.0f m in %s", grid.width, grid.height, grid.resolution, grid.crs)
     terr = _terrain(p, grid, rng)
     dem = terr["dem"]
-    classes, towns = landscape.land_cover(dem, terr["water"], terr["river_dist"], grid.resolution, rng)
+    classes, towns = landscape.land_cover(dem, terr["water"], terr["river_dist"], grid.resolution, rng,
+                                          by_elevation=not p.city)
     footprints = None
     if p.footprints_file:
         footprints = landscape.real_footprints(p.footprints_file, grid.crs, rng, p.n_mines * 3)
