@@ -141,3 +141,36 @@ def test_a_scene_too_small_for_its_mines_says_what_to_change(tmp_path):
     p = SyntheticParams(seed=0, size_km=1, resolution_m=30, n_mines=4, years=[2020, 2021])
     with pytest.raises(RuntimeError, match=r"room for only \d of 4 mines; enlarge size_km or lower n_mines"):
         generate(p, tmp_path)
+
+
+def test_a_modis_city_scene_follows_the_product_contracts(tmp_path):
+    import geopandas as gpd
+
+    from minerestore.sources.acquisitions import Acquisition, read_observation
+    from minerestore.raster.grid import Grid
+
+    p = SyntheticParams(seed=5, size_km=12, resolution_m=100, years=[2019, 2020], n_mines=6, sensor="modis",
+                        city=True, mine_radius_m=500, driver_effects={"pm25": -0.15})
+    manifest = generate(p, tmp_path)
+    acq = pd.read_csv(tmp_path / "acquisitions.csv")
+    assert acq["sensor"].value_counts().to_dict() == {"modis_mod09a1": 8, "modis_mod11a2": 8, "modis_mod13a1": 4}
+    first = {s: tmp_path / acq[acq["sensor"] == s]["path"].iloc[0] for s in set(acq["sensor"])}
+    with rasterio.open(first["modis_mod09a1"]) as src:
+        assert list(src.descriptions) == [f"sur_refl_b0{i}" for i in range(1, 8)] + ["StateQA", "QA"]
+        assert src.res == (500.0, 500.0)
+    with rasterio.open(first["modis_mod11a2"]) as src:
+        assert list(src.descriptions) == ["LST_Day_1km", "QC_Day"] and src.res == (1000.0, 1000.0)
+    # read back through the sensor profiles: reflectance 0-1, NDVI of vegetation high, LST in kelvin
+    grid = Grid.from_bounds(p.crs, tuple(manifest["bounds"]), 500.0)
+    date = pd.Timestamp(acq["date"].iloc[0]).date()
+    obs = {s: read_observation(Acquisition(str(f), date, s), grid) for s, f in first.items()}
+    assert 0 < np.nanmedian(obs["modis_mod09a1"]["swir1240"]) < 0.6
+    assert np.nanmedian(obs["modis_mod13a1"]["ndvi"]) > 0.4
+    assert 270 < np.nanmedian(obs["modis_mod11a2"]["lst"]) < 330
+    # the city: its boundary is the AOI, every mine at least 1 km inside it, electricity among the drivers
+    city = gpd.read_file(tmp_path / "aoi.gpkg").geometry.iloc[0]
+    mines = gpd.read_file(tmp_path / "truth" / "mines_truth.gpkg")
+    assert all(city.buffer(-900).contains(g) for g in mines.geometry)  # 1 km, to a 100 m pixel
+    assert "electricity" in manifest["drivers"] and manifest["aoi"] == "aoi.gpkg"
+    effects = pd.read_csv(tmp_path / "truth" / "effects.csv").set_index("driver")
+    assert effects["strength_rank"].idxmin() == "pm25"  # the largest spread planted in vigour

@@ -106,7 +106,7 @@ def place_mines(
     allowed: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Place ``n_mines`` open-pit mines 100 m – ``max_river_m`` from a river (None: any distance over 100 m), on
-    land that is not water, snow, rock or town (and inside ``allowed``, bool, when given), at least 250 m apart,
+    land that is not water, snow, rock or town (and wholly inside ``allowed``, bool, when given), at least 250 m apart,
     and give each a trajectory. Generated outlines have a log-normal radius of median ``radius_m`` (clipped to
     60 m – 3.25 ``radius_m``).
 
@@ -153,6 +153,8 @@ def place_mines(
             continue
         mask = rasterize([(geom, 1)], out_shape=classes.shape, transform=t, dtype="uint8").astype(bool)
         if mask.sum() < 9 or (blocked & mask).any() or not grid_contains(grid, geom):
+            continue
+        if allowed is not None and not allowed[mask].all():
             continue
         placed.append(geom)
         rows.append(_trajectory(kinds[k], years, rng) | {"geometry": geom})
