@@ -96,3 +96,16 @@ def test_empty_region_figures_say_so(tmp_path):
     empty = pd.DataFrame({"mine_id": [], "year": [], "bsp_pct": [], "status": []})
     check(plots.bsp_boxplots(empty), tmp_path, "Bare surface percentage of mines")
     check(plots.mine_series({}, BOUNDS, "none"), tmp_path, "REM of one mine")
+
+
+def test_figures_across_regions_draw_one_line_per_region(tables, tmp_path):
+    rings = pd.concat([tables["rings"].assign(region=r, mean=tables["rings"]["mean"] + i / 10)
+                       for i, r in enumerate(("anshan", "handan"))])
+    fig = plots.rings_by_region(rings)
+    check(fig, tmp_path, "by region", "Distance ring", "Multi-year mean RSEI")
+    assert len([line for line in fig.axes[0].get_lines() if len(line.get_xdata()) == 4]) == 2
+    assert fig.axes[0].get_lines()[0].get_ydata()[0] == pytest.approx(0.2)  # the mean over the years of ring 0
+    pca = pd.DataFrame([{"region": r, "year": y, "indicator": k, "pc1_share_pct": 70 + i}
+                        for i, r in enumerate(("anshan", "handan")) for y in YEARS for k in ("ndvi", "wet")])
+    check(plots.pc1_share_lines(pca), tmp_path, "variance carried by PC1", "Year", "PC1 share")
+    check(plots.rings_by_region(rings.iloc[:0]), tmp_path, "RSEI with distance from mines")

@@ -257,6 +257,17 @@ def rings_curve(rings: pd.DataFrame, group: str = "all") -> tuple[plt.Figure, di
     return fig, fit
 
 
+def _lines_by_region(frame: pd.DataFrame, x: str, y: str, labels: tuple[str, str, str], **style) -> plt.Figure:
+    """One line per region of ``y`` against ``x``; ``labels``: x label, y label, title."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    sns.lineplot(data=frame, x=x, y=y, hue="region", marker="o", ax=ax, **style)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(labels[2])
+    ax.legend(fontsize=7, title=None)
+    return fig
+
+
 def rings_by_region(rings: pd.DataFrame) -> plt.Figure:
     """Multi-year mean RSEI by distance ring around all mines, one line per region (e.g. city), on one plot as the
     mining-cities study compares its cities (``rings`` of every region with a ``region`` column)."""
@@ -264,26 +275,16 @@ def rings_by_region(rings: pd.DataFrame) -> plt.Figure:
     if frame.empty:
         return _no_data("RSEI with distance from mines")
     mean = frame.groupby(["region", "ring_km"])["mean"].mean().reset_index()
-    fig, ax = plt.subplots(figsize=(6, 3.8))
-    sns.lineplot(data=mean, x="ring_km", y="mean", hue="region", marker="o", markersize=3, ax=ax)
-    ax.set_xlabel("Distance ring (km; 0 = inside mines)")
-    ax.set_ylabel("Multi-year mean RSEI (0–1)")
-    ax.set_title("RSEI with distance from mines, by region")
-    ax.legend(fontsize=7, title=None)
-    return fig
+    return _lines_by_region(mean, "ring_km", "mean", ("Distance ring (km; 0 = inside mines)",
+                                                      "Multi-year mean RSEI (0–1)",
+                                                      "RSEI with distance from mines, by region"), markersize=3)
 
 
 def pc1_share_lines(pca: pd.DataFrame) -> plt.Figure:
     """PC1 share of the RSEI PCA (%) per year, one line per region (``rsei_pca`` tables with a ``region`` column):
     how much of the four indicators' variance the index carries in each city and epoch."""
-    frame = pca.drop_duplicates(["region", "year"])
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    sns.lineplot(data=frame, x="year", y="pc1_share_pct", hue="region", marker="o", ax=ax)
-    ax.set_xlabel("Year (epoch)")
-    ax.set_ylabel("PC1 share (%)")
-    ax.set_title("RSEI: variance carried by PC1, by region")
-    ax.legend(fontsize=7, title=None)
-    return fig
+    return _lines_by_region(pca.drop_duplicates(["region", "year"]), "year", "pc1_share_pct",
+                            ("Year (epoch)", "PC1 share (%)", "RSEI: variance carried by PC1, by region"))
 
 
 def area_classes(table: pd.DataFrame) -> plt.Figure:
