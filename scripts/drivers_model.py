@@ -16,11 +16,7 @@ def main(smk) -> None:
     region, opts = smk.wildcards.region, smk.params.options
     samples = pd.read_parquet(smk.input.samples)
     with timed(log, f"random forest ({opts['n_estimators']} trees) and %IncMSE"):
-        try:
-            res = forest.fit_region(samples, opts, smk.params.seed, smk.threads)
-        except ValueError as err:
-            raise ValueError(f"region {region!r}: {err}. The other regions do not depend on this one: "
-                             "snakemake --keep-going finishes them (all but the ranking across regions)") from err
+        res = forest.fit_region(samples, opts, smk.params.seed, smk.threads, region)
     report, fit = res["report"], res["fit"]
     if report["constant"]:
         log.warning("constant drivers left out of the correlation and the forest: %s", report["constant"])

@@ -17,6 +17,10 @@ def main(smk) -> None:
     status = pd.read_csv(smk.input.status, dtype={"mine_id": str})[["mine_id", "status"]]
     mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
     mines["area_class"] = rings.area_class(mines["area_km2"])
+    empty = [c for c in rings.area_class_labels() if c not in set(mines["area_class"])]
+    if empty:
+        log.warning("mine size classes %s (km²) hold no mine; with identify.min_mine_area_m2 = %g m² or the pixel "
+                    "size above a class's area, that class cannot be compared", empty, smk.params.min_mine_area_m2)
     zones = gpd.read_file(smk.input.study_area)
     years, p = list(smk.params.years), smk.params
     mine_table = stats.per_mine(mines, grid, years, smk.input.rsei, smk.input.rem, p.tile_px)

@@ -129,8 +129,8 @@ def test_an_epoch_whose_window_reaches_past_the_data_reports_the_years_it_used(t
     config["composite"] = {"window_years": 3, "statistic": "mean"}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
     results = tmp_path / "results" / "bad"
-    proc = snakemake("--configfile", tmp_path / "c.yaml", results / "composites" / "2019.vrt",
-                     results / "composites" / "2022.vrt")
+    proc = snakemake(results / "composites" / "2019.vrt", results / "composites" / "2022.vrt",
+                     "--configfile", tmp_path / "c.yaml")
     assert proc.returncode == 0, proc.stderr[-3000:]
     tags = {}
     for year in (2019, 2022):

@@ -92,6 +92,10 @@ def test_usable_samples():
     with pytest.raises(ValueError, match=r"only 4 complete samples.*minimum 10.*5 analysis pixels have rsei.*1 of them "
                                          r"miss a driver.*analysis_grid_m.*min_valid_fraction"):
         drivers.usable_samples(frame, "rsei", 10)
+    options = {"min_samples": 10, "correlation": "pearson"}
+    with pytest.raises(ValueError, match=r"region 'changjiang': only 4 complete samples.*snakemake --keep-going "
+                                         r"finishes them"):
+        drivers.fit_region(frame, options, seed=0, region="changjiang")
 
 
 def test_ranking_across_regions():

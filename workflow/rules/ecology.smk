@@ -151,5 +151,6 @@ rule ecology_stats:
         years=region_years,
         ring_width_km=config["ecology"]["ring_width_km"],
         ring_max_km=config["ecology"]["ring_max_km"],
+        min_mine_area_m2=config["identify"]["min_mine_area_m2"],
     script:
         "../../scripts/ecology_stats.py"

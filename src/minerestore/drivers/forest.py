@@ -188,7 +188,7 @@ def ranking(importances: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1) -> dict:
+def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1, region: str = "region") -> dict:
     """Correlation and random forest of RSEI on the drivers of one region (docs/methods.md, drivers).
 
     Parameters
@@ -196,7 +196,7 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
     samples : the pixel table of the driver stack (x, y, rsei and one column per driver; NaN where missing).
     options : the ``drivers`` config keys ``min_samples``, ``correlation``, ``n_estimators``, ``mtry``,
         ``nodesize``, ``train_fraction``, ``partial_dependence_points``.
-    seed : random seed; threads : jobs of the forest and of %IncMSE.
+    seed : random seed; threads : jobs of the forest and of %IncMSE; region : its name, for errors.
 
     Returns
     -------
@@ -206,9 +206,14 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
     Raises
     ------
     ValueError
-        From :func:`usable_samples` when fewer than ``min_samples`` complete samples remain.
+        From :func:`usable_samples` when fewer than ``min_samples`` complete samples remain, naming ``region`` and
+        saying that the other regions do not depend on it.
     """
-    complete, kept, report = usable_samples(samples, "rsei", options["min_samples"])
+    try:
+        complete, kept, report = usable_samples(samples, "rsei", options["min_samples"])
+    except ValueError as err:
+        raise ValueError(f"region {region!r}: {err}. The other regions do not depend on this one: snakemake "
+                         "--keep-going finishes them (all but the ranking across regions)") from None
     corr = correlation(samples["rsei"].to_numpy(float), samples[kept], options["correlation"])
     fit = fit_forest(complete, "rsei", kept, options["n_estimators"], options["mtry"], options["nodesize"],
                      options["train_fraction"], seed, threads)

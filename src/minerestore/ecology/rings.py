@@ -83,8 +83,13 @@ def summary(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     return total[columns]
 
 
+def area_class_labels(bounds=AREA_CLASS_BOUNDS) -> list[str]:
+    """Labels of the size classes, smallest first: '<0.25', '0.25-0.5', '0.5-0.75', '0.75-1', '>=1' (km²)."""
+    return [f"<{bounds[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(bounds[:-1], bounds[1:])] + [f">={bounds[-1]:g}"]
+
+
 def area_class(area_km2: pd.Series, bounds=AREA_CLASS_BOUNDS) -> pd.Series:
-    """Size class label of each mine: '<0.25', '0.25-0.5', '0.5-0.75', '0.75-1', '>=1' (km²)."""
-    labels = [f"<{bounds[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(bounds[:-1], bounds[1:])] + [f">={bounds[-1]:g}"]
+    """Size class label of each mine (:func:`area_class_labels`)."""
+    labels = area_class_labels(bounds)
     codes = np.digitize(area_km2.to_numpy(), bounds)
     return pd.Series([labels[c] for c in codes], index=area_km2.index)

@@ -17,6 +17,7 @@ import seaborn as sns  # noqa: E402
 import statsmodels.formula.api as smf  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
+from minerestore.ecology.rings import area_class_labels  # noqa: E402
 from minerestore.io import atomic_path  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="paper")
@@ -289,7 +290,7 @@ def pc1_share_lines(pca: pd.DataFrame) -> plt.Figure:
 
 def area_classes(table: pd.DataFrame) -> plt.Figure:
     """Mean RSEI of mines by size class and year (ecology/area_classes.csv)."""
-    order = ["<0.25", "0.25-0.5", "0.5-0.75", "0.75-1", ">=1"]
+    order = area_class_labels()
     frame = table[table["index"] == "rsei"]
     if frame.empty:
         return _no_data("RSEI by mine size")
