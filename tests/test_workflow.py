@@ -155,7 +155,8 @@ def test_ecology_outputs(tiny_run):
 
     out, _ = tiny_run
     pca = pd.read_csv(out / "ecology" / "rsei_pca.csv")
-    assert list(pca.columns) == ["year", "indicator", "loading", "pc1_share_pct"] and len(pca) == 4 * 7
+    assert list(pca.columns) == ["year", "indicator", "loading", "pc1_share_pct", "years_used"] and len(pca) == 4 * 7
+    assert (pca["years_used"].astype(str) == pca["year"].astype(str)).all()  # a window of one year: the year itself
     assert (pca.loc[pca["indicator"] == "ndvi", "loading"] > 0).all()
     weights = pd.read_csv(out / "ecology" / "rem_weights.csv")
     assert np.allclose(weights.groupby("year")["weight"].sum(), 1.0)
@@ -361,7 +362,7 @@ def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run, tmp_pat
     rings.write_text(yaml.safe_dump({"ecology": {"ring_width_km": 0.5}}))
     proc = snakemake("-n", "--configfile", TINY, rings, "--replace-workflow-config", "--config", f"results={out.parent}",
                      check=True)
-    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "all"}
+    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "all"}  # rings of all regions
 
 
 def test_mock_snakemake_runs_a_script_outside_snakemake(tiny_run, tmp_path):
