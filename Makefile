@@ -14,7 +14,7 @@ CORES ?= 2
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dl]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)

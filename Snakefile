@@ -23,6 +23,7 @@ wildcard_constraints:
     tile=r"r\d+c\d+",
     product=r"[A-Za-z0-9_-]+",
     index=r"ndvi|bare|rsei|rem",
+    network=r"unet|unetplusplus|deeplabv3plus",
 
 
 localrules:

@@ -24,7 +24,8 @@ PACKAGES = {
     "xarray": ("xarray", "xarray"), "pystac_client": ("pystac-client", "pystac-client"),
     "odc": ("odc-stac", "odc-stac"), "planetary_computer": ("planetary-computer", "planetary-computer"),
     "urllib3": ("pystac-client", "pystac-client"), "pyogrio": ("pyogrio", "pyogrio"),
-    "h5py": ("h5py", "h5py"),
+    "h5py": ("h5py", "h5py"), "torch": ("pytorch", "torch"),
+    "segmentation_models_pytorch": ("segmentation-models-pytorch", "segmentation-models-pytorch"),
 }
 
 
@@ -103,7 +104,8 @@ def test_imports_are_declared(rule, env, script):
     declared = conda_packages(env)
     missing = sorted({PACKAGES[m][0] for m in modules} - declared)
     assert not missing, f"rule {rule}: {env.name} lacks {missing} (imported by {script.name})"
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    pypi = {re.split(r"[\[=<>~!\s]", d)[0] for d in pyproject}
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["dl"] if env.name == "dl.yaml" else []  # networks: an extra
+    pypi = {re.split(r"[\[=<>~!\s]", d)[0] for d in [*project["dependencies"], *extra]}
     missing_pypi = sorted({PACKAGES[m][1] for m in modules} - pypi)
     assert not missing_pypi, f"rule {rule}: pyproject.toml lacks {missing_pypi}"

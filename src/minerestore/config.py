@@ -156,9 +156,12 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
         method = config.get("identify", {}).get("method", "object_rf")
-        if region["source"] != "synthetic" and method in ("object_rf", "reference") and "reference_mines" not in region:
+        trained = {"object_rf", "reference", "unet", "unetplusplus", "deeplabv3plus"}
+        compared = set(config.get("identify", {}).get("compare", []))
+        if region["source"] != "synthetic" and ({method} | compared) & trained and "reference_mines" not in region:
             raise ConfigError(
-                f"config key {key}.reference_mines: missing; identify.method {method!r} needs digitised mine polygons "
+                f"config key {key}.reference_mines: missing; identify.method {method!r} (or identify.compare) needs "
+                "digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
 

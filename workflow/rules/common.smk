@@ -258,12 +258,27 @@ def has_accuracy(region):
     return reference and config["identify"]["method"] != "reference"
 
 
+NETWORKS = ("unet", "unetplusplus", "deeplabv3plus")
+COMPARED = config["identify"]["compare"]
+
+
+def method_output(method, wildcards):
+    """(mine polygons, timing file) of an identification method: a network's model card, else the rule's
+    benchmark."""
+    if method in NETWORKS:
+        out = rules.segment.output
+        return for_job(out.mines, wildcards, network=method), for_job(out.card, wildcards, network=method)
+    producer, name = {
+        "object_rf": (rules.object_rf, "object_rf"),
+        "candidates": (rules.candidate_mines, "candidate_mines"),
+    }[method]
+    return for_job(producer.output.mines, wildcards), benchmark_path(wildcards.region, name)
+
+
 def identified_polygons(wildcards):
     """Polygons that the mines step finalises, from the configured identification method."""
-    method = {"object_rf": rules.object_rf, "candidates": rules.candidate_mines}.get(
-        config["identify"]["method"]
-    )
-    return {"polygons": for_job(method.output.mines, wildcards)} if method else {}
+    method = config["identify"]["method"]
+    return {} if method == "reference" else {"polygons": method_output(method, wildcards)[0]}
 
 
 def object_rf_outputs(wildcards):
@@ -348,6 +363,7 @@ def region_targets(region):
     out = expand(r.composite_mosaic.output.mosaic, region=region, year=years(region))
     out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
     out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
+    out += expand(r.compare_methods.output.table, region=region) if COMPARED else []
     if has_insar(region):
         out += [expand(p, region=region)[0] for p in [*r.insar_activity.output, *r.plot_insar.output]]
     out += expand(r.trend_mosaic.output.mosaic, region=region, index=TREND_INDICES)

@@ -41,6 +41,69 @@ rule object_rf:
         "../../scripts/object_rf.py"
 
 
+rule segment:
+    input:
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        composites=COMPOSITES,
+    output:
+        mines=rpath("{region}", "mines", "{network}", "mines.gpkg"),
+        probability=rpath("{region}", "mines", "{network}", "probability.tif"),
+        history=rpath("{region}", "mines", "{network}", "history.csv"),
+        split=rpath("{region}", "mines", "{network}", "split.csv"),
+        model=rpath("{region}", "mines", "model_{network}.pt"),
+        card=rpath("{region}", "mines", "model_{network}.pt.json"),
+    log:
+        log_path("{region}", "segment_{network}"),
+    benchmark:
+        benchmark_path("{region}", "segment_{network}")
+    conda:
+        "../../envs/dl.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=120,
+    params:
+        tile_px=TILE_PX,
+        dl=config["identify"]["dl"],
+        identify=pick(config["identify"], "train_fraction", "min_mine_area_m2"),
+        seed=config["seed"],
+        id_field=region_key("reference_id_field"),
+    script:
+        "../../scripts/segment.py"
+
+
+rule compare_methods:
+    input:
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        patches=rules.candidates.output.vector,
+        mines=lambda w: [method_output(m, w)[0] for m in COMPARED],
+        timing=lambda w: [method_output(m, w)[1] for m in COMPARED],
+    output:
+        table=rpath("{region}", "mines", "methods.csv"),
+        figure=rpath("{region}", "figures", "methods.png"),
+        svg=rpath("{region}", "figures", "methods.svg"),
+    log:
+        log_path("{region}", "compare_methods"),
+    benchmark:
+        benchmark_path("{region}", "compare_methods")
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        methods=COMPARED,
+        tile_px=TILE_PX,
+        overlap=config["identify"]["overlap"],
+        train_fraction=config["identify"]["train_fraction"],
+        seed=config["seed"],
+        id_field=region_key("reference_id_field"),
+    script:
+        "../../scripts/compare_methods.py"
+
+
 rule candidate_mines:
     input:
         **REGION_INPUTS,

@@ -200,3 +200,36 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
             seen = (np.isin(labels, train_objects) & (labels > 0)) | burn(train_mines.geometry, tgrid).astype(bool)
             scopes["test"].update(pixel_confusion(predicted, truth, inside & ~seen))
     return {k: {c: v[c] for c in ("tp", "fp", "fn", "tn")} for k, v in scopes.items() if k == "all" or scored}
+
+
+def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
+                train: np.ndarray, patches: gpd.GeoDataFrame, tile_px: int, overlap: float = 0.7) -> dict:
+    """Scores of one method's mine polygons on the test mines alone, the same for every method (the methods
+    comparison, docs/methods.md).
+
+    The training mines (``train``: bool per reference mine) are taken out everywhere: pixels of the study area
+    inside them are not scored; predicted polygons lying mostly (> half) in them are dropped; candidate patches that
+    touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
+    object confusion of the remaining candidate patches (:func:`object_labels`, tp/fp/fn/tn); the test-mine
+    match (:func:`object_match`: identification rate, mean area similarity).
+
+    Returns
+    -------
+    dict of metric -> value, keys prefixed ``pixel_``, ``object_`` and (mine level) none.
+    """
+    train_mines, test_mines = reference[train], reference[~train]
+    train_union = shapely.union_all(train_mines.geometry.to_numpy()) if len(train_mines) else shapely.Polygon()
+    keep = [g.intersection(train_union).area <= 0.5 * g.area for g in mines.geometry]
+    predicted = mines[np.asarray(keep, bool)] if len(mines) else mines
+    counts = Counter()
+    for window in tile_windows(grid, tile_px).values():
+        tgrid = tile_grid(grid, window)
+        scored = burn(zones.geometry, tgrid).astype(bool) & ~burn(train_mines.geometry, tgrid).astype(bool)
+        counts.update(pixel_confusion(burn(predicted.geometry, tgrid).astype(bool),
+                                      burn(test_mines.geometry, tgrid).astype(bool), scored))
+    pixel = {c: counts[c] for c in ("tp", "fp", "fn", "tn")}
+    objects = patches[~patches.geometry.intersects(train_union)] if len(patches) else patches
+    obj = object_confusion(object_labels(objects, predicted, test_mines, overlap)) if len(objects) else \
+        {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    return {**{f"pixel_{k}": v for k, v in {**pixel, **confusion_metrics(**pixel)}.items()},
+            **{f"object_{k}": v for k, v in obj.items()}, **object_match(predicted, test_mines, overlap)}

@@ -28,6 +28,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from minerestore.forests import oob_permutation_importance, ordered
+from minerestore.identify.reference import train_mine_numbers
 from minerestore.mask.patches import join_tiles
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_composites, read_float
@@ -272,8 +273,7 @@ def training_roles(overlap: pd.DataFrame, n_reference: int, threshold: float, tr
     ``reference``; and attribute ``train_mines`` (set of reference numbers used for training) in ``.attrs``.
     """
     rng = np.random.default_rng(seed)
-    mine_numbers = np.arange(1, n_reference + 1)
-    train_mines = set(rng.permutation(mine_numbers)[: int(round(train_fraction * n_reference))].tolist())
+    train_mines = train_mine_numbers(n_reference, train_fraction, rng)
     out = overlap.copy()
     out["y"] = np.where(out["overlap"] > threshold, 1, np.where(out["overlap"] < 1 - threshold, 0, -1))
     coin = rng.uniform(size=len(out)) < train_fraction

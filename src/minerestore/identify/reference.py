@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -72,3 +73,10 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
     log.info("%s: %d of %d features kept inside the region", source, len(out), len(frame))
     return out
 
+
+def train_mine_numbers(n_reference: int, train_fraction: float, rng: np.random.Generator) -> set[int]:
+    """The reference mines (1-based positions) of the training share: a seeded permutation's first
+    ``round(train_fraction * n_reference)``. Every identification method draws it from ``default_rng(seed)`` first,
+    so all are trained on the same mines and scored on the same test mines."""
+    mine_numbers = np.arange(1, n_reference + 1)
+    return set(rng.permutation(mine_numbers)[: int(round(train_fraction * n_reference))].tolist())

@@ -288,6 +288,23 @@ def pc1_share_lines(pca: pd.DataFrame) -> plt.Figure:
                             ("Year (epoch)", "PC1 share (%)", "RSEI: variance carried by PC1, by region"))
 
 
+def methods_bars(table: pd.DataFrame) -> plt.Figure:
+    """The identification methods on the same test mines (mines/methods.csv): pixel F1, kappa and IoU, the
+    identification rate and the mean area similarity, one group of bars per method."""
+    metrics = {"pixel_f1": "pixel F1", "pixel_kappa": "kappa", "pixel_iou": "IoU",
+               "identification_rate": "identification rate", "mean_area_similarity": "area similarity"}
+    frame = table.melt(id_vars="method", value_vars=list(metrics), var_name="metric", value_name="value")
+    frame["metric"] = frame["metric"].map(metrics)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    sns.barplot(data=frame, x="metric", y="value", hue="method", palette=PALETTE, ax=ax)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("")
+    ax.set_ylabel("Score on the test mines (0–1)")
+    ax.set_title("Mine identification methods on the same test mines")
+    ax.legend(fontsize=7, title=None)
+    return fig
+
+
 def area_classes(table: pd.DataFrame) -> plt.Figure:
     """Mean RSEI of mines by size class and year (ecology/area_classes.csv)."""
     order = area_class_labels()

@@ -1,0 +1,73 @@
+"""Deep-learning segmentation of the mines of a region (minerestore.identify.segmentation): train a network on the
+training share of the reference mines (the split object_rf uses), or apply a given model; write the model with its
+card, the mine probability raster and the mine polygons."""
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import box
+
+from minerestore.identify import segmentation as seg
+from minerestore.identify.reference import load_reference, train_mine_numbers
+from minerestore.io import write_table, write_vector
+from minerestore.mask.patches import join_tiles, vectorise
+from minerestore.raster.tiles import tile_grid
+from minerestore.raster.vector import burn, read_vector
+from minerestore.raster.write import raster_writer
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region, reference_mines_path
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    method, dl, ident = smk.wildcards.network, smk.params.dl, smk.params.identify
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    zones = gpd.read_file(smk.input.study_area)
+    path = reference_mines_path(sources)
+    reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
+    train_numbers = train_mine_numbers(len(reference), ident["train_fraction"], np.random.default_rng(smk.params.seed))
+    is_train = np.isin(np.arange(1, len(reference) + 1), list(train_numbers))
+    write_table(smk.output.split, pd.DataFrame({"mine_id": reference["mine_id"],
+                                                "role": np.where(is_train, "train", "test")}))
+    seg.seeded(smk.params.seed, smk.threads)
+    dev = seg.device(dl["device"])
+    bands = seg.input_bands(dl["bands"], "dem" in sources)
+    composites, dem = list(smk.input.composites), sources.get("dem")
+    history = pd.DataFrame(columns=["epoch", "train_loss", "val_loss", "seconds"])
+    if dl["model"]:
+        model, card = seg.load_model(dl["model"])
+        card.check_compatible(bands, source=dl["model"])
+        log.info("model %s (%s, trained on %s) applied", dl["model"], card.method, card.bands)
+    else:
+        x, y, mean, std = seg.training_set(composites, dem, grid, smk.params.tile_px, bands, zones,
+                                           reference[is_train], reference[~is_train], dl["patch_px"],
+                                           dl["step_px"], dl["rim_px"])
+        log.info("%d training patches of %d px, %.2f %% mine pixels, bands %s, device %s", len(x), dl["patch_px"],
+                 100 * float(np.mean(y == 1)), bands, dev)
+        model = seg.build_model(method, len(bands), dl["encoder"], dl["encoder_weights"])
+        fit = seg.train(model, x, y, dl, smk.params.seed, dev)
+        history = pd.DataFrame(fit["history"])
+        card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
+                             smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
+    started, pieces = time.perf_counter(), []
+    with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
+        for window, prob in seg.probability_tiles(model, card, composites, dem, grid, smk.params.tile_px,
+                                                  dl["overlap_px"], dev):
+            dst.write(prob[None], window=window)
+            tgrid = tile_grid(grid, window)
+            pieces.append(vectorise((prob >= dl["threshold"]) & burn(zones.geometry, tgrid).astype(bool), tgrid))
+    seconds = time.perf_counter() - started
+    mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
+    card.metrics = {"inference_seconds": round(seconds, 2),
+                    "inference_megapixels_per_s": round(grid.width * grid.height / 1e6 / seconds, 3)}
+    log.info("%d mine polygons; inference %.1f s (%.2f Mpx/s)", len(mines), seconds,
+             card.metrics["inference_megapixels_per_s"])
+    seg.save_model(model, card, smk.output.model)
+    write_table(smk.output.history, history)
+    write_vector(smk.output.mines, mines)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,431 @@
+"""Deep-learning semantic segmentation of mines: U-Net, U-Net++ and DeepLabV3+ (segmentation-models-pytorch).
+
+The two deep-learning studies the workflow reproduces (docs/methods.md, mine identification): DeepLabV3 with 256 px
+patches cut with a 128 px step, rotations of 90/180/270° as augmentation, half of the mines for training; and a
+comparison of the U-Net family. The architectures come from segmentation-models-pytorch (not written here); this
+module prepares the patches, trains with a class-balanced cross-entropy + Dice loss and early stopping on a
+validation share, and predicts by overlapping sliding windows, tile by tile.
+
+Inputs are per-pixel layers of the region (:func:`minerestore.identify.obia.object_layers`: temporal medians of
+the composites' bands and NDVI, slope from the DEM), normalised by the mean and standard deviation of the
+training pixels; the normalisation, bands and patch size travel with the model in a JSON sidecar, so a model
+applied to another region is refused when they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: identify.method -> segmentation-models-pytorch architecture
+ARCHITECTURES = {"unet": "Unet", "unetplusplus": "UnetPlusPlus", "deeplabv3plus": "DeepLabV3Plus"}
+#: Label of pixels the loss ignores (test mines and their rim, outside the study area).
+IGNORE = 255
+
+
+@dataclass
+class ModelCard:
+    """What a trained model needs to be applied again (the JSON sidecar of ``model_{method}.pt``)."""
+
+    method: str
+    encoder: str
+    bands: list[str]
+    mean: list[float]
+    std: list[float]
+    patch_px: int
+    resolution_m: float
+    seed: int
+    epochs: int = 0
+    best_epoch: int = 0
+    train_seconds: float = 0.0
+    metrics: dict = field(default_factory=dict)
+
+    def check_compatible(self, bands: list[str], mean: list[float] | None = None, std: list[float] | None = None,
+                         source: str = "model") -> None:
+        """Refuse to apply this model to inputs of other bands or another normalisation.
+
+        Raises
+        ------
+        ValueError
+            Naming ``source`` and the difference (bands, or the band whose mean or std differs by over 1e-6).
+        """
+        if list(bands) != list(self.bands):
+            raise ValueError(f"{source}: the model was trained on bands {self.bands}, the inputs are {list(bands)}; "
+                             "use the same identify.dl.bands or train a new model")
+        for name, ours, theirs in (("mean", self.mean, mean), ("std", self.std, std)):
+            if theirs is not None and not np.allclose(ours, theirs, rtol=0, atol=1e-6):
+                band = self.bands[int(np.argmax(np.abs(np.subtract(ours, theirs))))]
+                raise ValueError(f"{source}: the model's normalisation {name} of band {band!r} differs from the one "
+                                 "given; a model is applied with its own normalisation")
+
+
+def device(requested: str):
+    """The torch device for ``identify.dl.device``: ``auto`` (CUDA when present, else CPU), ``cpu`` or ``cuda``.
+
+    Raises
+    ------
+    RuntimeError
+        When ``cuda`` is requested and torch sees no CUDA device (says to use auto or cpu).
+    """
+    import torch
+
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("identify.dl.device is 'cuda' but torch sees no CUDA device (torch "
+                           f"{torch.__version__}); set it to auto (CUDA when present, else CPU) or cpu")
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def build_model(method: str, in_channels: int, encoder: str = "resnet18", encoder_weights: str | None = None):
+    """A segmentation network of segmentation-models-pytorch with two classes (not mine, mine), random weights.
+
+    Parameters
+    ----------
+    method : ``unet``, ``unetplusplus`` or ``deeplabv3plus`` (:data:`ARCHITECTURES`).
+    encoder : an encoder name of segmentation-models-pytorch (resnet18, resnet34, resnet50 …).
+    encoder_weights : a local file of encoder weights (a state dict); nothing is downloaded. The first
+        convolution is adapted to ``in_channels`` when the file holds three-band weights.
+
+    Raises
+    ------
+    ValueError
+        Unknown method; FileNotFoundError for a missing weights file.
+    """
+    import segmentation_models_pytorch as smp
+    import torch
+
+    if method not in ARCHITECTURES:
+        raise ValueError(f"identify.method {method!r} is not a network; known: {sorted(ARCHITECTURES)}")
+    model = smp.create_model(ARCHITECTURES[method], encoder_name=encoder, encoder_weights=None,
+                             in_channels=in_channels, classes=2)
+    if encoder_weights:
+        path = Path(encoder_weights)
+        if not path.exists():
+            raise FileNotFoundError(f"identify.dl.encoder_weights: {path} does not exist")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        own = model.encoder.state_dict()
+        for key, value in state.items():  # three-band first convolution: repeat its mean over the bands
+            if key in own and value.ndim == 4 and value.shape[1] != own[key].shape[1]:
+                state[key] = value.mean(dim=1, keepdim=True).repeat(1, own[key].shape[1], 1, 1)
+        missing, _ = model.encoder.load_state_dict(state, strict=False)
+        log.info("encoder weights from %s (%d keys not in the file)", path, len(missing))
+    return model
+
+
+def normalisation(image: np.ndarray, valid: np.ndarray) -> tuple[list[float], list[float]]:
+    """Mean and standard deviation of each band (image (bands, ...) float) over the ``valid`` pixels (bool of
+    the image's shape without its band axis); a constant band gets std 1."""
+    pixels = image[:, valid]
+    std = pixels.std(axis=1)
+    return pixels.mean(axis=1).tolist(), np.where(std > 0, std, 1.0).tolist()
+
+
+def normalised(image: np.ndarray, mean: list[float], std: list[float]) -> np.ndarray:
+    """(image − mean) / std per band, float32, NaN set to 0 (the mean)."""
+    out = (image - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(std, np.float32)[:, None, None]
+    return np.nan_to_num(out.astype(np.float32), nan=0.0)
+
+
+def patch_origins(length: int, patch: int, step: int) -> list[int]:
+    """Start offsets of patches of ``patch`` px every ``step`` px along an axis of ``length`` px, the last one
+    flush with the end so every pixel is covered (a single patch at 0 when the axis is shorter than a patch)."""
+    if length <= patch:
+        return [0]
+    starts = list(range(0, length - patch + 1, step))
+    return starts if starts[-1] == length - patch else [*starts, length - patch]
+
+
+def training_labels(train: np.ndarray, test: np.ndarray, inside: np.ndarray, rim_px: int) -> np.ndarray:
+    """Labels of the training image, uint8 (rows, cols): 1 training mine, 0 other land of the study area,
+    :data:`IGNORE` on the test mines grown by ``rim_px`` pixels (never seen in training, so every method is
+    scored on them alone) and outside the study area."""
+    from scipy import ndimage
+
+    labels = np.where(train, 1, 0).astype(np.uint8)
+    hidden = ndimage.binary_dilation(test, np.ones((3, 3)), iterations=rim_px) if rim_px and test.any() else test
+    labels[hidden | ~inside] = IGNORE
+    return labels
+
+
+def training_patches(image: np.ndarray, labels: np.ndarray, patch: int, step: int,
+                     min_known: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Patches (n, bands, patch, patch) and their labels (n, patch, patch) cut every ``step`` px, keeping those
+    with at least ``min_known`` of their pixels labelled (not :data:`IGNORE`). An image smaller than a patch is
+    padded with ignored pixels.
+
+    Raises
+    ------
+    ValueError
+        When no patch holds a training-mine pixel (names the counts and what to change).
+    """
+    rows, cols = labels.shape
+    pad_r, pad_c = max(0, patch - rows), max(0, patch - cols)
+    if pad_r or pad_c:
+        image = np.pad(image, ((0, 0), (0, pad_r), (0, pad_c)))
+        labels = np.pad(labels, ((0, pad_r), (0, pad_c)), constant_values=IGNORE)
+    xs, ys = [], []
+    for r in patch_origins(labels.shape[0], patch, step):
+        for c in patch_origins(labels.shape[1], patch, step):
+            lab = labels[r:r + patch, c:c + patch]
+            if np.mean(lab != IGNORE) >= min_known:
+                xs.append(image[:, r:r + patch, c:c + patch])
+                ys.append(lab)
+    with_mine = sum(int((y == 1).any()) for y in ys)
+    if with_mine == 0:
+        raise ValueError(f"none of the {len(ys)} training patches of {patch} px holds a training-mine pixel "
+                         f"({int((labels == 1).sum())} training-mine pixels in the image): give more reference "
+                         "mines, a larger identify.train_fraction or a smaller identify.dl.patch_px")
+    return np.stack(xs), np.stack(ys)
+
+
+def _augment(x, y, generator):
+    """Random rotation by 0/90/180/270° and horizontal flip of each patch of a batch (torch tensors)."""
+    import torch
+
+    k = torch.randint(0, 4, (x.shape[0],), generator=generator)
+    flip = torch.rand(x.shape[0], generator=generator) < 0.5
+    xs, ys = [], []
+    for i in range(x.shape[0]):
+        xi, yi = torch.rot90(x[i], int(k[i]), (1, 2)), torch.rot90(y[i], int(k[i]), (0, 1))
+        if flip[i]:
+            xi, yi = torch.flip(xi, (2,)), torch.flip(yi, (1,))
+        xs.append(xi)
+        ys.append(yi)
+    return torch.stack(xs), torch.stack(ys)
+
+
+def class_weights(labels: np.ndarray) -> list[float]:
+    """Inverse-frequency weights of the two classes over the labelled pixels, normalised to sum to 2 (a
+    class-balanced cross-entropy for an imbalanced scene: mines are a few % of the pixels)."""
+    known = labels[labels != IGNORE]
+    counts = np.array([np.sum(known == 0), np.sum(known == 1)], float)
+    weights = counts.sum() / np.maximum(counts, 1) / 2
+    return (2 * weights / weights.sum()).tolist()
+
+
+def seeded(seed: int, threads: int) -> None:
+    """Seed torch and numpy and make CPU kernels deterministic (same seed and inputs: same model)."""
+    import torch
+
+    torch.manual_seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.set_num_threads(max(1, threads))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: int, dev) -> dict:
+    """Train a network on patches with a class-balanced cross-entropy + Dice loss, random rotations and flips, and
+    early stopping on a validation share of the patches.
+
+    Parameters
+    ----------
+    patches : (n, bands, p, p) float32, normalised; labels : (n, p, p) uint8 (0, 1, :data:`IGNORE`).
+    options : ``identify.dl`` keys ``epochs``, ``batch_size``, ``learning_rate``, ``validation_fraction``,
+        ``patience``.
+
+    Returns
+    -------
+    dict: ``history`` (epoch, train_loss, val_loss, seconds), ``best_epoch``, ``epochs`` (run), ``seconds``;
+    the model holds the weights of the best validation epoch.
+    """
+    import segmentation_models_pytorch as smp
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(patches), generator=generator).numpy()
+    n_val = max(1, int(round(options["validation_fraction"] * len(patches)))) if len(patches) > 1 else 0
+    val, fit = order[:n_val], order[n_val:] if len(patches) > 1 else order
+    x = torch.from_numpy(patches)
+    y = torch.from_numpy(labels.astype(np.int64))
+    ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(labels[fit]), dtype=torch.float32).to(dev),
+                                   ignore_index=IGNORE)
+    dice = smp.losses.DiceLoss(mode="multiclass", ignore_index=IGNORE)
+    model.to(dev)
+    optimiser = torch.optim.Adam(model.parameters(), lr=options["learning_rate"])
+    best, best_state, best_epoch, history, waited = np.inf, None, 0, [], 0
+    started = time.perf_counter()
+    for epoch in range(1, options["epochs"] + 1):
+        tick = time.perf_counter()
+        model.train()
+        perm = fit[torch.randperm(len(fit), generator=generator).numpy()]
+        losses = []
+        for start in range(0, len(perm), options["batch_size"]):
+            idx = perm[start:start + options["batch_size"]]
+            if len(idx) < 2 and len(perm) > 1:  # batch normalisation needs two patches
+                continue
+            xb, yb = _augment(x[idx], y[idx], generator)
+            xb, yb = xb.to(dev), yb.to(dev)
+            optimiser.zero_grad()
+            out = model(xb)
+            loss = ce(out, yb) + dice(out, yb)
+            loss.backward()
+            optimiser.step()
+            losses.append(float(loss.detach()))
+        val_loss = _evaluate(model, x[val], y[val], ce, dice, dev) if len(val) else float(np.mean(losses))
+        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
+                        "seconds": time.perf_counter() - tick})
+        log.info("epoch %d: train loss %.4f, validation loss %.4f (%.1f s)", epoch, np.mean(losses), val_loss,
+                 history[-1]["seconds"])
+        if val_loss < best - 1e-4:
+            best, best_epoch, waited = val_loss, epoch, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= options["patience"]:
+                log.info("early stop: no better validation loss for %d epochs", waited)
+                break
+    model.load_state_dict(best_state)
+    return {"history": history, "best_epoch": best_epoch, "epochs": len(history),
+            "seconds": time.perf_counter() - started}
+
+
+def _evaluate(model, x, y, ce, dice, dev) -> float:
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        out = model(x.to(dev))
+        return float(ce(out, y.to(dev)) + dice(out, y.to(dev)))
+
+
+def predict(model, image: np.ndarray, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
+    """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of ``patch``
+    px overlapping by ``overlap`` px, the probabilities of overlapping windows averaged. float32 (rows, cols).
+    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`predict_tiles`)."""
+    import torch
+
+    bands, rows, cols = image.shape
+    pad_r, pad_c = max(0, patch - rows), max(0, patch - cols)
+    padded = np.pad(image, ((0, 0), (0, pad_r), (0, pad_c))) if pad_r or pad_c else image
+    total = np.zeros(padded.shape[1:], np.float32)
+    count = np.zeros(padded.shape[1:], np.float32)
+    step = max(1, patch - overlap)
+    origins = [(r, c) for r in patch_origins(padded.shape[1], patch, step)
+               for c in patch_origins(padded.shape[2], patch, step)]
+    model.to(dev).eval()
+    with torch.no_grad():
+        for start in range(0, len(origins), batch_size):
+            batch = origins[start:start + batch_size]
+            x = torch.from_numpy(np.stack([padded[:, r:r + patch, c:c + patch] for r, c in batch])).to(dev)
+            prob = torch.softmax(model(x), dim=1)[:, 1].cpu().numpy()
+            for (r, c), p in zip(batch, prob):
+                total[r:r + patch, c:c + patch] += p
+                count[r:r + patch, c:c + patch] += 1
+    return (total / np.maximum(count, 1))[:rows, :cols]
+
+
+def save_model(model, card: ModelCard, path: str | os.PathLike) -> None:
+    """Write the weights (``path``, torch state dict) and the card (``path`` + ``.json``), each under a temporary
+    name renamed when complete."""
+    import torch
+
+    from minerestore.io import atomic_path, write_text
+
+    with atomic_path(path) as tmp:
+        torch.save(model.state_dict(), tmp)
+    write_text(f"{path}.json", json.dumps(asdict(card), indent=1))
+
+
+def load_model(path: str | os.PathLike):
+    """A model and its card from :func:`save_model`'s files.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the weights or the JSON sidecar is missing (names it).
+    """
+    import torch
+
+    path = Path(path)
+    sidecar = Path(f"{path}.json")
+    for p in (path, sidecar):
+        if not p.exists():
+            raise FileNotFoundError(f"identify.dl.model: {p} does not exist (a model is the .pt file with its "
+                                    ".pt.json sidecar)")
+    card = ModelCard(**json.loads(sidecar.read_text()))
+    model = build_model(card.method, len(card.bands), card.encoder)
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model, card
+
+
+def input_bands(requested: list[str] | None, has_dem: bool) -> list[str]:
+    """The layers a network reads: ``identify.dl.bands``, else the composites' blue, green, red, nir, swir1 and
+    NDVI, plus slope where the region has a DEM."""
+    return list(requested) if requested else ["blue", "green", "red", "nir", "swir1", "ndvi",
+                                               *(["slope"] if has_dem else [])]
+
+
+def region_image(composites, dem_path, grid, window, bands: list[str]) -> np.ndarray:
+    """The input layers of a window of the region (bands, rows, cols) float32 from
+    :func:`minerestore.identify.obia.object_layers`.
+
+    Raises
+    ------
+    KeyError
+        Naming the band the inputs lack and the bands they have (e.g. a model trained with slope applied to a
+        region without DEM).
+    """
+    from minerestore.identify.obia import object_layers
+
+    layers = object_layers(composites, dem_path, grid, window)
+    missing = [b for b in bands if b not in layers or (b in ("slope", "elevation") and not dem_path)]
+    if missing:
+        have = sorted(k for k in layers if dem_path or k not in ("slope", "elevation"))
+        raise KeyError(f"band(s) {missing} of the model are not in the region's inputs (it has {have}; slope and "
+                       "elevation need a DEM)")
+    return np.stack([layers[b] for b in bands]).astype(np.float32)
+
+
+def training_set(composites, dem_path, grid, tile_px: int, bands: list[str], zones, train_mines, test_mines,
+                 patch: int, step: int, rim_px: int) -> tuple[np.ndarray, np.ndarray, list[float], list[float]]:
+    """Normalised training patches and labels of a region, cut tile by tile (memory: one tile and the patches),
+    with the mean and std of the training pixels.
+
+    Raises
+    ------
+    ValueError
+        When fewer than 2 training mines are given, or no patch holds a training mine (names the numbers).
+    """
+    from minerestore.raster.tiles import tile_grid, tile_windows
+    from minerestore.raster.vector import burn
+
+    if len(train_mines) < 2:
+        total = len(train_mines) + len(test_mines)
+        raise ValueError(f"{len(train_mines)} training mine(s) (identify.train_fraction of {total} reference mines): "
+                         "a network needs at least 2; digitise more mines or raise the fraction")
+    xs, ys = [], []
+    for window in tile_windows(grid, tile_px).values():
+        tgrid = tile_grid(grid, window)
+        inside = burn(zones.geometry, tgrid).astype(bool)
+        labels = training_labels(burn(train_mines.geometry, tgrid).astype(bool),
+                                 burn(test_mines.geometry, tgrid).astype(bool), inside, rim_px)
+        if not (labels == 1).any():
+            continue
+        x, y = training_patches(region_image(composites, dem_path, grid, window, bands), labels, patch, step)
+        xs.append(x)
+        ys.append(y)
+    if not xs:
+        raise ValueError(f"none of the {len(train_mines)} training mines has a pixel in the study area")
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    mean, std = normalisation(np.moveaxis(x, 1, 0), y != IGNORE)
+    return np.stack([normalised(p, mean, std) for p in x]), y, mean, std
+
+
+def probability_tiles(model, card: ModelCard, composites, dem_path, grid, tile_px: int, overlap: int, dev):
+    """Mine probability of the region tile by tile: yields (window, float32 (rows, cols)). Each tile is read with a
+    margin of half a patch, so windows at tile edges see their surroundings (memory: one tile and its margin)."""
+    from minerestore.raster.tiles import pad_window, tile_windows
+
+    for window in tile_windows(grid, tile_px).values():
+        padded, inner = pad_window(grid, window, card.patch_px // 2)
+        image = normalised(region_image(composites, dem_path, grid, padded, card.bands), card.mean, card.std)
+        yield window, predict(model, image, card.patch_px, overlap, dev)[inner]
