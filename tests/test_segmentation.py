@@ -113,3 +113,98 @@ def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     np.testing.assert_allclose(seg.predict(again, x[0], 32, 8, torch.device("cpu")), prob, atol=1e-6)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         seg.load_model(tmp_path / "other.pt")
+
+
+def test_too_few_training_mines_and_missing_bands_are_named(monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    one = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs="EPSG:32650")
+    with pytest.raises(ValueError, match=r"1 training mine\(s\) \(identify.train_fraction of 4 reference mines\): a "
+                                         r"network needs at least 2"):
+        seg.training_set([], None, None, 64, ["red"], one, one, pd_concat(one, 3), 64, 32, 1)
+    layers = {b: np.zeros((4, 4), np.float32) for b in ("blue", "green", "red", "nir", "ndvi", "slope")}
+    monkeypatch.setattr("minerestore.identify.obia.object_layers", lambda *a: layers)
+    with pytest.raises(KeyError, match=r"band\(s\) \['swir1', 'slope'\] of the model are not in the region's inputs"):
+        seg.region_image([], None, None, None, ["red", "swir1", "slope"])  # no DEM: no slope either
+    assert seg.region_image([], "dem.tif", None, None, ["red", "slope"]).shape == (2, 4, 4)
+    assert seg.input_bands(None, False) == ["blue", "green", "red", "nir", "swir1", "ndvi"]
+    assert seg.input_bands(None, True)[-1] == "slope" and seg.input_bands(["ndvi"], True) == ["ndvi"]
+
+
+def pd_concat(frame, n):
+    import pandas as pd
+
+    return pd.concat([frame] * n, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """The tiny region with the methods compared (networks small: 64 px patches, 3 epochs)."""
+    import yaml
+    from conftest import REPO, snakemake
+
+    tmp = tmp_path_factory.mktemp("compare")
+    extra = {"identify": {"compare": ["object_rf", "unet", "deeplabv3plus"],
+                          "dl": {"patch_px": 64, "step_px": 32, "overlap_px": 16, "epochs": 3}},
+             "results": str(tmp / "results")}
+    (tmp / "compare.yaml").write_text(yaml.safe_dump(extra))
+    target = tmp / "results" / "tiny" / "mines" / "methods.csv"
+    snakemake(target, "--configfile", REPO / "config" / "tiny.yaml", tmp / "compare.yaml", "--replace-workflow-config",
+              check=True, timeout=900)
+    return tmp, target.parent
+
+
+@pytest.mark.workflow
+def test_methods_are_compared_on_the_same_test_mines(compared):
+    import json
+
+    import pandas as pd
+    import rasterio
+
+    _, mines = compared
+    table = pd.read_csv(mines / "methods.csv")
+    assert table["method"].tolist() == ["object_rf", "unet", "deeplabv3plus"]
+    assert table["test_mines"].nunique() == 1 and table["test_mines"].iloc[0] == 4  # half of the 8 mines
+    for column in ("pixel_oa", "pixel_precision", "pixel_recall", "pixel_f1", "pixel_kappa", "pixel_iou", "pixel_miou",
+                   "object_tp", "object_fp", "object_fn", "object_tn", "identification_rate", "mean_area_similarity",
+                   "train_seconds", "inference_megapixels_per_s"):
+        assert column in table.columns, column
+    networks = table[table["method"] != "object_rf"]
+    assert (networks["train_seconds"] > 0).all() and (networks["inference_megapixels_per_s"] > 0).all()
+    # the networks train on the mines object_rf trains on
+    assert pd.read_csv(mines / "unet" / "split.csv").equals(pd.read_csv(mines / "object_rf" / "split.csv"))
+    card = json.loads((mines / "model_unet.pt.json").read_text())
+    assert card["bands"] == ["blue", "green", "red", "nir", "swir1", "ndvi", "slope"] and card["patch_px"] == 64
+    assert card["epochs"] >= 1 and card["seed"] == 42 and len(card["mean"]) == 7
+    with rasterio.open(mines / "unet" / "probability.tif") as src:
+        prob = src.read(1)
+    assert np.nanmin(prob) >= 0 and np.nanmax(prob) <= 1
+    assert (compared[1].parent / "figures" / "methods.png").stat().st_size > 0
+
+
+@pytest.mark.workflow
+def test_a_trained_model_is_applied_to_another_region_or_refused_for_other_bands(compared):
+    import yaml
+    from conftest import REPO, snakemake
+
+    tmp, mines = compared
+    model = mines / "model_unet.pt"
+    other = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
+    other["regions"] = {"tiny_b": other["regions"]["tiny"] | {"synthetic": other["regions"]["tiny"]["synthetic"]
+                                                                           | {"seed": 8}}}
+    other |= {"identify": {"method": "unet", "dl": {"model": str(model), "patch_px": 64}},
+              "results": str(tmp / "results")}
+    (tmp / "apply.yaml").write_text(yaml.safe_dump(other))
+    target = tmp / "results" / "tiny_b" / "mines" / "mines.gpkg"
+    snakemake(target, "--configfile", tmp / "apply.yaml", "--replace-workflow-config", check=True, timeout=900)
+    log = (tmp / "results" / "tiny_b" / "logs" / "segment_unet.log").read_text()
+    assert f"model {model} (unet, trained on" in log and "epoch 1" not in log  # applied, not trained
+    other["identify"]["dl"]["bands"] = ["red", "nir", "ndvi"]
+    (tmp / "apply.yaml").write_text(yaml.safe_dump(other))
+    (tmp / "results" / "tiny_b" / "mines" / "model_unet.pt").unlink()
+    proc = snakemake(target, "--configfile", tmp / "apply.yaml", "--replace-workflow-config", timeout=900)
+    assert proc.returncode != 0
+    log = (tmp / "results" / "tiny_b" / "logs" / "segment_unet.log").read_text()
+    assert "the model was trained on bands ['blue', 'green', 'red', 'nir', 'swir1', 'ndvi', 'slope'], the inputs " \
+           "are ['red', 'nir', 'ndvi']" in log
