@@ -51,15 +51,21 @@ def main(smk) -> None:
         history = pd.DataFrame(fit["history"])
         card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
                              smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
-    started, pieces = time.perf_counter(), []
+    started, pieces, objects = time.perf_counter(), [], []
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
         for window, prob in seg.probability_tiles(model, card, composites, dem, grid, smk.params.tile_px,
                                                   dl["overlap_px"], dev):
             dst.write(prob[None], window=window)
             tgrid = tile_grid(grid, window)
-            pieces.append(vectorise((prob >= dl["threshold"]) & burn(zones.geometry, tgrid).astype(bool), tgrid))
+            inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= dl["threshold"]
+            pieces.append(vectorise(mine & inside, tgrid))
+            if dl["refine"]:
+                objects.append(seg.refine_tile(sources, composites, grid, window, inside, mine, reference[is_train],
+                                           dl, ident["segmentation"]))
     seconds = time.perf_counter() - started
     mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
+    if dl["refine"]:
+        mines = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones, mines, ident, grid)
     card.metrics = {"inference_seconds": round(seconds, 2),
                     "inference_megapixels_per_s": round(grid.width * grid.height / 1e6 / seconds, 3)}
     log.info("%d mine polygons; inference %.1f s (%.2f Mpx/s)", len(mines), seconds,

@@ -208,3 +208,33 @@ def test_a_trained_model_is_applied_to_another_region_or_refused_for_other_bands
     log = (tmp / "results" / "tiny_b" / "logs" / "segment_unet.log").read_text()
     assert "the model was trained on bands ['blue', 'green', 'red', 'nir', 'swir1', 'ndvi', 'slope'], the inputs " \
            "are ['red', 'nir', 'ndvi']" in log
+
+
+def test_p_intsct_keeps_the_objects_whose_area_best_matches_the_reference():
+    shares = np.array([0.9, 0.2, 0.6, 0.05])
+    areas = np.array([100.0, 100.0, 50.0, 400.0])
+    # by share: 0.9 (100), 0.6 (150), 0.2 (250), 0.05 (650); the reference's 160 m² is closest to 150
+    p = seg.p_intsct(shares, areas, 160.0)
+    assert 0.2 <= p < 0.6 and set(np.flatnonzero(shares > p)) == {0, 2}
+    assert seg.p_intsct(shares, areas, 10.0) == 1.0  # keeping none is closest
+    assert (shares > seg.p_intsct(shares, areas, 1e6)).all()  # keep every object
+    assert seg.p_intsct(np.array([]), np.array([]), 5.0) == 1.0
+
+
+def test_refine_objects_measures_each_objects_share_of_network_mine():
+    from affine import Affine
+
+    from minerestore.raster.grid import Grid
+
+    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 200), 20, 20)
+    ndvi = np.full((20, 20), 0.8, np.float32)
+    ndvi[5:15, 5:15] = 0.1  # a bare square: its own object
+    layers = {"ndvi": ndvi, "brightness": 1 - ndvi, "ndvi_range": np.zeros((20, 20), np.float32)}
+    mine = np.zeros((20, 20), bool)
+    mine[5:15, 5:12] = True  # the network found 70 % of it
+    train = np.zeros((20, 20), bool)
+    train[6, 6] = True
+    objects = seg.refine_objects(layers, np.ones((20, 20), bool), mine, train, np.zeros((20, 20), bool), grid,
+                                 {"scale": 100, "sigma": 0.0, "min_size_px": 5})
+    square = objects[objects["area_m2"] == 100 * 100]
+    assert len(square) == 1 and square["share"].item() == pytest.approx(0.7) and square["training"].item()

@@ -66,7 +66,7 @@ rule segment:
     params:
         tile_px=TILE_PX,
         dl=config["identify"]["dl"],
-        identify=pick(config["identify"], "train_fraction", "min_mine_area_m2"),
+        identify=pick(config["identify"], "train_fraction", "min_mine_area_m2", "segmentation"),
         seed=config["seed"],
         id_field=region_key("reference_id_field"),
     script:

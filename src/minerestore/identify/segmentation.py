@@ -223,8 +223,8 @@ def seeded(seed: int, threads: int) -> None:
 
 
 def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: int, dev) -> dict:
-    """Train a network on patches with a class-balanced cross-entropy + Dice loss, random rotations and flips, and
-    early stopping on a validation share of the patches.
+    """Train a network on patches with a class-balanced cross-entropy + Dice loss, random rotations and flips, Adam
+    with a cosine-annealed learning rate over ``epochs``, and early stopping on a validation share of the patches.
 
     Parameters
     ----------
@@ -251,6 +251,7 @@ def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: i
     dice = smp.losses.DiceLoss(mode="multiclass", ignore_index=IGNORE)
     model.to(dev)
     optimiser = torch.optim.Adam(model.parameters(), lr=options["learning_rate"])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=options["epochs"])
     best, best_state, best_epoch, history, waited = np.inf, None, 0, [], 0
     started = time.perf_counter()
     for epoch in range(1, options["epochs"] + 1):
@@ -270,6 +271,7 @@ def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: i
             loss.backward()
             optimiser.step()
             losses.append(float(loss.detach()))
+        schedule.step()
         val_loss = _evaluate(model, x[val], y[val], ce, dice, dev) if len(val) else float(np.mean(losses))
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
                         "seconds": time.perf_counter() - tick})
@@ -429,3 +431,92 @@ def probability_tiles(model, card: ModelCard, composites, dem_path, grid, tile_p
         padded, inner = pad_window(grid, window, card.patch_px // 2)
         image = normalised(region_image(composites, dem_path, grid, padded, card.bands), card.mean, card.std)
         yield window, predict(model, image, card.patch_px, overlap, dev)[inner]
+
+
+def p_intsct(shares: np.ndarray, areas: np.ndarray, target_area: float) -> float:
+    """The DeepLabV3+ study's p_intsct rule: the overlap share p such that the objects whose share of their area
+    inside the network's mines exceeds p add up to the area closest to ``target_area`` (the reference mines').
+
+    Parameters
+    ----------
+    shares : float (n,) in [0, 1]; areas : float (n,) m²; target_area : m².
+
+    Returns
+    -------
+    float p in [0, 1): keep the objects with share > p (1.0 when no object should be kept).
+    """
+    order = np.argsort(-np.asarray(shares, float), kind="stable")
+    s, cum = np.asarray(shares, float)[order], np.cumsum(np.asarray(areas, float)[order])
+    if not len(s):
+        return 1.0
+    options = np.concatenate([[0.0], cum])  # keep none, the first one, the first two …
+    k = int(np.argmin(np.abs(options - target_area)))
+    if k == 0:
+        return 1.0
+    return float(s[k]) if k < len(s) and s[k] < s[k - 1] else max(0.0, float(s[k - 1]) - 1e-9)
+
+
+def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np.ndarray, excluded: np.ndarray,
+                   grid, segmentation: dict):
+    """Segmentation objects of a tile with their share of network mine pixels (the refinement's raw material).
+
+    Objects: felzenszwalb segments of the study area (:func:`minerestore.identify.obia.segment`, scaled on the
+    tile). Returns a GeoDataFrame of the objects with any network mine pixel: ``share`` (of its pixels the
+    network calls mine), ``area_m2``, ``training`` (it touches a training mine) and ``excluded`` (most of it on an
+    excluded land-cover class: buildings, cropland, water).
+    """
+    from scipy import ndimage
+
+    from minerestore.identify.obia import label_polygons, segment
+
+    labels = segment(layers, inside, segmentation["scale"], segmentation["sigma"], segmentation["min_size_px"])
+    index = np.arange(1, int(labels.max()) + 1)
+    if not len(index):
+        return label_polygons(labels, grid).assign(share=[], area_m2=[], training=[], excluded=[])
+    share = ndimage.mean(mine.astype(float), labels, index)
+    keep = index[share > 0]
+    objects = label_polygons(np.where(np.isin(labels, keep), labels, 0), grid)
+    ids = objects["object"].to_numpy()
+    objects["share"] = ndimage.mean(mine.astype(float), labels, ids)
+    objects["area_m2"] = ndimage.sum(np.ones_like(labels, float), labels, ids) * grid.resolution**2
+    objects["training"] = ndimage.maximum(train.astype(float), labels, ids) > 0
+    objects["excluded"] = ndimage.mean(excluded.astype(float), labels, ids) > 0.5
+    return objects
+
+
+def refine_tile(sources, composites, grid, window, inside, mine, train_mines, dl, segmentation):
+    """The segmentation objects of one tile with their share of network mine pixels (p_intsct refinement)."""
+    from rasterio.enums import Resampling
+
+    from minerestore.identify.obia import object_layers
+    from minerestore.raster.read import read_on_grid
+    from minerestore.raster.tiles import tile_grid
+    from minerestore.raster.vector import burn
+
+    tgrid = tile_grid(grid, window)
+    layers = object_layers(composites, sources.get("dem"), grid, window)
+    excluded = np.zeros(inside.shape, bool)
+    if "landcover" in sources:
+        classes = read_on_grid(sources["landcover"], tgrid, 1, resampling=Resampling.nearest, fill=0)
+        excluded = np.isin(classes, dl["refine_exclude_classes"])
+    train = burn(train_mines.geometry, tgrid).astype(bool)
+    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation)
+
+
+def refine(objects, train_mines, zones, mines, ident: dict, grid):
+    """The network's mines refined by segmentation objects with the p_intsct rule, calibrated on the training
+    mines: objects whose share exceeds p are kept, unless on excluded land cover or under 50 m², and adjacent kept
+    objects merged (``ident``: the identify keys min_mine_area_m2). Returns the refined mine polygons."""
+    from minerestore.mask.patches import join_tiles
+
+    study = zones.geometry.union_all()
+    target = float(train_mines.geometry.intersection(study).area.sum())
+    calibration = objects[objects["training"]]
+    p = p_intsct(calibration["share"].to_numpy(), calibration["area_m2"].to_numpy(), target)
+    kept = objects[(objects["share"] > p) & ~objects["excluded"] & (objects["area_m2"] >= 50)]
+    out = join_tiles([kept[["geometry"]]], ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
+    log.info("p_intsct refinement: p = %.3f (objects on the training mines add up to %.0f m² against %.0f m² of "
+             "training mines); %d of %d objects kept (%d excluded by land cover); %d network polygons -> %d mines",
+             p, calibration.loc[calibration["share"] > p, "area_m2"].sum(), target, len(kept), len(objects),
+             int(objects["excluded"].sum()), len(mines), len(out))
+    return out
