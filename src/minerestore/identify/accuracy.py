@@ -208,8 +208,8 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     comparison, docs/methods.md).
 
     The training mines (``train``: bool per reference mine) are taken out everywhere: pixels of the study area
-    inside them are not scored; predicted polygons lying mostly (> half) in them are dropped; candidate patches that
-    touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
+    inside them are not scored; the predicted polygons lose their parts inside them (a polygon spanning a training
+    and a test mine still covers the test mine); candidate patches that touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
     object confusion of the remaining candidate patches (:func:`object_labels`, tp/fp/fn/tn); the test-mine
     match (:func:`object_match`: identification rate, mean area similarity).
 
@@ -219,8 +219,8 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     """
     train_mines, test_mines = reference[train], reference[~train]
     train_union = shapely.union_all(train_mines.geometry.to_numpy()) if len(train_mines) else shapely.Polygon()
-    keep = [g.intersection(train_union).area <= 0.5 * g.area for g in mines.geometry]
-    predicted = mines[np.asarray(keep, bool)] if len(mines) else mines
+    predicted = mines.set_geometry(mines.geometry.difference(train_union)) if len(mines) else mines
+    predicted = predicted[~predicted.geometry.is_empty]
     counts = Counter()
     for window in tile_windows(grid, tile_px).values():
         tgrid = tile_grid(grid, window)
