@@ -2,6 +2,7 @@
 row per method with pixel, object and mine-level scores, training seconds and inference speed, and a figure."""
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from minerestore.identify.accuracy import test_scores
-from minerestore.identify.reference import load_reference, train_mine_numbers
+from minerestore.identify.reference import load_reference, training_split
 from minerestore.io import write_table
 from minerestore.raster.vector import read_vector
 from minerestore.report import plots
@@ -20,7 +21,7 @@ from minerestore.sources.contract import read_region, reference_mines_path
 def timing(path: str) -> dict:
     """Training seconds and inference speed: a network's model card, else the rule's benchmark (whole run)."""
     if path.endswith(".json"):
-        card = json.loads(open(path).read())
+        card = json.loads(Path(path).read_text())
         return {"train_seconds": card["train_seconds"],
                 "inference_megapixels_per_s": card["metrics"].get("inference_megapixels_per_s", np.nan)}
     return {"train_seconds": float(pd.read_csv(path, sep="\t")["s"].iloc[0]), "inference_megapixels_per_s": np.nan}
@@ -32,13 +33,12 @@ def main(smk) -> None:
     zones = gpd.read_file(smk.input.study_area)
     path = reference_mines_path(sources)
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
-    train_numbers = train_mine_numbers(len(reference), smk.params.train_fraction, np.random.default_rng(smk.params.seed))
-    train = np.isin(np.arange(1, len(reference) + 1), list(train_numbers))
+    train = training_split(len(reference), smk.params.train_fraction, smk.params.seed)
     patches = read_vector(smk.input.patches, grid.crs)
     rows = []
     for method, mines_path, timing_path in zip(smk.params.methods, smk.input.mines, smk.input.timing):
-        scores = test_scores(grid, zones, read_vector(mines_path, grid.crs), reference, train, patches, smk.params.tile_px,
-                             smk.params.overlap)
+        scores = test_scores(grid, zones, read_vector(mines_path, grid.crs), reference, train, patches,
+                             smk.params.tile_px, smk.params.overlap)
         rows.append({"method": method, "test_mines": int((~train).sum()), **scores, **timing(timing_path)})
     table = pd.DataFrame(rows)
     log.info("methods on the %d test mines:\n%s", int((~train).sum()),

@@ -10,7 +10,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from minerestore.identify import segmentation as seg
-from minerestore.identify.reference import load_reference, train_mine_numbers
+from minerestore.identify.reference import load_reference, training_split
 from minerestore.io import write_table, write_vector
 from minerestore.mask.patches import join_tiles, vectorise
 from minerestore.raster.tiles import tile_grid
@@ -27,8 +27,7 @@ def main(smk) -> None:
     zones = gpd.read_file(smk.input.study_area)
     path = reference_mines_path(sources)
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
-    train_numbers = train_mine_numbers(len(reference), ident["train_fraction"], np.random.default_rng(smk.params.seed))
-    is_train = np.isin(np.arange(1, len(reference) + 1), list(train_numbers))
+    is_train = training_split(len(reference), ident["train_fraction"], smk.params.seed)
     write_table(smk.output.split, pd.DataFrame({"mine_id": reference["mine_id"],
                                                 "role": np.where(is_train, "train", "test")}))
     seg.seeded(smk.params.seed, smk.threads)
@@ -52,16 +51,17 @@ def main(smk) -> None:
         card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
                              smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
     started, pieces, objects = time.perf_counter(), [], []
+    bounds = seg.study_area_bounds(composites, dem, grid, smk.params.tile_px, zones) if dl["refine"] else None
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
-        for window, prob in seg.probability_tiles(model, card, composites, dem, grid, smk.params.tile_px,
-                                                  dl["overlap_px"], dev):
+        for window, prob, layers in seg.probability_tiles(model, card, composites, dem, grid, smk.params.tile_px,
+                                                          dl["overlap_px"], dev):
             dst.write(prob[None], window=window)
             tgrid = tile_grid(grid, window)
             inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= dl["threshold"]
             pieces.append(vectorise(mine & inside, tgrid))
             if dl["refine"]:
-                objects.append(seg.refine_tile(sources, composites, grid, window, inside, mine, reference[is_train],
-                                           dl, ident["segmentation"]))
+                objects.append(seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train], dl,
+                                               ident["segmentation"], bounds))
     seconds = time.perf_counter() - started
     mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
     if dl["refine"]:

@@ -146,7 +146,7 @@ def compared(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("compare")
     extra = {"identify": {"compare": ["object_rf", "unet"],  # DeepLabV3+ shares the code path (unit tests above)
-                          "dl": {"patch_px": 64, "step_px": 32, "overlap_px": 16, "epochs": 3}},
+                          "dl": {"patch_px": 64, "step_px": 32, "overlap_px": 16, "epochs": 3, "refine": True}},
              "results": str(tmp / "results")}
     (tmp / "compare.yaml").write_text(yaml.safe_dump(extra))
     target = tmp / "results" / "tiny" / "mines" / "methods.csv"
@@ -181,6 +181,8 @@ def test_methods_are_compared_on_the_same_test_mines(compared):
         prob = src.read(1)
     assert np.nanmin(prob) >= 0 and np.nanmax(prob) <= 1
     assert (compared[1].parent / "figures" / "methods.png").stat().st_size > 0
+    log = (compared[0] / "results" / "tiny" / "logs" / "segment_unet.log").read_text()
+    assert "p_intsct refinement: p = " in log  # the network's mines refined by segmentation objects
 
 
 @pytest.mark.workflow

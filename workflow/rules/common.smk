@@ -275,6 +275,18 @@ def method_output(method, wildcards):
     return for_job(producer.output.mines, wildcards), benchmark_path(wildcards.region, name)
 
 
+def network_files(wildcards):
+    """The user's files a network reads (a trained model and its card, encoder weights), so replacing one reruns
+    the segmentation."""
+    dl = config["identify"]["dl"]
+    files = {
+        "model": dl["model"],
+        "card": dl["model"] and f"{dl['model']}.json",
+        "weights": dl["encoder_weights"],
+    }
+    return {k: v for k, v in files.items() if v}
+
+
 def identified_polygons(wildcards):
     """Polygons that the mines step finalises, from the configured identification method."""
     method = config["identify"]["method"]

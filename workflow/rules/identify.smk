@@ -43,6 +43,7 @@ rule object_rf:
 
 rule segment:
     input:
+        unpack(network_files),
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
         composites=COMPOSITES,

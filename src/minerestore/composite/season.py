@@ -175,11 +175,10 @@ def epoch_years(year: int, window_years: int = 1) -> list[int]:
     return list(range(first, first + window_years))
 
 
-def season_acquisitions(table: pd.DataFrame, years: int | list[int], families: set[str]) -> list[Acquisition]:
-    """The acquisitions of the growing seasons (``in_season``) of ``years`` (one year or the years of an epoch,
+def season_acquisitions(table: pd.DataFrame, years: list[int], families: set[str]) -> list[Acquisition]:
+    """The acquisitions of the growing seasons (``in_season``) of ``years`` (the years of an epoch,
     :func:`epoch_years`) from sensors of ``families`` (``any`` for ready composites), from the ingested
     acquisitions table (path, date, year, sensor, in_season)."""
-    years = [years] if isinstance(years, int) else list(years)
     return _acquisitions(table[table["year"].isin(years) & table["in_season"]], families)
 
 

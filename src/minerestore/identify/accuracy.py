@@ -181,12 +181,12 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
                  train_mines: gpd.GeoDataFrame | None = None) -> dict[str, dict[str, int]]:
     """Pixel confusion counts (tp, fp, fn, tn) of the mines against the reference, added up tile by tile.
 
-    Scopes: ``all`` = every pixel of the study area (``zones``); with the object random forest's training record
-    (``labels_path``: the object label raster, ``train_objects``: labels of the training objects,
-    ``train_mines``: the reference mines used for training) also ``test`` = the study area without the pixels the
-    forest saw in training, so it is scored on what it did not see (docs/methods.md, accuracy).
+    Scopes: ``all`` = every pixel of the study area (``zones``); with ``train_mines`` (the reference mines used
+    for training) also ``test`` = the study area without them and, given the object random forest's training
+    record (``labels_path``: the object label raster, ``train_objects``: labels of the training objects), without
+    its training objects, so a method is scored on what it did not see (docs/methods.md, accuracy).
     """
-    scored = labels_path is not None
+    scored = train_mines is not None
     scopes = {"all": Counter(), "test": Counter()}
     for window in tile_windows(grid, tile_px).values():
         tgrid = tile_grid(grid, window)
@@ -195,9 +195,11 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
         truth = burn(reference.geometry, tgrid).astype(bool)
         scopes["all"].update(pixel_confusion(predicted, truth, inside))
         if scored:
-            with rasterio.open(labels_path) as src:
-                labels = src.read(1, window=window)
-            seen = (np.isin(labels, train_objects) & (labels > 0)) | burn(train_mines.geometry, tgrid).astype(bool)
+            seen = burn(train_mines.geometry, tgrid).astype(bool)
+            if labels_path is not None:
+                with rasterio.open(labels_path) as src:
+                    labels = src.read(1, window=window)
+                seen |= np.isin(labels, train_objects) & (labels > 0)
             scopes["test"].update(pixel_confusion(predicted, truth, inside & ~seen))
     return {k: {c: v[c] for c in ("tp", "fp", "fn", "tn")} for k, v in scopes.items() if k == "all" or scored}
 
@@ -208,8 +210,9 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     comparison, docs/methods.md).
 
     The training mines (``train``: bool per reference mine) are taken out everywhere: pixels of the study area
-    inside them are not scored; the predicted polygons lose their parts inside them (a polygon spanning a training
-    and a test mine still covers the test mine); candidate patches that touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
+    inside them are not scored (:func:`pixel_scopes`' ``test`` scope); the predicted polygons lose their parts
+    inside them (a polygon spanning a training and a test mine still covers the test mine); candidate patches that
+    touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
     object confusion of the remaining candidate patches (:func:`object_labels`, tp/fp/fn/tn); the test-mine
     match (:func:`object_match`: identification rate, mean area similarity).
 
@@ -221,13 +224,7 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     train_union = shapely.union_all(train_mines.geometry.to_numpy()) if len(train_mines) else shapely.Polygon()
     predicted = mines.set_geometry(mines.geometry.difference(train_union)) if len(mines) else mines
     predicted = predicted[~predicted.geometry.is_empty]
-    counts = Counter()
-    for window in tile_windows(grid, tile_px).values():
-        tgrid = tile_grid(grid, window)
-        scored = burn(zones.geometry, tgrid).astype(bool) & ~burn(train_mines.geometry, tgrid).astype(bool)
-        counts.update(pixel_confusion(burn(predicted.geometry, tgrid).astype(bool),
-                                      burn(test_mines.geometry, tgrid).astype(bool), scored))
-    pixel = {c: counts[c] for c in ("tp", "fp", "fn", "tn")}
+    pixel = pixel_scopes(grid, zones, predicted, reference, tile_px, train_mines=train_mines)["test"]
     objects = patches[~patches.geometry.intersects(train_union)] if len(patches) else patches
     obj = object_confusion(object_labels(objects, predicted, test_mines, overlap)) if len(objects) else \
         {"tp": 0, "fp": 0, "fn": 0, "tn": 0}

@@ -80,3 +80,10 @@ def train_mine_numbers(n_reference: int, train_fraction: float, rng: np.random.G
     so all are trained on the same mines and scored on the same test mines."""
     mine_numbers = np.arange(1, n_reference + 1)
     return set(rng.permutation(mine_numbers)[: int(round(train_fraction * n_reference))].tolist())
+
+
+def training_split(n_reference: int, train_fraction: float, seed: int) -> np.ndarray:
+    """Which reference mines train (True) and which test (False), bool (n_reference,) in the order of the reference:
+    :func:`train_mine_numbers` drawn first from ``default_rng(seed)``, as the object forest draws it."""
+    train = train_mine_numbers(n_reference, train_fraction, np.random.default_rng(seed))
+    return np.isin(np.arange(1, n_reference + 1), list(train))

@@ -245,7 +245,7 @@ def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: i
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(patches), generator=generator).numpy()
     n_val = max(1, int(round(options["validation_fraction"] * len(patches)))) if len(patches) > 1 else 0
-    val, fit = order[:n_val], order[n_val:] if len(patches) > 1 else order
+    val, fit = order[:n_val], order[n_val:]
     x = torch.from_numpy(patches)
     y = torch.from_numpy(labels.astype(np.int64))
     ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(labels[fit]), dtype=torch.float32).to(dev),
@@ -304,7 +304,7 @@ def _evaluate(model, x, y, ce, dice, dev) -> float:
 def predict(model, image: np.ndarray, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
     """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of ``patch``
     px overlapping by ``overlap`` px, the probabilities of overlapping windows averaged. float32 (rows, cols).
-    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`predict_tiles`)."""
+    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`probability_tiles`)."""
     import torch
 
     bands, rows, cols = image.shape
@@ -368,9 +368,9 @@ def input_bands(requested: list[str] | None, has_dem: bool) -> list[str]:
                                                *(["slope"] if has_dem else [])]
 
 
-def region_image(composites, dem_path, grid, window, bands: list[str]) -> np.ndarray:
-    """The input layers of a window of the region (bands, rows, cols) float32 from
-    :func:`minerestore.identify.obia.object_layers`.
+def region_layers(composites, dem_path, grid, window, bands: list[str]) -> dict[str, np.ndarray]:
+    """The per-pixel layers of a window of the region (:func:`minerestore.identify.obia.object_layers`: dict of
+    float32 (rows, cols)), checked to hold every input band.
 
     Raises
     ------
@@ -386,13 +386,29 @@ def region_image(composites, dem_path, grid, window, bands: list[str]) -> np.nda
         have = sorted(k for k in layers if dem_path or k not in ("slope", "elevation"))
         raise KeyError(f"band(s) {missing} of the model are not in the region's inputs (it has {have}; slope and "
                        "elevation need a DEM)")
+    return layers
+
+
+def region_image(composites, dem_path, grid, window, bands: list[str]) -> np.ndarray:
+    """The input bands of a window of the region, (bands, rows, cols) float32 (:func:`region_layers`)."""
+    return stacked(region_layers(composites, dem_path, grid, window, bands), bands)
+
+
+def stacked(layers: dict[str, np.ndarray], bands: list[str]) -> np.ndarray:
+    """The ``bands`` of a layer dict as one (bands, rows, cols) float32 array."""
     return np.stack([layers[b] for b in bands]).astype(np.float32)
 
 
 def training_set(composites, dem_path, grid, tile_px: int, bands: list[str], zones, train_mines, test_mines,
                  patch: int, step: int, rim_px: int) -> tuple[np.ndarray, np.ndarray, list[float], list[float]]:
     """Normalised training patches and labels of a region, cut tile by tile (memory: one tile and the patches),
-    with the mean and std of the training pixels.
+    with the mean and std of the training pixels (the labelled pixels of the patches: the study area without the
+    hidden test mines).
+
+    Returns
+    -------
+    patches (n, bands, patch, patch) float32, labels (n, patch, patch) uint8 (0, 1, :data:`IGNORE`), mean and std
+    (lists of one float per band).
 
     Raises
     ------
@@ -425,14 +441,17 @@ def training_set(composites, dem_path, grid, tile_px: int, bands: list[str], zon
 
 
 def probability_tiles(model, card: ModelCard, composites, dem_path, grid, tile_px: int, overlap: int, dev):
-    """Mine probability of the region tile by tile: yields (window, float32 (rows, cols)). Each tile is read with a
-    margin of half a patch, so windows at tile edges see their surroundings (memory: one tile and its margin)."""
+    """Mine probability of the region tile by tile: yields (window, float32 (rows, cols), the tile's layers
+    (:func:`region_layers`, for the refinement, so the composites are read once)). Each tile is read with a margin
+    of half a patch, so windows at tile edges see their surroundings (memory: one tile and its margin)."""
     from minerestore.raster.tiles import pad_window, tile_windows
 
     for window in tile_windows(grid, tile_px).values():
         padded, inner = pad_window(grid, window, card.patch_px // 2)
-        image = normalised(region_image(composites, dem_path, grid, padded, card.bands), card.mean, card.std)
-        yield window, predict(model, image, card.patch_px, overlap, dev)[inner]
+        layers = region_layers(composites, dem_path, grid, padded, card.bands)
+        image = normalised(stacked(layers, card.bands), card.mean, card.std)
+        probability = predict(model, image, card.patch_px, overlap, dev)[inner]
+        yield window, probability, {k: v[inner] for k, v in layers.items()}
 
 
 def p_intsct(shares: np.ndarray, areas: np.ndarray, target_area: float) -> float:
@@ -459,19 +478,21 @@ def p_intsct(shares: np.ndarray, areas: np.ndarray, target_area: float) -> float
 
 
 def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np.ndarray, excluded: np.ndarray,
-                   grid, segmentation: dict):
+                   grid, segmentation: dict, bounds: dict | None = None):
     """Segmentation objects of a tile with their share of network mine pixels (the refinement's raw material).
 
-    Objects: felzenszwalb segments of the study area (:func:`minerestore.identify.obia.segment`, scaled on the
-    tile). Returns a GeoDataFrame of the objects with any network mine pixel: ``share`` (of its pixels the
-    network calls mine), ``area_m2``, ``training`` (it touches a training mine) and ``excluded`` (most of it on an
-    excluded land-cover class: buildings, cropland, water).
+    Objects: felzenszwalb segments of the study area (:func:`minerestore.identify.obia.segment`), its layers
+    scaled by ``bounds`` (:func:`study_area_bounds`; None: on the tile). Returns a GeoDataFrame of the objects with
+    any network mine pixel: ``share`` (of its pixels the network calls mine), ``area_m2``, ``training`` (it
+    touches a training mine) and ``excluded`` (most of it on an excluded land-cover class: buildings, cropland,
+    water).
     """
     from scipy import ndimage
 
     from minerestore.identify.obia import label_polygons, segment
 
-    labels = segment(layers, inside, segmentation["scale"], segmentation["sigma"], segmentation["min_size_px"])
+    labels = segment(layers, inside, segmentation["scale"], segmentation["sigma"], segmentation["min_size_px"],
+                     bounds)
     index = np.arange(1, int(labels.max()) + 1)
     if not len(index):
         return label_polygons(labels, grid).assign(share=[], area_m2=[], training=[], excluded=[])
@@ -479,30 +500,39 @@ def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np
     keep = index[share > 0]
     objects = label_polygons(np.where(np.isin(labels, keep), labels, 0), grid)
     ids = objects["object"].to_numpy()
-    objects["share"] = ndimage.mean(mine.astype(float), labels, ids)
+    objects["share"] = share[ids - 1]
     objects["area_m2"] = ndimage.sum(np.ones_like(labels, float), labels, ids) * grid.resolution**2
     objects["training"] = ndimage.maximum(train.astype(float), labels, ids) > 0
     objects["excluded"] = ndimage.mean(excluded.astype(float), labels, ids) > 0.5
     return objects
 
 
-def refine_tile(sources, composites, grid, window, inside, mine, train_mines, dl, segmentation):
-    """The segmentation objects of one tile with their share of network mine pixels (p_intsct refinement)."""
-    from rasterio.enums import Resampling
-
-    from minerestore.identify.obia import object_layers
-    from minerestore.raster.read import read_on_grid
-    from minerestore.raster.tiles import tile_grid
+def study_area_bounds(composites, dem_path, grid, tile_px: int, zones) -> dict:
+    """2nd/98th percentile bounds of the segmentation layers over the whole study area, read tile by tile
+    (:func:`minerestore.identify.obia.percentile_bounds`), so every tile's objects are scaled alike."""
+    from minerestore.identify.obia import layer_histograms, object_layers, percentile_bounds
+    from minerestore.raster.tiles import tile_grid, tile_windows
     from minerestore.raster.vector import burn
 
-    tgrid = tile_grid(grid, window)
-    layers = object_layers(composites, sources.get("dem"), grid, window)
+    return percentile_bounds([layer_histograms(object_layers(composites, dem_path, grid, window),
+                                               burn(zones.geometry, tile_grid(grid, window)).astype(bool))
+                              for window in tile_windows(grid, tile_px).values()])
+
+
+def refine_tile(sources, layers, tgrid, inside, mine, train_mines, dl, segmentation, bounds):
+    """The segmentation objects of one tile (its ``layers`` from :func:`probability_tiles`) with their share of
+    network mine pixels (p_intsct refinement)."""
+    from rasterio.enums import Resampling
+
+    from minerestore.raster.read import read_on_grid
+    from minerestore.raster.vector import burn
+
     excluded = np.zeros(inside.shape, bool)
     if "landcover" in sources:
         classes = read_on_grid(sources["landcover"], tgrid, 1, resampling=Resampling.nearest, fill=0)
         excluded = np.isin(classes, dl["refine_exclude_classes"])
     train = burn(train_mines.geometry, tgrid).astype(bool)
-    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation)
+    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation, bounds)
 
 
 def refine(objects, train_mines, zones, mines, ident: dict, grid):

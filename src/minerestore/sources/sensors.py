@@ -225,7 +225,8 @@ def state_qa_masks(qa: np.ndarray, qc: np.ndarray | None = None,
 
 
 def vi_quality_masks(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Clear and snow masks from the MOD13A1 ``VI Quality`` band (``DetailedQA``).
+    """Clear and snow masks from the MOD13A1 ``VI Quality`` band (``DetailedQA``): ``qa`` ndarray of int (any
+    shape) -> (clear, snow) bool arrays of the same shape.
 
     Clear iff the VI quality (bits 0–1) is 0 (good) or 1 (produced, check other QA), and there is no adjacent
     cloud (bit 8), no mixed cloud (bit 10), no snow/ice (bit 14) and no shadow (bit 15). Snow: bit 14 on a pixel
