@@ -14,7 +14,9 @@ from minerestore.identify.accuracy import (
     object_labels,
     object_match,
     pixel_confusion,
+    test_scores as score_test_mines,  # aliased: pytest would collect a name starting with test
 )
+from minerestore.raster.grid import Grid
 
 
 def test_metrics_by_hand():
@@ -67,6 +69,30 @@ def test_object_match_overlap_rule():
     assert match["identification_rate"] == pytest.approx(1 / 3)
     assert match["mean_area_similarity"] == pytest.approx(0.8)  # 80 m² predicted of a 100 m² mine
 
+
+
+def test_object_match_counts_only_the_scored_polygons_as_predicted_mines():
+    reference = frame((0, 0, 10, 10))
+    predicted = frame((0, 0, 10, 10), (20, 0, 21, 1), (40, 0, 50, 10))  # a match, a sliver, a false mine
+    match = object_match(predicted, reference, 0.7, scored=np.array([True, False, True]))
+    assert (match["predicted_mines"], match["commission"], match["matched"]) == (2, 1, 1)
+    unscored_match = object_match(frame((0, 0, 10, 10)), reference, 0.7, scored=np.array([False]))
+    assert (unscored_match["predicted_mines"], unscored_match["matched"]) == (0, 1)  # it still covers the mine
+
+
+def test_test_scores_leave_the_training_mines_out_of_pixels_and_objects():
+    grid = Grid.from_bounds("EPSG:32650", (0, 0, 100, 100), 1)
+    zones = frame((0, 0, 100, 100))
+    reference = frame((10, 10, 30, 30), (60, 60, 80, 80))  # a training and a test mine
+    train = np.array([True, False])
+    # the training mine painted 2 m too wide all round (a sliver), the test mine found, one false mine
+    mines = frame((8, 8, 32, 32), (60, 60, 80, 80), (40, 0, 50, 10))
+    scores = score_test_mines(grid, zones, mines, reference, train, frame(), tile_px=64)
+    assert (scores["predicted_mines"], scores["commission"], scores["matched"]) == (2, 1, 1)
+    # pixels: the sliver (24² - 20² = 176 px) and the false mine (100 px) are false positives; the training mine's
+    # 400 px are not scored
+    assert (scores["pixel_tp"], scores["pixel_fp"], scores["pixel_fn"]) == (400, 276, 0)
+    assert scores["pixel_tn"] == 100 * 100 - 400 - 400 - 276
 
 def test_object_confusion_reproduces_the_object_study_table_4():
     """The object-based mine mapping study's Table 4: TP 303, FP 35, FN 53, TN 872 objects -> OA 93.03 %,

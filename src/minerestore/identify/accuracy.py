@@ -67,7 +67,8 @@ def pixel_confusion(predicted: np.ndarray, reference: np.ndarray, valid: np.ndar
     return {"tp": int(np.sum(p & r)), "fp": int(np.sum(p & ~r)), "fn": int(np.sum(~p & r)), "tn": int(np.sum(~p & ~r))}
 
 
-def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7) -> dict:
+def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7,
+                 scored: np.ndarray | None = None) -> dict:
     """Mine-level counts with the > ``overlap`` rule (methods.md §7.3), the identification rate and the area
     similarity.
 
@@ -76,11 +77,16 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
     mines. ``identification_rate`` = matched / reference mines (the DeepLabV3+ study's 95.8 %). The area similarity
     of a matched mine is min(A_p, A_r) / max(A_p, A_r), A_r its area and A_p the area of the predicted mines that
     overlap it (1 = same size); ``mean_area_similarity`` averages it over the matched mines (that study: 0.78).
+
+    ``scored`` (bool per predicted polygon, default all) limits ``predicted_mines`` and ``commission`` to those
+    polygons; every polygon still covers the reference mines (:func:`test_scores` leaves out of the object counts
+    the remnants of polygons cut by the training mines).
     """
     pred_union = shapely.union_all(predicted.geometry.to_numpy()) if len(predicted) else shapely.Polygon()
     ref_union = shapely.union_all(reference.geometry.to_numpy()) if len(reference) else shapely.Polygon()
     covered = np.array([g.intersection(pred_union).area / g.area for g in reference.geometry]) if len(reference) else np.array([])
-    correct = np.array([g.intersection(ref_union).area / g.area for g in predicted.geometry]) if len(predicted) else np.array([])
+    counted = predicted.geometry if scored is None else predicted.geometry[np.asarray(scored, bool)]
+    correct = np.array([g.intersection(ref_union).area / g.area for g in counted]) if len(counted) else np.array([])
     similarity = []
     for g in reference.geometry[covered > overlap]:
         touching = predicted.geometry[predicted.geometry.intersects(g)]
@@ -88,7 +94,7 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
         similarity.append(min(a_p, g.area) / max(a_p, g.area))
     return {
         "reference_mines": len(reference),
-        "predicted_mines": len(predicted),
+        "predicted_mines": len(counted),
         "matched": int(np.sum(covered > overlap)),
         "omitted": int(np.sum(covered <= overlap)),
         "commission": int(np.sum(correct <= overlap)),
@@ -211,10 +217,11 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
 
     The training mines (``train``: bool per reference mine) are taken out everywhere: pixels of the study area
     inside them are not scored (:func:`pixel_scopes`' ``test`` scope); the predicted polygons lose their parts
-    inside them (a polygon spanning a training and a test mine still covers the test mine); candidate patches that
-    touch them are not scored as objects. Then: pixel confusion and every metric of :func:`confusion_metrics`;
-    object confusion of the remaining candidate patches (:func:`object_labels`, tp/fp/fn/tn); the test-mine
-    match (:func:`object_match`: identification rate, mean area similarity).
+    inside them (a polygon spanning a training and a test mine still covers the test mine); candidate patches and
+    predicted polygons that touch them are not scored as objects (the slivers a method paints round a training
+    mine are false-positive pixels, not commission errors). Then: pixel confusion and every metric of
+    :func:`confusion_metrics`; object confusion of the remaining candidate patches (:func:`object_labels`,
+    tp/fp/fn/tn); the test-mine match (:func:`object_match`: identification rate, mean area similarity).
 
     Returns
     -------
@@ -222,11 +229,14 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     """
     train_mines, test_mines = reference[train], reference[~train]
     train_union = shapely.union_all(train_mines.geometry.to_numpy()) if len(train_mines) else shapely.Polygon()
-    predicted = mines.set_geometry(mines.geometry.difference(train_union)) if len(mines) else mines
-    predicted = predicted[~predicted.geometry.is_empty]
+    touching = mines.geometry.intersects(train_union).to_numpy()
+    predicted = mines.set_geometry(mines.geometry.difference(train_union))
+    kept = ~predicted.geometry.is_empty.to_numpy()
+    predicted, touching = predicted[kept], touching[kept]
     pixel = pixel_scopes(grid, zones, predicted, reference, tile_px, train_mines=train_mines)["test"]
     objects = patches[~patches.geometry.intersects(train_union)] if len(patches) else patches
     obj = object_confusion(object_labels(objects, predicted, test_mines, overlap)) if len(objects) else \
         {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     return {**{f"pixel_{k}": v for k, v in {**pixel, **confusion_metrics(**pixel)}.items()},
-            **{f"object_{k}": v for k, v in obj.items()}, **object_match(predicted, test_mines, overlap)}
+            **{f"object_{k}": v for k, v in obj.items()},
+            **object_match(predicted, test_mines, overlap, scored=~touching)}
