@@ -14,7 +14,7 @@ from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.raster.vector import burn
 from minerestore.raster.write import write_raster
 from minerestore.restoration.bare_surface import bare_layer
-from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid, year_step
+from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid
 from minerestore.scripting import configure, timed
 
 
@@ -34,10 +34,9 @@ def main(smk) -> None:
         stack = read_composites(list(smk.input.layers), ["ndvi"], window)["ndvi"]
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
     stack[:, ~inside] = np.nan
+    years = list(smk.params.years)
     with timed(log, f"Mann-Kendall grid of {index}"):
-        result = mann_kendall_grid(stack, smk.params.alpha)
-    years = smk.params.years
-    result["slope"] /= year_step(years)  # per year when the analysis years are spaced (years.step)
+        result = mann_kendall_grid(stack, smk.params.alpha, years=years)  # slope per year, whatever the spacing
     data = np.stack([result[k].astype(np.float32) for k in GRID_FIELDS])
     data[:, ~inside] = np.nan
     write_raster(smk.output.trend, data, grid.profile(len(GRID_FIELDS)), list(GRID_FIELDS),

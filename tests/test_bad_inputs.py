@@ -62,6 +62,12 @@ CASES = {
                                     r"region 'bad': the study area does not meet the region grid"),
     "a 1-pixel grid": (lambda t, r: r.update(bounds=[400000, 3300490, 400010, 3300500]),
                        r"region 'bad': the region grid would be 1 x 1 px of 10 m .* at least 16 px a side"),
+    "an analysis year without acquisition": (
+        lambda t, r: r.update(years=[2016, 2018, 2020]),
+        r"config key regions.bad.years: \[2016\] have no sentinel2 acquisition in the growing season \(months 6–9\) "
+        r"in .*acq.csv; they would give empty composites. List the years that have data \(years: \[2018, 2020\]\)"),
+    "years out of order": (lambda t, r: r.update(years=[2020, 2018]),
+                           r"config key regions.bad.years: \[2020, 2018\] is not in increasing order"),
     "a zero-byte acquisitions CSV": (lambda t, r: (t / "acq.csv").write_text(""),
                                      r"acq.csv: the file is empty; give a header line 'path,date,sensor'"),
     "an acquisition without CRS": (no_crs, r"s2019.tif: the raster has no CRS, so it cannot be placed"),

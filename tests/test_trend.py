@@ -148,8 +148,24 @@ def test_spaced_years_give_slope_per_year():
     row = mann_kendall_table(bsp, years).iloc[0]
     assert row["sen_slope"] == pytest.approx(mk.original_test(values).slope / 3)
     assert row["sen_slope"] == pytest.approx(-3.0)  # median of pairwise (v_j - v_i) / (year_j - year_i), by hand
-    with pytest.raises(ValueError, match="not evenly spaced"):
-        mann_kendall_table(bsp.assign(year=[2001, 2004, 2007, 2010, 2013, 2017]), [2001, 2004, 2007, 2010, 2013, 2017])
+    grid = mann_kendall_grid(np.array(values)[:, None, None], years=years)
+    assert grid["slope"][0, 0] == pytest.approx(-3.0) and grid["intercept"][0, 0] == pytest.approx(row["intercept"])
+
+
+def test_unevenly_spaced_years_give_slope_per_year():
+    """Years listed explicitly (years: [2001, 2002, 2005, 2013]): Sen's slope is the median of the pairwise slopes
+    over the actual years, per mine and per pixel."""
+    years, values = [2001, 2002, 2005, 2013], [90.0, 88.0, 70.0, 30.0]
+    # pairwise slopes: -2, -5, -5, -6, -5.27, -5 -> median -5; intercept median(x) - median(t - 2001) * slope
+    # = 79 - 2.5 * -5 = 91.5
+    bsp = pd.DataFrame({"mine_id": "A", "year": years, "bsp_pct": values})
+    row = mann_kendall_table(bsp, years, min_years=3).iloc[0]
+    assert (row["sen_slope"], row["intercept"]) == (pytest.approx(-5.0), pytest.approx(91.5))
+    grid = mann_kendall_grid(np.array(values)[:, None, None], years=years)
+    assert (grid["slope"][0, 0], grid["intercept"][0, 0]) == (pytest.approx(-5.0), pytest.approx(91.5))
+    assert row["s"] == grid["s"][0, 0] == -6  # the test itself only uses the order
+    with pytest.raises(ValueError, match="increasing year per layer"):
+        mann_kendall_grid(np.zeros((3, 1, 1)), years=[2001, 2001, 2002])
 
 
 def test_status_counts_per_subregion_and_all_once():

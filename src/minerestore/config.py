@@ -90,6 +90,35 @@ def _resolve(path: str, base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
+def analysis_years(years: dict | list, key: str = "years") -> list[int]:
+    """The analysis years of a region's ``years`` config: a list of years as given (``[2001, 2013]``: only the
+    years with data), or ``{first, last, step}``: first to last every step years.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``key``: first after last, last - first not a multiple of step, a list not in increasing order or
+        not evenly spaced (Sen's slope per year needs even spacing, methods.md §4).
+    """
+    if isinstance(years, dict):
+        first, last, step = years["first"], years["last"], years.get("step", 1)
+        if first > last:
+            raise ConfigError(f"config key {key}: first={first} is after last={last}; list years oldest first")
+        if (last - first) % step:
+            raise ConfigError(f"config key {key}: last - first = {last - first} is not a multiple of step={step}; "
+                              f"set last to {last - (last - first) % step} or change the step")
+        return list(range(first, last + 1, step))
+    years = [int(y) for y in years]
+    steps = {b - a for a, b in zip(years, years[1:])}
+    if any(d <= 0 for d in steps):
+        raise ConfigError(f"config key {key}: {years} is not in increasing order without repeats; list years "
+                          "oldest first")
+    if len(steps) > 1:
+        raise ConfigError(f"config key {key}: {years} are not evenly spaced (steps {sorted(steps)}); the trend's "
+                          "Sen's slope per year needs one spacing - drop or add years")
+    return years
+
+
 def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     """Semantic checks of a schema-validated config.
 
@@ -112,19 +141,13 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     base = Path(base)
     for name, region in config["regions"].items():
         key = f"regions.{name}"
-        first, last = region["years"]["first"], region["years"]["last"]
-        if first > last:
-            raise ConfigError(f"config key {key}.years: first={first} is after last={last}; list years oldest first")
-        step = region["years"].get("step", 1)
-        if (last - first) % step:
-            raise ConfigError(f"config key {key}.years: last - first = {last - first} is not a multiple of step={step}; "
-                              f"set last to {last - (last - first) % step} or change the step")
-        analysis_years = list(range(first, last + 1, step))
+        years = analysis_years(region["years"], f"{key}.years")
         for year_key, year in (("restoration.base_year", config.get("restoration", {}).get("base_year")),
                                ("drivers.year", config.get("drivers", {}).get("year"))):
-            if year is not None and year not in analysis_years:
+            if year is not None and year not in years:
+                span = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else years
                 raise ConfigError(f"config key {year_key}: {year} is not an analysis year of region {name!r} "
-                                  f"({first}–{last}, step {step}); choose one of them or null")
+                                  f"({span}); choose one of them or null")
         bounds = region.get("bounds")
         if bounds and not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
             raise ConfigError(f"config key {key}.bounds: {bounds} is not [xmin, ymin, xmax, ymax] with xmin < xmax and "
@@ -153,6 +176,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         if region["source"] == "local":
             if "acquisitions" not in region:
                 raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")
+            _check_years_have_data(region, key, years, config, base)
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
         method = config.get("identify", {}).get("method", "object_rf")
@@ -164,6 +188,27 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 "digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
+
+
+def _check_years_have_data(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:
+    """Refuse analysis years whose growing seasons have no acquisition in a local region's table (they would give
+    empty composites): the message names the years, the table and the years that do have data."""
+    from minerestore.sources.local import years_without_acquisitions
+
+    season = region.get("season", {})
+    months = (season.get("start_month", 6), season.get("end_month", 9))
+    table = _resolve(region["acquisitions"], base)
+    try:
+        empty = years_without_acquisitions(table, years, config.get("composite", {}).get("window_years", 1), months,
+                                           {region["sensor"], "any"})
+    except (ValueError, KeyError) as err:
+        raise ConfigError(f"config key {key}.acquisitions: {err}") from None
+    if empty:
+        have = [y for y in years if y not in empty]
+        raise ConfigError(
+            f"config key {key}.years: {empty} have no {region['sensor']} acquisition in the growing season (months "
+            f"{months[0]}–{months[1]}) in {table}; they would give empty composites. List the years that have data "
+            f"({'years: ' + str(have) if have else 'none of the analysis years has any'}), or add acquisitions")
 
 
 def region_slug(value) -> str:

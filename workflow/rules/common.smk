@@ -20,6 +20,7 @@ from minerestore.config import (  # noqa: E402
     PATH_KEYS,
     SOURCE_GROUPS,
     ConfigError,
+    analysis_years,
     check_config,
     check_config_files,
     explain_validation_failure,
@@ -107,9 +108,8 @@ def region_key(key):
 
 
 def years(region):
-    """Analysis years of a region: first to last, every ``step`` years."""
-    y = region_cfg(region)["years"]
-    return list(range(y["first"], y["last"] + 1, y["step"]))
+    """Analysis years of a region: the listed years, or first to last every ``step`` years."""
+    return analysis_years(region_cfg(region)["years"])
 
 
 def region_years(wildcards):

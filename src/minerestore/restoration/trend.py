@@ -18,7 +18,8 @@ from minerestore.composite.season import nan_percentile
 GRID_FIELDS = ("slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n")
 
 
-def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 256) -> dict[str, np.ndarray]:
+def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 256,
+                      years: list[int] | None = None) -> dict[str, np.ndarray]:
     """Mann–Kendall original test and Sen's slope for every pixel of a yearly stack.
 
     Parameters
@@ -26,11 +27,14 @@ def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 
     stack : ndarray (years, rows, cols) float; NaN = missing (skipped as in pymannkendall).
     alpha : significance level.
     block_rows : rows processed at a time (memory ~ years² x block_rows x cols x 8 bytes).
+    years : the year of each layer (increasing, evenly spaced or not); None = 0, 1, 2, … (pymannkendall's
+        positions: the slope is per layer).
 
     Returns
     -------
-    dict of ndarray (rows, cols): ``slope`` (Sen's slope per year, NaN pairs ignored, positions kept),
-    ``intercept`` (Conover: nanmedian(x) − median(valid positions) x slope), ``z`` (continuity-corrected),
+    dict of ndarray (rows, cols): ``slope`` (Sen's slope: median of (x_j − x_i) / (year_j − year_i), per year;
+    NaN pairs ignored, positions kept), ``intercept`` (Conover: nanmedian(x) − median(valid years − first year)
+    x slope, the value at the first year), ``z`` (continuity-corrected),
     ``p`` (two-sided, normal), ``tau`` (S / (n(n−1)/2)), ``s``, ``var_s`` (tie-corrected), ``trend`` (int8:
     −1 significant decrease, 0 none, +1 significant increase) and ``n`` (valid values) — float64 except
     ``trend``/``n``. Pixels with n < 2 (where pymannkendall raises ZeroDivisionError) get tau NaN, z 0, p 1,
@@ -39,7 +43,7 @@ def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 
     Raises
     ------
     ValueError
-        If ``stack`` is not 3-D or ``alpha`` is not in (0, 1).
+        If ``stack`` is not 3-D, ``alpha`` is not in (0, 1) or ``years`` is not one increasing year per layer.
 
     References
     ----------
@@ -49,22 +53,25 @@ def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 
         raise ValueError(f"stack must be (years, rows, cols), got shape {stack.shape}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    _, rows, cols = stack.shape
+    t, rows, cols = stack.shape
+    times = np.arange(t, dtype=np.float64) if years is None else np.asarray(years, np.float64)
+    if times.shape != (t,) or np.any(np.diff(times) <= 0):
+        raise ValueError(f"years {years} must give one increasing year per layer of the {t}-layer stack")
     out = {k: np.empty((rows, cols), np.int8 if k == "trend" else np.float64) for k in GRID_FIELDS}
     for r in range(0, rows, block_rows):
-        block = _mk_block(stack[:, r : r + block_rows].astype(np.float64), alpha)
+        block = _mk_block(stack[:, r : r + block_rows].astype(np.float64), alpha, times - times[0])
         for k in GRID_FIELDS:
             out[k][r : r + block_rows] = block[k]
     return out
 
 
-def _mk_block(x: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+def _mk_block(x: np.ndarray, alpha: float, times: np.ndarray) -> dict[str, np.ndarray]:
     t = x.shape[0]
     valid = np.isfinite(x)
     n = valid.sum(axis=0).astype(np.float64)
     ties = np.zeros(x.shape[1:])
     pairs_i, pairs_j = np.triu_indices(t, k=1)
-    slopes = (x[pairs_j] - x[pairs_i]) / (pairs_j - pairs_i)[:, None, None]
+    slopes = (x[pairs_j] - x[pairs_i]) / (times[pairs_j] - times[pairs_i])[:, None, None]
     s = np.nansum(np.sign(x[pairs_j] - x[pairs_i]), axis=0)
     for i in range(t):
         same = np.sum((x == x[i]) & valid, axis=0)  # includes itself
@@ -76,7 +83,7 @@ def _mk_block(x: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
     p = 2 * (1 - norm.cdf(np.abs(z)))
     h = np.abs(z) > norm.ppf(1 - alpha / 2)
     slope = nan_percentile(slopes, 50.0)
-    positions = np.where(valid, np.arange(t, dtype=np.float64)[:, None, None], np.nan)
+    positions = np.where(valid, times[:, None, None], np.nan)
     intercept = nan_percentile(x, 50.0) - nan_percentile(positions, 50.0) * slope
     return {"slope": slope, "intercept": intercept, "z": z, "p": p, "tau": tau, "s": s, "var_s": var_s,
             "trend": (np.sign(z) * h).astype(np.int8), "n": n}
@@ -118,20 +125,6 @@ def classify(s: float, p: float, n: int, alpha: float, min_years: int) -> str:
     return "no_trend"
 
 
-def year_step(years: list[int]) -> int:
-    """Spacing of evenly spaced analysis years (1 for consecutive years or a single year).
-
-    Raises
-    ------
-    ValueError
-        When the years are not evenly spaced (Sen's slope per year would be ill-defined).
-    """
-    steps = set(np.diff(years).tolist())
-    if len(steps) > 1:
-        raise ValueError(f"analysis years {years} are not evenly spaced")
-    return int(steps.pop()) if steps else 1
-
-
 def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05, min_years: int = 5,
                        exact_max_n: int = 10) -> pd.DataFrame:
     """Mann–Kendall test of every mine's BSP series.
@@ -139,8 +132,9 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     Parameters
     ----------
     bsp : DataFrame mine_id, year, bsp_pct (NaN = no valid pixel that year; the value is skipped).
-    years : the analysis years, evenly spaced (``years.step``); every mine must have a row for each. Sen's slope
-        is divided by the spacing, so it is per year whatever the step.
+    years : the analysis years, increasing (evenly spaced or not); every mine must have a row for each. Sen's
+        slope is the median of the pairwise slopes over the actual years (scipy ``theilslopes``), so it is per
+        year whatever the spacing; the intercept is the value at the first year (Conover, as pymannkendall).
     exact_max_n : the exact p (:func:`exact_p`) is computed for n <= this when the series has no ties and used for
         the status; otherwise the normal approximation's p is used.
 
@@ -163,13 +157,13 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     missing = [y for y in years if y not in present]
     if missing:
         raise ValueError(f"BSP has no value for years {missing}; check the composites of those years")
-    step = year_step(years)
     rows = []
     for mine_id, group in bsp.groupby("mine_id", sort=True):
         series = group.set_index("year")["bsp_pct"].reindex(years).to_numpy(dtype=float)
         valid = series[np.isfinite(series)]
         n = len(valid)
         res = mk.original_test(series, alpha=alpha) if n >= 2 else None
+        sen = stats.theilslopes(valid, np.asarray(years)[np.isfinite(series)] - years[0]) if res else None
         s = float(res.s) if res else 0.0
         p_exact = exact_p(valid) if res and n <= exact_max_n and len(np.unique(valid)) == n else np.nan
         p_used = p_exact if np.isfinite(p_exact) else (float(res.p) if res else 1.0)
@@ -177,7 +171,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
             "mine_id": mine_id, "n": n, "trend": res.trend if res else "no trend", "h": bool(res.h) if res else False,
             "p": float(res.p) if res else np.nan, "z": float(res.z) if res else np.nan,
             "tau": float(res.Tau) if res else np.nan, "s": s, "var_s": float(res.var_s) if res else np.nan,
-            "sen_slope": float(res.slope) / step if res else np.nan, "intercept": float(res.intercept) if res else np.nan,
+            "sen_slope": float(sen.slope) if res else np.nan, "intercept": float(sen.intercept) if res else np.nan,
             "p_exact": p_exact, "p_used": p_used, "status": classify(s, p_used, n, alpha, min_years),
         })
     return pd.DataFrame(rows, columns=columns)

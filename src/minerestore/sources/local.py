@@ -118,6 +118,24 @@ def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
     return kept
 
 
+def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], window_years: int,
+                               season: tuple[int, int], families: set[str]) -> list[int]:
+    """The analysis years none of whose epoch's growing seasons (:func:`minerestore.composite.season.epoch_years`)
+    has an acquisition of ``families`` in the acquisitions table: years that would give an empty composite, so
+    the config check refuses them when the workflow is planned.
+
+    Raises
+    ------
+    ValueError, KeyError
+        From :func:`minerestore.sources.acquisitions.read_table` (naming the table and the row).
+    """
+    from minerestore.composite.season import epoch_years
+
+    covered = {a.date.year for a in read_table(table_path)
+               if a.profile.family in families and in_season(a.date.month, *season)}
+    return [y for y in years if not covered & set(epoch_years(y, window_years))]
+
+
 def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
     """Every file a local region reads, as absolute paths, so Snakemake reruns ingest (and all that depends on it)
     when one changes: the acquisitions table, each band file of every acquisition it lists (a ``{band}`` pattern
