@@ -23,9 +23,9 @@ def main(smk) -> None:
         write_vector(smk.output.mines, candidates[["geometry"]])
         return
     patch_args = (candidates, grid, smk.params.tile_px, list(smk.input.composites), sources.get("dem"))
-    bounds = obia.patch_bounds(*patch_args)
+    bounds, windows = obia.patch_bounds(*patch_args)
     features = pd.concat([obia.object_features(labels, layers, grid.resolution, glcm_layers=(), bounds=bounds)
-                          for _, labels, layers in obia.patch_windows(*patch_args)]).sort_index()
+                          for _, labels, layers in windows]).sort_index()
     keep = patches.filter_candidates(features, smk.params.rules)
     objects = candidates.assign(object=np.arange(1, len(candidates) + 1))
     mines = obia.merge_objects(objects, features.index[keep], smk.params.min_area_m2, grid.resolution)

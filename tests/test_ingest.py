@@ -13,7 +13,13 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from minerestore.composite.season import composite_blocks
 from minerestore.raster.grid import Grid
-from minerestore.sources.acquisitions import Acquisition, check_acquisition, read_observation, read_table
+from minerestore.sources.acquisitions import (
+    Acquisition,
+    block_sample,
+    check_acquisition,
+    read_observation,
+    read_table,
+)
 from minerestore.sources.local import ingest
 from minerestore.sources.plan import planned_grid
 
@@ -75,6 +81,26 @@ def test_missing_column(tmp_path):
     with pytest.raises(ValueError, match=r"t.csv: missing column\(s\) \['sensor'\]"):
         read_table(path)
 
+
+
+@pytest.mark.parametrize("tiled", [True, False])
+def test_block_sample_reads_whole_blocks_spread_over_the_raster(tmp_path, tiled):
+    """A 512 x 512 band whose value is the number of its 256 px tile (or its 64-row stripe): the sample holds whole
+    blocks, from corner to corner of the raster."""
+    rows, cols = np.indices((512, 512))
+    data = (rows // 256 * 2 + cols // 256) if tiled else rows // 64
+    profile = {"driver": "GTiff", "width": 512, "height": 512, "count": 1, "dtype": "uint16", "crs": CRS,
+               "transform": T, **({"tiled": True, "blockxsize": 256, "blockysize": 256} if tiled else
+                                  {"tiled": False, "blockysize": 64})}
+    with rasterio.open(tmp_path / "b.tif", "w", **profile) as dst:
+        dst.write(data.astype("uint16"), 1)
+    with rasterio.open(tmp_path / "b.tif") as src:
+        sample = block_sample(src, 1, pixels=256 * 256, min_blocks=4)
+    counts = np.bincount(sample)
+    if tiled:  # one tile's worth asked, at least 4 tiles read: all 4, whole
+        assert counts.tolist() == [256 * 256] * 4
+    else:  # 2 stripes' worth of pixels -> 4 stripes (the minimum), first and last included
+        assert (counts > 0).sum() == 4 and counts[0] == counts[7] == 64 * 512
 
 @pytest.mark.bad_input
 def test_missing_band_names_file_and_band(tmp_path):

@@ -41,13 +41,13 @@ def _error_rate(predicted: np.ndarray, y: np.ndarray) -> float:
 
 def _tree_deltas(tree, x_oob: np.ndarray, y_oob: np.ndarray, rng: np.random.Generator, loss) -> np.ndarray:
     """Loss increase of one tree on its OOB rows for each variable permuted (0 for variables it does not use)."""
-    base = loss(tree.predict(x_oob), y_oob)
+    base = loss(tree.predict(x_oob, check_input=False), y_oob)  # x_oob: float32 C-ordered, checked once by the caller
     used = set(tree.tree_.feature[tree.tree_.feature >= 0].tolist())
     out = np.zeros(x_oob.shape[1])
     for j in used:
         shuffled = x_oob.copy()
         shuffled[:, j] = rng.permutation(shuffled[:, j])
-        out[j] = loss(tree.predict(shuffled), y_oob) - base
+        out[j] = loss(tree.predict(shuffled, check_input=False), y_oob) - base
     return out
 
 
@@ -69,11 +69,13 @@ def oob_permutation_importance(forest, X, y, seed: int = 0) -> tuple[np.ndarray,
     Raises
     ------
     ValueError
-        If the forest was not fitted with bootstrap, or ``X`` has other rows than the fit.
+        If the forest was not fitted with bootstrap, ``X`` has other rows than the fit or non-finite values.
     """
     if not forest.bootstrap:
         raise ValueError("out-of-bag importance needs a forest fitted with bootstrap=True")
-    x = np.asarray(X, dtype=np.float32)
+    x = np.ascontiguousarray(X, dtype=np.float32)
+    if not np.isfinite(x).all():
+        raise ValueError("X has NaN or infinite values: the trees cannot predict them")
     n = x.shape[0]
     if forest.estimators_samples_[0].shape[0] != n:
         raise ValueError(f"X has {n} rows but the forest was fitted on {forest.estimators_samples_[0].shape[0]}: "
