@@ -38,6 +38,7 @@ localrules:
     ecology_table,
     ranking,
     tables,
+    plot_maps,
     plot_region,
     plot_insar,
     plot_overview,

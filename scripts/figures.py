@@ -1,61 +1,25 @@
-"""Figures of one region (minerestore.report.plots): masks, mines by status, BSP, restoration rates, REM, I_veg/I_imper,
-REM series of one mine, RSEI maps, densities and latitude profile, mines vs region, rings, size classes, random
-forest fit, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at most 2000 px a side,
-so a basin-size region plots in bounded memory."""
+"""Charts of one region's tables (minerestore.report.plots): BSP, restoration rates, REM, I_veg/I_imper, mines vs
+region, rings, size classes, random forest fit. PNG (300 dpi) and SVG under figures/ (the maps:
+scripts/map_figures.py)."""
 
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
-import rasterio
-from rasterio.windows import from_bounds
 
-from minerestore.raster.read import read_preview
-from minerestore.raster.vector import read_mines, read_vector
 from minerestore.report import plots
 from minerestore.scripting import configure
-from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     out = Path(smk.output[0]).parent
-    grid, sources = read_region(smk.input.grid, smk.input.sources)
-    years = list(smk.params.years)
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
-    mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
-    zones = gpd.read_file(smk.input.study_area)
-    masks = {name: np.nan_to_num(read_preview(path), nan=255)
-             for name, path in zip(("water", "vegetation", "snow", "builtup"), smk.input.masks)}
-    plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
-    rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
-    plots.save(plots.mines_status_map(zones, mines, rivers), out / "mines_status")
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
     plots.save(plots.bsp_boxplots(bsp), out / "bsp_boxplots")
     plots.save(plots.restoration_rate_boxplots(pd.read_csv(smk.input.rates_mines)), out / "restoration_rate_boxplots")
     stats = pd.read_csv(smk.input.ecology_mines, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
     plots.save(plots.rem_boxplots(stats), out / "rem_boxplots")
     plots.save(plots.veg_imper_lines(stats), out / "veg_imper")
-    chosen = smk.params.mine_id or (mines.sort_values("area_km2").iloc[-1]["mine_id"] if len(mines) else None)
-    layers = {}
-    if chosen is not None:
-        geom = mines.set_index("mine_id").loc[chosen, "geometry"].buffer(2 * grid.resolution)
-        for year, path in zip(years, smk.input.rem):
-            with rasterio.open(path) as src:
-                layers[year] = src.read(1, window=from_bounds(*geom.bounds, src.transform))
-        plots.save(plots.mine_series(layers, geom.bounds, chosen), out / "mine_rem_series")
-    else:
-        plots.save(plots.mine_series({}, grid.bounds, "none"), out / "mine_rem_series")  # says "no mines"
-    rsei = {y: read_preview(p, "rsei") for y, p in zip(years, smk.input.rsei)}  # maps: at most 2000 px a side
-    plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds), out / "rsei_maps")
-    plots.save(plots.rsei_density(rsei), out / "rsei_density")
-    rows = rsei[years[-1]].shape[0]
-    top, bottom = grid.bounds[3], grid.bounds[1]
-    northing = top - (np.arange(rows) + 0.5) * (top - bottom) / rows
-    profile = np.broadcast_to(northing[:, None], rsei[years[-1]].shape)
-    plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
-               out / "latitude_profile")
     plots.save(plots.mine_vs_region(pd.read_csv(smk.input.region)), out / "mine_vs_region")
     fig, fit = plots.rings_curve(pd.read_csv(smk.input.rings))
     log.info("ring fit: %s", fit)
@@ -63,9 +27,6 @@ def main(smk) -> None:
     plots.save(plots.area_classes(pd.read_csv(smk.input.area_classes)), out / "area_classes")
     metrics = pd.read_csv(smk.input.rf_metrics).iloc[0].to_dict()
     plots.save(plots.observed_vs_predicted(pd.read_csv(smk.input.rf_test), metrics), out / "rf_observed_predicted")
-    for index, path in zip(smk.params.trend_indices, smk.input.trends):
-        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, smk.params.alpha, index,
-                                   higher_is_better=index != "bare"), out / f"trend_{index}")
     log.info("figures written to %s", out)
 
 

@@ -27,7 +27,7 @@ def main(smk) -> None:
         season=(smk.params.season["start_month"], smk.params.season["end_month"]),
     )
     with timed(log, "synthetic study area"):
-        generate(params, tmp)
+        generate(params, tmp, workers=smk.threads)
     os.replace(tmp, out)
 
 

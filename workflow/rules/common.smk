@@ -338,17 +338,21 @@ def driver_rsei(wildcards):
 YEARLY_TABLES = ("rsei_pca", "rem_weights")
 
 INSAR_FIGURES = ["insar_velocity", "insar_classes", "insar_cross"]
-REGION_FIGURES = [
+# The maps (rule plot_maps) need no statistics table, so they are drawn while ecology_stats and drivers_model run;
+# the charts of the tables (rule plot_region) come after them.
+MAP_FIGURES = [
     "study_area_masks",
     "mines_status",
-    "bsp_boxplots",
-    "restoration_rate_boxplots",
-    "rem_boxplots",
-    "veg_imper",
     "mine_rem_series",
     "rsei_maps",
     "rsei_density",
     "latitude_profile",
+]
+REGION_FIGURES = [
+    "bsp_boxplots",
+    "restoration_rate_boxplots",
+    "rem_boxplots",
+    "veg_imper",
     "mine_vs_region",
     "rings_curve",
     "area_classes",
@@ -361,7 +365,7 @@ TILE_PX = config["tiles"]["size_px"]
 
 
 def region_figure_files(region):
-    names = REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
+    names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
     return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
 
 

@@ -46,6 +46,8 @@ rule drivers_model:
         log_path("{region}", "drivers_model"),
     benchmark:
         benchmark_path("{region}", "drivers_model")
+    # on the path to the figures: before the per-year jobs that can wait
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     threads: 2

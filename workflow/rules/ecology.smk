@@ -141,6 +141,8 @@ rule ecology_stats:
         log_path("{region}", "ecology_stats"),
     benchmark:
         benchmark_path("{region}", "ecology_stats")
+    # on the path to the figures: before the per-year jobs that can wait
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:

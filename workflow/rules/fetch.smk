@@ -29,6 +29,7 @@ rule synthetic_scene:
         benchmark_path("{region}", "synthetic_scene")
     conda:
         "../../envs/raster.yaml"
+    threads: 2
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,

@@ -18,6 +18,8 @@ rule object_rf:
         log_path("{region}", "object_rf"),
     benchmark:
         benchmark_path("{region}", "object_rf")
+    # first when cores free up: the mines and every stage after them wait for it
+    priority: 10
     conda:
         "../../envs/analysis.yaml"
     threads: 2

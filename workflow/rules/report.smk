@@ -1,7 +1,7 @@
 """Report stage: figures and tables of every region and across regions, registered for `snakemake --report`."""
 
 
-rule plot_region:
+rule plot_maps:
     input:
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
@@ -9,15 +9,57 @@ rule plot_region:
         masks=[rules.masks.output[m] for m in ("water", "vegetation", "snow", "builtup")],
         mines=rules.mines.output.mines,
         mann_kendall=rules.mann_kendall.output.table,
+        trends=lambda w: expand(rules.trend_mosaic.output.mosaic, region=w.region, index=TREND_INDICES),
+        rsei=each_year(rules.rsei.output.raster),
+        rem=each_year(rules.rem.output.raster),
+    output:
+        [
+            report(
+                rpath("{region}", "figures", f"{n}.png"),
+                caption=f"../report/{n}.rst",
+                category="{region}",
+                subcategory="figures",
+            )
+            for n in MAP_FIGURES
+        ],
+        [
+            report(
+                rpath("{region}", "figures", f"trend_{i}.png"),
+                caption=f"../report/trend_{i}.rst",
+                category="{region}",
+                subcategory="figures",
+            )
+            for i in TREND_INDICES
+        ],
+        [rpath("{region}", "figures", f"{n}.svg") for n in MAP_FIGURES],
+        [rpath("{region}", "figures", f"trend_{i}.svg") for i in TREND_INDICES],
+    log:
+        log_path("{region}", "plot_maps"),
+    benchmark:
+        benchmark_path("{region}", "plot_maps")
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=20,
+    params:
+        years=region_years,
+        trend_indices=TREND_INDICES,
+        alpha=threshold("mk_alpha"),
+        mine_id=config["report"]["mine_id"],
+    script:
+        "../../scripts/map_figures.py"
+
+
+rule plot_region:
+    input:
+        mann_kendall=rules.mann_kendall.output.table,
         bsp=rules.bare_surface.output.bsp,
         rates_mines=rules.restoration_rate.output.mines,
-        trends=lambda w: expand(rules.trend_mosaic.output.mosaic, region=w.region, index=TREND_INDICES),
         ecology_mines=rules.ecology_stats.output.mines,
         region=rules.ecology_stats.output.region,
         rings=rules.ecology_stats.output.rings,
         area_classes=rules.ecology_stats.output.area_classes,
-        rsei=each_year(rules.rsei.output.raster),
-        rem=each_year(rules.rem.output.raster),
         rf_metrics=rules.drivers_model.output.metrics,
         rf_test=rules.drivers_model.output.test_predictions,
     output:
@@ -30,17 +72,7 @@ rule plot_region:
             )
             for n in REGION_FIGURES
         ],
-        [
-            report(
-                rpath("{region}", "figures", f"trend_{i}.png"),
-                caption=f"../report/trend_{i}.rst",
-                category="{region}",
-                subcategory="figures",
-            )
-            for i in TREND_INDICES
-        ],
         [rpath("{region}", "figures", f"{n}.svg") for n in REGION_FIGURES],
-        [rpath("{region}", "figures", f"trend_{i}.svg") for i in TREND_INDICES],
     log:
         log_path("{region}", "plot_region"),
     benchmark:
@@ -48,13 +80,8 @@ rule plot_region:
     conda:
         "../../envs/plots.yaml"
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
-    params:
-        years=region_years,
-        trend_indices=TREND_INDICES,
-        alpha=threshold("mk_alpha"),
-        mine_id=config["report"]["mine_id"],
     script:
         "../../scripts/figures.py"
 

@@ -132,6 +132,7 @@ def composite_blocks(
     percentile: float = 90.0,
     conservative_scl: bool = False,
     statistic: str = "median",
+    quantities: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[Window, dict]]:
     """Composite a season block by block over the region grid (memory bounded by ``block_rows``).
 
@@ -140,6 +141,8 @@ def composite_blocks(
     acquisitions : the season's acquisitions giving reflectance (and LST when their product has it).
     lst_acquisitions : further acquisitions contributing only LST (e.g. Landsat ST for a Sentinel-2 run).
     statistic : per-pixel statistic of the observations (:func:`composite`).
+    quantities : read only these quantities of ``acquisitions`` (e.g. red, nir and ndvi for the NDVI layers:
+        the other bands come out NaN); None = all.
 
     Yields
     ------
@@ -148,7 +151,7 @@ def composite_blocks(
     windows = grid.row_windows(block_rows)
     for i, window in enumerate(windows):
         shape = (int(window.height), int(window.width))
-        obs = [read_observation(a, grid, window, conservative_scl=conservative_scl) for a in acquisitions]
+        obs = [read_observation(a, grid, window, quantities, conservative_scl) for a in acquisitions]
         obs += [read_observation(a, grid, window, only=("lst",)) for a in lst_acquisitions]
         yield window, composite(obs, shape, percentile, statistic)
         log.info("block %d/%d composited", i + 1, len(windows))
@@ -201,14 +204,18 @@ def write_period_composite(path, grid: Grid, windows: list[list[Acquisition]], t
     Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),
     the lowest over the windows that observed the pixel (NaN where none did), so a pixel counts as vegetated only
     when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow observations summed
-    over all windows.
+    over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are read: a clear
+    observation is one whose quality flags and red and NIR values are valid.
 
     Parameters
     ----------
     windows : list of lists of acquisitions, one list per date window (an empty list adds nothing).
     """
+    ndvi_inputs = ("red", "nir", "ndvi")  # the period needs NDVI and the counts, not the other bands
+    windows = [[a for a in w if set(ndvi_inputs) & set(a.profile.bands)] for w in windows]
     with raster_writer(path, grid.profile(len(PERIOD_BANDS)), list(PERIOD_BANDS), tags) as dst:
-        streams = [composite_blocks(w, [], grid, block_rows, percentile, conservative_scl) for w in windows]
+        streams = [composite_blocks(w, [], grid, block_rows, percentile, conservative_scl, quantities=ndvi_inputs)
+                   for w in windows]
         for blocks in zip(*streams):
             p90 = np.stack([bands["ndvi_p90"] for _, bands in blocks])
             with warnings.catch_warnings():

@@ -76,8 +76,8 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
 
     profile = grid.profile(len(layers), dtype, nodata)
     if not compress:  # scratch files read many times: no decompression cost
-        profile.pop("compress")
-        profile.pop("predictor")
+        for key in ("compress", "zstd_level", "predictor"):
+            profile.pop(key)
     with raster_writer(path, profile, names, tags) as dst:
         for window in tile_windows(grid, chunk_px).values():
             rows, cols = window.toslices()

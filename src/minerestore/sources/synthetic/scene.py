@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -299,10 +300,11 @@ def _modis_acquisitions(p: SyntheticParams, out: Path, grid: Grid, year: int, re
     return rows
 
 
-def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
+def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     """Generate the synthetic study area under ``out_dir``; returns the ``inputs.yaml`` manifest as a dict.
 
-    Deterministic: the same parameters give byte-identical arrays. Logs progress per year.
+    Deterministic: the same parameters give byte-identical arrays, whatever ``workers`` (threads rendering and
+    writing the acquisitions of a year). Logs progress per year.
     """
     out = Path(out_dir)
     rng = np.random.default_rng(p.seed)
@@ -358,21 +360,26 @@ def generate(p: SyntheticParams, out_dir: str | Path) -> dict:
             log.info("year %d: MODIS-like products written", year)
             continue
         s2_dates = _dates(p, year, p.s2_per_year, rng, 0) + ([(year, 4, 15)] if p.out_of_season else [])
-        for y, m, d in s2_dates:
+        landsat_dates = _dates(p, year, p.landsat_per_year, rng, 11)
+
+        def acquisition(y, m, d, landsat):
+            """Render and write one acquisition (its own seeded generator: the same bytes in any thread)."""
             r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
-                               np.random.default_rng([p.seed, y, m, d, 2]), p.cloud_max)
-            name = f"s2/S2_{y}{m:02d}{d:02d}.tif"
-            write_raster(out / name, imagery.sentinel2(r), grid.profile(7, "uint16", 0), imagery.S2_BANDS,
-                         {"sensor": "sentinel2_l2a"})
-            rows.append({"path": name, "date": f"{y}-{m:02d}-{d:02d}", "sensor": "sentinel2_l2a"})
-        for y, m, d in _dates(p, year, p.landsat_per_year, rng, 11):
-            r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
-                               np.random.default_rng([p.seed, y, m, d, 8]), p.cloud_max)
-            name = f"landsat/LC08_{y}{m:02d}{d:02d}.tif"
-            write_raster(out / name, imagery.landsat(r, factor), lgrid.profile(8, "uint16", 0), imagery.LANDSAT_BANDS,
-                         {"sensor": "landsat8_c2l2"})
-            rows.append({"path": name, "date": f"{y}-{m:02d}-{d:02d}", "sensor": "landsat8_c2l2"})
-        log.info("year %d: %d acquisitions written", year, len(s2_dates) + p.landsat_per_year)
+                               np.random.default_rng([p.seed, y, m, d, 8 if landsat else 2]), p.cloud_max)
+            if landsat:
+                name, sensor = f"landsat/LC08_{y}{m:02d}{d:02d}.tif", "landsat8_c2l2"
+                write_raster(out / name, imagery.landsat(r, factor), lgrid.profile(8, "uint16", 0),
+                             imagery.LANDSAT_BANDS, {"sensor": sensor})
+            else:
+                name, sensor = f"s2/S2_{y}{m:02d}{d:02d}.tif", "sentinel2_l2a"
+                write_raster(out / name, imagery.sentinel2(r), grid.profile(7, "uint16", 0), imagery.S2_BANDS,
+                             {"sensor": sensor})
+            return {"path": name, "date": f"{y}-{m:02d}-{d:02d}", "sensor": sensor}
+
+        jobs = [(*date_, False) for date_ in s2_dates] + [(*date_, True) for date_ in landsat_dates]
+        with ThreadPoolExecutor(max(1, workers)) as pool:  # numpy and GDAL release the GIL for most of the work
+            rows += list(pool.map(lambda job: acquisition(*job), jobs))
+        log.info("year %d: %d acquisitions written", year, len(jobs))
 
     months = [(y, m) for y in (2014, 2015) for m in range(1, 13)]
     history = imagery.water_history(terr["water"], terr["floodplain"], factor, rng, months)
