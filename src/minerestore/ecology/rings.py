@@ -47,8 +47,13 @@ def ring_moments(layers: dict[str, np.ndarray], rings: np.ndarray) -> pd.DataFra
     frames = []
     for name, values in layers.items():
         ok = np.isfinite(values) & (rings >= 0)
-        frame = pd.DataFrame({"ring": rings[ok], "v": values[ok].astype(np.float64)})
-        frames.append(moments(frame, ["ring"], "v").assign(index=name))
+        ring, v = rings[ok].astype(np.int64), values[ok].astype(np.float64)
+        n = np.bincount(ring)
+        present = np.flatnonzero(n)
+        frames.append(pd.DataFrame({"ring": present, "n": n[present],
+                                    "sum": np.bincount(ring, weights=v)[present] if len(v) else [],
+                                    "sumsq": np.bincount(ring, weights=v * v)[present] if len(v) else [],
+                                    "index": name}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -61,11 +66,14 @@ def ring_summary(parts: list[pd.DataFrame], width_km: float, extra: tuple[str, .
     return table[[*extra, "index", "ring", "ring_km", "mean", "std", "n_px"]]
 
 
-def moments(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
-    """n, sum and sum of squares of ``value`` per group of ``by`` (float64), to add up over tiles."""
-    v = frame[value]
-    return (frame.assign(sq=v * v).groupby(by).agg(n=(value, "size"), sum=(value, "sum"), sumsq=("sq", "sum"))
-            .reset_index())
+def moments(values: np.ndarray, **keys) -> pd.DataFrame:
+    """n, sum and sum of squares of ``values`` (any shape; NaN must be left out by the caller) as a one-row table
+    with the given key columns (e.g. year, index, scope), float64, to add up over tiles with :func:`summary`; no
+    row for no values. numpy sums, not a pandas group-by of a frame of every pixel (4x faster)."""
+    v = np.asarray(values, np.float64).ravel()
+    if not v.size:  # no row: a group without pixels is not reported
+        return pd.DataFrame(columns=[*keys, "n", "sum", "sumsq"])
+    return pd.DataFrame([{**keys, "n": v.size, "sum": float(v.sum()), "sumsq": float(np.dot(v, v))}])
 
 
 def summary(parts: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:

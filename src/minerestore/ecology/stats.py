@@ -88,9 +88,8 @@ def region_and_rings(mines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grid: Gri
             layers = read_layers(rsei_path, rem_path, window)
             for name, values in layers.items():
                 for scope, mask in scopes.items():
-                    v = values[mask & np.isfinite(values)].astype(np.float64)
-                    frame = pd.DataFrame({"year": year, "index": name, "scope": scope, "v": v})
-                    scope_parts.append(rings.moments(frame, ["year", "index", "scope"], "v"))
+                    v = values[mask & np.isfinite(values)]
+                    scope_parts.append(rings.moments(v, year=year, index=name, scope=scope))
             for group, ring_raster in ring_rasters.items():
                 ring_parts[group].append(rings.ring_moments(layers, ring_raster).assign(year=year))
     region = rings.summary(scope_parts, ["year", "index", "scope"])
