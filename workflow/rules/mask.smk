@@ -91,6 +91,8 @@ rule masks:
         log_path("{region}", "masks"),
     benchmark:
         benchmark_path("{region}", "masks")
+    # on the way to object_rf, which the mines and every stage after them wait for
+    priority: 10
     conda:
         "../../envs/raster.yaml"
     resources:
@@ -120,6 +122,8 @@ rule candidates:
         log_path("{region}", "candidates"),
     benchmark:
         benchmark_path("{region}", "candidates")
+    # on the way to object_rf, which the mines and every stage after them wait for
+    priority: 10
     conda:
         "../../envs/raster.yaml"
     resources:
