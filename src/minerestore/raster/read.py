@@ -94,8 +94,9 @@ def read_on_grid(
         else:
             nodata = src.nodata if src.nodata is not None else src_nodata
             out_fill = fill if fill is not None else nodata
-            # GDAL's warper straight into the window's array: the same values as reading a WarpedVRT of the
-            # grid, 7x faster for a bilinear Landsat band onto a 10 m grid (the VRT warps in small chunks).
+            # GDAL's warper straight into the window's array, 7x faster than reading a WarpedVRT of the grid for
+            # a bilinear Landsat band onto a 10 m grid. Next to source no-data it resamples from the valid pixels
+            # (as gdalwarp does) where the VRT gave no data; elsewhere the values are the same.
             shape = (len(indexes), int(window.height), int(window.width))
             dtype = np.dtype(src.dtypes[indexes[0] - 1])
             if out_fill is not None and np.isnan(out_fill) and dtype.kind in "iub":
