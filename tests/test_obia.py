@@ -130,3 +130,16 @@ def test_no_non_mine_training_object_names_the_empty_class():
     with pytest.raises(ValueError, match=r"^0 'not mine' training objects of 20 .*: few objects lie mostly outside the "
                                          r"reference mines: widen the study area"):
         obia.fit_forest(x, np.ones(20, int), {"max_features": [1]}, 10, 4, 0)
+
+
+
+@pytest.mark.parametrize("module", ["minerestore.identify.obia", "minerestore.drivers.forest"])
+def test_scikit_learn_loads_only_when_a_forest_is_fitted(module):
+    """candidate_mines and the networks' refinement import the object module, the ranking job the drivers' one:
+    scikit-learn (about 0.8 s per job) loads only when a forest is built."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {module}; print(any(m.startswith('sklearn') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

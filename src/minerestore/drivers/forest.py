@@ -11,15 +11,16 @@ them (methods.md §5), so both are computed here from the fitted trees.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.ensemble import RandomForestRegressor
-from sklearn.inspection import partial_dependence
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
-from sklearn.model_selection import train_test_split
 
 from minerestore.forests import oob_permutation_importance, ordered, scaled
+
+if TYPE_CHECKING:  # scikit-learn is imported where a forest is built, so the ranking job does without it
+    from sklearn.ensemble import RandomForestRegressor
 
 
 def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, seed: int = 0,
@@ -27,6 +28,8 @@ def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, se
     """A scikit-learn forest with R randomForest's regression semantics (methods.md §5): bootstrap samples of
     size n, ``max_features`` = mtry, a node with <= nodesize cases is terminal (``min_samples_split`` =
     nodesize + 1, ``min_samples_leaf`` = 1), out-of-bag scoring on."""
+    from sklearn.ensemble import RandomForestRegressor
+
     return RandomForestRegressor(n_estimators=n_estimators, max_features=mtry, min_samples_split=nodesize + 1,
                                  min_samples_leaf=1, bootstrap=True, oob_score=True, random_state=seed,
                                  n_jobs=n_jobs)
@@ -135,6 +138,9 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
     oob_var_explained_pct, n_train, n_test, mtry, n_estimators), ``importance`` (DataFrame driver, inc_mse_pct,
     inc_node_purity, rank by %IncMSE).
     """
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
     mtry = min(mtry, len(drivers))
     forest = random_forest(n_estimators, mtry, nodesize, seed, n_jobs).fit(train[drivers], train[target])
@@ -158,6 +164,8 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
 def partial_dependence_table(forest, x: pd.DataFrame, points: int = 20) -> pd.DataFrame:
     """Partial dependence of the prediction on each driver (scikit-learn ``partial_dependence``, average over
     the rows of ``x``), ``points`` grid values between the 5th and 95th percentiles."""
+    from sklearn.inspection import partial_dependence
+
     rows = []
     for j, name in enumerate(x.columns):
         pd_result = partial_dependence(forest, x, [j], grid_resolution=points, percentiles=(0.05, 0.95))

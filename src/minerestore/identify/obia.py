@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +24,6 @@ from skimage.feature import graycomatrix, graycoprops
 from skimage.measure import label as connected_label
 from skimage.measure import regionprops, regionprops_table
 from skimage.segmentation import felzenszwalb
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.inspection import permutation_importance
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from minerestore.forests import oob_permutation_importance, ordered
 from minerestore.identify.reference import train_mine_numbers
@@ -35,6 +33,9 @@ from minerestore.raster.read import read_composites, read_float
 from minerestore.raster.tiles import polygon_windows, tile_grid, tile_windows
 from minerestore.raster.vector import burn
 from minerestore.topography import slope_degrees
+
+if TYPE_CHECKING:  # scikit-learn is imported where a forest is fitted, not with the module
+    from sklearn.ensemble import RandomForestClassifier
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +347,9 @@ def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: i
     # than scikit-learn's Python work around it, which threads do not share out (the default's search: 2x faster).
     # Seeded trees are the same at any n_jobs, so the scores are too; the OOB error is only computed on the forests
     # fitted to all objects.
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
     base = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=1)
     search = GridSearchCV(base, param_grid, scoring="f1", cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
                           n_jobs=n_jobs, refit=False)
@@ -382,6 +386,8 @@ def importance(model, x: pd.DataFrame, y: np.ndarray, method: str, repeats: int,
     if method == "oob":
         mean, spread = oob_permutation_importance(model, x, y, seed)
     elif method == "permutation":
+        from sklearn.inspection import permutation_importance
+
         result = permutation_importance(model, x, y, n_repeats=repeats, random_state=seed, scoring="accuracy")
         mean, spread = result.importances_mean, result.importances_std
     else:

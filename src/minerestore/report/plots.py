@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-import statsmodels.formula.api as smf  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from minerestore.ecology.rings import area_class_labels  # noqa: E402
@@ -247,6 +246,8 @@ def rings_curve(rings: pd.DataFrame, group: str = "all") -> tuple[plt.Figure, di
     ax.plot(mean["ring_km"], mean["mean"], "o", color="k", label="multi-year mean")
     fit = {}
     if len(mean) >= 3:
+        import statsmodels.formula.api as smf  # here: only the rings curve fits a model
+
         model = smf.ols("mean ~ ring_km + I(ring_km ** 2)", data=mean).fit()
         xs = np.linspace(mean["ring_km"].min(), mean["ring_km"].max(), 50)
         ax.plot(xs, model.predict(pd.DataFrame({"ring_km": xs})), color=PALETTE[3],
