@@ -12,6 +12,7 @@ from snakemake.utils import validate
 
 from minerestore.config import (
     ConfigError,
+    analysis_years,
     check_config,
     check_config_files,
     explain_validation_failure,
@@ -116,6 +117,17 @@ def test_lst_family_defaults():
     assert lst_family({"sensor": "sentinel2", "source": "synthetic"}) == "landsat"
     assert lst_family({"sensor": "sentinel2", "source": "local", "lst_sensor": "modis"}) == "modis"
 
+
+
+def test_analysis_years_from_a_span_or_a_list():
+    assert analysis_years({"first": 2001, "last": 2007, "step": 3}) == [2001, 2004, 2007]
+    assert analysis_years({"first": 2016, "last": 2018}) == [2016, 2017, 2018]
+    assert analysis_years([2001, 2013]) == [2001, 2013]
+    with pytest.raises(ConfigError, match=r"config key r.years: \[2001, 2002, 2005\] are not evenly spaced "
+                                          r"\(steps \[1, 3\]\)"):
+        analysis_years([2001, 2002, 2005], "r.years")
+    with pytest.raises(ConfigError, match="last - first = 5 is not a multiple of step=3"):
+        analysis_years({"first": 2001, "last": 2006, "step": 3})
 
 @pytest.mark.bad_input
 @pytest.mark.workflow

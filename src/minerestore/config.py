@@ -98,7 +98,7 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
     ------
     ConfigError
         Naming ``key``: first after last, last - first not a multiple of step, a list not in increasing order or
-        not evenly spaced (Sen's slope per year needs even spacing, methods.md §4).
+        not evenly spaced (the config takes one spacing between analysis years; methods.md §4).
     """
     if isinstance(years, dict):
         first, last, step = years["first"], years["last"], years.get("step", 1)
@@ -114,8 +114,8 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
         raise ConfigError(f"config key {key}: {years} is not in increasing order without repeats; list years "
                           "oldest first")
     if len(steps) > 1:
-        raise ConfigError(f"config key {key}: {years} are not evenly spaced (steps {sorted(steps)}); the trend's "
-                          "Sen's slope per year needs one spacing - drop or add years")
+        raise ConfigError(f"config key {key}: {years} are not evenly spaced (steps {sorted(steps)}); list years "
+                          "one spacing apart - drop or add years")
     return years
 
 

@@ -50,10 +50,8 @@ def ring_moments(layers: dict[str, np.ndarray], rings: np.ndarray) -> pd.DataFra
         ring, v = rings[ok].astype(np.int64), values[ok].astype(np.float64)
         n = np.bincount(ring)
         present = np.flatnonzero(n)
-        frames.append(pd.DataFrame({"ring": present, "n": n[present],
-                                    "sum": np.bincount(ring, weights=v)[present] if len(v) else [],
-                                    "sumsq": np.bincount(ring, weights=v * v)[present] if len(v) else [],
-                                    "index": name}))
+        frames.append(pd.DataFrame({"ring": present, "n": n[present], "sum": np.bincount(ring, weights=v)[present],
+                                    "sumsq": np.bincount(ring, weights=v * v)[present], "index": name}))
     return pd.concat(frames, ignore_index=True)
 
 

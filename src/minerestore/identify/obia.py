@@ -199,9 +199,9 @@ def _glcm_table(matrices: list[np.ndarray], index, prefix: str, chunk: int = 100
     """GLCM properties of many objects (``matrices`` from :func:`_glcm_matrix`, one per label of ``index``) per
     direction (``{prefix}_{prop}_{degrees}``) and averaged over the four (``{prefix}_{prop}``, eCognition's "all
     directions"); 0 for an object without a within-object pair, NaN in a direction without one (and in the
-    mean over the four). ``graycoprops`` takes the objects ``chunk`` at a
-    time along its angle axis (it normalises each slice alone), not one call per object and property, which was
-    most of the object forest's feature time."""
+    mean over the four). ``graycoprops`` takes the objects ``chunk`` at a time along its angle axis (it
+    normalises each slice alone), not one call per object and property, which was most of the object forest's
+    feature time."""
     columns: dict[str, list] = {}
     for start in range(0, len(matrices), chunk):
         p = np.concatenate(matrices[start:start + chunk], axis=3)

@@ -2,8 +2,8 @@
 
 One place looks a band up by its description (:func:`band_index`); every reader takes a band by 1-based index or
 by name. Files on another grid are re-projected on the fly with rasterio's :func:`~rasterio.warp.reproject`
-straight into the window's array, so a window reads only the source blocks it needs; :func:`lazy_on_grid` wraps the same read as a dask array of
-tiles computed only when needed.
+straight into the window's array, so a window reads only the source blocks it needs; :func:`lazy_on_grid` wraps
+the same read as a dask array of tiles computed only when needed.
 """
 
 from __future__ import annotations
