@@ -115,3 +115,29 @@ def test_tile_of_names_a_missing_tile():
     assert (t.width, t.height) == (36, 6) and t.transform.c == 640 and t.transform.f == 1000 - 640
     with pytest.raises(KeyError, match="r005c000.*100 x 70 px.*64 px"):
         tile_of(grid, 64, "r005c000")
+
+
+def test_read_on_grid_reprojects_a_window_as_the_whole_grid_and_fills_outside_the_source(tmp_path):
+    """A 30 m integer raster read onto a 10 m grid that reaches past it: a window equals that part of the whole
+    read; the fill marks the pixels outside the source, and a NaN fill turns the integers into float32."""
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    from minerestore.raster.grid import Grid
+    from minerestore.raster.read import read_on_grid
+
+    data = np.arange(100, dtype="uint16").reshape(10, 10) + 1
+    with rasterio.open(tmp_path / "coarse.tif", "w", driver="GTiff", width=10, height=10, count=1, dtype="uint16",
+                       crs="EPSG:32650", transform=from_origin(400000, 3301000, 30, 30)) as dst:
+        dst.write(data, 1)
+    grid = Grid.from_bounds("EPSG:32650", (400000, 3300700, 400330, 3301000), 10)  # 30 px past the source
+    whole = read_on_grid(tmp_path / "coarse.tif", grid, 1, resampling=rasterio.enums.Resampling.nearest, fill=0)
+    assert whole.dtype == np.uint16 and (whole[:, :30] == np.repeat(np.repeat(data, 3, 0), 3, 1)).all()
+    assert (whole[:, 30:] == 0).all()
+    window = Window(20, 5, 13, 7)
+    part = read_on_grid(tmp_path / "coarse.tif", grid, 1, window, rasterio.enums.Resampling.nearest, fill=0)
+    np.testing.assert_array_equal(part, whole[5:12, 20:33])
+    as_float = read_on_grid(tmp_path / "coarse.tif", grid, 1, resampling=rasterio.enums.Resampling.nearest,
+                            fill=np.nan)
+    assert as_float.dtype == np.float32 and np.isnan(as_float[:, 30:]).all()
+    np.testing.assert_array_equal(as_float[:, :30], whole[:, :30])
