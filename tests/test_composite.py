@@ -11,7 +11,9 @@ from minerestore.composite.season import (
     COMPOSITE_BANDS,
     composite,
     epoch_years,
+    _sorting_network,
     nan_percentile,
+    nan_sort,
     season_acquisitions,
 )
 from minerestore.indices import ndvi
@@ -107,17 +109,31 @@ def test_median_within_clear_range_and_order_free(red, nir, clear, order):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    stack=arrays(np.float32, st.tuples(st.integers(1, 9), st.integers(1, 5)),
+    stack=arrays(np.float32, st.tuples(st.integers(1, 70), st.integers(1, 5)),
                  elements=st.one_of(st.just(np.nan), st.floats(-1, 1, width=32))),
     q=st.floats(0, 100),
 )
 def test_nan_percentile_equals_numpy(stack, q):
+    """Through the sorting network (up to 64 observations) and numpy's sort (beyond)."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanpercentile(stack.astype(np.float64), q, axis=0)
     np.testing.assert_allclose(nan_percentile(stack, q), expected, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stack=arrays(np.float32, st.tuples(st.integers(0, 64), st.integers(1, 4)),
+                    elements=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-1e6, 1e6, width=32))))
+def test_nan_sort_equals_numpy_sort(stack):
+    np.testing.assert_array_equal(nan_sort(stack), np.sort(stack, axis=0))
+
+
+def test_sorting_network_sizes():
+    """Batcher's odd-even merge sort has 1, 5 and 19 comparators for 2, 4 and 8 items (Knuth, TAOCP 3, §5.3.4);
+    3 items keep 3 of the 4-item network's 5 (the two that reach the padding go)."""
+    assert [len(_sorting_network(n)) for n in (1, 2, 3, 4, 8)] == [0, 1, 3, 5, 19]
 
 
 def test_mean_statistic_by_hand():

@@ -141,3 +141,32 @@ def test_read_on_grid_reprojects_a_window_as_the_whole_grid_and_fills_outside_th
                             fill=np.nan)
     assert as_float.dtype == np.float32 and np.isnan(as_float[:, 30:]).all()
     np.testing.assert_array_equal(as_float[:, :30], whole[:, :30])
+
+
+def test_read_on_grid_takes_one_resampling_per_band(tmp_path):
+    """Two bands re-projected with a method each equal each band read alone; an aligned file gives its bands as
+    stored whatever the methods; a list of the wrong length is refused, naming the file."""
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_origin
+
+    from minerestore.raster.grid import Grid
+    from minerestore.raster.read import read_on_grid
+
+    rng = np.random.default_rng(3)
+    data = rng.integers(1, 5000, (2, 10, 10)).astype("uint16")
+    for name, res in (("coarse.tif", 30), ("aligned.tif", 10)):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=10, height=10, count=2, dtype="uint16",
+                           crs="EPSG:32650", transform=from_origin(400000, 3301000, res, res)) as dst:
+            dst.write(data)
+    grid = Grid.from_bounds("EPSG:32650", (400000, 3300700, 400300, 3301000), 10)
+    methods = [Resampling.nearest, Resampling.bilinear]
+    both = read_on_grid(tmp_path / "coarse.tif", grid, [1, 2], resampling=methods, fill=np.nan)
+    for band, method in ((1, methods[0]), (2, methods[1])):
+        np.testing.assert_array_equal(both[band - 1], read_on_grid(tmp_path / "coarse.tif", grid, band,
+                                                                   resampling=method, fill=np.nan))
+    assert not np.array_equal(both[0], both[1])  # the bands differ, so a swap would show
+    small = Grid.from_bounds("EPSG:32650", (400000, 3300900, 400100, 3301000), 10)
+    np.testing.assert_array_equal(read_on_grid(tmp_path / "aligned.tif", small, [2, 1], resampling=methods),
+                                  data[::-1])
+    with pytest.raises(ValueError, match="coarse.tif: 1 resampling methods for 2 bands"):
+        read_on_grid(tmp_path / "coarse.tif", grid, [1, 2], resampling=[Resampling.nearest])

@@ -14,6 +14,7 @@ from the reflectance.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Iterator
@@ -37,41 +38,105 @@ COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_sn
 STATISTICS = ("median", "mean")
 
 
-def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
-    """Per-pixel ``q``-th percentile over axis 0, ignoring NaN, with numpy's default ``linear`` method.
+#: Longest stack :func:`nan_sort` orders with its sorting network; longer ones go to ``numpy.sort`` (measured on
+#: 512 x 1000 float32: the network is 13x faster for 4 observations, 3x for 16 and 1.5x for 64).
+NETWORK_MAX = 64
 
-    Equal to ``numpy.nanpercentile(stack, q, axis=0)`` (up to float rounding) but vectorised: one sort of
-    the (few) observations per pixel instead of numpy's per-pixel fallback, which is ~100x slower for the
-    short, wide stacks of a season (measured: 20 s vs 0.2 s for 4 x 512 x 1000).
+
+@functools.cache
+def _sorting_network(n: int) -> tuple[tuple[int, int], ...]:
+    """Comparators (i, j), i < j, of Batcher's odd-even merge sort for ``n`` items: the network for the next power
+    of two, less the comparators that reach past ``n`` (the padding would be the largest items, so they never
+    swap). Knuth, TAOCP vol. 3, §5.3.4."""
+    size = 1 << max(0, (n - 1).bit_length())
+    pairs = []
+    p = 1
+    while p < size:
+        k = p
+        while k >= 1:
+            for j in range(k % p, size - k, 2 * k):
+                for i in range(min(k, size - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        pairs.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    return tuple((i, j) for i, j in pairs if j < n)
+
+
+def nan_sort(stack: np.ndarray, overwrite_input: bool = False) -> np.ndarray:
+    """Sort a stack along axis 0, NaN last, as ``numpy.sort(stack, axis=0)`` does.
+
+    Why not ``numpy.sort``: a season stack is short (a few observations) and wide (every pixel); numpy sorts it one
+    pixel at a time, and bottleneck's per-pixel selection is no faster. Up to :data:`NETWORK_MAX` observations the
+    stack is ordered by a sorting network instead: each comparator is two whole-array operations
+    (``fmin`` / ``maximum``, which put NaN last), so the work is vectorised over the pixels.
 
     Parameters
     ----------
     stack : ndarray (n, ...) of float
-    q : float in [0, 100]
+    overwrite_input : bool
+        Sort ``stack`` itself (as in ``numpy.percentile``): saves a copy when the caller no longer needs it.
 
     Returns
     -------
-    ndarray (...) of the input's float type (float32 for float32 or integer input); NaN where all n values are NaN.
+    ndarray (n, ...) of the input's dtype: a sorted copy, or ``stack`` sorted in place.
+    """
+    if stack.shape[0] > NETWORK_MAX:
+        return np.sort(stack, axis=0)
+    ordered = stack if overwrite_input else stack.copy()
+    for i, j in _sorting_network(stack.shape[0]):
+        low = np.fmin(ordered[i], ordered[j])  # NaN only where both are
+        np.maximum(ordered[i], ordered[j], out=ordered[j])  # NaN where either is
+        ordered[i] = low
+    return ordered
+
+
+def nan_percentiles(stack: np.ndarray, qs: tuple[float, ...], overwrite_input: bool = False) -> list[np.ndarray]:
+    """Per-pixel ``q``-th percentiles over axis 0, ignoring NaN, with numpy's default ``linear`` method, from one
+    sort (:func:`nan_sort`).
+
+    Equal to ``numpy.nanpercentile(stack, q, axis=0)`` for each ``q`` (up to float rounding) but vectorised:
+    numpy falls back to one pixel at a time for the short, wide stacks of a season, ~100x slower (measured: 20 s
+    vs 0.2 s for 4 x 512 x 1000).
+
+    Parameters
+    ----------
+    stack : ndarray (n, ...) of float
+    qs : percentiles, each in [0, 100]
+    overwrite_input : bool
+        Let the sort reorder ``stack`` (:func:`nan_sort`).
+
+    Returns
+    -------
+    list of ndarray (...), one per ``q``, of the input's float type (float32 for float32 or integer input); NaN
+    where all n values are NaN.
     """
     dtype = np.result_type(stack.dtype, np.float32)
-    if stack.shape[0] == 0:
-        return np.full(stack.shape[1:], np.nan, dtype)
-    ordered = np.sort(stack, axis=0)  # NaN sort last
-    count = np.sum(~np.isnan(stack), axis=0)
-    pos = (q / 100.0) * np.maximum(count - 1, 0)
-    lo = np.floor(pos).astype(np.intp)
-    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
-    below = np.take_along_axis(ordered, lo[None], axis=0)[0]
-    above = np.take_along_axis(ordered, hi[None], axis=0)[0]
-    out = (below + (above - below) * (pos - lo)).astype(dtype)
-    out[count == 0] = np.nan
+    n = stack.shape[0]
+    ordered = nan_sort(stack.astype(dtype, copy=False), overwrite_input)
+    count = n - np.sum(np.isnan(ordered), axis=0, dtype=np.int32)  # 4x faster than the default int64
+    out = [np.full(stack.shape[1:], np.nan, dtype) for _ in qs]
+    for valid in range(1, n + 1):  # the rank and weight depend only on the count: one pass per count, not per pixel
+        here = count == valid
+        for result, q in zip(out, qs):
+            pos = (q / 100.0) * (valid - 1)
+            lo = int(np.floor(pos))
+            hi = min(lo + 1, valid - 1)
+            value = ordered[lo] + (ordered[hi] - ordered[lo]) * dtype.type(pos - lo) if hi > lo else ordered[lo]
+            np.copyto(result, value, where=here)
     return out
 
 
+def nan_percentile(stack: np.ndarray, q: float) -> np.ndarray:
+    """Per-pixel ``q``-th percentile over axis 0, ignoring NaN: :func:`nan_percentiles` for one ``q``."""
+    return nan_percentiles(stack, (q,))[0]
+
+
 def _reduce(stack: np.ndarray, statistic: str) -> np.ndarray:
-    """Per-pixel ``statistic`` (median or mean) of a stack (n, rows, cols), ignoring NaN; NaN where all are."""
+    """Per-pixel ``statistic`` (median or mean) of a stack (n, rows, cols), ignoring NaN; NaN where all are.
+    The stack may be reordered."""
     if statistic == "median":
-        return nan_percentile(stack, 50.0)
+        return nan_percentiles(stack, (50.0,), overwrite_input=True)[0]
     count = np.sum(np.isfinite(stack), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (np.nansum(stack, axis=0) / count).astype(np.result_type(stack.dtype, np.float32))
@@ -114,8 +179,11 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
     ndvi_layers = [o["ndvi"] for o in observations if "ndvi" in o] or [ndvi(o["red"], o["nir"]) for o in refl_obs]
     if ndvi_layers:
         ndvi_stack = np.stack(ndvi_layers)
-        out["ndvi"] = _reduce(ndvi_stack, statistic)
-        out["ndvi_p90"] = nan_percentile(ndvi_stack, percentile)
+        if statistic == "median":  # both from one sort
+            out["ndvi"], out["ndvi_p90"] = nan_percentiles(ndvi_stack, (50.0, percentile), overwrite_input=True)
+        else:
+            out["ndvi_p90"] = nan_percentile(ndvi_stack, percentile)
+            out["ndvi"] = _reduce(ndvi_stack, statistic)
     else:
         out["ndvi"] = np.full(shape, np.nan, np.float32)
         out["ndvi_p90"] = np.full(shape, np.nan, np.float32)

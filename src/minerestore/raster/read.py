@@ -49,19 +49,20 @@ def read_on_grid(
     grid: Grid,
     bands: int | str | list = 1,
     window: Window | None = None,
-    resampling: Resampling = Resampling.bilinear,
+    resampling: Resampling | list[Resampling] = Resampling.bilinear,
     src_nodata: float | None = None,
     fill: float | None = None,
 ) -> np.ndarray:
     """Read bands of ``path`` re-projected onto ``grid`` (or a window of it).
 
-    A file already on the grid is read directly; any other goes through a warped VRT.
+    A file already on the grid is read directly, all bands in one read (a pixel-interleaved file is decompressed
+    once); any other is re-projected, one call per resampling method.
 
     Parameters
     ----------
     bands : int, str or list of them
         1-based band indexes or band descriptions (names). A single band gives a 2-D array.
-    resampling : rasterio Resampling
+    resampling : rasterio Resampling, or a list of them, one per band
         ``bilinear`` for continuous fields, ``nearest`` for classes and bit fields, ``average`` for shares.
     src_nodata : float, optional
         Source nodata when the file does not declare one.
@@ -83,6 +84,9 @@ def read_on_grid(
     window = window or Window(0, 0, grid.width, grid.height)
     single = not isinstance(bands, list)
     wanted = [bands] if single else bands
+    methods = resampling if isinstance(resampling, list) else [resampling] * len(wanted)
+    if len(methods) != len(wanted):
+        raise ValueError(f"{path}: {len(methods)} resampling methods for {len(wanted)} bands")
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as err:
@@ -102,9 +106,13 @@ def read_on_grid(
             if out_fill is not None and np.isnan(out_fill) and dtype.kind in "iub":
                 dtype = np.dtype(np.float32)  # an integer array cannot hold the NaN fill
             data = np.full(shape, 0 if out_fill is None else out_fill, dtype=dtype)
-            reproject(rasterio.band(src, indexes), data, src_nodata=nodata, dst_nodata=out_fill,
-                      dst_transform=rasterio.windows.transform(window, grid.transform), dst_crs=grid.crs,
-                      resampling=resampling)
+            for method in dict.fromkeys(methods):
+                at = [i for i, m in enumerate(methods) if m == method]
+                part = data[at]  # a copy, filled by the warper
+                reproject(rasterio.band(src, [indexes[i] for i in at]), part, src_nodata=nodata,
+                          dst_nodata=out_fill, dst_transform=rasterio.windows.transform(window, grid.transform),
+                          dst_crs=grid.crs, resampling=method)
+                data[at] = part
     return data[0] if single else data
 
 

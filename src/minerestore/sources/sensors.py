@@ -267,15 +267,18 @@ def scale_reflectance(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
     dn : ndarray of int, any shape
     profile : SensorProfile (level ``L2``)
     """
-    out = dn.astype(np.float32) * np.float32(profile.scale) + np.float32(profile.offset)
-    if profile.nodata_dn is not None:
-        out[dn == profile.nodata_dn] = np.nan
-    return out
+    return _linear(dn, profile.scale, profile.offset, profile.nodata_dn)
 
 
 def scale_lst(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
     """Land surface temperature in kelvin (float32) from Level-2 DN; fill DN -> NaN."""
-    out = dn.astype(np.float32) * np.float32(profile.lst_scale) + np.float32(profile.lst_offset)
-    if profile.nodata_dn is not None:
-        out[dn == profile.nodata_dn] = np.nan
+    return _linear(dn, profile.lst_scale, profile.lst_offset, profile.nodata_dn)
+
+
+def _linear(dn: np.ndarray, scale: float, offset: float, nodata: float | None) -> np.ndarray:
+    """``dn * scale + offset`` in float32 (no float64 or integer temporary), NaN where ``dn == nodata``."""
+    out = np.multiply(dn, np.float32(scale), dtype=np.float32)
+    out += np.float32(offset)
+    if nodata is not None:
+        out[dn == nodata] = np.nan
     return out
