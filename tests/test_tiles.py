@@ -170,3 +170,44 @@ def test_read_on_grid_takes_one_resampling_per_band(tmp_path):
                                   data[::-1])
     with pytest.raises(ValueError, match="coarse.tif: 1 resampling methods for 2 bands"):
         read_on_grid(tmp_path / "coarse.tif", grid, [1, 2], resampling=[Resampling.nearest])
+
+
+def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):
+    """Windows of one file read one after another open it once; a file rewritten under the same name (a new
+    inode, as the workflow's atomic writes give) is opened again and read anew; at most KEEP_OPEN files stay open
+    per thread, the least recently read closed first."""
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    import minerestore.raster.read as read
+    from minerestore.raster.grid import Grid
+
+    def write(path, value):
+        with rasterio.open(tmp_path / "tmp.tif", "w", driver="GTiff", width=8, height=8, count=1, dtype="uint8",
+                           crs="EPSG:32650", transform=from_origin(400000, 3301000, 10, 10)) as dst:
+            dst.write(np.full((1, 8, 8), value, "uint8"))
+        (tmp_path / "tmp.tif").rename(path)
+
+    opened = []
+    real_open = rasterio.open
+
+    def counted_open(path, mode="r", **kwargs):
+        if mode == "r":
+            opened.append(str(path))
+        return real_open(path, mode, **kwargs)
+
+    monkeypatch.setattr(read.rasterio, "open", counted_open)
+    monkeypatch.setattr(read, "KEEP_OPEN", 2)
+    grid = Grid.from_bounds("EPSG:32650", (400000, 3300920, 400080, 3301000), 10)
+    write(tmp_path / "a.tif", 1)
+    assert [read.read_on_grid(tmp_path / "a.tif", grid, 1, Window(c, 0, 4, 8)).max() for c in (0, 4)] == [1, 1]
+    assert opened == [str(tmp_path / "a.tif")]
+    write(tmp_path / "a.tif", 7)
+    assert read.read_on_grid(tmp_path / "a.tif", grid).max() == 7 and len(opened) == 2
+    for name in ("b.tif", "c.tif"):
+        write(tmp_path / name, 3)
+        read.read_on_grid(tmp_path / name, grid)
+    kept = read._kept.files
+    assert [p.rsplit("/", 1)[-1] for p in kept] == ["b.tif", "c.tif"]  # a.tif, read least recently, was closed
+    read.read_on_grid(tmp_path / "a.tif", grid)
+    assert len(opened) == 5  # a.tif opened again

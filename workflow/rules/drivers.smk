@@ -50,7 +50,8 @@ rule drivers_model:
     priority: 5
     conda:
         "../../envs/analysis.yaml"
-    threads: 2
+    # half the cores, as object_rf: it starts beside the per-year jobs
+    threads: max(1, workflow.cores // 2)
     resources:
         mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,

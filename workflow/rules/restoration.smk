@@ -89,6 +89,8 @@ rule insar_activity:
         log_path("{region}", "insar_activity"),
     benchmark:
         benchmark_path("{region}", "insar_activity")
+    # beside the statistics, so that its figure is not the last job
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
