@@ -50,6 +50,14 @@ def main(smk) -> None:
         history = pd.DataFrame(fit["history"])
         card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
                              smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
+        if len(fit["validation"]):
+            card.threshold = seg.calibrated_threshold(model, x[fit["validation"]], y[fit["validation"]], dev)
+    threshold = dl["threshold"] if dl["threshold"] != "auto" else card.threshold
+    if threshold is None:
+        log.warning("identify.dl.threshold auto: the model has no calibrated threshold (no validation patches); "
+                    "0.5 is used")
+        threshold = 0.5
+    log.info("mine probability threshold %.2f (identify.dl.threshold: %s)", threshold, dl["threshold"])
     started, pieces, objects = time.perf_counter(), [], []
     bounds = seg.study_area_bounds(composites, dem, grid, smk.params.tile_px, zones) if dl["refine"] else None
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
@@ -57,7 +65,7 @@ def main(smk) -> None:
                                                           dl["overlap_px"], dev):
             dst.write(prob[None], window=window)
             tgrid = tile_grid(grid, window)
-            inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= dl["threshold"]
+            inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= threshold
             pieces.append(vectorise(mine & inside, tgrid))
             if dl["refine"]:
                 objects.append(seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train], dl,

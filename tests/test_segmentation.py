@@ -44,6 +44,25 @@ def test_training_patches_and_the_error_without_a_training_mine():
         seg.training_patches(image, np.zeros((40, 40), np.uint8), 16, 8)
 
 
+class _Echo(torch.nn.Module):
+    """A 'network' whose mine probability is its first input band (logits 0 and log(p / (1 - p)))."""
+
+    def forward(self, x):
+        p = x[:, 0].clamp(1e-6, 1 - 1e-6)
+        return torch.stack([torch.zeros_like(p), torch.log(p / (1 - p))], dim=1)
+
+
+def test_calibrated_threshold_is_the_best_f1_on_the_validation_pixels():
+    """Mine pixels at 0.66-0.8 and background at 0.1-0.6: from 0.65 every mine pixel and no background pixel is
+    mine (F1 1); at 0.6 a background pixel joins. A pixel the loss ignores (probability 0.95) does not count, and
+    patches without a mine pixel give 0.5."""
+    prob = np.array([[0.66, 0.7, 0.8, 0.1, 0.3, 0.6, 0.95, 0.2]], np.float32).reshape(1, 1, 2, 4)
+    labels = np.array([[1, 1, 1, 0], [0, 0, seg.IGNORE, 0]], np.uint8)[None]
+    assert seg.calibrated_threshold(_Echo(), prob, labels, torch.device("cpu")) == 0.65
+    labels[labels == 1] = 0
+    assert seg.calibrated_threshold(_Echo(), prob, labels, torch.device("cpu")) == 0.5
+
+
 def test_class_weights_balance_the_classes():
     labels = np.array([0] * 90 + [1] * 10 + [seg.IGNORE] * 50, np.uint8)
     w0, w1 = seg.class_weights(labels)

@@ -47,6 +47,8 @@ class ModelCard:
     best_epoch: int = 0
     train_seconds: float = 0.0
     metrics: dict = field(default_factory=dict)
+    #: probability threshold calibrated on the validation patches (:func:`calibrated_threshold`); None: not done
+    threshold: float | None = None
 
     def check_compatible(self, bands: list[str], mean: list[float] | None = None, std: list[float] | None = None,
                          source: str = "model") -> None:
@@ -236,8 +238,8 @@ def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: i
 
     Returns
     -------
-    dict: ``history`` (epoch, train_loss, val_loss, seconds), ``best_epoch``, ``epochs`` (run), ``seconds``;
-    the model holds the weights of the best validation epoch.
+    dict: ``history`` (epoch, train_loss, val_loss, seconds), ``best_epoch``, ``epochs`` (run), ``seconds``,
+    ``validation`` (indexes of the validation patches); the model holds the weights of the best validation epoch.
     """
     import segmentation_models_pytorch as smp
     import torch
@@ -289,7 +291,40 @@ def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: i
                 break
     model.load_state_dict(best_state)
     return {"history": history, "best_epoch": best_epoch, "epochs": len(history),
-            "seconds": time.perf_counter() - started}
+            "seconds": time.perf_counter() - started, "validation": val}
+
+
+#: Thresholds :func:`calibrated_threshold` chooses from.
+THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.05), 2)
+
+
+def calibrated_threshold(model, patches: np.ndarray, labels: np.ndarray, dev, batch_size: int = 8) -> float:
+    """The mine probability threshold with the best pixel F1 on the validation patches (``identify.dl.threshold:
+    auto``): the networks are trained with class-balanced weights, which shifts their probabilities away from the
+    0.5 that suits an unweighted loss, by an amount that differs between architectures.
+
+    Parameters
+    ----------
+    patches : (n, bands, p, p) float32, normalised; labels : (n, p, p) uint8 (0, 1, :data:`IGNORE` not scored).
+
+    Returns
+    -------
+    float: one of :data:`THRESHOLDS` (the smallest of equal F1), 0.5 when the patches hold no mine pixel.
+    """
+    import torch
+
+    model.to(dev).eval()
+    probs = []
+    with torch.no_grad():
+        for start in range(0, len(patches), batch_size):
+            x = torch.from_numpy(patches[start:start + batch_size]).to(dev)
+            probs.append(torch.softmax(model(x), dim=1)[:, 1].cpu().numpy())
+    scored = labels != IGNORE
+    prob, truth = np.concatenate(probs)[scored], labels[scored] == 1
+    if not truth.any():
+        return 0.5
+    f1 = [2 * np.sum(truth & (prob >= t)) / (truth.sum() + np.sum(prob >= t)) for t in THRESHOLDS]
+    return float(THRESHOLDS[int(np.argmax(f1))])
 
 
 def _evaluate(model, x, y, ce, dice, dev) -> float:
