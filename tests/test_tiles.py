@@ -173,7 +173,7 @@ def test_read_on_grid_takes_one_resampling_per_band(tmp_path):
 
 
 def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):
-    """Windows of one file read one after another open it once; a file rewritten under the same name (a new
+    """With keep_open (as the dask streams read), windows of one file read one after another open it once; a file rewritten under the same name (a new
     inode, as the workflow's atomic writes give) is opened again and read anew; at most KEEP_OPEN files stay open
     per thread, the least recently read closed first."""
     from rasterio.transform import from_origin
@@ -200,14 +200,20 @@ def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "KEEP_OPEN", 2)
     grid = Grid.from_bounds("EPSG:32650", (400000, 3300920, 400080, 3301000), 10)
     write(tmp_path / "a.tif", 1)
-    assert [read.read_on_grid(tmp_path / "a.tif", grid, 1, Window(c, 0, 4, 8)).max() for c in (0, 4)] == [1, 1]
+    def read_kept(name, window=None):
+        return read.read_on_grid(tmp_path / name, grid, 1, window, keep_open=True)
+
+    assert [read_kept("a.tif", Window(c, 0, 4, 8)).max() for c in (0, 4)] == [1, 1]
     assert opened == [str(tmp_path / "a.tif")]
     write(tmp_path / "a.tif", 7)
-    assert read.read_on_grid(tmp_path / "a.tif", grid).max() == 7 and len(opened) == 2
+    assert read_kept("a.tif").max() == 7 and len(opened) == 2
     for name in ("b.tif", "c.tif"):
         write(tmp_path / name, 3)
-        read.read_on_grid(tmp_path / name, grid)
+        read_kept(name)
     kept = read._kept.files
     assert [p.rsplit("/", 1)[-1] for p in kept] == ["b.tif", "c.tif"]  # a.tif, read least recently, was closed
-    read.read_on_grid(tmp_path / "a.tif", grid)
+    read_kept("a.tif")
     assert len(opened) == 5  # a.tif opened again
+    read.read_on_grid(tmp_path / "a.tif", grid)
+    read.read_on_grid(tmp_path / "a.tif", grid)
+    assert len(opened) == 7  # without keep_open every read opens the file

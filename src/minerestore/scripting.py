@@ -12,7 +12,11 @@ from types import SimpleNamespace
 
 
 def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger:
-    """Send ``minerestore`` and script messages to ``log_path`` (and stderr when it is None)."""
+    """Send ``minerestore`` and script messages to ``log_path`` (and stderr when it is None), and bound GDAL's block
+    cache to 128 MB (``GDAL_CACHEMAX``, unless set: GDAL's default is 5 % of the machine's memory, which a job on a
+    cluster node may not have been given; the files :func:`minerestore.raster.read.lazy_on_grid` keeps open hold
+    their blocks there)."""
+    os.environ.setdefault("GDAL_CACHEMAX", "128")
     handlers: list[logging.Handler] = [logging.FileHandler(log_path, mode="w")] if log_path else [logging.StreamHandler()]
     logging.basicConfig(level=level, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

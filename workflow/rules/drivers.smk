@@ -14,6 +14,8 @@ rule driver_stack:
         log_path("{region}", "driver_stack"),
     benchmark:
         benchmark_path("{region}", "driver_stack")
+    # the drivers' forest waits for it
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:

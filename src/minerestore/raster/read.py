@@ -3,8 +3,8 @@
 One place looks a band up by its description (:func:`band_index`); every reader takes a band by 1-based index or
 by name. Files on another grid are re-projected on the fly with rasterio's :func:`~rasterio.warp.reproject`
 straight into the window's array, so a window reads only the source blocks it needs; :func:`lazy_on_grid` wraps
-the same read as a dask array of tiles computed only when needed. A local file stays open for later windows of the
-same thread (:func:`open_kept`).
+the same read as a dask array of tiles computed only when needed, its local files kept open for the thread's later
+windows (:func:`open_raster`).
 """
 
 from __future__ import annotations
@@ -38,21 +38,23 @@ def band_index(src, name: str, path: str | os.PathLike) -> int:
     return names.index(name) + 1
 
 
-#: Files each thread keeps open for :func:`read_on_grid` (the least recently read is closed first).
+#: Files each thread keeps open for :func:`lazy_on_grid` (the least recently read is closed first).
 KEEP_OPEN = 16
 _kept = threading.local()
 
 
 @contextmanager
-def open_kept(path: str | os.PathLike) -> Iterator:
-    """The open rasterio dataset of ``path``, kept open for later calls from the same thread while the file is
-    unchanged (same inode, size and modification time), so that GDAL's block cache serves repeated windows.
+def open_raster(path: str | os.PathLike, keep: bool = False) -> Iterator:
+    """The open rasterio dataset of ``path``; with ``keep``, kept open for later calls from the same thread while
+    the file is unchanged (same inode, size and modification time), so that GDAL's block cache serves repeated
+    windows.
 
-    Why: dask streams compute a layer more than once and read each tile's window of a file per band, and every
-    fresh open of a mosaic VRT re-opens and re-decompresses its tiles (measured: a REM year of the tiny config read
-    its composite VRT 128 times, ~8 ms each; 0.1 ms with the file kept open). rasterio has no such cache, and GDAL's
-    shared datasets close with their last user. Paths that are not local files (``/vsimem/``, URLs) are opened
-    and closed each time.
+    Why keep: a dask stream (:func:`lazy_on_grid`) computes a layer more than once and reads each tile's window of
+    a file per band, and every fresh open of a mosaic VRT re-opens and re-decompresses its tiles (measured: a REM
+    year of the tiny config read its composite VRT 128 times, ~8 ms each; 0.1 ms with the file kept open).
+    rasterio has no such cache, and GDAL's shared datasets close with their last user. The memory this holds is
+    GDAL's block cache, bounded by ``GDAL_CACHEMAX`` (the workflow's jobs set 128 MB,
+    :func:`minerestore.scripting.configure`). Paths that are not local files (``/vsimem/``, URLs) are never kept.
 
     Raises
     ------
@@ -60,8 +62,10 @@ def open_kept(path: str | os.PathLike) -> Iterator:
         Naming the file when it cannot be opened as a raster.
     """
     try:
-        st = os.stat(path)
+        st = os.stat(path) if keep else None
     except (OSError, TypeError, ValueError):
+        st = None
+    if st is None:
         with _open(path) as src:
             yield src
         return
@@ -103,6 +107,7 @@ def read_on_grid(
     resampling: Resampling | list[Resampling] = Resampling.bilinear,
     src_nodata: float | None = None,
     fill: float | None = None,
+    keep_open: bool = False,
 ) -> np.ndarray:
     """Read bands of ``path`` re-projected onto ``grid`` (or a window of it).
 
@@ -119,6 +124,8 @@ def read_on_grid(
         Source nodata when the file does not declare one.
     fill : float, optional
         Value given to grid pixels outside the source (default: the source nodata, else 0).
+    keep_open : bool
+        Keep the file open for the thread's next reads (:func:`open_raster`).
 
     Returns
     -------
@@ -138,7 +145,7 @@ def read_on_grid(
     methods = resampling if isinstance(resampling, list) else [resampling] * len(wanted)
     if len(methods) != len(wanted):
         raise ValueError(f"{path}: {len(methods)} resampling methods for {len(wanted)} bands")
-    with open_kept(path) as src:
+    with open_raster(path, keep_open) as src:
         indexes = [band_index(src, b, path) if isinstance(b, str) else b for b in wanted]
         if _aligned(src, grid):
             data = src.read(indexes, window=window)
@@ -248,7 +255,7 @@ def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px:
     def read(block_info=None):
         (r0, r1), (c0, c1) = block_info[None]["array-location"]
         window = Window(c0, r0, c1 - c0, r1 - r0)
-        return read_on_grid(path, grid, band, window, method, fill=fill).astype(dtype)
+        return read_on_grid(path, grid, band, window, method, fill=fill, keep_open=True).astype(dtype)
 
     chunks = da.core.normalize_chunks((chunk_px, chunk_px), grid.shape)
     return da.map_blocks(read, chunks=chunks, dtype=dtype, meta=np.empty((0, 0), dtype))
