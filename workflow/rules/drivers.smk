@@ -52,8 +52,7 @@ rule drivers_model:
     priority: 5
     conda:
         "../../envs/analysis.yaml"
-    # half the cores, as object_rf: it starts beside the per-year jobs
-    threads: max(1, workflow.cores // 2)
+    threads: HALF_THE_CORES
     resources:
         mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,

@@ -22,9 +22,7 @@ rule object_rf:
     priority: 10
     conda:
         "../../envs/analysis.yaml"
-    # half the cores (two gain only 1.27x): on a laptop it starts beside the per-year RSEI/REM jobs instead of
-    # waiting for both cores to be free at once
-    threads: max(1, workflow.cores // 2)
+    threads: HALF_THE_CORES
     resources:
         mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,
