@@ -1,6 +1,8 @@
 """Tiles of the region grid, virtual mosaics and windows (minerestore.raster.mosaic), and statistics that add up over tiles
 (minerestore.ecology.rings.moments / summary)."""
 
+import os
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -217,3 +219,16 @@ def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):
     read.read_on_grid(tmp_path / "a.tif", grid)
     read.read_on_grid(tmp_path / "a.tif", grid)
     assert len(opened) == 7  # without keep_open every read opens the file
+
+
+def test_jobs_bound_gdal_block_cache_unless_the_user_set_it(tmp_path, monkeypatch):
+    """The block cache the kept files fill is bounded to 128 MB in every job (scripting.configure); a value the
+    user exported wins."""
+    from minerestore.scripting import configure
+
+    monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    configure(str(tmp_path / "a.log"))
+    assert os.environ["GDAL_CACHEMAX"] == "128"
+    monkeypatch.setenv("GDAL_CACHEMAX", "2048")
+    configure(str(tmp_path / "b.log"))
+    assert os.environ["GDAL_CACHEMAX"] == "2048"
