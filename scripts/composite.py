@@ -3,9 +3,7 @@ of the clear observations of the epoch's window of years, NDVI median (or mean) 
 (minerestore.composite, methods.md §3.2). Only the tile's window of each acquisition is read."""
 
 
-import pandas as pd
-
-from minerestore.composite.season import epoch_years, season_acquisitions, write_composite
+from minerestore.composite.season import epoch_years, read_ingested, season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
@@ -16,7 +14,7 @@ def main(smk) -> None:
     year, opts = int(smk.wildcards.year), smk.params
     region_grid = Grid.read(smk.input.grid)
     grid = tile_grid(region_grid, tile_windows(region_grid, opts.tile_px)[smk.wildcards.tile])
-    table = pd.read_csv(smk.input.acquisitions)
+    table = read_ingested(smk.input.acquisitions)
     sensor, lst_sensor = opts.sensor, opts.lst_sensor
     window = epoch_years(year, opts.window_years)
     primary = season_acquisitions(table, window, {sensor, "any"})

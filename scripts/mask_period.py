@@ -2,9 +2,9 @@
 the windows of the vegetation or snow period, all months (minerestore.composite.season.write_period_composite;
 docs/methods.md, masks). The yearly composites cover only the growing season; the masks need the whole period."""
 
-import pandas as pd
+from datetime import date
 
-from minerestore.composite.season import period_acquisitions, write_period_composite
+from minerestore.composite.season import period_acquisitions, read_ingested, write_period_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
@@ -16,8 +16,8 @@ def main(smk) -> None:
     period, p = smk.wildcards.period, smk.params
     region_grid = Grid.read(smk.input.grid)
     grid = tile_grid(region_grid, tile_windows(region_grid, p.tile_px)[smk.wildcards.tile])
-    table = pd.read_csv(smk.input.acquisitions)
-    windows = [period_acquisitions(table, pd.Timestamp(start).date(), pd.Timestamp(end).date(), {p.sensor, "any"})
+    table = read_ingested(smk.input.acquisitions)
+    windows = [period_acquisitions(table, date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10]), {p.sensor, "any"})
                for start, end in p.dates]
     key = "masks.vegetation_dates" if period == "vegetation" else "masks.snow_years"
     if not any(windows):

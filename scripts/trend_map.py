@@ -1,8 +1,10 @@
-"""Pixel-wise Mann–Kendall / Sen's slope map of a yearly layer (minerestore.restoration.trend.mann_kendall_grid).
+"""Pixel-wise Mann–Kendall / Sen's slope maps of one tile, one per configured yearly layer
+(minerestore.restoration.trend.mann_kendall_grid).
 
 Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
 water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area
-are NaN. One tile at a time: only the tile's window of each layer is read."""
+are NaN. One job per tile computes every layer's map, so the process start-up and imports are paid once per
+tile; only the tile's window of each layer is read."""
 
 
 import geopandas as gpd
@@ -18,29 +20,33 @@ from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid
 from minerestore.scripting import configure, timed
 
 
+def layer_stack(smk, index: str, window) -> np.ndarray:
+    """(years, rows, cols) float32 stack of ``index`` in the tile's window."""
+    if index in ("rsei", "rem"):
+        return read_composites(list(smk.input[index]), [index], window)[index]
+    ndvi = read_composites(list(smk.input.composites), ["ndvi"], window)["ndvi"]
+    if index == "ndvi":
+        return ndvi
+    water = read_mask(smk.input.water, window)
+    return np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
+
+
 def main(smk) -> None:
     log = configure(smk.log[0])
     region_grid = Grid.read(smk.input.grid)
     window = tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile]
     grid = tile_grid(region_grid, window)
-    index = smk.wildcards.index
-    if index in ("rsei", "rem"):
-        stack = read_composites(list(smk.input.layers), [index], window)[index]
-    elif index == "bare":
-        ndvi = read_composites(list(smk.input.layers), ["ndvi"], window)["ndvi"]
-        water = read_mask(smk.input.water, window)
-        stack = np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
-    else:
-        stack = read_composites(list(smk.input.layers), ["ndvi"], window)["ndvi"]
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
-    stack[:, ~inside] = np.nan
     years = list(smk.params.years)
-    with timed(log, f"Mann-Kendall grid of {index}"):
-        result = mann_kendall_grid(stack, smk.params.alpha, years=years)  # slope per year, whatever the spacing
-    data = np.stack([result[k].astype(np.float32) for k in GRID_FIELDS])
-    data[:, ~inside] = np.nan
-    write_raster(smk.output.trend, data, grid.profile(len(GRID_FIELDS)), list(GRID_FIELDS),
-                 {"index": index, "years": f"{years[0]}-{years[-1]}", "slope_units": f"{index} per year"})
+    for index, path in zip(smk.params.indices, smk.output, strict=True):
+        stack = layer_stack(smk, index, window)
+        stack[:, ~inside] = np.nan
+        with timed(log, f"Mann-Kendall grid of {index}"):
+            result = mann_kendall_grid(stack, smk.params.alpha, years=years)  # slope per year, whatever the spacing
+        data = np.stack([result[k].astype(np.float32) for k in GRID_FIELDS])
+        data[:, ~inside] = np.nan
+        write_raster(path, data, grid.profile(len(GRID_FIELDS)), list(GRID_FIELDS),
+                     {"index": index, "years": f"{years[0]}-{years[-1]}", "slope_units": f"{index} per year"})
 
 
 if __name__ == "__main__":

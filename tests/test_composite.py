@@ -14,6 +14,7 @@ from minerestore.composite.season import (
     _sorting_network,
     nan_percentile,
     nan_sort,
+    read_ingested,
     season_acquisitions,
 )
 from minerestore.indices import ndvi
@@ -174,18 +175,29 @@ def test_epoch_years(window, expected):
     assert epoch_years(2022, window) == expected
 
 
-def test_three_year_windows_feed_each_epoch_its_three_seasons():
+@pytest.mark.parametrize("as_read", [False, True], ids=["dataframe", "read_ingested"])
+def test_three_year_windows_feed_each_epoch_its_three_seasons(as_read, tmp_path):
     """The mining-cities design: years 2001–2022 every 3 years, window 3: the 2001 epoch pools the June–September
     scenes of 2000–2002, the 2022 epoch those of 2021–2023: every calendar year 2000–2023 feeds exactly one
-    epoch, and a May scene (out of season) none."""
+    epoch, and a May scene (out of season) none. The same from the table as the composite jobs read it (csv)."""
     dates = ["2000-07-01", "2001-06-10", "2001-05-20", "2002-09-30", "2003-08-01", "2004-07-15", "2021-06-01",
              "2022-08-01", "2023-07-01"]
     table = pd.DataFrame({"path": [f"{d}.tif" for d in dates], "date": dates, "sensor": "modis_mod09a1"})
     table["year"] = pd.to_datetime(table["date"]).dt.year
     table["in_season"] = [in_season(m, 6, 9) for m in pd.to_datetime(table["date"]).dt.month]
+    if as_read:
+        table.to_csv(tmp_path / "acquisitions.csv", index=False)
+        table = read_ingested(tmp_path / "acquisitions.csv")
     fed = {epoch: [a.date.isoformat() for a in season_acquisitions(table, epoch_years(epoch, 3), {"modis"})]
            for epoch in range(2001, 2023, 3)}
     assert fed[2001] == ["2000-07-01", "2001-06-10", "2002-09-30"]
     assert fed[2004] == ["2003-08-01", "2004-07-15"]
     assert fed[2022] == ["2021-06-01", "2022-08-01", "2023-07-01"]
     assert fed[2007] == []
+
+
+def test_ingested_table_without_a_column_is_refused(tmp_path):
+    path = tmp_path / "acquisitions.csv"
+    path.write_text("path,date,sensor\na.tif,2016-06-01,sentinel2_l2a\n")
+    with pytest.raises(ValueError, match=r"acquisitions.csv: missing column\(s\) \['in_season'\]"):
+        read_ingested(path)

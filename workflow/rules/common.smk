@@ -319,12 +319,12 @@ def pooled_model_input(index):
     return model
 
 
-def trend_layers(wildcards):
-    """Yearly rasters a trend map reads: the composites (ndvi, bare) or the RSEI / REM rasters."""
-    pattern = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}.get(
-        wildcards.index, rules.composite_mosaic.output.mosaic
-    )
-    return each_year(pattern)(wildcards)
+def trend_inputs(wildcards):
+    """Yearly rasters a tile's trend maps read: the composites (ndvi, bare) and the RSEI / REM rasters, as named
+    inputs (``composites``, ``rsei``, ``rem``) for the configured trend indices."""
+    patterns = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}
+    layers = {i: patterns.get(i, rules.composite_mosaic.output.mosaic) for i in TREND_INDICES}
+    return {i if i in patterns else "composites": each_year(p)(wildcards) for i, p in layers.items()}
 
 
 def accuracy_table_input(wildcards):
@@ -367,6 +367,7 @@ REGION_FIGURES = [
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
 TREND_INDICES = config["restoration"]["trend_indices"]
+TREND_TILE = rpath("{region}", "restoration", "trend_{index}", "{tile}.tif")
 TILE_PX = config["tiles"]["size_px"]
 
 

@@ -105,16 +105,16 @@ rule insar_activity:
 
 rule trend_map:
     input:
+        unpack(trend_inputs),
         grid=rules.plan.output.grid,
         study_area=rules.study_area.output.study_area,
         water=rules.masks.output.water,
-        layers=trend_layers,
     output:
-        trend=rpath("{region}", "restoration", "trend_{index}", "{tile}.tif"),
+        expand(TREND_TILE, index=TREND_INDICES, allow_missing=True),
     log:
-        log_path("{region}", "trend_map_{index}_{tile}"),
+        log_path("{region}", "trend_map_{tile}"),
     benchmark:
-        benchmark_path("{region}", "trend_map_{index}_{tile}")
+        benchmark_path("{region}", "trend_map_{tile}")
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -122,6 +122,7 @@ rule trend_map:
         runtime=30,
     params:
         tile_px=TILE_PX,
+        indices=TREND_INDICES,
         years=region_years,
         alpha=threshold("mk_alpha"),
         threshold=threshold("bsp_ndvi"),
@@ -132,7 +133,7 @@ rule trend_map:
 rule trend_mosaic:
     input:
         grid=rules.plan.output.grid,
-        tiles=each_tile(rules.trend_map.output.trend, index=True),
+        tiles=each_tile(TREND_TILE, index=True),
     output:
         mosaic=rpath("{region}", "restoration", "trend_{index}.vrt"),
     log:

@@ -14,6 +14,7 @@ from the reflectance.
 
 from __future__ import annotations
 
+import csv
 import functools
 import logging
 import warnings
@@ -21,7 +22,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
-import pandas as pd
 from rasterio.windows import Window
 
 from minerestore.indices import ndvi
@@ -225,9 +225,37 @@ def composite_blocks(
         log.info("block %d/%d composited", i + 1, len(windows))
 
 
-def _acquisitions(rows: pd.DataFrame, families: set[str]) -> list[Acquisition]:
-    rows = rows[[get_profile(s).family in families for s in rows["sensor"]]]
-    return [Acquisition(r.path, pd.Timestamp(r.date).date(), r.sensor) for r in rows.itertuples()]
+def read_ingested(path) -> list[dict]:
+    """The ingested acquisitions table (``inputs/acquisitions.csv``: path, date, year, sensor, in_season, …) as one
+    dict per row with ``date`` a :class:`datetime.date`, ``year`` an int and ``in_season`` a bool.
+
+    Read with the standard library's csv module: the composite jobs are many and short, and importing pandas for
+    one small table took 60 % of their start-up.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the columns it lacks.
+    """
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    missing = {"path", "date", "sensor", "in_season"} - set(rows[0] if rows else {})
+    if rows and missing:
+        raise ValueError(f"{path}: missing column(s) {sorted(missing)}; re-run the ingest rule")
+    return [{**r, "date": date.fromisoformat(r["date"][:10]), "year": int(r["date"][:4]),
+             "in_season": r["in_season"] == "True"} for r in rows]
+
+
+def _records(table) -> list[dict]:
+    """Rows of the ingested table given as :func:`read_ingested` records or as a DataFrame."""
+    if hasattr(table, "to_dict"):
+        return [{**r, "date": date.fromisoformat(str(r["date"])[:10])} for r in table.to_dict("records")]
+    return list(table)
+
+
+def _acquisitions(rows: list[dict], families: set[str]) -> list[Acquisition]:
+    return [Acquisition(r["path"], r["date"], r["sensor"]) for r in rows
+            if get_profile(r["sensor"]).family in families]
 
 
 def epoch_years(year: int, window_years: int = 1) -> list[int]:
@@ -246,18 +274,17 @@ def epoch_years(year: int, window_years: int = 1) -> list[int]:
     return list(range(first, first + window_years))
 
 
-def season_acquisitions(table: pd.DataFrame, years: list[int], families: set[str]) -> list[Acquisition]:
+def season_acquisitions(table, years: list[int], families: set[str]) -> list[Acquisition]:
     """The acquisitions of the growing seasons (``in_season``) of ``years`` (the years of an epoch,
     :func:`epoch_years`) from sensors of ``families`` (``any`` for ready composites), from the ingested
-    acquisitions table (path, date, year, sensor, in_season)."""
-    return _acquisitions(table[table["year"].isin(years) & table["in_season"]], families)
+    acquisitions table (:func:`read_ingested` records, or a DataFrame with path, date, sensor, in_season)."""
+    return _acquisitions([r for r in _records(table) if r["date"].year in years and r["in_season"]], families)
 
 
-def period_acquisitions(table: pd.DataFrame, start: date, end: date, families: set[str]) -> list[Acquisition]:
+def period_acquisitions(table, start: date, end: date, families: set[str]) -> list[Acquisition]:
     """The acquisitions dated ``start`` to ``end`` (inclusive, every month: a mask period, not a growing season)
-    from sensors of ``families``, from the ingested acquisitions table."""
-    dates = pd.to_datetime(table["date"]).dt.date
-    return _acquisitions(table[(dates >= start) & (dates <= end)], families)
+    from sensors of ``families``, from the ingested acquisitions table (as for :func:`season_acquisitions`)."""
+    return _acquisitions([r for r in _records(table) if start <= r["date"] <= end], families)
 
 
 #: Band order of the mask-period composites (``masks/period/{period}.vrt``).

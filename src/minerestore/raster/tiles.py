@@ -8,12 +8,15 @@ read the window of each group of polygons (:func:`polygon_windows`).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import rasterio
 from rasterio.windows import Window
 
 from minerestore.raster.grid import Grid
+
+if TYPE_CHECKING:  # geopandas costs a quarter of a second to import, and the tile jobs need only the windows
+    import geopandas as gpd
 
 
 def tile_windows(grid: Grid, size_px: int) -> dict[str, Window]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pymannkendall as mk
-from scipy import stats
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from minerestore.composite.season import nan_percentile
 
@@ -80,8 +78,8 @@ def _mk_block(x: np.ndarray, alpha: float, times: np.ndarray) -> dict[str, np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(s > 0, (s - 1) / np.sqrt(var_s), np.where(s < 0, (s + 1) / np.sqrt(var_s), 0.0))
         tau = s / (0.5 * n * (n - 1))
-    p = 2 * (1 - norm.cdf(np.abs(z)))
-    h = np.abs(z) > norm.ppf(1 - alpha / 2)
+    p = 2 * (1 - ndtr(np.abs(z)))  # norm.cdf, without scipy.stats' import cost
+    h = np.abs(z) > ndtri(1 - alpha / 2)
     slope = nan_percentile(slopes, 50.0)
     positions = np.where(valid, times[:, None, None], np.nan)
     intercept = nan_percentile(x, 50.0) - nan_percentile(positions, 50.0) * slope
@@ -109,6 +107,8 @@ def exact_p(values: np.ndarray) -> float:
         raise ValueError(f"exact p needs n >= 2, got {n}")
     if len(np.unique(values)) != n:
         raise ValueError("exact p needs a series without ties; use the normal approximation")
+    from scipy import stats  # the per-mine tests only: scipy.stats costs most of a trend tile's start-up
+
     return float(stats.kendalltau(np.arange(n), values, method="exact").pvalue)
 
 
@@ -148,6 +148,9 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     ValueError
         Naming the years missing from the table.
     """
+    import pymannkendall as mk
+    from scipy import stats
+
     columns = ["mine_id", "n", "trend", "h", "p", "z", "tau", "s", "var_s", "sen_slope", "intercept", "p_exact",
                "p_used", "status"]
     if bsp.empty:

@@ -21,9 +21,9 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import rasterio
 from rasterio.enums import Resampling
 from rasterio.windows import Window
@@ -32,6 +32,9 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.read import band_index, read_on_grid
 from minerestore.sources import landsat_l1
 from minerestore.sources.sensors import QA_FUNCTIONS, SensorProfile, get_profile, scale_lst, scale_reflectance
+
+if TYPE_CHECKING:  # pandas is imported where a table is read or built: the composite jobs need none
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,8 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     KeyError
         Naming the table row when a sensor is unknown.
     """
+    import pandas as pd
+
     table_path = Path(path)
     try:
         frame = pd.read_csv(table_path, dtype=str)
@@ -122,6 +127,8 @@ def _refuse_duplicates(acquisitions: list[Acquisition], table_path: Path) -> Non
 
 def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
     """The acquisitions as a table with ``acquisition_id, path, date, year, month, sensor``."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "acquisition_id": [a.acquisition_id for a in acquisitions],
