@@ -235,7 +235,7 @@ def test_pooled_rsei_and_rem_share_one_model_over_the_years(tiny_run, tmp_path):
     pooled.write_text(yaml.safe_dump({"ecology": {"rsei_mode": "pooled", "rem_mode": "pooled"}}))
     tables = [results / "tiny" / "ecology" / f"{t}.csv" for t in ("rem_weights", "rsei_pca")]
     snakemake(*tables, "--configfile", TINY, pooled, "--replace-workflow-config", "--config", f"results={results}",
-              "--forcerun", "rsei", "rem", check=True)  # the copy has no metadata to see the changed mode
+              "--forcerun", "ecology_year", check=True)  # the copy has no metadata to see the changed mode
     weights, loadings = (pd.read_csv(t) for t in tables)
     assert weights.groupby("sub_index")["weight"].nunique().eq(1).all()
     assert loadings.groupby("indicator")["loading"].nunique().eq(1).all()

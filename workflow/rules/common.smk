@@ -307,22 +307,20 @@ def object_rf_outputs(wildcards):
     return {k: for_job(getattr(out, k), wildcards) for k in ("objects", "split", "labels")}
 
 
-def pooled_model_input(index):
-    """Input function: the pooled model of ``index`` (rsei or rem) when that index is pooled over the years
-    (ecology.rsei_mode / rem_mode), else nothing."""
-
-    def model(wildcards):
-        if config["ecology"][f"{index}_mode"] == "pooled":
-            return {"model": for_job(rules.pooled_model.output.model, wildcards, index=index)}
-        return {}
-
-    return model
+def pooled_models(wildcards):
+    """Input function: the pooled model of RSEI and of REM (``rsei_model``, ``rem_model``) for the index pooled
+    over the years (ecology.rsei_mode / rem_mode), nothing for an index fitted per year."""
+    return {
+        f"{index}_model": for_job(rules.pooled_model.output.model, wildcards, index=index)
+        for index in ("rsei", "rem")
+        if config["ecology"][f"{index}_mode"] == "pooled"
+    }
 
 
 def trend_inputs(wildcards):
     """Yearly rasters a tile's trend maps read: the composites (ndvi, bare) and the RSEI / REM rasters, as named
     inputs (``composites``, ``rsei``, ``rem``) for the configured trend indices."""
-    patterns = {"rsei": rules.rsei.output.raster, "rem": rules.rem.output.raster}
+    patterns = {"rsei": rules.ecology_year.output.rsei, "rem": rules.ecology_year.output.rem}
     layers = {i: patterns.get(i, rules.composite_mosaic.output.mosaic) for i in TREND_INDICES}
     return {i if i in patterns else "composites": each_year(p)(wildcards) for i, p in layers.items()}
 
@@ -338,7 +336,7 @@ def drivers_year(region):
 
 
 def driver_rsei(wildcards):
-    return for_job(rules.rsei.output.raster, wildcards, year=drivers_year(wildcards.region))
+    return for_job(rules.ecology_year.output.rsei, wildcards, year=drivers_year(wildcards.region))
 
 
 YEARLY_TABLES = ("rsei_pca", "rem_weights")

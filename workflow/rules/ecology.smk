@@ -52,60 +52,42 @@ rule pooled_model:
         "../../scripts/pooled_model.py"
 
 
-rule rsei:
+rule ecology_year:
     input:
-        unpack(pooled_model_input("rsei")),
+        unpack(pooled_models),
         **ECOLOGY_INPUTS,
         composite=rules.composite_mosaic.output.mosaic,
     output:
-        raster=rpath("{region}", "ecology", "rsei", "{year}.tif"),
-        pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),
+        rsei=rpath("{region}", "ecology", "rsei", "{year}.tif"),
+        rsei_pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),
+        rem=rpath("{region}", "ecology", "rem", "{year}.tif"),
+        rem_weights=rpath("{region}", "ecology", "rem", "{year}_weights.csv"),
     log:
-        log_path("{region}", "rsei_{year}"),
+        log_path("{region}", "ecology_year_{year}"),
     benchmark:
-        benchmark_path("{region}", "rsei_{year}")
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wildcards, attempt: 3000 * attempt,
-        runtime=20,
-    params:
-        **ECOLOGY_PARAMS,
-        rsei_mode=config["ecology"]["rsei_mode"],
-        grade_width=config["ecology"]["grade_width"],
-    script:
-        "../../scripts/rsei.py"
-
-
-rule rem:
-    input:
-        unpack(pooled_model_input("rem")),
-        **ECOLOGY_INPUTS,
-        composite=rules.composite_mosaic.output.mosaic,
-    output:
-        raster=rpath("{region}", "ecology", "rem", "{year}.tif"),
-        weights=rpath("{region}", "ecology", "rem", "{year}_weights.csv"),
-    log:
-        log_path("{region}", "rem_{year}"),
-    benchmark:
-        benchmark_path("{region}", "rem_{year}")
+        benchmark_path("{region}", "ecology_year_{year}")
     conda:
         "../../envs/analysis.yaml"
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=20,
+        runtime=30,
     params:
         **ECOLOGY_PARAMS,
+        rsei_mode=config["ecology"]["rsei_mode"],
+        grade_width=config["ecology"]["grade_width"],
         rem=REM_OPTIONS,
         rem_mode=config["ecology"]["rem_mode"],
     script:
-        "../../scripts/rem.py"
+        "../../scripts/ecology_year.py"
 
 
 rule ecology_table:
     input:
         tables=lambda w: each_year(
-            {"rsei_pca": rules.rsei.output.pca, "rem_weights": rules.rem.output.weights}[w.table]
+            {
+                "rsei_pca": rules.ecology_year.output.rsei_pca,
+                "rem_weights": rules.ecology_year.output.rem_weights,
+            }[w.table]
         )(w),
     output:
         table=rpath("{region}", "ecology", "{table}.csv"),
@@ -130,8 +112,8 @@ rule ecology_stats:
         study_area=rules.study_area.output.study_area,
         mines=rules.mines.output.mines,
         status=rules.mann_kendall.output.table,
-        rsei=each_year(rules.rsei.output.raster),
-        rem=each_year(rules.rem.output.raster),
+        rsei=each_year(rules.ecology_year.output.rsei),
+        rem=each_year(rules.ecology_year.output.rem),
     output:
         mines=rpath("{region}", "ecology", "mines.csv"),
         region=rpath("{region}", "ecology", "region.csv"),

@@ -10,8 +10,8 @@ rule plot_maps:
         mines=rules.mines.output.mines,
         mann_kendall=rules.mann_kendall.output.table,
         trends=lambda w: expand(rules.trend_mosaic.output.mosaic, region=w.region, index=TREND_INDICES),
-        rsei=each_year(rules.rsei.output.raster),
-        rem=each_year(rules.rem.output.raster),
+        rsei=each_year(rules.ecology_year.output.rsei),
+        rem=each_year(rules.ecology_year.output.rem),
     output:
         [
             report(

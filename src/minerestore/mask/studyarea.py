@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from rasterio.features import rasterize, shapes
-from scipy import ndimage
 from shapely.geometry import box, shape
 from shapely.ops import substring
 
@@ -85,6 +84,8 @@ def split_by_nearest(area: shapely.Geometry, parts: dict, grid: Grid) -> gpd.Geo
     -------
     GeoDataFrame with ``subregion`` and geometry, one row per part, in the grid CRS.
     """
+    from scipy import ndimage  # here: the per-year ecology jobs import this module for domain() alone
+
     names = list(parts)
     dist = np.stack([
         ndimage.distance_transform_edt(
