@@ -28,12 +28,16 @@ MASK_COLOURS = {"water": PALETTE[0], "vegetation": PALETTE[2], "snow": PALETTE[9
 
 def save(fig: plt.Figure, stem: str | os.PathLike) -> list[Path]:
     """Write ``stem``.png (300 dpi) and ``stem``.svg atomically and close the figure; returns the two paths.
-    PNGs are compressed at zlib level 1: half the time of the default level 6 for a map, 12 % larger."""
+    PNGs are compressed at zlib level 1: half the time of the default level 6 for a map, 12 % larger. The tight
+    bounding box is measured once for both files (``bbox_inches="tight"`` lays the figure out again per file, a
+    third of a map's saving time)."""
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     paths = []
     for ext, kwargs in ((".png", {"dpi": 300, "pil_kwargs": {"compress_level": 1}}), (".svg", {})):
         path = Path(f"{stem}{ext}")
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, bbox_inches="tight", format=ext[1:], **kwargs)
+            fig.savefig(tmp, bbox_inches=bbox, format=ext[1:], **kwargs)
         paths.append(path)
     plt.close(fig)
     return paths
