@@ -232,3 +232,30 @@ def test_jobs_bound_gdal_block_cache_unless_the_user_set_it(tmp_path, monkeypatc
     monkeypatch.setenv("GDAL_CACHEMAX", "2048")
     configure(str(tmp_path / "b.log"))
     assert os.environ["GDAL_CACHEMAX"] == "2048"
+
+
+def test_jobs_keep_at_most_16_tiles_of_a_mosaic_open(tmp_path, monkeypatch):
+    """A VRT mosaic keeps its tiles open (GDAL's default: 100), each holding a block of every band; after
+    scripting.configure a job streaming a 40-tile mosaic tile by tile has at most 16 of them open, and reads the
+    same values."""
+    import psutil
+
+    from minerestore.raster.mosaic import mosaic_tiles
+    from minerestore.scripting import configure
+
+    monkeypatch.delenv("GDAL_MAX_DATASET_POOL_SIZE", raising=False)
+    configure(str(tmp_path / "a.log"))
+    assert os.environ["GDAL_MAX_DATASET_POOL_SIZE"] == "16"
+    grid = grid_of(8 * 40, 8)
+    windows = tile_windows(grid, 8)
+    tiles = {}
+    for k, (tile, window) in enumerate(windows.items()):
+        tiles[tile] = tmp_path / f"{tile}.tif"
+        data = np.full((2, 8, 8), k, np.float32) + np.array([0, 0.5], np.float32)[:, None, None]
+        write_raster(tiles[tile], data, tile_grid(grid, window).profile(2), ["a", "b"])
+    vrt = mosaic_tiles(tmp_path / "mosaic.vrt", grid, tiles, 8)
+    with rasterio.open(vrt) as src:
+        values = [src.read(window=w)[:, 0, 0].tolist() for w in windows.values()]
+        held = [f for f in psutil.Process().open_files() if f.path.endswith(".tif")]
+    assert values == [[k, k + 0.5] for k in range(40)]
+    assert 0 < len(held) <= 16

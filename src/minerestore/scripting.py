@@ -12,11 +12,19 @@ from types import SimpleNamespace
 
 
 def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger:
-    """Send ``minerestore`` and script messages to ``log_path`` (and stderr when it is None), and bound GDAL's block
-    cache to 128 MB (``GDAL_CACHEMAX``, unless set: GDAL's default is 5 % of the machine's memory, which a job on a
-    cluster node may not have been given; the files :func:`minerestore.raster.read.lazy_on_grid` keeps open hold
-    their blocks there)."""
+    """Send ``minerestore`` and script messages to ``log_path`` (and stderr when it is None), and bound GDAL's memory
+    where it grows with the region (each unless already set in the environment):
+
+    - the block cache to 128 MB (``GDAL_CACHEMAX``; GDAL's default is 5 % of the machine's memory, which a job on a
+      cluster node may not have been given; the files :func:`minerestore.raster.read.lazy_on_grid` keeps open hold
+      their blocks there);
+    - the tiles a VRT mosaic keeps open to 16 (``GDAL_MAX_DATASET_POOL_SIZE``; default 100). An open
+      pixel-interleaved composite tile holds about 7 MB (a block of every band and its decompression buffers): a
+      job streaming a 64-tile region's composite kept 64 of them open, 1.1 GB, and 16 tiles' worth is enough for
+      windows read tile by tile.
+    """
     os.environ.setdefault("GDAL_CACHEMAX", "128")
+    os.environ.setdefault("GDAL_MAX_DATASET_POOL_SIZE", "16")
     handlers: list[logging.Handler] = [logging.FileHandler(log_path, mode="w")] if log_path else [logging.StreamHandler()]
     logging.basicConfig(level=level, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
