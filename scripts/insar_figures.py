@@ -1,12 +1,12 @@
 """Figures of the InSAR activity of one region (minerestore.report.plots): the velocity map with the mines and their
 buffers, the mines' velocities by class, and the cross table with the Mann–Kendall status. The map is read on the
-region grid coarsened to at most 2000 px a side."""
+region grid coarsened to at most 1500 px a side (minerestore.raster.read.MAP_PX)."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from minerestore.raster.read import read_float
+from minerestore.raster.read import MAP_PX, read_float
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.restoration import insar
@@ -21,7 +21,7 @@ def main(smk) -> None:
     options = smk.params.insar
     activity = pd.read_csv(smk.input.activity, dtype={"mine_id": str})
     mines = read_mines(smk.input.mines).merge(activity[["mine_id", "insar_class"]], on="mine_id", how="left")
-    preview = grid.coarsened(2000)
+    preview = grid.coarsened(MAP_PX)
     with insar.velocity_raster(sources["insar"]["velocity"], options["units"], options["dataset"]) as (path, factor):
         velocity = read_float(path, preview) * factor
     threshold = options["threshold_mm_yr"]

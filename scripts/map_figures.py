@@ -1,7 +1,8 @@
 """Maps of one region (minerestore.report.plots): masks, mines by status, REM series of one mine, RSEI maps,
 densities and latitude profile, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at
-most 2000 px a side, so a basin-size region plots in bounded memory. They need no statistics table, so they are
-drawn while the ecology statistics and the drivers' forest run (the charts: scripts/figures.py)."""
+most 1500 px a side (minerestore.raster.read.MAP_PX), so a basin-size region plots in bounded memory. They need
+no statistics table, so they are drawn while the ecology statistics and the drivers' forest run (the charts:
+scripts/figures.py)."""
 
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def main(smk) -> None:
         plots.save(plots.mine_series(layers, geom.bounds, chosen), out / "mine_rem_series")
     else:
         plots.save(plots.mine_series({}, grid.bounds, "none"), out / "mine_rem_series")  # says "no mines"
-    rsei = {y: read_preview(p, "rsei") for y, p in zip(years, smk.input.rsei)}  # maps: at most 2000 px a side
+    rsei = {y: read_preview(p, "rsei") for y, p in zip(years, smk.input.rsei)}  # maps: at most MAP_PX a side
     plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds), out / "rsei_maps")
     plots.save(plots.rsei_density(rsei), out / "rsei_density")
     rows = rsei[years[-1]].shape[0]

@@ -259,3 +259,18 @@ def test_jobs_keep_at_most_16_tiles_of_a_mosaic_open(tmp_path, monkeypatch):
         held = [f for f in psutil.Process().open_files() if f.path.endswith(".tif")]
     assert values == [[k, k + 0.5] for k in range(40)]
     assert 0 < len(held) <= 16
+
+
+@pytest.mark.parametrize("width, expected", [(1400, 1400), (1500, 1500), (1501, 751), (4600, 1150)])
+def test_map_previews_are_decimated_by_a_whole_factor_to_at_most_1500_px(width, expected, tmp_path):
+    """Maps in figures (read_preview): full resolution up to MAP_PX a side, else decimated (nearest: the pixel under
+    each preview pixel's centre) by the smallest whole factor that brings the longer side under MAP_PX."""
+    from minerestore.raster.read import MAP_PX, read_preview
+
+    assert MAP_PX == 1500
+    data = np.tile(np.arange(width, dtype=np.float32), (2, 1))[None]
+    write_raster(tmp_path / "a.tif", data, grid_of(width, 2).profile(1), ["v"])
+    preview = read_preview(tmp_path / "a.tif", "v")
+    assert preview.shape[1] == expected
+    centres = np.floor((np.arange(expected) + 0.5) * width / expected)
+    assert np.array_equal(preview[0], centres.astype(np.float32))

@@ -200,10 +200,16 @@ def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Res
     return data
 
 
-def read_preview(path: str | os.PathLike, name: str | int = 1, max_px: int = 2000) -> np.ndarray:
-    """One band (by description or index) as float32 with NaN for nodata, decimated (nearest, through overviews
-    when the file has them) so its longer side is at most ``max_px``: maps and densities of a region of any size.
-    Read at full resolution when it is smaller.
+#: Longest side (px) of the maps in figures: a map panel is at most 5 inches wide at 300 dpi, so a finer preview
+#: adds nothing to the image but memory (matplotlib's colour mapping, resampling and the trend maps' hatching
+#: contours hold several float64 copies: a 2000 px map took plot_maps to 1.5 GB).
+MAP_PX = 1500
+
+
+def read_preview(path: str | os.PathLike, name: str | int = 1, max_px: int = MAP_PX) -> np.ndarray:
+    """One band (by description or index) as float32 with NaN for nodata, decimated by a whole factor (nearest,
+    through overviews when the file has them) so its longer side is at most ``max_px``: maps and densities of a
+    region of any size in bounded memory. Read at full resolution when it is smaller.
 
     Raises
     ------
