@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from minerestore.ecology import rings
+from minerestore.memory import trim_heap
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_composites
 from minerestore.raster.tiles import halo_windows, polygon_windows, tile_grid
@@ -54,6 +55,7 @@ def per_mine(mines: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths, 
                 rows.append(pd.DataFrame({"mine_id": stats["mine_id"], "year": year, "index": name,
                                           "mean": stats[f"{name}_mean"], "median": stats[f"{name}_median"],
                                           "std": stats[f"{name}_stdev"], "count": stats[f"{name}_count"]}))
+        trim_heap()
     if not rows:
         return pd.DataFrame(columns=["mine_id", "year", "index", "mean", "median", "std", "count"])
     return pd.concat(rows, ignore_index=True).sort_values(["mine_id", "year", "index"])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import rasterio
 from rasterio.windows import Window
 
+from minerestore.memory import trim_heap
 from minerestore.raster.grid import Grid
 
 if TYPE_CHECKING:  # geopandas costs a quarter of a second to import, and the tile jobs need only the windows
@@ -52,9 +53,12 @@ def halo_windows(grid: Grid, size_px: int, halo_px: int):
     Yields
     ------
     (tile window, padded window clipped to the grid, (row slice, col slice) of the tile inside the padded one).
+    Between tiles the freed heap is given back (:func:`minerestore.memory.trim_heap`), so the loop's memory does
+    not grow with the number of tiles.
     """
     for window in tile_windows(grid, size_px).values():
         yield window, *pad_window(grid, window, halo_px)
+        trim_heap()
 
 
 def pad_window(grid: Grid, window: Window, halo_px: int) -> tuple[Window, tuple[slice, slice]]:

@@ -13,6 +13,7 @@ import rasterio
 
 from minerestore import __version__
 from minerestore.io import atomic_path
+from minerestore.memory import trim_heap
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import lazy_on_grid
 from minerestore.raster.tiles import tile_windows
@@ -70,7 +71,7 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
     """Write 2-D layers (numpy or dask arrays on ``grid``) as one multi-band GeoTIFF, one tile at a time.
 
     The layers of a tile are computed together (shared dask intermediates are computed once), so memory is
-    bounded by the tile, not the region. Written under a temporary name and renamed when complete.
+    bounded by the tile, not the region (the heap freed by each tile is given back, :func:`trim_heap`). Written under a temporary name and renamed when complete.
     """
     import dask
 
@@ -83,6 +84,7 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
             rows, cols = window.toslices()
             block = dask.compute(*[layer[rows, cols] for layer in layers])
             dst.write(np.stack([np.asarray(b) for b in block]).astype(dtype), window=window)
+            trim_heap()  # the tile's temporaries, freed, back to the system: memory flat over the tiles
 
 
 def spill(layers: dict, grid: Grid, chunk_px: int, folder: str | os.PathLike) -> dict:
