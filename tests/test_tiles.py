@@ -278,3 +278,20 @@ def test_map_previews_are_decimated_by_a_whole_factor_to_at_most_1500_px(width, 
     assert preview.shape[1] == expected
     centres = np.floor((np.arange(expected) + 0.5) * width / expected)
     assert np.array_equal(preview[0], centres.astype(np.float32))
+
+
+def test_every_job_logs_its_peak_memory_at_exit(tmp_path):
+    """scripting.configure: the job's log ends with its peak RSS from the kernel (once, however often configured),
+    which benchmarks/scaling.py reads; a job that held 200 MB says so."""
+    import subprocess
+    import sys
+
+    from minerestore.scripting import PEAK_MEMORY
+
+    log = tmp_path / "job.log"
+    job = (f"from minerestore.scripting import configure\nimport numpy as np\nconfigure({str(log)!r})\n"
+           f"configure({str(log)!r})\na = np.ones(200 * 2**20 // 8)\n")
+    subprocess.run([sys.executable, "-c", job], check=True)
+    lines = [ln for ln in log.read_text().splitlines() if PEAK_MEMORY in ln]
+    assert len(lines) == 1 and log.read_text().splitlines()[-1] == lines[0]
+    assert 200 < float(lines[0].split(PEAK_MEMORY)[1].split()[0]) < 400

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,7 +31,23 @@ def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger
     logging.basicConfig(level=level, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)
+    atexit.unregister(_log_peak_memory)  # once per process, however often configured
+    atexit.register(_log_peak_memory)
     return logging.getLogger("minerestore")
+
+
+def _log_peak_memory() -> None:
+    """Log the job's peak resident memory at exit, from the kernel (``getrusage``): exact, where Snakemake's
+    benchmark samples it every 30 s after a job's first 30 s. What to give ``resources.mem_mb`` on a cluster."""
+    import resource
+
+    log = logging.getLogger("minerestore")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    log.info("%s %.0f MB", PEAK_MEMORY, peak_kb / 1024 if sys.platform != "darwin" else peak_kb / 2**20)
+
+
+#: How a job's log starts its last line, the peak resident memory (benchmarks/scaling.py reads it).
+PEAK_MEMORY = "peak memory (max RSS):"
 
 
 @contextlib.contextmanager
