@@ -282,7 +282,7 @@ def test_map_previews_are_decimated_by_a_whole_factor_to_at_most_1500_px(width, 
 
 def test_every_job_logs_its_peak_memory_at_exit(tmp_path):
     """scripting.configure: the job's log ends with its peak RSS from the kernel (once, however often configured),
-    which benchmarks/scaling.py reads; a job that held 200 MB says so."""
+    which benchmarks/scaling.py reads; a job that held 200 MB says so, whatever its parent held (pytest, here)."""
     import subprocess
     import sys
 
@@ -291,7 +291,9 @@ def test_every_job_logs_its_peak_memory_at_exit(tmp_path):
     log = tmp_path / "job.log"
     job = (f"from minerestore.scripting import configure\nimport numpy as np\nconfigure({str(log)!r})\n"
            f"configure({str(log)!r})\na = np.ones(200 * 2**20 // 8)\n")
+    parent = np.ones(400 * 2**20 // 8)  # a parent bigger than the job, as Snakemake's process can be
     subprocess.run([sys.executable, "-c", job], check=True)
+    del parent
     lines = [ln for ln in log.read_text().splitlines() if PEAK_MEMORY in ln]
     assert len(lines) == 1 and log.read_text().splitlines()[-1] == lines[0]
-    assert 200 < float(lines[0].split(PEAK_MEMORY)[1].split()[0]) < 400
+    assert 200 < float(lines[0].split(PEAK_MEMORY)[1].split()[0]) < 350

@@ -37,13 +37,21 @@ def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger
 
 
 def _log_peak_memory() -> None:
-    """Log the job's peak resident memory at exit, from the kernel (``getrusage``): exact, where Snakemake's
-    benchmark samples it every 30 s after a job's first 30 s. What to give ``resources.mem_mb`` on a cluster."""
-    import resource
-
+    """Log the job's peak resident memory at exit: the kernel's high-water mark of this process (``VmHWM``), exact
+    where Snakemake's benchmark samples it every 30 s after a job's first 30 s. What to give ``resources.mem_mb``
+    on a cluster. ``getrusage`` where there is no /proc (it also counts the memory of the process that started
+    the job, as Linux keeps it across fork and exec)."""
     log = logging.getLogger("minerestore")
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
-    log.info("%s %.0f MB", PEAK_MEMORY, peak_kb / 1024 if sys.platform != "darwin" else peak_kb / 2**20)
+    status = Path("/proc/self/status")
+    lines = [ln for ln in status.read_text().splitlines() if ln.startswith("VmHWM:")] if status.exists() else []
+    if lines:
+        peak_mb = int(lines[0].split()[1]) / 1024  # kB
+    else:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux, bytes on macOS
+        peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
+    log.info("%s %.0f MB", PEAK_MEMORY, peak_mb)
 
 
 #: How a job's log starts its last line, the peak resident memory (benchmarks/scaling.py reads it).
