@@ -73,7 +73,7 @@ def run_region(side_km: float, factor: int, tile_px: int, cores: int, work: Path
 
 
 def logged_peak(log: Path, sampled: float) -> float:
-    """A job's peak RSS (MB) as its log reports it (minerestore.scripting: the kernel's getrusage at exit), else
+    """A job's peak RSS (MB) as its log reports it (minerestore.scripting: the kernel's VmHWM at exit), else
     Snakemake's benchmark value, which samples every 30 s after a job's first 30 s and misses later peaks."""
     from minerestore.scripting import PEAK_MEMORY
 

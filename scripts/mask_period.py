@@ -17,8 +17,8 @@ def main(smk) -> None:
     region_grid = Grid.read(smk.input.grid)
     grid = tile_grid(region_grid, tile_windows(region_grid, p.tile_px)[smk.wildcards.tile])
     table = read_ingested(smk.input.acquisitions)
-    windows = [period_acquisitions(table, date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10]), {p.sensor, "any"})
-               for start, end in p.dates]
+    windows = [period_acquisitions(table, date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10]),
+                                   {p.sensor, "any"}) for start, end in p.dates]  # YAML gives dates or strings
     key = "masks.vegetation_dates" if period == "vegetation" else "masks.snow_years"
     if not any(windows):
         raise ValueError(f"{smk.input.acquisitions}: no {p.sensor} acquisition in the {period} mask period "

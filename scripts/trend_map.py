@@ -20,13 +20,13 @@ from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid
 from minerestore.scripting import configure, timed
 
 
-def layer_stack(smk, index: str, window) -> np.ndarray:
-    """(years, rows, cols) float32 stack of ``index`` in the tile's window."""
+def layer_stack(smk, index: str, window, ndvi: np.ndarray | None) -> np.ndarray:
+    """(years, rows, cols) float32 stack of ``index`` in the tile's window; ``ndvi`` is the tile's NDVI stack,
+    read once for both the ndvi and the bare maps."""
     if index in ("rsei", "rem"):
         return read_composites(list(smk.input[index]), [index], window)[index]
-    ndvi = read_composites(list(smk.input.composites), ["ndvi"], window)["ndvi"]
     if index == "ndvi":
-        return ndvi
+        return ndvi.copy()
     water = read_mask(smk.input.water, window)
     return np.stack([bare_layer(v, water, smk.params.threshold) for v in ndvi])
 
@@ -38,8 +38,10 @@ def main(smk) -> None:
     grid = tile_grid(region_grid, window)
     inside = burn(gpd.read_file(smk.input.study_area).geometry, grid).astype(bool)
     years = list(smk.params.years)
+    reads_ndvi = {"ndvi", "bare"} & set(smk.params.indices)
+    ndvi = read_composites(list(smk.input.composites), ["ndvi"], window)["ndvi"] if reads_ndvi else None
     for index, path in zip(smk.params.indices, smk.output, strict=True):
-        stack = layer_stack(smk, index, window)
+        stack = layer_stack(smk, index, window, ndvi)
         stack[:, ~inside] = np.nan
         with timed(log, f"Mann-Kendall grid of {index}"):
             result = mann_kendall_grid(stack, smk.params.alpha, years=years)  # slope per year, whatever the spacing

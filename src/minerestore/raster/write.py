@@ -71,7 +71,8 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
     """Write 2-D layers (numpy or dask arrays on ``grid``) as one multi-band GeoTIFF, one tile at a time.
 
     The layers of a tile are computed together (shared dask intermediates are computed once), so memory is
-    bounded by the tile, not the region (the heap freed by each tile is given back, :func:`trim_heap`). Written under a temporary name and renamed when complete.
+    bounded by the tile, not the region (the heap freed by each tile is given back, :func:`trim_heap`). Written
+    under a temporary name and renamed when complete.
     """
     import dask
 
