@@ -3,7 +3,7 @@
 
 from minerestore.io import write_vector
 from minerestore.mask import studyarea
-from minerestore.raster.read import read_float
+from minerestore.raster.read import sample_float
 from minerestore.raster.vector import read_vector
 from minerestore.scripting import configure
 from minerestore.sources.contract import read_region
@@ -17,11 +17,12 @@ def main(smk) -> None:
     layers = {k: read_vector(sources[k], grid.crs, kind, where.get(k)) if k in sources else None
               for k, kind in kinds.items()}
 
-    def read_dem():  # read only when the sub-regions come from the main stem
-        return read_float(sources["dem"], grid) if "dem" in sources else None
+    def elevation(xs, ys):  # the main stem's two ends, sampled only when the sub-regions come from it
+        return sample_float(sources["dem"], grid, xs, ys)
 
     try:
-        zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"], read_dem,
+        zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"],
+                                     elevation if "dem" in sources else None,
                                      smk.params.buffer_km, smk.params.subregion_field, sources.get("aoi", "aoi"))
     except ValueError as err:
         raise ValueError(f"region {smk.wildcards.region!r}: {err}") from err

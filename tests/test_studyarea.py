@@ -3,6 +3,7 @@
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from affine import Affine
 from shapely.geometry import LineString, box
 
@@ -28,10 +29,53 @@ def test_buffer_is_clipped_to_region():
 
 
 def test_main_stem_oriented_by_dem():
-    dem = np.tile(np.linspace(100, 500, GRID.width), (GRID.height, 1))  # rises eastwards: source in the east
-    stem = studyarea.main_stem(rivers(), dem, GRID)
+    def rising_east(xs, ys):  # source in the east
+        return 100 + np.asarray(xs) / 15
+
+    stem = studyarea.main_stem(rivers(), rising_east)
     assert stem.coords[0][0] == 6000
     assert studyarea.main_stem(rivers()).coords[0][0] == 0  # no DEM: as digitised
+
+
+def test_dem_sampled_at_the_ends_on_the_grid(tmp_path):
+    """The elevation of a point is that of the grid pixel it falls in, clipped to the grid; nodata is NaN."""
+    import rasterio
+
+    from minerestore.raster.read import sample_float
+
+    dem = np.tile(np.arange(GRID.width, dtype=np.float32), (GRID.height, 1)) * 10  # 10 m per column eastwards
+    dem[0, 0] = -9999
+    with rasterio.open(tmp_path / "dem.tif", "w", **{**GRID.profile(1), "nodata": -9999}) as dst:
+        dst.write(dem[None])
+    values = sample_float(tmp_path / "dem.tif", GRID, [250, 5999, 9000, 50], [1500, 1500, 1500, 2990])
+    np.testing.assert_array_equal(values[:3], [20, 590, 590])  # columns 2 and 59; x 9000 is clipped to column 59
+    assert np.isnan(values[3])
+
+
+def test_split_matches_the_pixel_partition():
+    """The Voronoi split agrees with the nearest-third of every pixel centre (a brute-force distance), except
+    within a pixel of the equidistance lines."""
+    stem = LineString([(0, 1500), (2500, 2600), (6000, 400)])
+    area = stem.buffer(1000).intersection(box(*GRID.bounds))
+    zones = studyarea.split_by_flow_distance(area, stem, GRID).set_index("subregion")
+    length = stem.length
+    from shapely.ops import substring
+
+    thirds = [substring(stem, length * i / 3, length * (i + 1) / 3) for i in range(3)]
+    xs, ys = np.meshgrid(*GRID.xy_centres())
+    agree = disagree = 0
+    for x, y in zip(np.ravel(xs), np.ravel(ys)):
+        p = shapely.Point(x, y)
+        if not area.contains(p):
+            continue
+        d = np.array([t.distance(p) for t in thirds])
+        if np.sort(d)[1] - d.min() < GRID.resolution:  # on an equidistance line, to a pixel
+            continue
+        inside = [n for n in studyarea.SUBREGIONS if zones.loc[n, "geometry"].contains(p)]
+        agree += inside == [studyarea.SUBREGIONS[int(d.argmin())]]
+        disagree += inside != [studyarea.SUBREGIONS[int(d.argmin())]]
+    assert agree > 500 and disagree == 0
+    assert sum(g.area for g in zones.geometry) == pytest.approx(area.area, rel=1e-9)
 
 
 def test_split_into_thirds_of_flow_distance():
@@ -71,17 +115,16 @@ def test_study_area_reads_the_dem_only_for_main_stem_thirds():
     """The DEM orients the main stem; with sub-regions from a river attribute it is never read."""
     calls = []
 
-    def read_dem():
-        calls.append(1)
-        x = GRID.xy_centres()[0]
-        return np.broadcast_to(1000.0 - x / 10, GRID.shape)  # downhill to the east: upstream in the west
+    def elevation(xs, ys):
+        calls.append(len(xs))
+        return 1000.0 - np.asarray(xs) / 10  # downhill to the east: upstream in the west
 
     named = rivers().assign(basin=["a", "b"])
-    zones = studyarea.study_area(GRID, named, None, None, read_dem, 1.0, "basin")
+    zones = studyarea.study_area(GRID, named, None, None, elevation, 1.0, "basin")
     assert set(zones["subregion"]) == {"a", "b"} and not calls
-    zones = studyarea.study_area(GRID, rivers(), None, None, read_dem, 1.0, "basin").set_index("subregion")
-    assert calls == [1] and set(zones.index) == {"upstream", "midstream", "downstream"}
+    zones = studyarea.study_area(GRID, rivers(), None, None, elevation, 1.0, "basin").set_index("subregion")
+    assert calls == [2] and set(zones.index) == {"upstream", "midstream", "downstream"}
     assert zones.loc["upstream"].geometry.centroid.x < zones.loc["downstream"].geometry.centroid.x
     with pytest.raises(ValueError, match="my_aoi.gpkg: the AOI does not overlap"):
         aoi = gpd.GeoDataFrame(geometry=[box(9000, 9000, 9100, 9100)], crs=GRID.crs)
-        studyarea.study_area(GRID, None, aoi, None, read_dem, 1.0, "basin", "my_aoi.gpkg")
+        studyarea.study_area(GRID, None, aoi, None, elevation, 1.0, "basin", "my_aoi.gpkg")

@@ -3,7 +3,8 @@
 Sub-regions come from a polygon file when given, else from a sub-region attribute of the river centre lines (each
 part of the study area goes to its nearest river's sub-region); otherwise the main stem is cut into thirds of its
 length (flow distance from its source): upstream / midstream / downstream, each part of the study area going to
-the third it is nearest to (a nearest-feature partition computed on the region grid, then vectorised).
+the third it is nearest to (a nearest-feature partition: Voronoi cells of points along the features, so memory
+follows the length of the rivers, not the size of the region grid).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import os
 import geopandas as gpd
 import numpy as np
 import shapely
-from rasterio.features import rasterize, shapes
-from shapely.geometry import box, shape
+from shapely.geometry import box
 from shapely.ops import substring
 
 from minerestore.raster.grid import Grid
@@ -46,11 +46,13 @@ def river_buffer(rivers: gpd.GeoDataFrame, buffer_m: float, grid: Grid) -> shape
     return area
 
 
-def main_stem(rivers: gpd.GeoDataFrame, dem=None, grid: Grid | None = None) -> shapely.LineString:
+def main_stem(rivers: gpd.GeoDataFrame, elevation=None) -> shapely.LineString:
     """The main stem, oriented from source to mouth.
 
-    Taken from a ``kind == 'main_stem'`` feature when present, else the longest line. Orientation: when a DEM
-    (array on ``grid``) is given the higher end is the source; otherwise lines are taken as digitised downstream.
+    Taken from a ``kind == 'main_stem'`` feature when present, else the longest line. Orientation: when
+    ``elevation`` is given (a callable taking the x and y of points, in the rivers' CRS, and returning their
+    elevations, m) the higher end is the source; otherwise lines are taken as digitised downstream. Only the two
+    ends are sampled, so a basin's DEM is never held whole.
     """
     if "kind" in rivers and (rivers["kind"] == "main_stem").any():
         line = rivers.loc[rivers["kind"] == "main_stem"].geometry.iloc[0]
@@ -59,45 +61,53 @@ def main_stem(rivers: gpd.GeoDataFrame, dem=None, grid: Grid | None = None) -> s
     if line.geom_type == "MultiLineString":
         line = shapely.line_merge(line)
         line = max(getattr(line, "geoms", [line]), key=lambda g: g.length)
-    if dem is not None and grid is not None:
-        inv = ~grid.transform
-        ends = []
-        for x, y in (line.coords[0], line.coords[-1]):
-            c, r = inv @ (x, y)
-            r = int(np.clip(r, 0, grid.height - 1))
-            c = int(np.clip(c, 0, grid.width - 1))
-            ends.append(dem[r, c])
+    if elevation is not None:
+        (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+        ends = np.asarray(elevation(np.array([x0, x1]), np.array([y0, y1])), float)
         if ends[1] > ends[0]:
             line = shapely.LineString(line.coords[::-1])
     return line
 
 
 def split_by_nearest(area: shapely.Geometry, parts: dict, grid: Grid) -> gpd.GeoDataFrame:
-    """Split ``area`` by the nearest of several line (or polygon) features: each pixel of the region grid goes to
-    the part it is closest to (Euclidean distance), zones are vectorised and intersected with ``area``.
+    """Split ``area`` by the nearest of several line features: each point of the area goes to the part it is
+    closest to (Euclidean distance).
+
+    The partition is the Voronoi diagram (GEOS, :func:`shapely.voronoi_polygons`) of points every pixel
+    (``grid.resolution``) along the lines, each cell labelled with its point's part; the cells of a part are merged
+    and intersected with ``area``. A cell boundary lies within half a step of the true equidistance line, the
+    precision of a pixel partition, and memory follows the number of points (the rivers' length), not the grid:
+    the distance transform of the region grid it replaces held several float64 copies of the grid (a basin of
+    10⁹ pixels would need tens of GB).
 
     Parameters
     ----------
-    parts : dict sub-region name -> geometry, in the grid CRS.
+    area : the study area; parts : dict sub-region name -> line geometry (LineString or MultiLineString), in the
+        grid CRS; grid : the region grid (its resolution sets the point spacing, its bounds the diagram's extent).
 
     Returns
     -------
-    GeoDataFrame with ``subregion`` and geometry, one row per part, in the grid CRS.
+    GeoDataFrame with ``subregion`` and geometry, one row per part (empty where no point of the area is nearest to
+    it), in the grid CRS.
     """
-    from scipy import ndimage  # here: the per-year ecology jobs import this module for domain() alone
-
     names = list(parts)
-    dist = np.stack([
-        ndimage.distance_transform_edt(
-            ~rasterize([(parts[n].buffer(grid.resolution), 1)], out_shape=grid.shape, transform=grid.transform).astype(bool)
-        )
-        for n in names
-    ])
-    zone = np.argmin(dist, axis=0).astype(np.int32)
+    coords, labels, seen = [], [], set()
+    for k, name in enumerate(names):
+        for x, y in shapely.get_coordinates(shapely.segmentize(parts[name], grid.resolution)):
+            if (x, y) not in seen:  # a point shared by two parts (where a stem is cut) goes to the first
+                seen.add((x, y))
+                coords.append((x, y))
+                labels.append(k)
+    extent = box(*grid.bounds).union(box(*area.bounds))
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=extent, ordered=True))
+    # a cell of cocircular points can come as a polygon with a degenerate line: keep the polygons
+    parts, cell = shapely.get_parts(cells, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    parts, labels = parts[polygonal], np.asarray(labels)[cell[polygonal]]
     rows = []
     for k, name in enumerate(names):
-        polys = [shape(g) for g, v in shapes(zone, mask=zone == k, transform=grid.transform) if v == k]
-        geom = shapely.union_all(polys).intersection(area) if polys else shapely.Polygon()
+        mine = parts[labels == k]
+        geom = shapely.union_all(mine).intersection(area) if len(mine) else shapely.Polygon()
         rows.append({"subregion": str(name), "geometry": geom})
     return gpd.GeoDataFrame(rows, crs=grid.crs)
 
@@ -156,7 +166,7 @@ def require_pixel(area: shapely.Geometry, grid: Grid, what: str) -> None:
 
 
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
-               subregions: gpd.GeoDataFrame | None, read_dem, buffer_km: float, subregion_field: str,
+               subregions: gpd.GeoDataFrame | None, elevation, buffer_km: float, subregion_field: str,
                aoi_name: str = "aoi") -> gpd.GeoDataFrame:
     """The study area of a region with its sub-regions (docs/methods.md, study area).
 
@@ -167,8 +177,8 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
     Parameters
     ----------
     grid : the region grid (projected CRS, metres); rivers, aoi, subregions : layers in the grid CRS, or None.
-    read_dem : callable returning the DEM on the grid (rows, cols, m; NaN no data) or None; called only when the
-        sub-regions come from the main stem, so the DEM is read only then.
+    elevation : callable (x, y arrays in the grid CRS -> elevations, m) or None; called only when the sub-regions
+        come from the main stem, to orient it (:func:`main_stem`), so the DEM is read only then, at two points.
     buffer_km : river buffer (km); subregion_field : attribute naming the sub-regions.
 
     Returns
@@ -192,7 +202,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
     elif rivers is not None and subregion_field in rivers:
         zones = from_river_attribute(area, rivers, subregion_field, grid)
     elif rivers is not None and not rivers.empty:
-        zones = split_by_flow_distance(area, main_stem(rivers, read_dem(), grid), grid)
+        zones = split_by_flow_distance(area, main_stem(rivers, elevation), grid)
     else:
         log.warning("no rivers and no sub-region file: one sub-region 'all'")
         zones = gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[area], crs=grid.crs)

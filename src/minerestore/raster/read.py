@@ -200,6 +200,24 @@ def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Res
     return data
 
 
+def sample_float(path: str | os.PathLike, grid: Grid, xs, ys) -> np.ndarray:
+    """Values of the first band at points: each point reads the one grid pixel it falls in (clipped to the grid)
+    with :func:`read_float`, so a few points (the two ends of a main stem) never read a basin-size raster whole.
+
+    Parameters
+    ----------
+    xs, ys : array-like (n,), coordinates in the grid CRS (m).
+
+    Returns
+    -------
+    float32 ndarray (n,), NaN for nodata.
+    """
+    rows, cols = rasterio.transform.rowcol(grid.transform, xs, ys)
+    rows, cols = np.clip(rows, 0, grid.height - 1), np.clip(cols, 0, grid.width - 1)
+    return np.array([read_float(path, grid, window=Window(c, r, 1, 1))[0, 0] for r, c in zip(rows, cols)],
+                    np.float32)
+
+
 #: Longest side (px) of the maps in figures: a map panel is at most 5 inches wide at 300 dpi, so a finer preview
 #: adds nothing to the image but memory (matplotlib's colour mapping, resampling and the trend maps' hatching
 #: contours hold several float64 copies: a 2000 px map took plot_maps to 1.5 GB).
