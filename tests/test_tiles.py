@@ -174,6 +174,53 @@ def test_read_on_grid_takes_one_resampling_per_band(tmp_path):
         read_on_grid(tmp_path / "coarse.tif", grid, [1, 2], resampling=[Resampling.nearest])
 
 
+@pytest.mark.parametrize("holes", [False, True])
+@pytest.mark.parametrize("method", ["nearest", "bilinear", "cubic", "average"])
+@pytest.mark.parametrize("crs", ["EPSG:32650", "EPSG:32649"])
+def test_read_on_grid_equals_the_masked_warp_of_the_whole_file(tmp_path, monkeypatch, holes, method, crs):
+    """Windows that reach past the source, cross it or lie inside it, on a finer grid (and a coarser one for
+    ``average``), in the source CRS or another: read_on_grid gives what GDAL's no-data-masked warp of the whole
+    file gives, whether the source window holds no-data pixels (masked) or none (warped without the mask)."""
+    import minerestore.raster.read as read
+
+    masks = []
+    warp = read.reproject
+    monkeypatch.setattr(read, "reproject", lambda *a, **k: masks.append(k["src_nodata"]) or warp(*a, **k))
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_origin
+    from rasterio.warp import reproject
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    from minerestore.raster.read import read_on_grid
+
+    rng = np.random.default_rng(5)
+    data = rng.integers(1, 5000, (40, 40)).astype("uint16")
+    if holes:
+        data[4:8, 14:26] = 0  # no-data inside the file, among the source pixels of every window below
+    with rasterio.open(tmp_path / "src.tif", "w", driver="GTiff", width=40, height=40, count=1, dtype="uint16",
+                       crs="EPSG:32650", transform=from_origin(400000, 3301200, 30, 30), nodata=0) as dst:
+        dst.write(data, 1)
+    res = 90 if method == "average" else 10
+    bounds = (400000 - 300, 3300000 - 300, 401200 + 300, 3301200 + 300)
+    if crs != "EPSG:32650":
+        bounds = rasterio.warp.transform_bounds("EPSG:32650", crs, *bounds)
+    grid = Grid.from_bounds(crs, bounds, res)
+    resampling = Resampling[method]
+    n = grid.height // 4
+    for window in (Window(0, 0, grid.width, n), Window(0, n, grid.width, grid.height - n),
+                   Window(grid.width // 3, grid.height // 3, grid.width // 3, grid.height // 3)):
+        expected = np.zeros((1, int(window.height), int(window.width)), "uint16")
+        with rasterio.open(tmp_path / "src.tif") as src:
+            reproject(rasterio.band(src, [1]), expected, src_nodata=0, dst_nodata=0, resampling=resampling,
+                      dst_transform=window_transform(window, grid.transform), dst_crs=grid.crs)
+        got = read_on_grid(tmp_path / "src.tif", grid, 1, window, resampling, fill=0)
+        np.testing.assert_array_equal(got, expected[0])
+        assert (got > 0).any()
+    masked = method == "cubic" or holes  # the holes lie in every window's source pixels
+    assert masks == [0] * 3 if masked else masks == [None] * 3
+
+
 def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):
     """With keep_open (as the dask streams read), windows of one file read one after another open it once; a file rewritten under the same name (a new
     inode, as the workflow's atomic writes give) is opened again and read anew; at most KEEP_OPEN files stay open

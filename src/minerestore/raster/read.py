@@ -18,7 +18,7 @@ import numpy as np
 import rasterio
 from pyproj import CRS
 from rasterio.enums import Resampling
-from rasterio.warp import reproject
+from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
 from minerestore.raster.grid import Grid
@@ -160,14 +160,67 @@ def read_on_grid(
             if out_fill is not None and np.isnan(out_fill) and dtype.kind in "iub":
                 dtype = np.dtype(np.float32)  # an integer array cannot hold the NaN fill
             data = np.full(shape, 0 if out_fill is None else out_fill, dtype=dtype)
+            source = _source_window(src, grid, window)
             for method in dict.fromkeys(methods):
                 at = [i for i, m in enumerate(methods) if m == method]
                 part = data[at]  # a copy, filled by the warper
-                reproject(rasterio.band(src, [indexes[i] for i in at]), part, src_nodata=nodata,
-                          dst_nodata=out_fill, dst_transform=rasterio.windows.transform(window, grid.transform),
-                          dst_crs=grid.crs, resampling=method)
+                _warp(src, [indexes[i] for i in at], source, nodata, part, out_fill,
+                      rasterio.windows.transform(window, grid.transform), grid.crs, method)
                 data[at] = part
     return data[0] if single else data
+
+
+#: Largest source window (pixels) read whole into memory to be warped (:func:`_warp`): 64 MB of two 16-bit bands.
+MAX_SOURCE_BLOCK_PX = 4096 * 4096
+
+#: Resampling methods whose unmasked warp of an all-valid source equals the masked one (tests/test_tiles.py).
+UNMASKED_EQUAL = frozenset({Resampling.nearest, Resampling.bilinear, Resampling.average})
+
+
+def _source_window(src, grid: Grid, window: Window) -> Window | None:
+    """The window of ``src`` that warping ``window`` of the grid reads: the window's bounds in the source CRS, two
+    grid pixels and four source pixels wider on each side (beyond the reach of any resampling kernel), cut to the
+    source raster (whose edge stays the edge of what is warped). None when it misses the raster, the source is
+    not north-up, or the window is over :data:`MAX_SOURCE_BLOCK_PX` (a whole scene read onto a coarse grid: GDAL's
+    warper then reads the source in pieces)."""
+    if src.crs is None or not src.transform.is_rectilinear or src.transform.e > 0:
+        return None
+    pad = 2 * grid.resolution
+    left, bottom, right, top = rasterio.windows.bounds(window, grid.transform)
+    bounds = (left - pad, bottom - pad, right + pad, top + pad)
+    if not src.crs == CRS.from_user_input(grid.crs):
+        bounds = transform_bounds(grid.crs, src.crs, *bounds, densify_pts=21)
+    win = rasterio.windows.from_bounds(*bounds, transform=src.transform)
+    col0, row0 = max(0, int(np.floor(win.col_off)) - 4), max(0, int(np.floor(win.row_off)) - 4)
+    col1 = min(src.width, int(np.ceil(win.col_off + win.width)) + 4)
+    row1 = min(src.height, int(np.ceil(win.row_off + win.height)) + 4)
+    if col1 <= col0 or row1 <= row0 or (col1 - col0) * (row1 - row0) > MAX_SOURCE_BLOCK_PX:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarray, out_fill, dst_transform,
+          dst_crs, method: Resampling) -> None:
+    """Warp bands of ``src`` into ``out`` (GDAL's warper). When the source pixels the warp reads
+    (:func:`_source_window`) hold no no-data value, they are warped without a validity mask: with every pixel
+    valid the masked kernel gives the same values, and GDAL's unmasked kernels are 2-2.5x faster (a bilinear
+    Landsat ST band onto a 10 m grid: 24 ms instead of 58 ms a megapixel). Otherwise with the no-data mask; and
+    always for kernels that overshoot (cubic, lanczos …), whose values next to the no-data value GDAL moves off it
+    only when masked."""
+    if source is None or method not in UNMASKED_EQUAL:
+        reproject(rasterio.band(src, indexes), out, src_nodata=nodata, dst_nodata=out_fill,
+                  dst_transform=dst_transform, dst_crs=dst_crs, resampling=method)
+        return
+    block = src.read(indexes, window=source)
+    if nodata is None:
+        missing = False
+    elif np.isnan(nodata):
+        missing = block.dtype.kind == "f" and bool(np.isnan(block).any())
+    else:
+        missing = bool((block == nodata).any())
+    reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
+              src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
+              dst_crs=dst_crs, resampling=method)
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
