@@ -16,6 +16,7 @@ grid reads only the bytes it needs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -305,28 +306,37 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
     profile = acq.profile
     if profile.level == "L1":
         landsat_l1.read_mtl(acq.mtl_path())
-    for name in profile.native_bands:
-        file, index = acq.band_file(name)
-        with open_band_file(acq, name) as src:
+    with contextlib.ExitStack() as stack:
+        opened = {}  # one open per file: the bands of a multi-band file share it
+        for name in profile.native_bands:
+            file, index = acq.band_file(name)
+            if file not in opened:
+                opened[file] = stack.enter_context(open_band_file(acq, name))
+            src = opened[file]
             idx = index or band_index(src, name, file)
             if name in profile.quality_bands or name == profile.bands.get("lst"):
                 continue
-            dn = block_sample(src, idx, sample * sample)
-            valid = dn[dn != profile.nodata_dn] if profile.nodata_dn is not None else dn.ravel()
-            if valid.size == 0:
-                continue
-            if profile.level != "composite" and np.issubdtype(dn.dtype, np.floating) and np.nanmax(valid) <= 2:
-                raise ValueError(
-                    f"{file}: band {name} holds floats 0–2 (reflectance already scaled) but sensor {acq.sensor} "
-                    f"expects digital numbers; list ready reflectance files with sensor 'composite'"
-                )
-            share_high = float(np.mean(valid > profile.dn_max))
-            if share_high > 0.05:
-                raise ValueError(
-                    f"{file}: band {name} has {share_high:.0%} of values above {profile.dn_max}, the largest "
-                    f"plausible value for {acq.sensor}; the file is in the wrong scale or the wrong sensor is listed"
-                )
-            _check_saturation(valid, file, name)
+            _check_scale(acq, name, file, block_sample(src, idx, sample * sample))
+
+
+def _check_scale(acq: Acquisition, name: str, file, dn: np.ndarray) -> None:
+    """The scale and saturation checks of :func:`check_acquisition` on a sample of one band's DN."""
+    profile = acq.profile
+    valid = dn[dn != profile.nodata_dn] if profile.nodata_dn is not None else dn.ravel()
+    if valid.size == 0:
+        return
+    if profile.level != "composite" and np.issubdtype(dn.dtype, np.floating) and np.nanmax(valid) <= 2:
+        raise ValueError(
+            f"{file}: band {name} holds floats 0–2 (reflectance already scaled) but sensor {acq.sensor} "
+            f"expects digital numbers; list ready reflectance files with sensor 'composite'"
+        )
+    share_high = float(np.mean(valid > profile.dn_max))
+    if share_high > 0.05:
+        raise ValueError(
+            f"{file}: band {name} has {share_high:.0%} of values above {profile.dn_max}, the largest "
+            f"plausible value for {acq.sensor}; the file is in the wrong scale or the wrong sensor is listed"
+        )
+    _check_saturation(valid, file, name)
 
 
 def _check_saturation(valid: np.ndarray, file: str, band: str, refuse: float = 0.05, warn: float = 0.005) -> None:
