@@ -40,7 +40,7 @@ def region_config(side_km: float, factor: int, tile_px: int, results: Path) -> d
             "years": {"first": 2016, "last": 2022}, "crs": "EPSG:32650", "resolution": 10, "analysis_grid_m": 100,
             "synthetic": {"seed": 11, "size_km": side_km, "resolution_m": 10, "n_mines": max(4, 4 * factor),
                           "s2_per_year": 3, "landsat_per_year": 2}}},
-        "tiles": {"size_px": tile_px},
+        "tiles": {"size_px": tile_px, "whole_region_px": 0},  # stream every region: scaling of the tiled path
         "identify": {"rf": {"n_estimators": 100, "cv_folds": 3}},
         "drivers": {"n_estimators": 200},
         "results": str(results),

@@ -6,9 +6,10 @@
   or the pooled model applied to it (ecology.rem_mode: pooled).
 
 Water (the water mask, or MNDWI above the threshold) and every pixel outside the study area (the analysis domain)
-are left out before the normalisation and the PCAs; every band is NaN outside the domain. Layers are read tile by
-tile (tiles.size_px) as dask arrays, Rao's Q with a halo of half its window, so memory is bounded by the tile:
-every pass (bounds, covariance, PC1 range, writing) streams the tiles. One job computes both indices: the two
+are left out before the normalisation and the PCAs; every band is NaN outside the domain. A region of more than
+tiles.whole_region_px pixels is read tile by tile (tiles.size_px) as dask arrays, Rao's Q with a halo of half its
+window, so memory is bounded by the tile: every pass (bounds, covariance, PC1 range, writing) streams the tiles;
+a smaller one is computed as whole arrays (minerestore.raster.tiles.stream_chunk). One job computes both indices: the two
 shared the masks, the reads and a second of imports, which were most of each job on small regions."""
 
 import json
@@ -80,7 +81,9 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     p = smk.params
-    tile_px = stream_chunk(grid, p.tile_px)
+    tile_px = stream_chunk(grid, p.tile_px, p.whole_region_px)
+    log.info("%d x %d px: %s", grid.height, grid.width,
+             f"streamed in tiles of {tile_px} px" if tile_px else "whole arrays (tiles.whole_region_px)")
     masks = analysis_masks(smk.input.study_area, smk.input.water, grid, tile_px, smk.wildcards.region)
     d = read_year(smk.input.composite, *masks, p.mndwi_threshold, grid, sources.get("lst"), p.wet_coefficients,
                   p.sensor, tile_px)

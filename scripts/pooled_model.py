@@ -37,7 +37,7 @@ def rem_model(years: dict, o: dict, built, grid, tile_px, folder) -> dict:
 def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
-    tile_px = stream_chunk(grid, smk.params.tile_px)
+    tile_px = stream_chunk(grid, smk.params.tile_px, smk.params.whole_region_px)
     masks = analysis_masks(smk.input.study_area, smk.input.water, grid, tile_px, smk.wildcards.region)
     p = smk.params
     years = {}

@@ -99,6 +99,36 @@ def test_dask_equals_numpy():
     np.testing.assert_allclose(lazy.loadings, ref.loadings, atol=1e-9)
 
 
+def test_whole_array_rsei_rem_and_writing_never_import_dask(tmp_path):
+    """minerestore.lazy: whole numpy arrays (a region under tiles.whole_region_px) go through RSEI, REM, the
+    spill and the tiled writer without importing dask, whose import was a third of a short ecology_year job."""
+    code = f"""
+import sys
+import numpy as np
+from minerestore.ecology.rem import rem
+from minerestore.ecology.rsei import rsei
+from minerestore.raster.grid import Grid
+from minerestore.raster.write import spill, write_blocks
+rng = np.random.default_rng(1)
+v = rng.uniform(0, 1, (40, 30))
+bands = {{"blue": 0.08 - 0.05 * v, "green": 0.11 - 0.05 * v, "red": 0.16 - 0.13 * v, "nir": 0.2 + 0.2 * v,
+         "swir1": 0.3 - 0.13 * v, "swir2": 0.26 - 0.18 * v}}
+bands = {{k: a + rng.normal(0, 0.004, v.shape) for k, a in bands.items()}}
+ndvi = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
+res = rsei(ndvi, -v, v, 300 + 10 * v)
+r = rem(bands, ndvi, "landsat_oli", np.ones(v.shape, bool))
+grid = Grid.from_bounds("EPSG:32650", (0, 0, 900, 1200), 30)
+layers = spill({{"rsei": res.rsei}}, grid, 16, {str(tmp_path)!r})
+write_blocks({str(tmp_path / "out.tif")!r}, [layers["rsei"], r.rem], grid, ["rsei", "rem"], None, 16)
+assert not [m for m in sys.modules if m.split(".")[0] == "dask"], "dask imported"
+"""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert (tmp_path / "out.tif").exists()
+
+
 def test_pooled_rsei_compares_years():
     _, *a = scene(4)
     b = [x.copy() for x in a]

@@ -16,7 +16,7 @@ from minerestore.ecology.rings import ring_moments, ring_stats, ring_summary, ri
 from minerestore.raster.grid import Grid
 from minerestore.raster.mosaic import write_vrt
 from minerestore.raster.read import lazy_on_grid
-from minerestore.raster.tiles import halo_windows, polygon_windows, tile_grid, tile_windows
+from minerestore.raster.tiles import halo_windows, polygon_windows, stream_chunk, tile_grid, tile_windows
 from minerestore.raster.write import write_raster
 from minerestore.sources.plan import planned_grid, study_area_tiles
 
@@ -39,6 +39,18 @@ def test_tiles_partition_the_grid_and_halos_hold_them(width, height, size, halo)
         assert r0 + inner[0].start == window.row_off and c0 + inner[1].start == window.col_off
         assert inner[0].stop - inner[0].start == window.height and padded.row_off + padded.height <= grid.height
         assert window.row_off - padded.row_off == min(halo, window.row_off)
+
+
+@pytest.mark.parametrize("width, height, size, whole, expected", [
+    (200, 200, 128, 4_194_304, None),  # the tiny config: 4 tiles, 40,000 px, whole arrays
+    (200, 200, 128, 39_999, 128),  # one pixel over the limit: streamed
+    (200, 200, 128, 40_000, None),  # at the limit: whole
+    (200, 200, 128, 0, 128),  # 0 streams every region of several tiles
+    (200, 200, 256, 0, None),  # ... but a region within one tile is always whole
+    (5000, 100, 2048, 400_000, 2048),  # a long river corridor: 500,000 px over 3 tiles
+])
+def test_stream_chunk_streams_regions_above_whole_region_px_that_span_tiles(width, height, size, whole, expected):
+    assert stream_chunk(grid_of(width, height), size, whole) == expected
 
 
 def test_vrt_mosaic_of_tiles_equals_the_raster(tmp_path):

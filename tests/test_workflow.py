@@ -249,6 +249,30 @@ def test_pooled_rsei_and_rem_share_one_model_over_the_years(tiny_run, tmp_path):
     assert max(r[1] for r in ranges) == pytest.approx(1, abs=1e-6)
 
 
+def test_streamed_ecology_year_equals_the_whole_array_one(tiny_run, tmp_path):
+    """tiles.whole_region_px: 0 streams the tiny region (4 tiles) through dask and the scratch spills; RSEI, REM,
+    their inputs and the PCA tables equal the tiny run's, computed as whole arrays."""
+    out, _ = tiny_run
+    results = copy_run(tiny_run, tmp_path)
+    streamed = tmp_path / "streamed.yaml"
+    streamed.write_text(yaml.safe_dump({"tiles": {"whole_region_px": 0}}))
+    eco = Path("tiny") / "ecology"
+    targets = [results / eco / k / f"2019{suffix}" for k, suffix in (("rsei", ".tif"), ("rem", ".tif"),
+                                                                      ("rsei", "_pca.csv"), ("rem", "_weights.csv"))]
+    snakemake(*targets, "--configfile", TINY, streamed, "--replace-workflow-config", "--config",
+              f"results={results}", "--forcerun", "ecology_year", check=True)
+    assert "whole arrays" in (out / "logs" / "ecology_year_2019.log").read_text()
+    assert "streamed in tiles of 128 px" in (results / "tiny" / "logs" / "ecology_year_2019.log").read_text()
+    for index in ("rsei", "rem"):
+        with rasterio.open(out / "ecology" / index / "2019.tif") as a, \
+                rasterio.open(results / eco / index / "2019.tif") as b:
+            assert a.descriptions == b.descriptions
+            np.testing.assert_allclose(b.read(), a.read(), atol=1e-5, equal_nan=True)
+    for table in ("rsei/2019_pca.csv", "rem/2019_weights.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(results / eco / table), pd.read_csv(out / "ecology" / table),
+                                      atol=1e-6)
+
+
 @pytest.mark.bad_input
 def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     import geopandas as gpd

@@ -4,6 +4,7 @@
 # What RSEI, its pooled model and REM read of a year: the region inputs, the water mask and the LST settings.
 ECOLOGY_PARAMS = {
     "tile_px": TILE_PX,
+    "whole_region_px": config["tiles"]["whole_region_px"],
     "wet_coefficients": config["ecology"]["wet_coefficients"],
     "mndwi_threshold": threshold("mndwi_water"),
     "sensor": region_key("sensor"),

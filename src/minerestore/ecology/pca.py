@@ -9,37 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from minerestore.lazy import array_module, compute
+
 
 class DegenerateIndicator(ValueError):
     """An indicator is constant over the valid pixels, so it cannot be normalised (names the indicator)."""
 
 
-def _is_dask(a) -> bool:
-    return type(a).__module__.startswith("dask")
-
-
-def _xp(*arrays):
-    if any(_is_dask(a) for a in arrays):
-        import dask.array as da
-
-        return da
-    return np
-
-
-def _compute(*values):
-    if any(_is_dask(v) for v in values):
-        import dask
-
-        return dask.compute(*values)
-    return values
-
-
 def _minmax_stats(arrays: dict, valid):
     """min and max of each array over ``valid`` (one reduction pass)."""
-    xp = _xp(valid, *arrays.values())
+    xp = array_module(valid, *arrays.values())
     lows = [xp.nanmin(xp.where(valid, a, np.nan)) for a in arrays.values()]
     highs = [xp.nanmax(xp.where(valid, a, np.nan)) for a in arrays.values()]
-    values = _compute(*lows, *highs)
+    values = compute(*lows, *highs)
     n = len(arrays)
     return {k: (float(values[i]), float(values[n + i])) for i, k in enumerate(arrays)}
 
@@ -67,12 +49,12 @@ def minmax(a, low: float, high: float, name: str = "indicator"):
 def _moments(layers: list, valid) -> np.ndarray:
     """Count, sums and sums of products (upper triangle) of layers over ``valid`` pixels, in one pass; moments of
     several parts (years, tiles) add up."""
-    xp = _xp(valid, *layers)
+    xp = array_module(valid, *layers)
     z = [xp.where(valid, a, 0.0) for a in layers]
     k = len(layers)
     sums = [xp.sum(a) for a in z]
     prods = [xp.sum(z[i] * z[j]) for i in range(k) for j in range(i, k)]
-    return np.array(_compute(xp.sum(valid), *sums, *prods), float)
+    return np.array(compute(xp.sum(valid), *sums, *prods), float)
 
 
 def _covariance_from(moments: np.ndarray, k: int) -> tuple[np.ndarray, float]:

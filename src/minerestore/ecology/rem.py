@@ -9,15 +9,13 @@ import numpy as np
 
 from minerestore.ecology.pca import (
     DegenerateIndicator,
-    _compute,
     _covariance_from,
-    _is_dask,
     _moments,
-    _xp,
     minmax,
     pc1,
     pooled_minmax,
 )
+from minerestore.lazy import array_module, compute, is_dask
 
 
 def rao_q(values: np.ndarray, window: int) -> np.ndarray:
@@ -77,9 +75,9 @@ def fvc_bounds(ndvis: list, valids: list, low_pct: float = 5.0, high_pct: float 
     """
     total = 0
     for ndvi, valid in zip(ndvis, valids):
-        xp = _xp(ndvi, valid)
+        xp = array_module(ndvi, valid)
         counts, _ = xp.histogram(xp.where(valid & xp.isfinite(ndvi), ndvi, 2.0), bins=2000, range=(-1.0, 1.0))
-        total = total + _compute(counts)[0]
+        total = total + compute(counts)[0]
     cdf = np.cumsum(total) / max(total.sum(), 1)
     upper = np.linspace(-1.0, 1.0, 2001)[1:]
     soil, veg = (float(upper[np.searchsorted(cdf, pct / 100.0)]) for pct in (low_pct, high_pct))
@@ -92,17 +90,17 @@ def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):
     """Fractional vegetation cover by the pixel dichotomy model: clip((NDVI − NDVI_soil) / (NDVI_veg − NDVI_soil),
     0, 1), NDVI_soil / NDVI_veg from :func:`fvc_bounds` of the valid pixels (all finite pixels when ``valid`` is
     None). Same shape and array type as ``ndvi``."""
-    xp = _xp(ndvi)
+    xp = array_module(ndvi)
     return _cover(ndvi, *fvc_bounds([ndvi], [xp.isfinite(ndvi) if valid is None else valid], low_pct, high_pct))
 
 
 def _cover(ndvi, soil: float, veg: float):
     """Pixel dichotomy FVC with given NDVI of bare soil and full vegetation."""
-    return _xp(ndvi).clip((ndvi - soil) / (veg - soil), 0.0, 1.0)
+    return array_module(ndvi).clip((ndvi - soil) / (veg - soil), 0.0, 1.0)
 
 
 def _rao_q_any(values, window: int):
-    if _is_dask(values):
+    if is_dask(values):
         half = window // 2
         return values.map_overlap(rao_q, depth=half, boundary=np.nan, window=window, dtype=np.float32)
     return rao_q(values, window)
@@ -174,7 +172,7 @@ def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, w
     """
     from minerestore.indices import tasseled_cap
 
-    xp = _xp(ndvi, *bands.values())
+    xp = array_module(ndvi, *bands.values())
     tc = {c: tasseled_cap(bands, c, coefficients) for c in ("brightness", "greenness", "wetness")}
     ok = xp.isfinite(ndvi) & xp.isfinite(tc["brightness"]) & xp.isfinite(tc["wetness"]) & xp.isfinite(tc["greenness"])
     if valid is not None:
@@ -193,7 +191,7 @@ def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, w
 
 def _normalised(base: dict, model: dict, options: RemOptions) -> dict:
     """Stage 1: min–max normalised tasseled cap (H, V, L), FVC, FVC x (1 + PD_n) and the soil index."""
-    xp = _xp(base["ndvi"])
+    xp = array_module(base["ndvi"])
     b = model["bounds"]
     h, v, wet_n = (minmax(base[c], *b[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
     cover = _cover(base["ndvi"], *model["fvc"])
@@ -215,7 +213,7 @@ def _raw(n: dict, model: dict, options: RemOptions) -> dict:
 
 def _sub_indices(base: dict, model: dict, options: RemOptions) -> dict:
     """Stage 3: I_wet, I_veg, I_soil min–max normalised and I_imper, NaN where not ``ok``."""
-    xp = _xp(base["ndvi"])
+    xp = array_module(base["ndvi"])
     ok = base["ok"]
     raw = _raw(_normalised(base, model, options), model, options)
     out = {k: xp.where(ok, minmax(raw[k], *model["bounds"][k], name=k), np.nan) for k in SUB_INDICES}

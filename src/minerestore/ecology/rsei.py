@@ -9,17 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from minerestore.ecology.pca import (
-    _compute,
     _covariance,
     _covariance_from,
-    _is_dask,
     _minmax_stats,
     _moments,
-    _xp,
     minmax,
     pc1,
     pooled_minmax,
 )
+from minerestore.lazy import array_module, compute, is_dask
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,7 @@ def rsei(ndvi, wet, ndbsi, lst, valid=None) -> RseiResult:
     """
     layers = dict(zip(RSEI_INDICATORS, (ndvi, wet, ndbsi, lst)))
     ok = rsei_valid(ndvi, wet, ndbsi, lst, valid)
-    count, = _compute(_xp(ok).sum(ok))
+    count, = compute(array_module(ok).sum(ok))
     if count < 2:
         raise ValueError(f"RSEI needs at least 2 pixels valid in all four indicators, got {int(count)}")
     return rsei_with_bounds(layers, ok, _minmax_stats(layers, ok))
@@ -77,7 +75,7 @@ def rsei(ndvi, wet, ndbsi, lst, valid=None) -> RseiResult:
 
 def rsei_valid(ndvi, wet, ndbsi, lst, valid=None):
     """The common valid mask of the four indicators (and ``valid``)."""
-    xp = _xp(ndvi, wet, ndbsi, lst)
+    xp = array_module(ndvi, wet, ndbsi, lst)
     ok = xp.isfinite(ndvi) & xp.isfinite(wet) & xp.isfinite(ndbsi) & xp.isfinite(lst)
     return ok & valid if valid is not None else ok
 
@@ -86,7 +84,7 @@ def rsei_with_bounds(layers: dict, ok, bounds: dict, loadings=None, share: float
                      pc1_bounds: tuple | None = None) -> RseiResult:
     """RSEI with given normalisation bounds; given PC1 loadings and PC1 bounds apply a fitted (e.g. pooled
     multi-year) model to one year."""
-    xp = _xp(ok, *layers.values())
+    xp = array_module(ok, *layers.values())
     normed = [minmax(layers[k], *bounds[k], name=k) for k in RSEI_INDICATORS]
     if loadings is None:
         cov, n = _covariance(normed, ok)
@@ -115,7 +113,7 @@ def rsei_pooled(years: dict) -> dict:
     layer_sets = {y: dict(zip(RSEI_INDICATORS, v[:4])) for y, v in years.items()}
     oks = {y: rsei_valid(*v) for y, v in years.items()}
     bounds = {k: tuple(v) for k, v in pooled_minmax(list(layer_sets.values()), list(oks.values())).items()}
-    xp = _xp(*oks.values())
+    xp = array_module(*oks.values())
     normed = {y: [minmax(layer_sets[y][k], *bounds[k], name=k) for k in RSEI_INDICATORS] for y in years}
     cov, _ = _covariance_from(sum(_moments(normed[y], oks[y]) for y in years), len(RSEI_INDICATORS))
     loadings, share = pc1(cov)
@@ -144,7 +142,7 @@ def grades(index, width: float = 0.2) -> np.ndarray:
     """Equal-interval grades 1…n of an index in [0, 1] (:func:`grade_breaks`; width 0.2: poor, fair, moderate,
     good, excellent, methods.md §1.3 item 6; width 0.1: ten grades); 0 where the index is NaN. A value on a break
     takes the upper grade. uint8, same shape (a dask array for a dask index)."""
-    if _is_dask(index):
+    if is_dask(index):
         return index.map_blocks(grades, width, dtype=np.uint8)
     values = np.asarray(index)
     out = (np.digitize(np.nan_to_num(values, nan=-1.0), grade_breaks(width)) + 1).astype(np.uint8)

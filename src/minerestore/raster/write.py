@@ -13,6 +13,7 @@ import rasterio
 
 from minerestore import __version__
 from minerestore.io import atomic_path
+from minerestore.lazy import compute, is_dask
 from minerestore.memory import trim_heap
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import lazy_on_grid
@@ -74,8 +75,6 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
     bounded by the tile, not the region (the heap freed by each tile is given back, :func:`trim_heap`). Written
     under a temporary name and renamed when complete.
     """
-    import dask
-
     profile = grid.profile(len(layers), dtype, nodata)
     if not compress:  # scratch files read many times: no decompression cost
         for key in ("compress", "zstd_level", "predictor"):
@@ -83,7 +82,7 @@ def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[
     with raster_writer(path, profile, names, tags) as dst:
         for window in tile_windows(grid, chunk_px).values():
             rows, cols = window.toslices()
-            block = dask.compute(*[layer[rows, cols] for layer in layers])
+            block = compute(*[layer[rows, cols] for layer in layers])
             dst.write(np.stack([np.asarray(b) for b in block]).astype(dtype), window=window)
             trim_heap()  # the tile's temporaries, freed, back to the system: memory flat over the tiles
 
@@ -95,9 +94,7 @@ def spill(layers: dict, grid: Grid, chunk_px: int, folder: str | os.PathLike) ->
     would otherwise recompute every layer from the inputs in each pass; after a spill each pass only reads the
     stored tiles. Boolean layers come back boolean. Numpy layers (a region of one tile) are returned unchanged.
     """
-    import dask.array as da
-
-    if not any(isinstance(v, da.Array) for v in layers.values()):
+    if not any(is_dask(v) for v in layers.values()):
         return layers
     names = list(layers)
     path = Path(folder) / "spill.tif"
