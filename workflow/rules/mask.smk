@@ -22,27 +22,30 @@ rule study_area:
         "../../scripts/study_area.py"
 
 
+# The mask-period composite of one period and tile, written by the mask_period job of the tile.
+MASK_PERIOD_TILE = rpath("{region}", "masks", "period", "{period}", "{tile}.tif")
+
+
 rule mask_period:
     input:
         grid=rules.plan.output.grid,
         acquisitions=rules.ingest.output.acquisitions,
     output:
-        composite=rpath("{region}", "masks", "period", "{period}", "{tile}.tif"),
+        vegetation=expand(MASK_PERIOD_TILE, period="vegetation", allow_missing=True)[0],
+        snow=expand(MASK_PERIOD_TILE, period="snow", allow_missing=True)[0],
     log:
-        log_path("{region}", "mask_period_{period}_{tile}"),
+        log_path("{region}", "mask_period_{tile}"),
     benchmark:
-        benchmark_path("{region}", "mask_period_{period}_{tile}")
-    wildcard_constraints:
-        period="vegetation|snow",
+        benchmark_path("{region}", "mask_period_{tile}")
     conda:
         "../../envs/raster.yaml"
     resources:
         mem_mb=lambda wildcards, attempt: 3000 * attempt,
-        runtime=30,
+        runtime=60,
     params:
         sensor=region_key("sensor"),
         season=region_key("season"),
-        dates=lambda w: mask_periods(w.region)[w.period],
+        dates=lambda w: mask_periods(w.region),
         block_rows=config["composite"]["block_rows"],
         ndvi_percentile=config["composite"]["ndvi_percentile"],
         scl_conservative=config["composite"]["scl_conservative"],
@@ -54,7 +57,7 @@ rule mask_period:
 rule mask_period_mosaic:
     input:
         grid=rules.plan.output.grid,
-        tiles=each_tile(rules.mask_period.output.composite, period=True),
+        tiles=each_tile(MASK_PERIOD_TILE, period=True),
     output:
         mosaic=rpath("{region}", "masks", "period", "{period}.vrt"),
     log:
