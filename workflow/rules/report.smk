@@ -37,8 +37,6 @@ rule plot_maps:
         log_path("{region}", "plot_maps"),
     benchmark:
         benchmark_path("{region}", "plot_maps")
-    # the longest figure job: first when it is ready, so that it does not run alone at the end
-    priority: 5
     conda:
         "../../envs/plots.yaml"
     resources:

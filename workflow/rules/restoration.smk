@@ -14,8 +14,6 @@ rule bare_surface:
         log_path("{region}", "bare_surface"),
     benchmark:
         benchmark_path("{region}", "bare_surface")
-    # the mines' status, which the maps and the charts wait for
-    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -40,8 +38,6 @@ rule mann_kendall:
         log_path("{region}", "mann_kendall"),
     benchmark:
         benchmark_path("{region}", "mann_kendall")
-    # the mines' status, which the maps and the charts wait for
-    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -119,8 +115,6 @@ rule trend_map:
         log_path("{region}", "trend_map_{tile}"),
     benchmark:
         benchmark_path("{region}", "trend_map_{tile}")
-    # on the way to plot_maps, the longest figure job
-    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -146,8 +140,6 @@ rule trend_mosaic:
         log_path("{region}", "trend_mosaic_{index}"),
     benchmark:
         benchmark_path("{region}", "trend_mosaic_{index}")
-    # on the way to plot_maps, the longest figure job
-    priority: 5
     conda:
         "../../envs/raster.yaml"
     resources:
