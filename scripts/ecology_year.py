@@ -9,8 +9,8 @@ Water (the water mask, or MNDWI above the threshold) and every pixel outside the
 are left out before the normalisation and the PCAs; every band is NaN outside the domain. A region of more than
 tiles.whole_region_px pixels is read tile by tile (tiles.size_px) as dask arrays, Rao's Q with a halo of half its
 window, so memory is bounded by the tile: every pass (bounds, covariance, PC1 range, writing) streams the tiles;
-a smaller one is computed as whole arrays (minerestore.raster.tiles.stream_chunk). One job computes both indices: the two
-shared the masks, the reads and a second of imports, which were most of each job on small regions."""
+a smaller one is computed as whole arrays (minerestore.raster.tiles.stream_chunk). One job computes both indices:
+the two shared the masks, the reads and a second of imports, which were most of each job on small regions."""
 
 import json
 import tempfile
