@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from affine import Affine
 
+from minerestore.config import period_dates
 from minerestore.mask import land as masks
 from minerestore.mask import patches
 from minerestore.raster.grid import Grid
@@ -47,10 +48,10 @@ def test_snow_ratio():
 
 def test_mask_periods_default_to_the_study_design():
     years = [2016, 2017, 2018]
-    assert masks.period_dates({}, years) == {
+    assert period_dates({}, years) == {
         "vegetation": [("2016-01-01", "2016-12-31"), ("2017-01-01", "2017-12-31"), ("2018-01-01", "2018-12-31")],
         "snow": [("2016-01-01", "2018-12-31")]}
-    chosen = masks.period_dates({"vegetation_dates": ["2015-06-23", "2016-06-23"], "snow_years": [2016, 2017]}, years)
+    chosen = period_dates({"vegetation_dates": ["2015-06-23", "2016-06-23"], "snow_years": [2016, 2017]}, years)
     assert chosen == {"vegetation": [("2015-06-23", "2016-06-23")], "snow": [("2016-01-01", "2017-12-31")]}
 
 

@@ -119,6 +119,23 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
     return years
 
 
+def period_dates(options: dict, years: list[int]) -> dict[str, list[tuple[str, str]]]:
+    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (docs/methods.md,
+    masks).
+
+    Vegetation: ``masks.vegetation_dates`` as one window (the Yangtze study used 2015-06-23 to 2016-06-23), else
+    every analysis year as its own calendar-year window (a pixel is vegetated when it was in every one, so land
+    mined at any time of the analysis period stays a candidate). Snow: one window over every month of
+    ``masks.snow_years`` (the study: 2016–2022), else of all analysis years.
+    """
+    if options.get("vegetation_dates"):
+        veg = [tuple(str(d) for d in options["vegetation_dates"])]
+    else:
+        veg = [(f"{y}-01-01", f"{y}-12-31") for y in years]
+    first, last = options.get("snow_years") or (years[0], years[-1])
+    return {"vegetation": veg, "snow": [(f"{first}-01-01", f"{last}-12-31")]}
+
+
 def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     """Semantic checks of a schema-validated config.
 

@@ -25,9 +25,9 @@ from minerestore.config import (  # noqa: E402
     check_config_files,
     explain_validation_failure,
     lst_family,
+    period_dates,
     split_regions,
 )
-from minerestore.mask.land import period_dates  # noqa: E402
 from minerestore.report.summary import write_run_summary  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
@@ -147,7 +147,7 @@ def benchmark_path(region, name):
 
 
 def mask_periods(region):
-    """Date windows (ISO, inclusive) of the region's vegetation and snow masks (minerestore.mask.land.period_dates)."""
+    """Date windows (ISO, inclusive) of the region's vegetation and snow masks (minerestore.config.period_dates)."""
     return period_dates(config["masks"], years(region))
 
 

@@ -87,8 +87,8 @@ def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, threshold: float, rat
 
 def vegetation(ndvi_p90: np.ndarray, threshold: float) -> np.ndarray:
     """Vegetated: the 90th-percentile NDVI of every clear observation of the vegetation period (all months; the
-    lowest over its windows, :func:`period_dates`) > ``threshold`` (0.25; methods.md §3.2, §7.1). bool (rows,
-    cols); pixels never observed are not vegetated.
+    lowest over its windows, :func:`minerestore.config.period_dates`) > ``threshold`` (0.25; methods.md §3.2,
+    §7.1). bool (rows, cols); pixels never observed are not vegetated.
 
     Parameters
     ----------
@@ -103,27 +103,10 @@ def snow(n_snow: np.ndarray, n_obs: np.ndarray, ratio: float) -> np.ndarray:
 
     Parameters
     ----------
-    n_snow, n_obs : ndarray (rows, cols), counts over the snow period (:func:`period_dates`).
+    n_snow, n_obs : ndarray (rows, cols), counts over the snow period (:func:`minerestore.config.period_dates`).
     """
     valid = n_snow + n_obs
     return np.where(valid > 0, n_snow / np.maximum(valid, 1), 0.0) > ratio
-
-
-def period_dates(options: dict, years: list[int]) -> dict[str, list[tuple[str, str]]]:
-    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (docs/methods.md,
-    masks).
-
-    Vegetation: ``masks.vegetation_dates`` as one window (the Yangtze study used 2015-06-23 to 2016-06-23), else
-    every analysis year as its own calendar-year window (a pixel is vegetated when it was in every one, so land
-    mined at any time of the analysis period stays a candidate). Snow: one window over every month of
-    ``masks.snow_years`` (the study: 2016–2022), else of all analysis years.
-    """
-    if options.get("vegetation_dates"):
-        veg = [tuple(str(d) for d in options["vegetation_dates"])]
-    else:
-        veg = [(f"{y}-01-01", f"{y}-12-31") for y in years]
-    first, last = options.get("snow_years") or (years[0], years[-1])
-    return {"vegetation": veg, "snow": [(f"{first}-01-01", f"{last}-12-31")]}
 
 
 def builtup(landcover: np.ndarray, classes: list[int]) -> np.ndarray:
@@ -163,8 +146,8 @@ def window_masks(grid: Grid, window, sources: dict, composites: list[str], perio
 
     Water from the monthly history of ``masks.water_years``, else the JRC occurrence, else the MNDWI of the yearly
     ``composites``; vegetation from the NDVI percentile and snow from the snow counts of the mask-period
-    composites ``periods`` (``vegetation``, ``snow``: :func:`period_dates`); built-up from the land-cover classes
-    ``masks.builtup_classes`` (none without land cover).
+    composites ``periods`` (``vegetation``, ``snow``: :func:`minerestore.config.period_dates`); built-up from the
+    land-cover classes ``masks.builtup_classes`` (none without land cover).
     """
     t, m = thresholds, options
     if "water_history" in sources:
