@@ -1,12 +1,12 @@
 """Mask-period composites of one tile: for the vegetation and the snow period, the NDVI percentile and the snow /
 clear counts of every acquisition dated in the period's windows, all months
-(minerestore.composite.season.write_period_composite; docs/methods.md, masks). The yearly composites cover only the
+(minerestore.composite.season.write_period_composites; docs/methods.md, masks). The yearly composites cover only the
 growing season; the masks need the whole period. One job writes both periods: they share the acquisitions table,
-the tile and the imports, which were most of each job on small regions."""
+the tile, the imports and the reads of the scenes both periods hold."""
 
 from datetime import date
 
-from minerestore.composite.season import period_acquisitions, read_ingested, write_period_composite
+from minerestore.composite.season import period_acquisitions, read_ingested, write_period_composites
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
@@ -15,9 +15,9 @@ from minerestore.sources.common import in_season
 PERIOD_KEYS = {"vegetation": "masks.vegetation_dates", "snow": "masks.snow_years"}
 
 
-def write_period(smk, period: str, grid, table, log) -> None:
-    """The composite of one mask period on the tile's grid; ValueError naming the config key when no acquisition
-    falls in the period."""
+def period_windows(smk, period: str, table, log) -> tuple[list, dict]:
+    """The acquisitions of each date window of one mask period and the period's tags; ValueError naming the config
+    key when no acquisition falls in the period."""
     p, dates = smk.params, smk.params.dates[period]
     windows = [period_acquisitions(table, date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10]),
                                    {p.sensor, "any"}) for start, end in dates]  # YAML gives dates or strings
@@ -37,9 +37,7 @@ def write_period(smk, period: str, grid, table, log) -> None:
                     "month", period, months)
     tags = {"period": period, "windows": ";".join(f"{a}/{b}" for a, b in dates), "n_acquisitions": len(chosen),
             "acquisitions": ";".join(a.acquisition_id for a in chosen)}
-    with timed(log, f"{period} period composite, tile {smk.wildcards.tile}"):
-        write_period_composite(getattr(smk.output, period), grid, windows, tags, p.block_rows, p.ndvi_percentile,
-                               p.scl_conservative)
+    return windows, tags
 
 
 def main(smk) -> None:
@@ -47,8 +45,13 @@ def main(smk) -> None:
     region_grid = Grid.read(smk.input.grid)
     grid = tile_grid(region_grid, tile_windows(region_grid, smk.params.tile_px)[smk.wildcards.tile])
     table = read_ingested(smk.input.acquisitions)
+    windows, tags = {}, {}
     for period in PERIOD_KEYS:
-        write_period(smk, period, grid, table, log)
+        windows[period], tags[period] = period_windows(smk, period, table, log)
+    p = smk.params
+    with timed(log, f"mask-period composites, tile {smk.wildcards.tile}"):
+        write_period_composites({period: getattr(smk.output, period) for period in PERIOD_KEYS}, grid, windows, tags,
+                                p.block_rows, p.ndvi_percentile, p.scl_conservative)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from minerestore.composite import season
 from minerestore.composite.season import composite_blocks
 from minerestore.raster.grid import Grid
 from minerestore.sources.acquisitions import (
@@ -297,3 +298,40 @@ def test_a_static_raster_covering_part_of_the_region_is_reported(tmp_path, caplo
     with caplog.at_level("WARNING"):
         share = check_static(str(tmp_path / "dem.tif"), "dem", grid())
     assert share == pytest.approx(0.4, abs=0.02) and "covers 40 % of the region grid" in caplog.text
+
+
+def test_period_composites_read_each_scene_once_per_block_and_equal_each_period_alone(tmp_path, monkeypatch):
+    """The vegetation period (two yearly windows) and the snow period (one window over both years) share their
+    three scenes: written together, each scene is read once per block (3 scenes x 3 blocks of 20 rows), and each
+    period's raster equals the one written alone (2 + 3 reads per block)."""
+    july20 = Acquisition(str(s2_file(tmp_path / "a.tif", dn=(500, 800, 600, 3000, 2000, 1200))), date(2020, 7, 1),
+                         "sentinel2_l2a")
+    january = Acquisition(str(s2_file(tmp_path / "b.tif", scl=11)), date(2021, 1, 10), "sentinel2_l2a")  # snow
+    july21 = Acquisition(str(s2_file(tmp_path / "c.tif", dn=(500, 800, 900, 1500, 2000, 1200))), date(2021, 7, 1),
+                         "sentinel2_l2a")
+    periods = {"vegetation": [[july20], [july21]], "snow": [[july20, january, july21]]}
+    reads = []
+    real = season.read_observation
+    monkeypatch.setattr(season, "read_observation", lambda a, *args: reads.append(a) or real(a, *args))
+
+    def write(names, folder):
+        folder.mkdir()
+        paths = {n: folder / f"{n}.tif" for n in names}
+        season.write_period_composites(paths, grid(), {n: periods[n] for n in names}, {n: {} for n in names},
+                                       block_rows=20)
+        out = {}
+        for n, path in paths.items():
+            with rasterio.open(path) as src:
+                out[n] = src.read()
+        return out
+
+    together = write(["vegetation", "snow"], tmp_path / "together")
+    assert len(reads) == 3 * 3
+    reads.clear()
+    alone = {n: write([n], tmp_path / n)[n] for n in periods}
+    assert len(reads) == (2 + 3) * 3
+    for name in periods:
+        np.testing.assert_array_equal(together[name], alone[name])
+    ndvi_july21 = (0.15 - 0.09) / (0.15 + 0.09)  # lower than July 2020's (0.3 - 0.06) / 0.36: the lowest window
+    np.testing.assert_allclose(together["vegetation"][0], ndvi_july21, rtol=1e-5)
+    assert (together["snow"][1] == 2).all() and (together["snow"][2] == 1).all()  # n_obs 2 clear, n_snow 1

@@ -14,6 +14,7 @@ from the reflectance.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import logging
@@ -291,33 +292,41 @@ def period_acquisitions(table, start: date, end: date, families: set[str]) -> li
 PERIOD_BANDS = ("ndvi_p90", "n_obs", "n_snow")
 
 
-def write_period_composite(path, grid: Grid, windows: list[list[Acquisition]], tags: dict, block_rows: int = 512,
-                           percentile: float = 90.0, conservative_scl: bool = False) -> None:
-    """Mask-period composite of one or more date windows (docs/methods.md, masks), block by block, written under a
-    temporary name and renamed when complete.
+def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str, list[list[Acquisition]]],
+                            tags: dict[str, dict], block_rows: int = 512, percentile: float = 90.0,
+                            conservative_scl: bool = False) -> None:
+    """Mask-period composites of one or more periods (the vegetation and the snow period; docs/methods.md, masks),
+    block by block, each written under a temporary name and renamed when complete.
 
     Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),
-    the lowest over the windows that observed the pixel (NaN where none did), so a pixel counts as vegetated only
-    when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow observations summed
-    over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are read: a clear
-    observation is one whose quality flags and red and NIR values are valid.
+    the lowest over the period's windows that observed the pixel (NaN where none did), so a pixel counts as
+    vegetated only when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow
+    observations summed over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are
+    read: a clear observation is one whose quality flags and red and NIR values are valid. An acquisition in
+    several periods is read once per block (by default both periods hold every scene of the analysis years).
 
     Parameters
     ----------
-    windows : list of lists of acquisitions, one list per date window (an empty list adds nothing).
+    paths : period -> output GeoTIFF; periods : period -> list of date windows, each a list of acquisitions (an
+        empty list adds nothing); tags : period -> dataset metadata.
     """
-    ndvi_inputs = ("red", "nir", "ndvi")  # the period needs NDVI and the counts, not the other bands
-    windows = [[a for a in w if set(ndvi_inputs) & set(a.profile.bands)] for w in windows]
-    with raster_writer(path, grid.profile(len(PERIOD_BANDS)), list(PERIOD_BANDS), tags) as dst:
-        streams = [composite_blocks(w, [], grid, block_rows, percentile, conservative_scl, quantities=ndvi_inputs)
-                   for w in windows]
-        for blocks in zip(*streams):
-            p90 = np.stack([bands["ndvi_p90"] for _, bands in blocks])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
-                lowest = np.nanmin(p90, axis=0)
-            counts = [sum(bands[k] for _, bands in blocks) for k in ("n_obs", "n_snow")]
-            dst.write(np.stack([lowest, *counts]).astype(np.float32), window=blocks[0][0])
+    ndvi_inputs = ("red", "nir", "ndvi")  # the periods need NDVI and the counts, not the other bands
+    periods = {name: [[a for a in w if set(ndvi_inputs) & set(a.profile.bands)] for w in windows]
+               for name, windows in periods.items()}
+    with contextlib.ExitStack() as stack:
+        outputs = {name: stack.enter_context(raster_writer(paths[name], grid.profile(len(PERIOD_BANDS)),
+                                                           list(PERIOD_BANDS), tags[name])) for name in periods}
+        for window in grid.row_windows(block_rows):
+            shape = (int(window.height), int(window.width))
+            # one read per acquisition and block, whichever periods hold it
+            read = functools.cache(lambda a, w=window: read_observation(a, grid, w, ndvi_inputs, conservative_scl))
+            for name, windows in periods.items():
+                blocks = [composite([read(a) for a in w], shape, percentile) for w in windows]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
+                    lowest = np.nanmin(np.stack([b["ndvi_p90"] for b in blocks]), axis=0)
+                counts = [sum(b[k] for b in blocks) for k in ("n_obs", "n_snow")]
+                outputs[name].write(np.stack([lowest, *counts]).astype(np.float32), window=window)
 
 
 def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acquisitions: list[Acquisition],
