@@ -20,6 +20,7 @@ include: "workflow/rules/common.smk"
 wildcard_constraints:
     region="|".join(REGIONS),
     year=r"\d{4}",
+    years=r"\d{4}(-\d{4})?",
     tile=r"r\d+c\d+",
     product=r"[A-Za-z0-9_-]+",
     index=r"ndvi|bare|rsei|rem",

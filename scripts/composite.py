@@ -1,7 +1,9 @@
-"""Growing-season composite of one tile of a region and epoch year: per-pixel median (or mean) reflectance and LST
-of the clear observations of the epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow
-(minerestore.composite, methods.md §3.2). Only the tile's window of each acquisition is read."""
+"""Growing-season composites of one tile of a region for a batch of epoch years (composite.batch_px), one GeoTIFF
+per year in the job's folder: per-pixel median (or mean) reflectance and LST of the clear observations of the
+epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow (minerestore.composite, methods.md
+§3.2). Only the tile's window of each acquisition is read."""
 
+from pathlib import Path
 
 from minerestore.composite.season import epoch_years, read_ingested, season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
@@ -9,12 +11,8 @@ from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
 
 
-def main(smk) -> None:
-    log = configure(smk.log[0])
-    year, opts = int(smk.wildcards.year), smk.params
-    region_grid = Grid.read(smk.input.grid)
-    grid = tile_grid(region_grid, tile_windows(region_grid, opts.tile_px)[smk.wildcards.tile])
-    table = read_ingested(smk.input.acquisitions)
+def write_year(path, grid: Grid, table, year: int, opts, log) -> None:
+    """The composite of epoch ``year`` on the tile ``grid``, written to ``path``."""
     sensor, lst_sensor = opts.sensor, opts.lst_sensor
     window = epoch_years(year, opts.window_years)
     primary = season_acquisitions(table, window, {sensor, "any"})
@@ -34,11 +32,23 @@ def main(smk) -> None:
             "season_months": f"{season['start_month']}-{season['end_month']}", "statistic": opts.statistic,
             "window_years": ",".join(map(str, window)), "years_used": ",".join(map(str, used)),
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
-    with timed(log, f"composite {year}, tile {smk.wildcards.tile}"):
-        n_obs = write_composite(smk.output.composite, grid, primary, lst_only, tags, opts.block_rows,
-                                opts.ndvi_percentile, opts.scl_conservative, opts.statistic)
+    n_obs = write_composite(path, grid, primary, lst_only, tags, opts.block_rows, opts.ndvi_percentile,
+                            opts.scl_conservative, opts.statistic)
     if n_obs == 0:
         log.warning("%d: no clear observation anywhere; composite written with n_obs = 0 and NaN values", year)
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    opts, tile = smk.params, smk.wildcards.tile
+    region_grid = Grid.read(smk.input.grid)
+    grid = tile_grid(region_grid, tile_windows(region_grid, opts.tile_px)[tile])
+    table = read_ingested(smk.input.acquisitions)
+    out = Path(smk.output.composites)
+    out.mkdir(parents=True, exist_ok=True)
+    for year in opts.years:
+        with timed(log, f"composite {year}, tile {tile}"):
+            write_year(out / f"{year}.tif", grid, table, year, opts, log)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from minerestore.composite.season import (
     nan_sort,
     read_ingested,
     season_acquisitions,
+    year_batches,
 )
 from minerestore.indices import ndvi
 from minerestore.sources.common import in_season
@@ -173,6 +174,37 @@ def test_modis_band_5_is_composited_and_nan_for_other_sensors():
                                               (5, [2020, 2021, 2022, 2023, 2024])])
 def test_epoch_years(window, expected):
     assert epoch_years(2022, window) == expected
+
+
+@pytest.mark.parametrize("tile_pixels, batch_px, expected", [
+    (128 * 128, 2 ** 20, {"2016-2022": list(range(2016, 2023))}),  # the tiny config's tiles: 64 years per job
+    (1000 * 1000, 2 ** 20, {str(y): [y] for y in range(2016, 2023)}),  # the demo's 1 MP: one year per job
+    (2048 * 2048, 2 ** 20, {str(y): [y] for y in range(2016, 2023)}),
+    (250 * 250, 2 ** 18, {"2016-2019": [2016, 2017, 2018, 2019], "2020-2022": [2020, 2021, 2022]}),  # 4.19 -> 4
+    (128 * 128, 0, {str(y): [y] for y in range(2016, 2023)}),  # 0: always one job per year
+])
+def test_year_batches(tile_pixels, batch_px, expected):
+    assert year_batches(list(range(2016, 2023)), tile_pixels, batch_px) == expected
+
+
+def test_year_batches_keep_listed_years_in_order():
+    assert year_batches([2001, 2013], 41 * 41, 2 ** 20) == {"2001-2013": [2001, 2013]}
+
+
+@given(st.lists(st.integers(1984, 2030), min_size=1, max_size=30, unique=True),
+       st.integers(1, 10 ** 7), st.integers(0, 10 ** 8))
+def test_year_batches_split_the_years_in_order_into_jobs_of_at_most_batch_px(years, tile_pixels, batch_px):
+    batches = year_batches(years, tile_pixels, batch_px)
+    assert [y for run in batches.values() for y in run] == years
+    per_job = max(1, batch_px // tile_pixels)
+    assert all(1 <= len(run) <= per_job for run in batches.values())
+    assert all(len(run) == per_job for run in list(batches.values())[:-1])  # only the last run is short
+
+
+@pytest.mark.parametrize("args", [([], 100, 10), ([2016], 0, 10), ([2016], 100, -1)])
+def test_year_batches_reject_bad_arguments(args):
+    with pytest.raises(ValueError, match="year_batches"):
+        year_batches(*args)
 
 
 @pytest.mark.parametrize("as_read", [False, True], ids=["dataframe", "read_ingested"])

@@ -47,15 +47,18 @@ def test_tiny_workflow_writes_contract_composites(tiny_run):
             assert 260 < np.nanmedian(lst) < 320  # kelvin, from the Landsat-like ST band
             ndvi = data[COMPOSITE_BANDS.index("ndvi")]
             assert np.nanmax(ndvi) > 0.6 and np.nanmin(ndvi) < 0.1
-    for name in ("synthetic_scene", "ingest", "composite_2016_r000c000", "composite_2016_r001c001"):
+    for name in ("synthetic_scene", "ingest", "composite_2016-2022_r000c000", "composite_2016-2022_r001c001"):
         assert (out / "logs" / f"{name}.log").stat().st_size > 0
         assert (out / "benchmarks" / f"{name}.tsv").exists()
-    # ~200 x 200 px in tiles of 128: four tiles per year, joined by a VRT the later stages read as one raster
-    assert sorted(p.stem for p in (out / "composites" / "2016").glob("*.tif")) == [
+    # ~200 x 200 px in tiles of 128: four tiles, each tile's seven years in one job (composite.batch_px), joined
+    # per year by a VRT the later stages read as one raster
+    assert sorted(p.name for p in (out / "composites").iterdir() if p.is_dir()) == ["2016-2022"]
+    assert sorted(p.name for p in (out / "composites" / "2016-2022").iterdir()) == [
         "r000c000", "r000c001", "r001c000", "r001c001"]
+    assert sorted(p.stem for p in (out / "composites" / "2016-2022" / "r000c000").glob("*.tif")) == list(map(str, years))
     grid = Grid.from_json((out / "inputs" / "grid.json").read_text())
     with rasterio.open(out / "composites" / "2016.vrt") as mosaic, \
-            rasterio.open(out / "composites" / "2016" / "r001c001.tif") as tile:
+            rasterio.open(out / "composites" / "2016-2022" / "r001c001" / "2016.tif") as tile:
         assert mosaic.shape == grid.shape and tile.shape == (grid.height - 128, grid.width - 128)
         np.testing.assert_array_equal(mosaic.read(window=((128, grid.height), (128, grid.width))), tile.read())
 

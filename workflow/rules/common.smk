@@ -15,7 +15,7 @@ from snakemake.utils import validate
 # (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from minerestore.composite.season import epoch_years  # noqa: E402
+from minerestore.composite.season import epoch_years, year_batches  # noqa: E402
 from minerestore.config import (  # noqa: E402
     PATH_KEYS,
     SOURCE_GROUPS,
@@ -161,12 +161,19 @@ def each_year(pattern):
     return lambda w: expand(pattern, region=w.region, year=years(w.region))
 
 
-def each_tile(pattern, **fixed):
-    """Input function: ``pattern`` (with {region} and {tile}, and the job's other wildcards named in ``fixed``)
-    for every tile of the region that meets its study area."""
-    return lambda w: expand(
-        pattern, region=w.region, tile=region_tiles(w.region), **{k: getattr(w, k) for k in fixed}
-    )
+def each_tile(pattern, **values):
+    """Input function: ``pattern`` (with {region} and {tile}, its other wildcards given in ``values``) for every
+    tile of the region that meets its study area."""
+    return lambda w: expand(pattern, region=w.region, tile=region_tiles(w.region), **values)
+
+
+def tile_mosaics(tile_pattern, mosaic_pattern, key, names):
+    """Inputs and outputs of a rule that joins the tiles of several layers into one virtual mosaic each
+    (scripts/mosaic.py): per layer ``name`` of ``names``, the tiles (``tile_pattern`` with ``key`` = name) and the
+    mosaic (``mosaic_pattern`` with ``key`` = name), both under the layer's name."""
+    tiles = {name: each_tile(tile_pattern, **{key: name}) for name in names}
+    mosaics = {name: expand(mosaic_pattern, **{key: name}, allow_missing=True)[0] for name in names}
+    return tiles, mosaics
 
 
 @functools.cache
@@ -184,6 +191,30 @@ def region_tiles(region):
         config["tiles"]["size_px"],
         region_thresholds(region)["buffer_km"],
         Path.cwd(),
+    )
+
+
+@functools.cache
+def composite_batches(region):
+    """The region's analysis years by composite batch id: the years one composite job computes for a tile
+    (composite.batch_px, minerestore.composite.season.year_batches)."""
+    grid = region_grid(region)
+    tile_pixels = min(TILE_PX, grid.height) * min(TILE_PX, grid.width)
+    return year_batches(years(region), tile_pixels, config["composite"]["batch_px"])
+
+
+def year_batch(region, year):
+    """The id of the composite batch that computes ``year`` of ``region``."""
+    return next(batch for batch, run in composite_batches(region).items() if year in run)
+
+
+def composite_tiles(wildcards):
+    """Input function: every tile's composite folder of the batch that computes the job's year."""
+    return expand(
+        rules.composite.output.composites,
+        region=wildcards.region,
+        years=year_batch(wildcards.region, int(wildcards.year)),
+        tile=region_tiles(wildcards.region),
     )
 
 
@@ -321,7 +352,7 @@ def trend_inputs(wildcards):
     """Yearly rasters a tile's trend maps read: the composites (ndvi, bare) and the RSEI / REM rasters, as named
     inputs (``composites``, ``rsei``, ``rem``) for the configured trend indices."""
     patterns = {"rsei": rules.ecology_year.output.rsei, "rem": rules.ecology_year.output.rem}
-    layers = {i: patterns.get(i, rules.composite_mosaic.output.mosaic) for i in TREND_INDICES}
+    layers = {i: patterns.get(i, rules.composite_mosaic.output.composite) for i in TREND_INDICES}
     return {i if i in patterns else "composites": each_year(p)(wildcards) for i, p in layers.items()}
 
 
@@ -366,6 +397,9 @@ OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
 TREND_INDICES = config["restoration"]["trend_indices"]
 TREND_TILE = rpath("{region}", "restoration", "trend_{index}", "{tile}.tif")
+TREND_TILES, TREND_MOSAICS = tile_mosaics(
+    TREND_TILE, rpath("{region}", "restoration", "trend_{index}.vrt"), "index", TREND_INDICES
+)
 TILE_PX = config["tiles"]["size_px"]
 
 
@@ -381,13 +415,13 @@ def overview_files():
 def region_targets(region):
     """Every final output of a region, from the rules' own outputs (so no path is spelled twice)."""
     r = rules
-    out = expand(r.composite_mosaic.output.mosaic, region=region, year=years(region))
+    out = expand(r.composite_mosaic.output.composite, region=region, year=years(region))
     out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
     out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
     out += expand(r.compare_methods.output.table, region=region) if COMPARED else []
     if has_insar(region):
         out += [expand(p, region=region)[0] for p in [*r.insar_activity.output, *r.plot_insar.output]]
-    out += expand(r.trend_mosaic.output.mosaic, region=region, index=TREND_INDICES)
+    out += expand(list(r.trend_mosaic.output), region=region)
     out += expand(r.ecology_table.output.table, region=region, table=YEARLY_TABLES)
     for rule_outputs in (
         [r.mines.output.mines, r.masks.output.areas],

@@ -1,5 +1,7 @@
 """Composite stage: growing-season composites per region, year and tile, joined per year into a virtual mosaic
-(minerestore.composite.season; tiles: minerestore.raster.tiles)."""
+(minerestore.composite.season; tiles: minerestore.raster.tiles). One job computes a batch of years of one tile
+(composite.batch_px: every year of a small tile, one year of a large one) into composites/{years}/{tile}/{year}.tif.
+"""
 
 
 rule composite:
@@ -7,17 +9,18 @@ rule composite:
         grid=rules.plan.output.grid,
         acquisitions=rules.ingest.output.acquisitions,
     output:
-        composite=rpath("{region}", "composites", "{year}", "{tile}.tif"),
+        composites=directory(rpath("{region}", "composites", "{years}", "{tile}")),
     log:
-        log_path("{region}", "composite_{year}_{tile}"),
+        log_path("{region}", "composite_{years}_{tile}"),
     benchmark:
-        benchmark_path("{region}", "composite_{year}_{tile}")
+        benchmark_path("{region}", "composite_{years}_{tile}")
     conda:
         "../../envs/raster.yaml"
     resources:
         mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=30,
     params:
+        years=lambda w: composite_batches(w.region)[w.years],
         sensor=region_key("sensor"),
         lst_sensor=lambda w: lst_family(region_cfg(w.region)),
         season=region_key("season"),
@@ -34,9 +37,9 @@ rule composite:
 rule composite_mosaic:
     input:
         grid=rules.plan.output.grid,
-        tiles=each_tile(rules.composite.output.composite, year=True),
+        composite=composite_tiles,
     output:
-        mosaic=rpath("{region}", "composites", "{year}.vrt"),
+        composite=rpath("{region}", "composites", "{year}.vrt"),
     log:
         log_path("{region}", "composite_mosaic_{year}"),
     benchmark:
@@ -48,8 +51,9 @@ rule composite_mosaic:
         runtime=5,
     params:
         tile_px=TILE_PX,
+        member=lambda w: f"{w.year}.tif",
     script:
         "../../scripts/mosaic.py"
 
 
-COMPOSITES = each_year(rules.composite_mosaic.output.mosaic)
+COMPOSITES = each_year(rules.composite_mosaic.output.composite)

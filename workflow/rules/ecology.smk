@@ -57,7 +57,7 @@ rule ecology_year:
     input:
         unpack(pooled_models),
         **ECOLOGY_INPUTS,
-        composite=rules.composite_mosaic.output.mosaic,
+        composite=rules.composite_mosaic.output.composite,
     output:
         rsei=rpath("{region}", "ecology", "rsei", "{year}.tif"),
         rsei_pca=rpath("{region}", "ecology", "rsei", "{year}_pca.csv"),

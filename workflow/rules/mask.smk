@@ -22,8 +22,11 @@ rule study_area:
         "../../scripts/study_area.py"
 
 
-# The mask-period composite of one period and tile, written by the mask_period job of the tile.
+# The mask-period composite of one period and tile, written by the mask_period job of the tile, and their mosaics.
 MASK_PERIOD_TILE = rpath("{region}", "masks", "period", "{period}", "{tile}.tif")
+MASK_PERIOD_TILES, MASK_PERIOD_MOSAICS = tile_mosaics(
+    MASK_PERIOD_TILE, rpath("{region}", "masks", "period", "{period}.vrt"), "period", ("vegetation", "snow")
+)
 
 
 rule mask_period:
@@ -56,16 +59,14 @@ rule mask_period:
 
 rule mask_period_mosaic:
     input:
+        **MASK_PERIOD_TILES,
         grid=rules.plan.output.grid,
-        tiles=each_tile(MASK_PERIOD_TILE, period=True),
     output:
-        mosaic=rpath("{region}", "masks", "period", "{period}.vrt"),
+        **MASK_PERIOD_MOSAICS,
     log:
-        log_path("{region}", "mask_period_mosaic_{period}"),
+        log_path("{region}", "mask_period_mosaic"),
     benchmark:
-        benchmark_path("{region}", "mask_period_mosaic_{period}")
-    wildcard_constraints:
-        period="vegetation|snow",
+        benchmark_path("{region}", "mask_period_mosaic")
     conda:
         "../../envs/raster.yaml"
     resources:
@@ -82,8 +83,8 @@ rule masks:
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
         composites=COMPOSITES,
-        vegetation_period=lambda w: for_job(rules.mask_period_mosaic.output.mosaic, w, period="vegetation"),
-        snow_period=lambda w: for_job(rules.mask_period_mosaic.output.mosaic, w, period="snow"),
+        vegetation_period=rules.mask_period_mosaic.output.vegetation,
+        snow_period=rules.mask_period_mosaic.output.snow,
     output:
         water=rpath("{region}", "masks", "water.tif"),
         vegetation=rpath("{region}", "masks", "vegetation.tif"),

@@ -9,7 +9,7 @@ rule plot_maps:
         masks=[rules.masks.output[m] for m in ("water", "vegetation", "snow", "builtup")],
         mines=rules.mines.output.mines,
         mann_kendall=rules.mann_kendall.output.table,
-        trends=lambda w: expand(rules.trend_mosaic.output.mosaic, region=w.region, index=TREND_INDICES),
+        trends=[getattr(rules.trend_mosaic.output, i) for i in TREND_INDICES],
         rsei=each_year(rules.ecology_year.output.rsei),
         rem=each_year(rules.ecology_year.output.rem),
     output:

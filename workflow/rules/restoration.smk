@@ -132,14 +132,14 @@ rule trend_map:
 
 rule trend_mosaic:
     input:
+        **TREND_TILES,
         grid=rules.plan.output.grid,
-        tiles=each_tile(TREND_TILE, index=True),
     output:
-        mosaic=rpath("{region}", "restoration", "trend_{index}.vrt"),
+        **TREND_MOSAICS,
     log:
-        log_path("{region}", "trend_mosaic_{index}"),
+        log_path("{region}", "trend_mosaic"),
     benchmark:
-        benchmark_path("{region}", "trend_mosaic_{index}")
+        benchmark_path("{region}", "trend_mosaic")
     conda:
         "../../envs/raster.yaml"
     resources:

@@ -275,6 +275,28 @@ def epoch_years(year: int, window_years: int = 1) -> list[int]:
     return list(range(first, first + window_years))
 
 
+def year_batches(years: list[int], tile_pixels: int, batch_px: int) -> dict[str, list[int]]:
+    """The analysis years one composite job computes for one tile, by batch id: runs of consecutive ``years`` (in
+    the given order) of ``batch_px // tile_pixels`` years each, at least one. A job's fixed cost (interpreter,
+    imports, reading the acquisitions table) is about 0.4 s: the years of a small tile share one job, and a tile
+    of ``batch_px`` pixels or more gets one job per year (the per-year parallelism of large regions).
+
+    The batch id is the year (``"2016"``) or the first and last years joined by ``-`` (``"2016-2022"``); it names
+    the job's output folder, ``composites/{id}/{tile}/``.
+
+    Raises
+    ------
+    ValueError
+        For no years, a tile without pixels or a negative ``batch_px``.
+    """
+    if not years or tile_pixels < 1 or batch_px < 0:
+        raise ValueError(f"year_batches: years={years}, tile_pixels={tile_pixels}, batch_px={batch_px}: expected "
+                         "at least one year, one pixel and batch_px >= 0")
+    per_job = max(1, batch_px // tile_pixels)
+    runs = [list(years[i:i + per_job]) for i in range(0, len(years), per_job)]
+    return {str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}": run for run in runs}
+
+
 def season_acquisitions(table, years: list[int], families: set[str]) -> list[Acquisition]:
     """The acquisitions of the growing seasons (``in_season``) of ``years`` (the years of an epoch,
     :func:`epoch_years`) from sensors of ``families`` (``any`` for ready composites), from the ingested
