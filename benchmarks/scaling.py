@@ -62,7 +62,7 @@ def run_region(side_km: float, factor: int, tile_px: int, cores: int, work: Path
     rows = []
     for tsv in sorted((results / f"x{factor}" / "benchmarks").glob("*.tsv")):
         bench = pd.read_csv(tsv, sep="\t")
-        rule = re.sub(r"_(\d{4}|r\d+c\d+|ndvi|bare|rsei|rem)(?=_|$)", "", tsv.stem)
+        rule = re.sub(r"_(\d{4}(-\d{4})?|r\d+c\d+|ndvi|bare|rsei|rem)(?=_|$)", "", tsv.stem)
         rows.append({"rule": rule, "s": float(bench["s"].iloc[0]),
                      "max_rss_mb": logged_peak(results / f"x{factor}" / "logs" / f"{tsv.stem}.log",
                                                float(bench["max_rss"].iloc[0]))})

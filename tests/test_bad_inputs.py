@@ -145,5 +145,5 @@ def test_an_epoch_whose_window_reaches_past_the_data_reports_the_years_it_used(t
     assert (tags[2019]["window_years"], tags[2019]["years_used"]) == ("2018,2019,2020", "2018,2019,2020")
     assert (tags[2022]["window_years"], tags[2022]["years_used"]) == ("2021,2022,2023", "2021,2022")
     assert tags[2022]["statistic"] == "mean" and tags[2022]["n_acquisitions"] == "2"
-    log = (results / "logs" / "composite_2022_r000c000.log").read_text()
+    log = (results / "logs" / "composite_2019-2022_r000c000.log").read_text()  # one job for both (batch_px)
     assert "epoch 2022: the window 2021–2023 has acquisitions only in [2021, 2022]" in log
