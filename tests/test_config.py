@@ -149,9 +149,11 @@ def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
 @pytest.mark.parametrize("name, counts", [
     # Yangtze: 248 of 1,032 tiles of 4096 px (41 km) meet the 10 km buffer of the main stem and tributaries; 7 years
     ("yangtze", {"fetch_static": 248, "fetch_year": 7 * 248, "composite": 7 * 248, "composite_mosaic": 7, "ecology_year": 7}),
-    # mining cities: seven regions (one per city), each one tile; 8 epochs 2001, 2004, …, 2022 whose 3-year windows
-    # fetch 24 years (2000–2023); one ranking across the cities
-    ("mining-cities", {"fetch_static": 7, "fetch_year": 7 * 24, "composite": 7 * 8, "ecology_year": 7 * 8, "drivers_model": 7,
+    # mining cities: seven regions (one per city), each one tile of less than 1 MP, so one composite job computes
+    # a city's 8 epochs 2001, 2004, …, 2022 (composite.batch_px), whose 3-year windows fetch 24 years (2000–2023);
+    # one ranking across the cities
+    ("mining-cities", {"fetch_static": 7, "fetch_year": 7 * 24, "composite": 7, "composite_mosaic": 7 * 8,
+                       "ecology_year": 7 * 8, "drivers_model": 7,
                        "ranking": 1})])
 def test_example_remote_configs_dry_run_offline(name, counts, tmp_path):
     """The example STAC configs validate and plan their DAG without network; only their own region is planned
