@@ -1,19 +1,26 @@
-"""Charts of one region's tables (minerestore.report.plots): BSP, restoration rates, REM, I_veg/I_imper, mines vs
-region, rings, size classes, random forest fit. PNG (300 dpi) and SVG under figures/ (the maps:
-scripts/map_figures.py)."""
+"""Charts of one region's tables and the map of its mines by Mann–Kendall status (minerestore.report.plots): mines
+by status, BSP, restoration rates, REM, I_veg/I_imper, mines vs region, rings, size classes, random forest fit. PNG
+(300 dpi) and SVG under figures/ (the other maps: scripts/map_figures.py)."""
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
+from minerestore.raster.vector import read_mines, read_vector
 from minerestore.report import plots
 from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     out = Path(smk.output[0]).parent
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
+    mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
+    plots.save(plots.mines_status_map(gpd.read_file(smk.input.study_area), mines, rivers), out / "mines_status")
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
     plots.save(plots.bsp_boxplots(bsp), out / "bsp_boxplots")
     plots.save(plots.restoration_rate_boxplots(pd.read_csv(smk.input.rates_mines)), out / "restoration_rate_boxplots")

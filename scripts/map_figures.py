@@ -1,37 +1,32 @@
-"""Maps of one region (minerestore.report.plots): masks, mines by status, REM series of one mine, RSEI maps,
-densities and latitude profile, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at
+"""Maps of one region (minerestore.report.plots): masks, REM series of one mine, RSEI maps, densities and
+latitude profile, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at
 most 1500 px a side (minerestore.raster.read.MAP_PX), so a basin-size region plots in bounded memory. They need
-no statistics table, so they are drawn while the ecology statistics and the drivers' forest run (the charts:
-scripts/figures.py)."""
+no statistics table, so they are drawn while the ecology statistics and the drivers' forest run (the charts and
+the map of the mines by status: scripts/figures.py)."""
 
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
 from rasterio.windows import from_bounds
 
+from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_preview
-from minerestore.raster.vector import read_mines, read_vector
+from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.scripting import configure
-from minerestore.sources.contract import read_region
 
 
 def main(smk) -> None:
     log = configure(smk.log[0])
     out = Path(smk.output[0]).parent
-    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    grid = Grid.read(smk.input.grid)
     years = list(smk.params.years)
-    status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})[["mine_id", "status"]]
-    mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
-    zones = gpd.read_file(smk.input.study_area)
+    mines = read_mines(smk.input.mines)
     masks = {name: np.nan_to_num(read_preview(path), nan=255)
              for name, path in zip(("water", "vegetation", "snow", "builtup"), smk.input.masks)}
     plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
-    rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
-    plots.save(plots.mines_status_map(zones, mines, rivers), out / "mines_status")
     chosen = smk.params.mine_id or (mines.sort_values("area_km2").iloc[-1]["mine_id"] if len(mines) else None)
     layers = {}
     if chosen is not None:

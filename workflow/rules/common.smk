@@ -374,16 +374,16 @@ YEARLY_TABLES = ("rsei_pca", "rem_weights")
 
 INSAR_FIGURES = ["insar_velocity", "insar_classes", "insar_cross"]
 # The maps (rule plot_maps) need no statistics table, so they are drawn while ecology_stats and drivers_model run;
-# the charts of the tables (rule plot_region) come after them.
+# the charts of the tables and the map of the mines by Mann-Kendall status (rule plot_region) come after them.
 MAP_FIGURES = [
     "study_area_masks",
-    "mines_status",
     "mine_rem_series",
     "rsei_maps",
     "rsei_density",
     "latitude_profile",
 ]
 REGION_FIGURES = [
+    "mines_status",
     "bsp_boxplots",
     "restoration_rate_boxplots",
     "rem_boxplots",

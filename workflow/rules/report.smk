@@ -3,12 +3,10 @@
 
 rule plot_maps:
     input:
-        **REGION_INPUTS,
-        study_area=rules.study_area.output.study_area,
+        grid=rules.plan.output.grid,
         areas=rules.masks.output.areas,
         masks=[rules.masks.output[m] for m in ("water", "vegetation", "snow", "builtup")],
         mines=rules.mines.output.mines,
-        mann_kendall=rules.mann_kendall.output.table,
         trends=[getattr(rules.trend_mosaic.output, i) for i in TREND_INDICES],
         rsei=each_year(rules.ecology_year.output.rsei),
         rem=each_year(rules.ecology_year.output.rem),
@@ -37,6 +35,8 @@ rule plot_maps:
         log_path("{region}", "plot_maps"),
     benchmark:
         benchmark_path("{region}", "plot_maps")
+    # the longest figure job: started first, so it does not end the run alone
+    priority: 5
     conda:
         "../../envs/plots.yaml"
     resources:
@@ -53,6 +53,9 @@ rule plot_maps:
 
 rule plot_region:
     input:
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        mines=rules.mines.output.mines,
         mann_kendall=rules.mann_kendall.output.table,
         bsp=rules.bare_surface.output.bsp,
         rates_mines=rules.restoration_rate.output.mines,

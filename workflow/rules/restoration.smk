@@ -14,6 +14,8 @@ rule bare_surface:
         log_path("{region}", "bare_surface"),
     benchmark:
         benchmark_path("{region}", "bare_surface")
+    # on the path to the ecology statistics (by status) and the figures
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -38,6 +40,8 @@ rule mann_kendall:
         log_path("{region}", "mann_kendall"),
     benchmark:
         benchmark_path("{region}", "mann_kendall")
+    # on the path to the ecology statistics (by status) and the figures
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -115,6 +119,8 @@ rule trend_map:
         log_path("{region}", "trend_map_{tile}"),
     benchmark:
         benchmark_path("{region}", "trend_map_{tile}")
+    # on the path to the trend maps, the longest figure job: before the jobs that can wait
+    priority: 5
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -140,6 +146,8 @@ rule trend_mosaic:
         log_path("{region}", "trend_mosaic"),
     benchmark:
         benchmark_path("{region}", "trend_mosaic")
+    # on the path to the trend maps, the longest figure job
+    priority: 5
     conda:
         "../../envs/raster.yaml"
     resources:
