@@ -14,8 +14,8 @@ rule driver_stack:
         log_path("{region}", "driver_stack"),
     benchmark:
         benchmark_path("{region}", "driver_stack")
-    # the drivers' forest waits for it
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -48,8 +48,8 @@ rule drivers_model:
         log_path("{region}", "drivers_model"),
     benchmark:
         benchmark_path("{region}", "drivers_model")
-    # on the path to the figures: before the per-year jobs that can wait
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     threads: HALF_THE_CORES
@@ -81,6 +81,8 @@ rule ranking:
         str(Path(RESULTS, "logs", "ranking.log")),
     benchmark:
         str(Path(RESULTS, "benchmarks", "ranking.tsv"))
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:

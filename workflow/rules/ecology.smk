@@ -98,6 +98,8 @@ rule ecology_table:
         benchmark_path("{region}", "ecology_table_{table}")
     wildcard_constraints:
         table="rsei_pca|rem_weights",
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -124,8 +126,8 @@ rule ecology_stats:
         log_path("{region}", "ecology_stats"),
     benchmark:
         benchmark_path("{region}", "ecology_stats")
-    # on the path to the figures: before the per-year jobs that can wait
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:

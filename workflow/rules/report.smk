@@ -35,8 +35,8 @@ rule plot_maps:
         log_path("{region}", "plot_maps"),
     benchmark:
         benchmark_path("{region}", "plot_maps")
-    # the longest figure job: started first, so it does not end the run alone
-    priority: 5
+    # the longest figure jobs first, then the shorter ones and the leaf tables
+    priority: 6
     conda:
         "../../envs/plots.yaml"
     resources:
@@ -80,6 +80,8 @@ rule plot_region:
         log_path("{region}", "plot_region"),
     benchmark:
         benchmark_path("{region}", "plot_region")
+    # the longest figure jobs first, then the shorter ones and the leaf tables
+    priority: 6
     conda:
         "../../envs/plots.yaml"
     resources:
@@ -110,6 +112,8 @@ rule plot_insar:
         log_path("{region}", "plot_insar"),
     benchmark:
         benchmark_path("{region}", "plot_insar")
+    # a short figure job: after the longest ones, before the leaf tables
+    priority: 5
     conda:
         "../../envs/plots.yaml"
     resources:
@@ -172,6 +176,8 @@ rule plot_overview:
         str(Path(RESULTS, "logs", "plot_overview.log")),
     benchmark:
         str(Path(RESULTS, "benchmarks", "plot_overview.tsv"))
+    # a short figure job: after the longest ones, before the leaf tables
+    priority: 5
     conda:
         "../../envs/plots.yaml"
     resources:

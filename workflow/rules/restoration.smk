@@ -14,8 +14,8 @@ rule bare_surface:
         log_path("{region}", "bare_surface"),
     benchmark:
         benchmark_path("{region}", "bare_surface")
-    # on the path to the ecology statistics (by status) and the figures
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -40,8 +40,8 @@ rule mann_kendall:
         log_path("{region}", "mann_kendall"),
     benchmark:
         benchmark_path("{region}", "mann_kendall")
-    # on the path to the ecology statistics (by status) and the figures
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -67,6 +67,8 @@ rule restoration_rate:
         log_path("{region}", "restoration_rate"),
     benchmark:
         benchmark_path("{region}", "restoration_rate")
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -93,8 +95,8 @@ rule insar_activity:
         log_path("{region}", "insar_activity"),
     benchmark:
         benchmark_path("{region}", "insar_activity")
-    # beside the statistics, so that its figure is not the last job
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -119,8 +121,8 @@ rule trend_map:
         log_path("{region}", "trend_map_{tile}"),
     benchmark:
         benchmark_path("{region}", "trend_map_{tile}")
-    # on the path to the trend maps, the longest figure job: before the jobs that can wait
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/analysis.yaml"
     resources:
@@ -146,8 +148,8 @@ rule trend_mosaic:
         log_path("{region}", "trend_mosaic"),
     benchmark:
         benchmark_path("{region}", "trend_mosaic")
-    # on the path to the trend maps, the longest figure job
-    priority: 5
+    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
+    priority: 8
     conda:
         "../../envs/raster.yaml"
     resources:
