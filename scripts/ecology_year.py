@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minerestore.ecology.layers import analysis_masks, impervious, read_year
+from minerestore.ecology.layers import impervious, read_year
 from minerestore.ecology.rem import SUB_INDICES, RemOptions, apply_rem, fit_rem, rem_base
 from minerestore.ecology.rsei import RSEI_INDICATORS, grades, year_rsei
 from minerestore.io import write_table
+from minerestore.raster.read import read_domain_and_water
 from minerestore.raster.tiles import stream_chunk
 from minerestore.raster.write import spill, write_blocks
 from minerestore.scripting import configure
@@ -84,7 +85,7 @@ def main(smk) -> None:
     tile_px = stream_chunk(grid, p.tile_px, p.whole_region_px)
     log.info("%d x %d px: %s", grid.height, grid.width,
              f"streamed in tiles of {tile_px} px" if tile_px else "whole arrays (tiles.whole_region_px)")
-    masks = analysis_masks(smk.input.study_area, smk.input.water, grid, tile_px, smk.wildcards.region)
+    masks = read_domain_and_water(smk.input.water, grid, tile_px)
     d = read_year(smk.input.composite, *masks, p.mndwi_threshold, grid, sources.get("lst"), p.wet_coefficients,
                   p.sensor, tile_px)
     log.info("%s: tasseled-cap set %s, RSEI mode %s, REM mode %s", smk.wildcards.year, d["coefficients"],

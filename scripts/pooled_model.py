@@ -7,10 +7,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from minerestore.ecology.layers import analysis_masks, impervious, read_year
+from minerestore.ecology.layers import impervious, read_year
 from minerestore.ecology.rem import RemOptions, fit_rem, rem_base
 from minerestore.ecology.rsei import RSEI_INDICATORS, rsei_pooled
 from minerestore.io import write_text
+from minerestore.raster.read import read_domain_and_water
 from minerestore.raster.tiles import stream_chunk
 from minerestore.raster.write import spill
 from minerestore.scripting import configure
@@ -38,7 +39,7 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     tile_px = stream_chunk(grid, smk.params.tile_px, smk.params.whole_region_px)
-    masks = analysis_masks(smk.input.study_area, smk.input.water, grid, tile_px, smk.wildcards.region)
+    masks = read_domain_and_water(smk.input.water, grid, tile_px)
     p = smk.params
     years = {}
     for path in smk.input.composites:

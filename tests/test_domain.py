@@ -10,11 +10,12 @@ from sklearn.decomposition import PCA
 
 from minerestore.composite.season import COMPOSITE_BANDS
 from minerestore.drivers.stack import analysis_grid, analysis_rsei
-from minerestore.ecology.layers import analysis_masks, read_year
+from minerestore.ecology.layers import read_year
 from minerestore.ecology.rem import rem
 from minerestore.ecology.rsei import RSEI_INDICATORS, rsei
-from minerestore.mask.studyarea import domain
 from minerestore.raster.grid import Grid
+from minerestore.raster.read import read_domain_and_water
+from minerestore.raster.vector import burn_mask
 from minerestore.raster.write import write_raster
 
 GRID = Grid.from_bounds("EPSG:32650", (0, 0, 1230, 900), 30)  # 41 x 30 px; tiles of 16 leave ragged edges
@@ -45,15 +46,15 @@ def composite(path, seed, outside=None):
 @pytest.fixture
 def region(tmp_path):
     gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[STRIP], crs=GRID.crs).to_file(tmp_path / "sa.gpkg")
-    water = np.zeros(GRID.shape, np.uint8)
+    water = np.full(GRID.shape, 255, np.uint8)  # as the masks rule writes it: 255 outside the study area
+    water[:, 10:22] = 0
     water[:3, 10:22] = 1
     write_raster(tmp_path / "w.tif", water[None], GRID.profile(1, "uint8", 255), ["water"])
     return tmp_path
 
 
 def indices(folder, path, chunk_px):
-    d = read_year(path, *analysis_masks(folder / "sa.gpkg", folder / "w.tif", GRID, chunk_px, "test"), 0.0, GRID,
-                  chunk_px=chunk_px)
+    d = read_year(path, *read_domain_and_water(folder / "w.tif", GRID, chunk_px), 0.0, GRID, chunk_px=chunk_px)
     res = rsei(*(d[k] for k in RSEI_INDICATORS), d["valid"])
     r = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"])
     return d, res, r
@@ -63,7 +64,7 @@ def indices(folder, path, chunk_px):
 def test_pixels_outside_the_study_area_change_nothing_inside(region, chunk_px):
     base = indices(region, composite(region / "a.tif", 3), chunk_px)
     other = indices(region, composite(region / "b.tif", 3, outside=99), chunk_px)
-    inside = np.asarray(domain(region / "sa.gpkg", GRID))
+    inside = burn_mask([STRIP], GRID)
     assert inside.sum() == 30 * 12 and inside[:, 10:22].all()
     (d, res, r), (_, res2, r2) = base, other
     np.testing.assert_allclose(res2.loadings, res.loadings, atol=1e-10)
@@ -83,10 +84,14 @@ def test_pixels_outside_the_study_area_change_nothing_inside(region, chunk_px):
 
 
 @pytest.mark.bad_input
-def test_a_study_area_off_the_grid_is_refused_naming_the_region(tmp_path):
-    gpd.GeoDataFrame(geometry=[box(5000, 5000, 6000, 6000)], crs=GRID.crs).to_file(tmp_path / "sa.gpkg")
-    with pytest.raises(ValueError, match="region 'yangtze'.*covers no pixel"):
-        domain(tmp_path / "sa.gpkg", GRID, None, "yangtze")
+def test_a_study_area_of_less_than_half_a_pixel_is_refused():
+    """The study_area rule refuses an area with no pixel, so every later stage's domain (the masks' pixels that
+    are not 255) has one."""
+    from minerestore.mask.studyarea import study_area
+
+    aoi = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=GRID.crs)  # 100 m² of 30 m pixels
+    with pytest.raises(ValueError, match=r"the study area \(100 m²\) covers no pixel"):
+        study_area(GRID, None, aoi, None, None, 10, "subregion")
 
 
 @pytest.mark.bad_input

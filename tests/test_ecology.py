@@ -306,7 +306,7 @@ def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     from minerestore.composite.season import COMPOSITE_BANDS
     from minerestore.ecology.layers import read_year
     from minerestore.raster.grid import Grid
-    from minerestore.raster.read import read_water
+    from minerestore.raster.read import read_domain_and_water
     from minerestore.raster.write import write_blocks, write_raster
 
     rng = np.random.default_rng(9)
@@ -323,8 +323,8 @@ def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     water = np.zeros(grid.shape, np.uint8)
     water[20:, :4] = 1
     write_raster(tmp_path / "w.tif", water[None], grid.profile(1, "uint8", 255), ["water"])
-    whole, tiled = (read_year(tmp_path / "c.tif", read_water(tmp_path / "w.tif", grid, c) | True,
-                              read_water(tmp_path / "w.tif", grid, c), 0.0, grid, chunk_px=c) for c in (None, 16))
+    whole, tiled = (read_year(tmp_path / "c.tif", *read_domain_and_water(tmp_path / "w.tif", grid, c), 0.0, grid,
+                              chunk_px=c) for c in (None, 16))
     for d in (whole, tiled):
         d["rsei"] = rsei(d["ndvi"], d["wet"], d["ndbsi"], d["lst"], d["valid"]).rsei
         d["rem"] = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"]).rem

@@ -21,10 +21,10 @@ REM_OPTIONS = pick(
     "imper_classes",
 )
 
-# What they read: the region inputs, the analysis domain (the study area) and the water mask.
+# What they read: the region inputs and the water mask, which also holds the analysis domain (255 outside the
+# study area).
 ECOLOGY_INPUTS = {
     **REGION_INPUTS,
-    "study_area": rules.study_area.output.study_area,
     "water": rules.masks.output.water,
 }
 

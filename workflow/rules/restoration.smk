@@ -113,7 +113,6 @@ rule trend_map:
     input:
         unpack(trend_inputs),
         grid=rules.plan.output.grid,
-        study_area=rules.study_area.output.study_area,
         water=rules.masks.output.water,
     output:
         expand(TREND_TILE, index=TREND_INDICES, allow_missing=True),

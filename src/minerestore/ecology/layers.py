@@ -9,19 +9,9 @@ import numpy as np
 import rasterio
 
 from minerestore.raster.grid import Grid
-from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid, read_water
+from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid
 
 log = logging.getLogger(__name__)
-
-
-def analysis_masks(study_area: str | os.PathLike, water: str | os.PathLike, grid: Grid, chunk_px: int | None,
-                   region: str) -> tuple:
-    """The analysis domain (:func:`minerestore.mask.studyarea.domain`) and the water mask of a region, bool
-    (rows, cols): numpy, or dask arrays of ``chunk_px`` tiles. Raises ValueError naming ``region`` when its study
-    area covers no pixel of the grid."""
-    from minerestore.mask.studyarea import domain
-
-    return domain(study_area, grid, chunk_px, region), read_water(water, grid, chunk_px)
 
 
 def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: float, grid: Grid,
@@ -30,8 +20,8 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
     """Everything the ecological indices need from one year's composite.
 
     With ``chunk_px`` the layers are dask arrays of ``chunk_px`` tiles read only when computed (``domain`` and
-    ``water`` then dask arrays too, :func:`minerestore.mask.studyarea.domain`, :func:`read_water`): memory is
-    bounded by the tiles in flight, not by the region.
+    ``water`` then dask arrays too, :func:`minerestore.raster.read.read_domain_and_water`): memory is bounded by
+    the tiles in flight, not by the region.
 
     Parameters
     ----------

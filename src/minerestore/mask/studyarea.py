@@ -10,7 +10,6 @@ follows the length of the rivers, not the size of the region grid).
 from __future__ import annotations
 
 import logging
-import os
 
 import geopandas as gpd
 import numpy as np
@@ -207,32 +206,3 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
         log.warning("no rivers and no sub-region file: one sub-region 'all'")
         zones = gpd.GeoDataFrame({"subregion": ["all"]}, geometry=[area], crs=grid.crs)
     return finish(zones)
-
-
-def domain(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None, region: str = "region"):
-    """The analysis domain of a region: the pixels whose centre lies in its study area (``study_area.gpkg``).
-
-    Every normalisation, PCA, percentile and driver sample of the ecology and drivers stages is taken over this
-    domain (docs/methods.md, analysis domain), not over the processed tiles, which may be several times larger.
-
-    Parameters
-    ----------
-    path : the study-area layer (:func:`study_area`); grid : the region grid.
-    chunk_px : int, optional
-        Tile side: the mask is then a dask array burnt tile by tile when computed.
-
-    Returns
-    -------
-    bool array (rows, cols), numpy or dask.
-
-    Raises
-    ------
-    ValueError
-        Naming ``region`` when the study area has no pixel on the grid.
-    """
-    from minerestore.raster.vector import burn_mask, read_vector
-
-    zones = read_vector(path, grid.crs)
-    area = shapely.union_all(zones.geometry.to_numpy()) if len(zones) else shapely.Polygon()
-    require_pixel(area.intersection(box(*grid.bounds)), grid, f"region {region!r}: its study area ({path})")
-    return burn_mask(zones.geometry, grid, chunk_px)

@@ -304,11 +304,21 @@ def read_mask(path: str | os.PathLike, window=None) -> np.ndarray:
         return src.read(1, window=window) == 1
 
 
-def read_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None):
-    """The water mask (``masks/water.tif``) as bool (rows, cols): numpy, or dask in ``chunk_px`` tiles."""
+def read_domain_and_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None,
+                          window: Window | None = None) -> tuple:
+    """The analysis domain and the water mask of a region from one read of its water mask (``masks/water.tif``):
+    bool (rows, cols) each, numpy (of ``window``, default the whole grid) or dask in ``chunk_px`` tiles.
+
+    The domain is every pixel that is not 255: the masks rule writes 255 outside the study area, burnt with the
+    pixel-centre rule (:func:`minerestore.mask.land.region_masks`; docs/methods.md, analysis domain). Reading it
+    here saves every later job loading the study-area polygons (geopandas) and burning them again.
+    """
     if chunk_px is None:
-        return read_mask(path)
-    return lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest) == 1
+        with rasterio.open(path) as src:
+            codes = src.read(1, window=window)
+    else:
+        codes = lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest)
+    return codes != 255, codes == 1
 
 
 def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, dtype: str = "float32",
