@@ -8,7 +8,8 @@ from affine import Affine
 from shapely.geometry import box
 
 from minerestore.raster.grid import Grid
-from minerestore.restoration.bare_surface import bare_layer, bsp_table, rate_tables, restoration_rate
+from minerestore.indices import bare_layer
+from minerestore.restoration.bare_surface import bsp_table, rate_tables, restoration_rate
 
 GRID = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 40), 4, 4)
 

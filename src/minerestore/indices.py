@@ -84,6 +84,15 @@ def ndvi(red, nir):
     return out
 
 
+def bare_layer(ndvi: np.ndarray, water: np.ndarray, threshold: float) -> np.ndarray:
+    """The bare layer of the bare surface percentage (methods.md §4): 1 where the growing-season NDVI is below
+    ``threshold`` (bare), 0 where not, NaN where NDVI is missing or the pixel is water (not counted), float32
+    (rows, cols); ``water`` bool (rows, cols)."""
+    out = (ndvi < threshold).astype(np.float32)
+    out[~np.isfinite(ndvi) | water] = np.nan
+    return out
+
+
 def mndwi(green, swir1):
     """MNDWI = (G − SWIR1) / (G + SWIR1) (Xu 2006; methods.md §1.2). NaN where undefined."""
     return _ratio(green, swir1)

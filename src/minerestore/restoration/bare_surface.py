@@ -6,16 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from minerestore.indices import bare_layer
 from minerestore.raster.grid import Grid
 from minerestore.raster.zonal import zonal
-
-
-def bare_layer(ndvi: np.ndarray, water: np.ndarray, threshold: float) -> np.ndarray:
-    """1 where the growing-season NDVI is below ``threshold`` (bare), 0 where not, NaN where NDVI is missing or
-    the pixel is water (not counted), float32 (rows, cols)."""
-    out = (ndvi < threshold).astype(np.float32)
-    out[~np.isfinite(ndvi) | water] = np.nan
-    return out
 
 
 def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd.GeoDataFrame, grid: Grid,

@@ -7,11 +7,15 @@ same quantities vectorised over pixels (pymannkendall loops in Python per series
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from minerestore.composite.season import nan_percentile
+
+if TYPE_CHECKING:  # pandas only for the per-mine tables: the per-pixel trend-map jobs do not import it
+    import pandas as pd
 
 GRID_FIELDS = ("slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n")
 
@@ -148,6 +152,8 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     ValueError
         Naming the years missing from the table.
     """
+    import pandas as pd
+
     import pymannkendall as mk
     from scipy import stats
 
@@ -184,6 +190,8 @@ def status_counts(table: pd.DataFrame, mines: pd.DataFrame, column: str = "statu
     """Mines per class (``column`` of ``table``: the restoration status, or the InSAR class) and sub-region
     (``subregion`` of ``mines``), plus ``all`` counted once whatever the sub-regions are called: subregion,
     ``column``, n_mines."""
+    import pandas as pd
+
     table = table.merge(mines[["mine_id", "subregion"]], on="mine_id", how="left")
     parts = [table[table["subregion"] != "all"], table.assign(subregion="all")]
     return pd.concat(parts).groupby(["subregion", column]).size().rename("n_mines").reset_index()
