@@ -1,8 +1,8 @@
 """Maps of one region (minerestore.report.plots): masks, REM series of one mine, RSEI maps, densities and
-latitude profile, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at
-most 1500 px a side (minerestore.raster.read.MAP_PX), so a basin-size region plots in bounded memory. They need
-no statistics table, so they are drawn while the ecology statistics and the drivers' forest run (the charts and
-the map of the mines by status: scripts/figures.py)."""
+latitude profile, trend maps. PNG (300 dpi) and SVG under figures/. Maps are read decimated to at most 1500 px a
+side (minerestore.raster.read.MAP_PX), so a basin-size region plots in bounded memory. They need no statistics
+table, so they are drawn while the ecology statistics and the drivers' forest run (the charts and the map of the
+mines by status: scripts/figures.py)."""
 
 from pathlib import Path
 
