@@ -126,8 +126,8 @@ rule ecology_stats:
         log_path("{region}", "ecology_stats"),
     benchmark:
         benchmark_path("{region}", "ecology_stats")
-    # feeds a figure: before the figure jobs, which end their paths (design.md, where the time goes)
-    priority: 8
+    # the longest feeder of a figure (plot_region): first among the feeders
+    priority: 9
     conda:
         "../../envs/analysis.yaml"
     resources:
