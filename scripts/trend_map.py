@@ -3,8 +3,8 @@
 
 Layers: ``ndvi`` (growing-season NDVI), ``bare`` (1 where NDVI is below the BSP threshold, 0 above, NaN on
 water or missing), ``rsei`` or ``rem`` (first band of the yearly ecology rasters). Pixels outside the study area
-are NaN (the study area is read from the water mask, 255 outside it). One job per tile computes every layer's map, so the process start-up and imports are paid once per
-tile; only the tile's window of each layer is read."""
+are NaN (the study area is read from the water mask, 255 outside it). One job per tile computes every layer's map,
+so the process start-up and imports are paid once per tile; only the tile's window of each layer is read."""
 
 
 import numpy as np

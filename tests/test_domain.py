@@ -108,3 +108,22 @@ def test_drivers_sample_analysis_pixels_with_enough_valid_rsei(tmp_path):
     np.testing.assert_allclose(analysis_rsei(tmp_path / "r.tif", fine, target, 4, 0.3), [[17.5, 1.0]])
     with rasterio.open(tmp_path / "r.tif") as src:
         assert src.descriptions == ("rsei",)
+
+
+def test_domain_and_water_come_from_one_read_of_the_water_mask(region):
+    """255 = outside the study area, 1 = water: the same masks as numpy, as dask tiles and on a window."""
+    from rasterio.windows import Window
+
+    domain, water = read_domain_and_water(region / "w.tif", GRID)
+    expected = np.zeros(GRID.shape, bool)
+    expected[:, 10:22] = True
+    np.testing.assert_array_equal(domain, expected)
+    assert water.sum() == 3 * 12 and water[:3, 10:22].all()
+    tiled = read_domain_and_water(region / "w.tif", GRID, 16)
+    np.testing.assert_array_equal(np.asarray(tiled[0]), domain)
+    np.testing.assert_array_equal(np.asarray(tiled[1]), water)
+    part = read_domain_and_water(region / "w.tif", GRID, window=Window(8, 1, 10, 4))
+    np.testing.assert_array_equal(part[0], domain[1:5, 8:18])
+    np.testing.assert_array_equal(part[1], water[1:5, 8:18])
+    with pytest.raises(ValueError, match="w.tif: read_domain_and_water reads a window only as numpy"):
+        read_domain_and_water(region / "w.tif", GRID, 16, Window(0, 0, 4, 4))

@@ -306,13 +306,29 @@ def read_mask(path: str | os.PathLike, window=None) -> np.ndarray:
 
 def read_domain_and_water(path: str | os.PathLike, grid: Grid, chunk_px: int | None = None,
                           window: Window | None = None) -> tuple:
-    """The analysis domain and the water mask of a region from one read of its water mask (``masks/water.tif``):
-    bool (rows, cols) each, numpy (of ``window``, default the whole grid) or dask in ``chunk_px`` tiles.
+    """The analysis domain and the water mask of a region from one read of its water mask (``masks/water.tif``,
+    uint8: 1 water, 0 not, 255 outside the study area).
 
     The domain is every pixel that is not 255: the masks rule writes 255 outside the study area, burnt with the
     pixel-centre rule (:func:`minerestore.mask.land.region_masks`; docs/methods.md, analysis domain). Reading it
     here saves every later job loading the study-area polygons (geopandas) and burning them again.
+
+    Parameters
+    ----------
+    grid : the region grid; chunk_px : tile side for a dask read, None for numpy.
+    window : part of the grid to read (numpy only; default the whole grid).
+
+    Returns
+    -------
+    (domain, water): bool arrays (rows, cols), numpy, or dask arrays of ``chunk_px`` tiles.
+
+    Raises
+    ------
+    ValueError
+        For a ``window`` with ``chunk_px`` (a dask read covers the whole grid).
     """
+    if chunk_px is not None and window is not None:
+        raise ValueError(f"{path}: read_domain_and_water reads a window only as numpy (chunk_px=None)")
     if chunk_px is None:
         with rasterio.open(path) as src:
             codes = src.read(1, window=window)
