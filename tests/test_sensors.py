@@ -63,12 +63,27 @@ def test_mod11_qc():
 
 def test_landsat_c2_scaling():
     p = sensors.get_profile("landsat8_c2l2")
-    refl = sensors.scale_reflectance(np.array([0, 7273, 43636]), p)
-    assert np.isnan(refl[0])
+    values, clear = sensors.scale_level2({"red": np.array([0, 7273, 43636, 7273]),
+                                          "lst": np.array([44000, 44000, 44000, 44000])}, p,
+                                         np.array([True, True, True, False]))
+    refl, lst = values["red"], values["lst"]
+    assert refl.dtype == lst.dtype == np.float32
+    assert clear.tolist() == [False, True, True, False]  # fill DN in one band, or the quality mask, drops the pixel
+    assert np.isnan(refl[[0, 3]]).all() and np.isnan(lst[[0, 3]]).all()
     assert refl[1] == pytest.approx(7273 * 2.75e-5 - 0.2, abs=1e-6)
     assert refl[2] == pytest.approx(1.0, abs=1e-4)
-    lst = sensors.scale_lst(np.array([44000]), p)
-    assert lst[0] == pytest.approx(44000 * 0.00341802 + 149.0, abs=1e-3)
+    assert lst[1] == pytest.approx(44000 * 0.00341802 + 149.0, abs=1e-3)
+
+
+def test_level2_scaling_without_quality_mask_and_float_dn():
+    p = sensors.get_profile("sentinel2_l2a")
+    dn = np.array([[0.0, 1200.0], [np.nan, 10000.0]], np.float32)
+    clear_in = np.ones((2, 2), bool)
+    values, clear = sensors.scale_level2({"nir": dn}, p, clear_in)
+    assert clear.tolist() == [[False, True], [False, True]]  # fill DN 0 and a NaN DN are not clear
+    assert clear_in.all()  # the caller's mask is left as it was
+    np.testing.assert_allclose(values["nir"], [[np.nan, 0.12], [np.nan, 1.0]], rtol=1e-6)
+    assert sensors.scale_level2({"nir": dn}, p)[1].tolist() == clear.tolist()
 
 
 @pytest.mark.bad_input
@@ -110,5 +125,5 @@ def test_modis_profiles_read_band_5_and_both_quality_bands():
     assert sorted(mod09.native_bands) == sorted([f"sur_refl_b0{i}" for i in range(1, 8)] + ["StateQA", "QA"])
     mod13 = sensors.get_profile("modis_mod13a1")
     assert mod13.bands == {"ndvi": "NDVI"} and mod13.qa_kind == "vi_quality"
-    assert sensors.scale_reflectance(np.array([8000, -3000]), mod13)[0] == pytest.approx(0.8)
-    assert np.isnan(sensors.scale_reflectance(np.array([8000, -3000]), mod13)[1])
+    ndvi = sensors.scale_level2({"ndvi": np.array([8000, -3000])}, mod13)[0]["ndvi"]
+    assert ndvi[0] == pytest.approx(0.8) and np.isnan(ndvi[1])

@@ -9,7 +9,7 @@ The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition)
 - ``date``: ISO date of the acquisition (for ready composites, any date in the year they stand for).
 - ``sensor``: a key of :data:`minerestore.sources.sensors.PROFILES`.
 
-Every file is read through a GDAL warped VRT onto the region grid (bilinear for reflectance and temperature,
+Every file is re-projected onto the region grid by GDAL's warper (bilinear for reflectance and temperature,
 nearest for quality bands), so inputs in any CRS and resolution are re-projected on the fly and a window of the
 grid reads only the bytes it needs.
 """
@@ -32,7 +32,7 @@ from rasterio.windows import Window
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import band_index, read_on_grid
 from minerestore.sources import landsat_l1
-from minerestore.sources.sensors import QA_FUNCTIONS, SensorProfile, get_profile, scale_lst, scale_reflectance
+from minerestore.sources.sensors import QA_FUNCTIONS, SensorProfile, get_profile, scale_level2
 
 if TYPE_CHECKING:  # pandas is imported where a table is read or built: the composite jobs need none
     import pandas as pd
@@ -199,8 +199,6 @@ def read_observation(
     """
     window = window or Window(0, 0, grid.width, grid.height)
     profile = acq.profile
-    mtl = landsat_l1.read_mtl(acq.mtl_path()) if profile.level == "L1" else None
-    out: dict[str, np.ndarray] = {}
     bands = {k: v for k, v in profile.bands.items() if only is None or k in only}
     if not bands:
         raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only}")
@@ -213,24 +211,35 @@ def read_observation(
     else:
         clear = np.ones((int(window.height), int(window.width)), bool)
         snow = np.zeros_like(clear)
-    for name, native in bands.items():
-        dn = dns[native]
-        if profile.level == "L1":
-            convert = landsat_l1.brightness_temperature if name == "lst" else landsat_l1.toa_reflectance
-            values = convert(dn, mtl, native, source=acq.mtl_path())
-        elif profile.level == "composite":
-            values = dn.astype(np.float32)
-        else:
-            values = scale_lst(dn, profile) if name == "lst" else scale_reflectance(dn, profile)
-        out[name] = values
-        clear &= np.isfinite(values)
+    dn = {name: dns[native] for name, native in bands.items()}
+    if profile.level == "L2":
+        out, clear = scale_level2(dn, profile, clear)
+    else:
+        out, clear = _level1_or_composite_values(acq, dn, clear)
     snow &= ~clear
-    blank = np.where(clear, np.float32(0), np.float32(np.nan))  # adding it is 5x faster than a masked assignment
-    for name in out:
-        out[name] += blank
     out["clear"] = clear
     out["snow"] = snow
     return out
+
+
+def _level1_or_composite_values(acq: Acquisition, dns: dict[str, np.ndarray],
+                    clear: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Physical values of a Level-1 Landsat scene (TOA reflectance, brightness temperature; its MTL file) or of a
+    ready composite (float values as they are), NaN where not clear; ``clear`` less the pixels where a band is not
+    finite (:func:`minerestore.sources.sensors.scale_level2` does the same for Level-2 products)."""
+    mtl = landsat_l1.read_mtl(acq.mtl_path()) if acq.profile.level == "L1" else None
+    out = {}
+    for name, dn in dns.items():
+        if mtl is None:
+            out[name] = dn.astype(np.float32)
+        else:
+            convert = landsat_l1.brightness_temperature if name == "lst" else landsat_l1.toa_reflectance
+            out[name] = convert(dn, mtl, acq.profile.bands[name], source=acq.mtl_path())
+        clear = clear & np.isfinite(out[name])
+    blank = np.where(clear, np.float32(0), np.float32(np.nan))  # adding it is 5x faster than a masked assignment
+    for name in out:
+        out[name] += blank
+    return out, clear
 
 
 def open_band_file(acq: Acquisition, native: str):

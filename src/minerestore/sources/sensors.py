@@ -259,26 +259,44 @@ QA_FUNCTIONS = {
 }
 
 
-def scale_reflectance(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
-    """Reflectance (float32, unitless) from Level-2 digital numbers; fill DN -> NaN.
+def scale_level2(dns: dict[str, np.ndarray], profile: SensorProfile,
+                 clear: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Physical values of one Level-2 observation: reflectance (unitless) and LST (K) from digital numbers,
+    ``DN * scale + offset`` (:class:`SensorProfile`; methods.md §1.1), NaN wherever the observation is not clear.
+
+    A pixel is clear where ``clear`` says so and every band of ``dns`` has data (not the fill DN, finite): an
+    observation with one band missing is dropped whole, as the composite's per-observation rule wants. The
+    scaling and the masking are one pass per band (``DN * scale`` plus an array holding the offset where clear
+    and NaN elsewhere, built once per offset), not a masked assignment per band: this is the composite's
+    innermost loop.
 
     Parameters
     ----------
-    dn : ndarray of int, any shape
-    profile : SensorProfile (level ``L2``)
+    dns : dict
+        Canonical quantity (``blue`` … ``swir2``, ``lst``, ``ndvi``) -> DN array, all of one shape, any numeric
+        dtype. ``lst`` takes the profile's LST scale and offset, the others its reflectance scale and offset.
+    profile : SensorProfile of a Level-2 product.
+    clear : ndarray of bool, optional
+        The quality bands' clear mask (default: all clear). Not modified.
+
+    Returns
+    -------
+    values : dict of float32 arrays, same keys and shape as ``dns``
+    clear : ndarray of bool: ``clear`` less the pixels where a band has no data.
     """
-    return _linear(dn, profile.scale, profile.offset, profile.nodata_dn)
-
-
-def scale_lst(dn: np.ndarray, profile: SensorProfile) -> np.ndarray:
-    """Land surface temperature in kelvin (float32) from Level-2 DN; fill DN -> NaN."""
-    return _linear(dn, profile.lst_scale, profile.lst_offset, profile.nodata_dn)
-
-
-def _linear(dn: np.ndarray, scale: float, offset: float, nodata: float | None) -> np.ndarray:
-    """``dn * scale + offset`` in float32 (no float64 or integer temporary), NaN where ``dn == nodata``."""
-    out = np.multiply(dn, np.float32(scale), dtype=np.float32)
-    out += np.float32(offset)
-    if nodata is not None:
-        out[dn == nodata] = np.nan
-    return out
+    shape = next(iter(dns.values())).shape
+    clear = np.ones(shape, bool) if clear is None else clear.copy()
+    for dn in dns.values():
+        if profile.nodata_dn is not None:
+            clear &= dn != profile.nodata_dn
+        if dn.dtype.kind == "f":
+            clear &= np.isfinite(dn)
+    shifts: dict[float, np.ndarray] = {}  # offset where clear, NaN elsewhere
+    values = {}
+    for name, dn in dns.items():
+        scale, offset = (profile.lst_scale, profile.lst_offset) if name == "lst" else (profile.scale, profile.offset)
+        if offset not in shifts:
+            shifts[offset] = np.where(clear, np.float32(offset), np.float32(np.nan))
+        values[name] = np.multiply(dn, np.float32(scale), dtype=np.float32)  # no float64 temporary
+        values[name] += shifts[offset]
+    return values, clear
