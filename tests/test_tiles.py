@@ -10,6 +10,7 @@ import pytest
 import rasterio
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from shapely.geometry import box
 
 from minerestore.ecology.rings import ring_moments, ring_stats, ring_summary, ring_zones
@@ -230,7 +231,68 @@ def test_read_on_grid_equals_the_masked_warp_of_the_whole_file(tmp_path, monkeyp
         np.testing.assert_array_equal(got, expected[0])
         assert (got > 0).any()
     masked = method == "cubic" or holes  # the holes lie in every window's source pixels
-    assert masks == [0] * 3 if masked else masks == [None] * 3
+    if method == "nearest" and crs == "EPSG:32650":  # the grid is the source's 30 m divided by 3: no warp at all
+        assert masks == []
+    else:
+        assert masks == [0] * 3 if masked else masks == [None] * 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(fy=st.integers(1, 4), fx=st.integers(1, 4), size=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+       shift=st.tuples(st.integers(-6, 20), st.integers(-6, 20)),
+       span=st.tuples(st.integers(1, 40), st.integers(1, 40)), holes=st.booleans(), fill=st.sampled_from([0, 7, np.nan]), data=st.data())
+def test_nearest_read_of_a_whole_factor_coarser_source_equals_gdal_warp(tmp_path_factory, fy, fx, size, shift, span,
+                                                                         holes, fill, data):
+    """A source whose pixels are fy x fx grid pixels, its edges on grid pixel edges (a Landsat band under a
+    Sentinel-2 grid), is read by index (no GDAL warp) for nearest neighbour: the values equal GDAL's no-data-masked
+    warp for any window, inside, across or outside the source, with or without no-data pixels, whatever the fill."""
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_origin
+    from rasterio.warp import reproject
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    import minerestore.raster.read as read
+
+    path = tmp_path_factory.mktemp("nearest") / "src.tif"
+    rows, cols = size
+    values = data.draw(arrays(np.uint16, size, elements=st.integers(1 if not holes else 0, 9)))
+    with rasterio.open(path, "w", driver="GTiff", width=cols, height=rows, count=1, dtype="uint16",
+                       crs="EPSG:32650", transform=from_origin(400000, 3301200, 10 * fx, 10 * fy), nodata=0) as dst:
+        dst.write(values, 1)
+    grid = Grid("EPSG:32650", from_origin(400000 - 10 * shift[1], 3301200 + 10 * shift[0], 10, 10), span[1], span[0])
+    window = Window(data.draw(st.integers(0, span[1] - 1)), data.draw(st.integers(0, span[0] - 1)), 0, 0)
+    window = Window(window.col_off, window.row_off, span[1] - window.col_off, span[0] - window.row_off)
+    dtype = "float32" if np.isnan(fill) else "uint16"
+    expected = np.full((1, int(window.height), int(window.width)), fill, dtype)
+    with rasterio.open(path) as src:
+        assert read._nearest_indices(src, grid, window) is not None
+        reproject(rasterio.band(src, [1]), expected, src_nodata=0, dst_nodata=fill, resampling=Resampling.nearest,
+                  dst_transform=window_transform(window, grid.transform), dst_crs=grid.crs)
+    got = read.read_on_grid(path, grid, 1, window, Resampling.nearest, fill=fill)
+    with rasterio.open(path) as src:
+        assert got.dtype == (src.dtypes[0] if read._aligned(src, grid) else expected.dtype)  # as stored on the grid
+    np.testing.assert_array_equal(got, expected[0])
+
+
+def test_nearest_read_by_index_only_for_whole_factors_on_grid_edges(tmp_path):
+    """A source at 25 m under a 10 m grid, one shifted by half a grid pixel, and one in another CRS are warped."""
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    from minerestore.raster.read import _nearest_indices
+
+    grid = Grid("EPSG:32650", from_origin(400000, 3301200, 10, 10), 30, 30)
+    cases = {("EPSG:32650", from_origin(400000, 3301200, 30, 30)): True,
+             ("EPSG:32650", from_origin(400000, 3301200, 25, 25)): False,
+             ("EPSG:32650", from_origin(400005, 3301200, 30, 30)): False,
+             ("EPSG:32649", from_origin(400000, 3301200, 30, 30)): False}
+    for (crs, transform), by_index in cases.items():
+        with rasterio.open(tmp_path / "s.tif", "w", driver="GTiff", width=5, height=5, count=1, dtype="uint8",
+                           crs=crs, transform=transform) as dst:
+            dst.write(np.ones((1, 5, 5), "uint8"))
+        with rasterio.open(tmp_path / "s.tif") as src:
+            assert (_nearest_indices(src, grid, Window(0, 0, 30, 30)) is not None) == by_index, (crs, transform)
 
 
 def test_read_on_grid_keeps_a_file_open_until_it_changes(tmp_path, monkeypatch):

@@ -161,12 +161,18 @@ def read_on_grid(
                 dtype = np.dtype(np.float32)  # an integer array cannot hold the NaN fill
             data = np.full(shape, 0 if out_fill is None else out_fill, dtype=dtype)
             source = _source_window(src, grid, window)
+            nearest = _nearest_indices(src, grid, window)
             for method in dict.fromkeys(methods):
                 at = [i for i, m in enumerate(methods) if m == method]
-                part = data[at]  # a copy, filled by the warper
-                _warp(src, [indexes[i] for i in at], source, nodata, part, out_fill,
-                      rasterio.windows.transform(window, grid.transform), grid.crs, method)
-                data[at] = part
+                run = at == list(range(at[0], at[-1] + 1))
+                part = data[at[0]:at[-1] + 1] if run else data[at]  # bands in a run: a view, else a copy
+                if method == Resampling.nearest and nearest is not None:
+                    _take_nearest(src, [indexes[i] for i in at], *nearest, nodata, part, out_fill)
+                else:
+                    _warp(src, [indexes[i] for i in at], source, nodata, part, out_fill,
+                          rasterio.windows.transform(window, grid.transform), grid.crs, method)
+                if not run:
+                    data[at] = part
     return data[0] if single else data
 
 
@@ -197,6 +203,52 @@ def _source_window(src, grid: Grid, window: Window) -> Window | None:
     if col1 <= col0 or row1 <= row0 or (col1 - col0) * (row1 - row0) > MAX_SOURCE_BLOCK_PX:
         return None
     return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def _nearest_indices(src, grid: Grid, window: Window) -> tuple[np.ndarray, np.ndarray] | None:
+    """The source row of each row of ``window`` and the source column of each of its columns under
+    nearest-neighbour resampling, when the source is the grid coarsened by whole factors: same CRS, north-up, a
+    source pixel a whole number of grid pixels tall and wide (a Landsat band under a Sentinel-2 grid: 3 x 3) and
+    its edges on grid pixel edges. The source pixel holding a grid pixel's centre is then an integer division,
+    never a tie (a centre lies at least half a grid pixel from every source edge). Indexes outside the source are
+    kept (negative or past its size). None in any other case: GDAL's warper resamples then.
+
+    Why not GDAL: its nearest-neighbour warp of a Landsat QA band onto a 10 m window took 5 ms a half megapixel,
+    two ``numpy.take`` calls 0.4 ms; same values (tests/test_tiles.py)."""
+    st, gt = src.transform, rasterio.windows.transform(window, grid.transform)
+    if src.crs is None or st.b or st.d or st.a <= 0 or st.e >= 0 or not src.crs == CRS.from_user_input(grid.crs):
+        return None
+    steps = (st.e / gt.e, st.a / gt.a, (gt.f - st.f) / gt.e, (gt.c - st.c) / gt.a)  # factors, then offsets
+    whole = [round(v) for v in steps]
+    if any(abs(v - w) > 1e-6 for v, w in zip(steps, whole)) or min(whole[:2]) < 1:
+        return None
+    row_factor, col_factor, row0, col0 = whole
+    rows = (row0 + np.arange(int(window.height))) // row_factor
+    cols = (col0 + np.arange(int(window.width))) // col_factor
+    return rows, cols
+
+
+def _take_nearest(src, indexes: list[int], rows: np.ndarray, cols: np.ndarray, nodata, out: np.ndarray,
+                  out_fill) -> None:
+    """Fill ``out`` (bands, rows, cols) with the source pixels at ``rows`` x ``cols`` (:func:`_nearest_indices`),
+    reading only the source window they span. Grid pixels outside the source keep their value in ``out``, and
+    those on a source no-data pixel take ``out_fill``, as in GDAL's masked warp."""
+    r0, r1 = np.searchsorted(rows, 0), np.searchsorted(rows, src.height)
+    c0, c1 = np.searchsorted(cols, 0), np.searchsorted(cols, src.width)
+    if r1 <= r0 or c1 <= c0:
+        return
+    top, left = int(rows[r0]), int(cols[c0])
+    block = src.read(indexes, window=Window(left, top, int(cols[c1 - 1]) + 1 - left, int(rows[r1 - 1]) + 1 - top))
+    values = block.take(rows[r0:r1] - top, axis=1).take(cols[c0:c1] - left, axis=2)
+    target = out[:, r0:r1, c0:c1]
+    target[...] = values
+    if nodata is not None and out_fill is not None and not _same_value(nodata, out_fill):
+        target[np.isnan(values) if np.isnan(nodata) else values == nodata] = out_fill
+
+
+def _same_value(a: float, b: float) -> bool:
+    """``a == b``, with NaN equal to NaN."""
+    return a == b or (np.isnan(a) and np.isnan(b))
 
 
 def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarray, out_fill, dst_transform,
