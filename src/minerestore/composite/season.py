@@ -123,7 +123,7 @@ def nan_percentiles(stack: np.ndarray, qs: tuple[float, ...], overwrite_input: b
             pos = (q / 100.0) * (valid - 1)
             lo = int(np.floor(pos))
             hi = min(lo + 1, valid - 1)
-            value = ordered[lo] + (ordered[hi] - ordered[lo]) * dtype.type(pos - lo) if hi > lo else ordered[lo]
+            value = ordered[lo] + (ordered[hi] - ordered[lo]) * dtype.type(pos - lo) if pos > lo else ordered[lo]
             np.copyto(result, value, where=here)
     return out
 
