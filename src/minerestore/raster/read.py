@@ -112,7 +112,9 @@ def read_on_grid(
     """Read bands of ``path`` re-projected onto ``grid`` (or a window of it).
 
     A file already on the grid is read directly, all bands in one read (a pixel-interleaved file is decompressed
-    once); any other is re-projected, one call per resampling method.
+    once); any other is re-projected, one call per resampling method. Nearest neighbour from a file that is the
+    grid coarsened by whole factors (a Landsat band under a Sentinel-2 grid) is read by index, not warped
+    (:func:`_nearest_indices`; the same values).
 
     Parameters
     ----------

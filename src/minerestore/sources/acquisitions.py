@@ -223,7 +223,7 @@ def read_observation(
 
 
 def _level1_or_composite_values(acq: Acquisition, dns: dict[str, np.ndarray],
-                    clear: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                                clear: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Physical values of a Level-1 Landsat scene (TOA reflectance, brightness temperature; its MTL file) or of a
     ready composite (float values as they are), NaN where not clear; ``clear`` less the pixels where a band is not
     finite (:func:`minerestore.sources.sensors.scale_level2` does the same for Level-2 products)."""
