@@ -163,7 +163,7 @@ def read_on_grid(
                 dtype = np.dtype(np.float32)  # an integer array cannot hold the NaN fill
             data = np.full(shape, 0 if out_fill is None else out_fill, dtype=dtype)
             source = _source_window(src, grid, window)
-            nearest = _nearest_indices(src, grid, window)
+            nearest = _nearest_indices(src, grid, window) if Resampling.nearest in methods else None
             for method in dict.fromkeys(methods):
                 at = [i for i, m in enumerate(methods) if m == method]
                 run = at == list(range(at[0], at[-1] + 1))
@@ -245,12 +245,20 @@ def _take_nearest(src, indexes: list[int], rows: np.ndarray, cols: np.ndarray, n
     target = out[:, r0:r1, c0:c1]
     target[...] = values
     if nodata is not None and out_fill is not None and not _same_value(nodata, out_fill):
-        target[np.isnan(values) if np.isnan(nodata) else values == nodata] = out_fill
+        target[_nodata_pixels(values, nodata)] = out_fill
 
 
 def _same_value(a: float, b: float) -> bool:
     """``a == b``, with NaN equal to NaN."""
     return a == b or (np.isnan(a) and np.isnan(b))
+
+
+def _nodata_pixels(values: np.ndarray, nodata: float) -> np.ndarray:
+    """Where ``values`` hold the no-data value (bool, same shape); a NaN no-data value matches NaN (never in an
+    integer array)."""
+    if np.isnan(nodata):
+        return np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
+    return values == nodata
 
 
 def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarray, out_fill, dst_transform,
@@ -266,12 +274,7 @@ def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarra
                   dst_transform=dst_transform, dst_crs=dst_crs, resampling=method)
         return
     block = src.read(indexes, window=source)
-    if nodata is None:
-        missing = False
-    elif np.isnan(nodata):
-        missing = block.dtype.kind == "f" and bool(np.isnan(block).any())
-    else:
-        missing = bool((block == nodata).any())
+    missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
     reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
               src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
               dst_crs=dst_crs, resampling=method)
