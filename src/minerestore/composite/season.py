@@ -325,7 +325,9 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
     vegetated only when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow
     observations summed over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are
     read: a clear observation is one whose quality flags and red and NIR values are valid. An acquisition in
-    several periods is read once per block (by default both periods hold every scene of the analysis years).
+    several periods is read once per block (by default both periods hold every scene of the analysis years), so a
+    block holds the observations of every scene of the periods at once: by default those the snow period alone
+    needs, more when ``masks.vegetation_dates`` reaches outside the snow years.
 
     Parameters
     ----------
