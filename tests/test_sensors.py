@@ -84,6 +84,8 @@ def test_level2_scaling_without_quality_mask_and_float_dn():
     assert clear_in.all()  # the caller's mask is left as it was
     np.testing.assert_allclose(values["nir"], [[np.nan, 0.12], [np.nan, 1.0]], rtol=1e-6)
     assert sensors.scale_level2({"nir": dn}, p)[1].tolist() == clear.tolist()
+    with pytest.raises(ValueError, match="no band given for the sentinel2 product"):
+        sensors.scale_level2({}, p)
 
 
 @pytest.mark.bad_input

@@ -283,7 +283,14 @@ def scale_level2(dns: dict[str, np.ndarray], profile: SensorProfile,
     -------
     values : dict of float32 arrays, same keys and shape as ``dns``
     clear : ndarray of bool: ``clear`` less the pixels where a band has no data.
+
+    Raises
+    ------
+    ValueError
+        When ``dns`` is empty (there is nothing to scale, and no shape for the clear mask).
     """
+    if not dns:
+        raise ValueError(f"scale_level2: no band given for the {profile.family} product")
     shape = next(iter(dns.values())).shape
     clear = np.ones(shape, bool) if clear is None else clear.copy()
     for dn in dns.values():
