@@ -39,7 +39,7 @@ YEAR = 2016
 def season(scene: Path):
 
     from minerestore.sources.acquisitions import read_table
-    from minerestore.sources.common import in_season
+    from minerestore.seasons import in_season
 
     acqs = [a for a in read_table(scene / "acquisitions.csv") if a.date.year == YEAR and in_season(a.date.month, 6, 9)]
     return [a for a in acqs if a.sensor.startswith("sentinel2")], [a for a in acqs if a.sensor.startswith("landsat")]

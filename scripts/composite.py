@@ -5,7 +5,8 @@ epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow 
 
 from pathlib import Path
 
-from minerestore.composite.season import epoch_years, read_ingested, season_acquisitions, write_composite
+from minerestore.composite.season import read_ingested, season_acquisitions, write_composite
+from minerestore.seasons import epoch_years
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed

@@ -10,7 +10,7 @@ from minerestore.composite.season import period_acquisitions, read_ingested, wri
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
-from minerestore.sources.common import in_season
+from minerestore.seasons import in_season
 
 PERIOD_KEYS = {"vegetation": "masks.vegetation_dates", "snow": "masks.snow_years"}
 

@@ -7,19 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from minerestore.composite.season import (
-    COMPOSITE_BANDS,
-    composite,
-    epoch_years,
-    _sorting_network,
-    nan_percentile,
-    nan_sort,
-    read_ingested,
-    season_acquisitions,
-    year_batches,
-)
+from minerestore.composite.season import COMPOSITE_BANDS, composite, read_ingested, season_acquisitions
 from minerestore.indices import ndvi
-from minerestore.sources.common import in_season
+from minerestore.numeric import _sorting_network, nan_percentile, nan_sort
+from minerestore.seasons import epoch_years, in_season, year_batches
 
 BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
 

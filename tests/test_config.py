@@ -16,10 +16,10 @@ from minerestore.config import (
     check_config,
     check_config_files,
     explain_validation_failure,
-    lst_family,
     region_slug,
     split_regions,
 )
+from minerestore.sources.contract import lst_family
 
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
 

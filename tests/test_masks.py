@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from affine import Affine
 
-from minerestore.config import period_dates
+from minerestore.seasons import period_dates
 from minerestore.mask import land as masks
 from minerestore.mask import patches
 from minerestore.raster.grid import Grid

@@ -18,14 +18,7 @@ from pathlib import Path
 import yaml
 
 from minerestore.raster.grid import check_projected
-
-PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
-             "subregions", "reference_mines", "lst", "obstruction")
-#: The region's input files other than the acquisitions table: what ingest lists in sources.yaml.
-SOURCE_KEYS = tuple(k for k in PATH_KEYS if k != "acquisitions")
-#: Groups of input files by name: drivers, other mine products, InSAR products (velocity, coherence, incidence).
-SOURCE_GROUPS = ("drivers", "mine_products", "insar")
-
+from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS
 
 class ConfigError(ValueError):
     """An invalid configuration: the message names the key, the value and what is expected."""
@@ -117,23 +110,6 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
         raise ConfigError(f"config key {key}: {years} are not evenly spaced (steps {sorted(steps)}); list years "
                           "one spacing apart - drop or add years")
     return years
-
-
-def period_dates(options: dict, years: list[int]) -> dict[str, list[tuple[str, str]]]:
-    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (docs/methods.md,
-    masks).
-
-    Vegetation: ``masks.vegetation_dates`` as one window (the Yangtze study used 2015-06-23 to 2016-06-23), else
-    every analysis year as its own calendar-year window (a pixel is vegetated when it was in every one, so land
-    mined at any time of the analysis period stays a candidate). Snow: one window over every month of
-    ``masks.snow_years`` (the study: 2016–2022), else of all analysis years.
-    """
-    if options.get("vegetation_dates"):
-        veg = [tuple(str(d) for d in options["vegetation_dates"])]
-    else:
-        veg = [(f"{y}-01-01", f"{y}-12-31") for y in years]
-    first, last = options.get("snow_years") or (years[0], years[-1])
-    return {"vegetation": veg, "snow": [(f"{first}-01-01", f"{last}-12-31")]}
 
 
 def check_config(config: dict, base: str | os.PathLike = ".") -> None:
@@ -286,12 +262,3 @@ def split_regions(config: dict, base: str | os.PathLike = ".") -> None:
             copy = {k: deepcopy(v) for k, v in region.items() if k != "split_aoi_by"}
             out[slug] = {**copy, "aoi_select": {field: value}, **deepcopy(overrides.get(value, {}))}
     config["regions"] = out
-
-
-def lst_family(region: dict) -> str:
-    """Sensor family giving LST for a region (see the schema's ``lst_sensor``)."""
-    if "lst_sensor" in region:
-        return region["lst_sensor"]
-    if region["sensor"] in ("landsat", "modis"):
-        return region["sensor"]
-    return "landsat" if region["source"] == "synthetic" else "none"

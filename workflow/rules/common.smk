@@ -15,20 +15,17 @@ from snakemake.utils import validate
 # (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from minerestore.composite.season import epoch_years, year_batches  # noqa: E402
 from minerestore.config import (  # noqa: E402
-    PATH_KEYS,
-    SOURCE_GROUPS,
     ConfigError,
     analysis_years,
     check_config,
     check_config_files,
     explain_validation_failure,
-    lst_family,
-    period_dates,
     split_regions,
 )
 from minerestore.report.summary import write_run_summary  # noqa: E402
+from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
+from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
 
@@ -124,7 +121,7 @@ def region_years(wildcards):
 
 def data_years(region):
     """Calendar years whose acquisitions a region needs: every analysis year's window
-    (composite.window_years, minerestore.composite.season.epoch_years)."""
+    (composite.window_years, minerestore.seasons.epoch_years)."""
     window = config["composite"]["window_years"]
     return sorted({y for year in years(region) for y in epoch_years(year, window)})
 
@@ -147,7 +144,7 @@ def benchmark_path(region, name):
 
 
 def mask_periods(region):
-    """Date windows (ISO, inclusive) of the region's vegetation and snow masks (minerestore.config.period_dates)."""
+    """Date windows (ISO, inclusive) of the region's vegetation and snow masks (minerestore.seasons.period_dates)."""
     return period_dates(config["masks"], years(region))
 
 
@@ -197,7 +194,7 @@ def region_tiles(region):
 @functools.cache
 def composite_batches(region):
     """The region's analysis years by composite batch id: the years one composite job computes for a tile
-    (composite.batch_px, minerestore.composite.season.year_batches)."""
+    (composite.batch_px, minerestore.seasons.year_batches)."""
     grid = region_grid(region)
     tile_pixels = min(TILE_PX, grid.height) * min(TILE_PX, grid.width)
     return year_batches(years(region), tile_pixels, config["composite"]["batch_px"])

@@ -87,7 +87,7 @@ def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, threshold: float, rat
 
 def vegetation(ndvi_p90: np.ndarray, threshold: float) -> np.ndarray:
     """Vegetated: the 90th-percentile NDVI of every clear observation of the vegetation period (all months; the
-    lowest over its windows, :func:`minerestore.config.period_dates`) > ``threshold`` (0.25; methods.md §3.2,
+    lowest over its windows, :func:`minerestore.seasons.period_dates`) > ``threshold`` (0.25; methods.md §3.2,
     §7.1). bool (rows, cols); pixels never observed are not vegetated.
 
     Parameters
@@ -103,7 +103,7 @@ def snow(n_snow: np.ndarray, n_obs: np.ndarray, ratio: float) -> np.ndarray:
 
     Parameters
     ----------
-    n_snow, n_obs : ndarray (rows, cols), counts over the snow period (:func:`minerestore.config.period_dates`).
+    n_snow, n_obs : ndarray (rows, cols), counts over the snow period (:func:`minerestore.seasons.period_dates`).
     """
     valid = n_snow + n_obs
     return np.where(valid > 0, n_snow / np.maximum(valid, 1), 0.0) > ratio
@@ -146,7 +146,7 @@ def window_masks(grid: Grid, window, sources: dict, composites: list[str], perio
 
     Water from the monthly history of ``masks.water_years``, else the JRC occurrence, else the MNDWI of the yearly
     ``composites``; vegetation from the NDVI percentile and snow from the snow counts of the mask-period
-    composites ``periods`` (``vegetation``, ``snow``: :func:`minerestore.config.period_dates`); built-up from the
+    composites ``periods`` (``vegetation``, ``snow``: :func:`minerestore.seasons.period_dates`); built-up from the
     land-cover classes ``masks.builtup_classes`` (none without land cover).
     """
     t, m = thresholds, options

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from minerestore.composite.season import nan_percentile
+from minerestore.numeric import nan_percentile
 
 if TYPE_CHECKING:  # pandas only for the per-mine tables: the per-pixel trend-map jobs do not import it
     import pandas as pd

@@ -1,19 +1,19 @@
-"""What the sources share: growing-season dates, the input roles of a region, the fetch cache (a file is fetched
-again only when its items or checksum differ) and provenance records, and the per-band writer of fetched data."""
+"""What the remote sources share: the input roles of a region, the fetch cache (a file is fetched again only when
+its items or checksum differ) and provenance records, and the per-band writer of fetched data."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import rasterio
 
-from minerestore.config import lst_family
 from minerestore.io import write_text
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import write_blocks
+from minerestore.sources.contract import lst_family
 from minerestore.sources.sensors import PROFILES
 
 
@@ -59,23 +59,6 @@ def band_assets(item, sensor: str) -> dict[str, str]:
         else:
             raise FetchError(f"item {item.id}: no asset for band {native} ({name}); assets: {sorted(item.assets)}")
     return out
-
-
-def in_season(month: int, start_month: int, end_month: int) -> bool:
-    """True if ``month`` lies in the season ``start_month``..``end_month`` (inclusive; wraps over the new year
-    when start > end, e.g. 11..2 for a southern-hemisphere summer)."""
-    if start_month <= end_month:
-        return start_month <= month <= end_month
-    return month >= start_month or month <= end_month
-
-
-def season_dates(year: int, season: tuple[int, int]) -> tuple[date, date]:
-    """Search interval of a year's growing season (the whole year when the season wraps over the new year)."""
-    start_month, end_month = season
-    if start_month > end_month:
-        return date(year, 1, 1), date(year, 12, 31)
-    last = date(year + (end_month == 12), end_month % 12 + 1, 1)
-    return date(year, start_month, 1), date.fromordinal(last.toordinal() - 1)
 
 
 def roles(region: dict) -> list[str]:

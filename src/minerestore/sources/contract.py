@@ -1,5 +1,7 @@
-"""The inputs contract every stage after ingest reads: ``inputs/grid.json`` (the region grid, written once by the
-plan rule) and ``inputs/sources.yaml`` (absolute paths of the region's other inputs, written by ingest)."""
+"""The inputs contract: what a region's config may name as input files (:data:`PATH_KEYS`, :data:`SOURCE_GROUPS`),
+which sensor family gives its LST (:func:`lst_family`), and what every stage after ingest reads:
+``inputs/grid.json`` (the region grid, written once by the plan rule) and ``inputs/sources.yaml`` (absolute paths
+of the region's other inputs, written by ingest)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,23 @@ from pathlib import Path
 import yaml
 
 from minerestore.raster.grid import Grid
+
+#: Config keys of a region that name one input file.
+PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
+             "subregions", "reference_mines", "lst", "obstruction")
+#: The region's input files other than the acquisitions table: what ingest lists in sources.yaml.
+SOURCE_KEYS = tuple(k for k in PATH_KEYS if k != "acquisitions")
+#: Groups of input files by name: drivers, other mine products, InSAR products (velocity, coherence, incidence).
+SOURCE_GROUPS = ("drivers", "mine_products", "insar")
+
+
+def lst_family(region: dict) -> str:
+    """Sensor family giving LST for a region (see the schema's ``lst_sensor``)."""
+    if "lst_sensor" in region:
+        return region["lst_sensor"]
+    if region["sensor"] in ("landsat", "modis"):
+        return region["sensor"]
+    return "landsat" if region["source"] == "synthetic" else "none"
 
 
 def read_sources(path: str | os.PathLike) -> dict:

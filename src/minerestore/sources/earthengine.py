@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from minerestore.raster.grid import Grid
+from minerestore.seasons import season_dates
 from minerestore.sources.common import (
     EmptySearchError,
     FetchError,
@@ -25,7 +26,6 @@ from minerestore.sources.common import (
     cached_record,
     provenance_record,
     roles,
-    season_dates,
     write_band,
 )
 

@@ -20,8 +20,8 @@ import rasterio
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
 
-from minerestore.config import SOURCE_GROUPS, SOURCE_KEYS
 from minerestore.raster.grid import Grid
+from minerestore.seasons import epoch_years, in_season
 from minerestore.sources.acquisitions import (
     Acquisition,
     check_acquisition,
@@ -30,7 +30,7 @@ from minerestore.sources.acquisitions import (
     read_table,
     to_table,
 )
-from minerestore.sources.common import in_season
+from minerestore.sources.contract import SOURCE_GROUPS, SOURCE_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
 
 def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], window_years: int,
                                season: tuple[int, int], families: set[str]) -> list[int]:
-    """The analysis years none of whose epoch's growing seasons (:func:`minerestore.composite.season.epoch_years`)
+    """The analysis years none of whose epoch's growing seasons (:func:`minerestore.seasons.epoch_years`)
     has an acquisition of ``families`` in the acquisitions table: years that would give an empty composite, so
     the config check refuses them when the workflow is planned.
 
@@ -129,7 +129,6 @@ def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], 
     ValueError, KeyError
         From :func:`minerestore.sources.acquisitions.read_table` (naming the table and the row).
     """
-    from minerestore.composite.season import epoch_years
 
     covered = {a.date.year for a in read_table(table_path)
                if a.profile.family in families and in_season(a.date.month, *season)}

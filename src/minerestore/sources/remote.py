@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from minerestore.config import SOURCE_GROUPS, SOURCE_KEYS
 from minerestore.io import write_table, write_text
 from minerestore.raster.grid import Grid
 from minerestore.raster.mosaic import mosaic_tiles
+from minerestore.sources.contract import SOURCE_GROUPS, SOURCE_KEYS
 
 
 def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, dict], fetched: list[tuple[str, dict]],

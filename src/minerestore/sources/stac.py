@@ -34,15 +34,14 @@ from rasterio.warp import transform_bounds
 
 from minerestore.io import remove_leftovers, write_text
 from minerestore.raster.grid import Grid
+from minerestore.seasons import in_season, season_dates
 from minerestore.sources.common import (
     EmptySearchError,
     FetchError,
     band_assets,
     cached_record,
-    in_season,
     provenance_record,
     roles,
-    season_dates,
     write_band,
 )
 from minerestore.sources.sensors import PROFILES
