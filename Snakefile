@@ -23,8 +23,8 @@ wildcard_constraints:
     years=r"\d{4}(-\d{4})?",
     tile=r"r\d+c\d+",
     product=r"[A-Za-z0-9_-]+",
-    index=r"ndvi|bare|rsei|rem",
-    network=r"unet|unetplusplus|deeplabv3plus",
+    index=wildcard_pattern(value("restoration.trend_indices")),
+    network=wildcard_pattern(NETWORKS),
 
 
 localrules:
@@ -53,6 +53,7 @@ include: "workflow/rules/restoration.smk"
 include: "workflow/rules/ecology.smk"
 include: "workflow/rules/drivers.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/targets.smk"
 
 
 rule all:

@@ -44,7 +44,7 @@ def run(method: str, dev, args) -> dict:
 
     seg.seeded(0, args.threads)
     x, y = planted(args.patches, args.patch, 7, 0)
-    model = seg.build_model(method, 7, "resnet18")
+    model = seg.build_model(method, 7, "resnet18", None)
     options = {"epochs": args.epochs, "batch_size": 8, "learning_rate": 1e-3, "validation_fraction": 0.2,
                "patience": args.epochs}
     if dev.type == "cuda":

@@ -15,6 +15,7 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_preview
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
+from minerestore.restoration.trend_indices import trend_index
 from minerestore.scripting import configure
 
 
@@ -46,9 +47,9 @@ def main(smk) -> None:
     profile = np.broadcast_to(northing[:, None], rsei[years[-1]].shape)
     plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
                out / "latitude_profile")
-    for index, path in zip(smk.params.trend_indices, smk.input.trends):
-        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, smk.params.alpha, index,
-                                   higher_is_better=index != "bare"), out / f"trend_{index}")
+    for name, path in zip(smk.params.trend_indices, smk.input.trends):
+        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, smk.params.alpha,
+                                   name, trend_index(name).higher_is_better), out / f"trend_{name}")
     log.info("maps written to %s", out)
 
 

@@ -85,8 +85,8 @@ def test_devices():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="identify.dl.device is 'cuda' but torch sees no CUDA device"):
             seg.device("cuda")
-    with pytest.raises(ValueError, match="'fcn' is not a network"):
-        seg.build_model("fcn", 3)
+    with pytest.raises(KeyError, match="'fcn' is not a segmentation network; known: unet, unetplusplus"):
+        seg.build_model("fcn", 3, "resnet18", None)
 
 
 def squares(n=40, size=32, seed=0):
@@ -103,7 +103,7 @@ def squares(n=40, size=32, seed=0):
 
 def fitted(method, seed=3, epochs=OPTIONS["epochs"]):
     seg.seeded(seed, 2)
-    model = seg.build_model(method, 2, "resnet18")
+    model = seg.build_model(method, 2, "resnet18", None)
     x, y = squares()
     fit = seg.train(model, x, y, OPTIONS | {"epochs": epochs}, seed, torch.device("cpu"))
     return model, fit

@@ -17,11 +17,62 @@ from pathlib import Path
 
 import yaml
 
+from minerestore.drivers.catalogue import DRIVERS
+from minerestore.identify.methods import METHODS
 from minerestore.raster.grid import check_projected
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS
 
 class ConfigError(ValueError):
     """An invalid configuration: the message names the key, the value and what is expected."""
+
+
+#: Global keys (or sections) a region may give its own value for, and where its block holds it: every threshold
+#: (``regions.<name>.thresholds.<key>``) and the drivers' analysis grid (``regions.<name>.analysis_grid_m``).
+REGION_OVERRIDES = {"thresholds": "thresholds", "drivers.grid_m": "analysis_grid_m"}
+
+
+def setting(config: dict, key: str, region: str | None = None):
+    """The value of one config key, for one region: the single accessor of the rules and the Snakefile.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config (defaults filled by the schema: nothing here has a default of its own).
+    key : str
+        A dotted path: ``identify.overlap``, ``seed``; or ``region.<key>`` for a key of the region's own block
+        (``region.sensor``, ``region.synthetic``).
+    region : str, optional
+        The region; needed for ``region.*`` keys. A global key of :data:`REGION_OVERRIDES` takes the region's own
+        value where the user wrote one (``thresholds.bsp_ndvi`` from ``regions.<name>.thresholds.bsp_ndvi``; a
+        whole section, ``thresholds``, is the global one updated with the region's).
+
+    Raises
+    ------
+    KeyError
+        For a key the config does not have (a key of the region's block the user did not set, or a typo).
+    """
+    parts = key.split(".")
+    if parts[0] == "region":
+        return _lookup(config["regions"][region], parts[1:], key)
+    value = _lookup(config, parts, key)
+    if region is None:
+        return value
+    for prefix, local in REGION_OVERRIDES.items():
+        if key == prefix or key.startswith(prefix + "."):
+            try:
+                own = _lookup(config["regions"][region], local.split(".") + parts[len(prefix.split(".")):], key)
+            except KeyError:
+                return value
+            return {**value, **own} if isinstance(value, dict) else own
+    return value
+
+
+def _lookup(mapping: dict, parts: list[str], key: str):
+    for part in parts:
+        if not isinstance(mapping, dict) or part not in mapping:
+            raise KeyError(f"config key {key} is not set")
+        mapping = mapping[part]
+    return mapping
 
 
 def schema_error_message(error) -> str:
@@ -132,11 +183,12 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         ordered xmin, ymin, xmax, ymax.
     """
     base = Path(base)
+    check_registry_names(config)
     for name, region in config["regions"].items():
         key = f"regions.{name}"
         years = analysis_years(region["years"], f"{key}.years")
-        for year_key, year in (("restoration.base_year", config.get("restoration", {}).get("base_year")),
-                               ("drivers.year", config.get("drivers", {}).get("year"))):
+        for year_key, year in (("restoration.base_year", config["restoration"]["base_year"]),
+                               ("drivers.year", config["drivers"]["year"])):
             if year is not None and year not in years:
                 span = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else years
                 raise ConfigError(f"config key {year_key}: {year} is not an analysis year of region {name!r} "
@@ -172,10 +224,9 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             _check_years_have_data(region, key, years, config, base)
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
-        method = config.get("identify", {}).get("method", "object_rf")
-        trained = {"object_rf", "reference", "unet", "unetplusplus", "deeplabv3plus"}
-        compared = set(config.get("identify", {}).get("compare", []))
-        if region["source"] != "synthetic" and ({method} | compared) & trained and "reference_mines" not in region:
+        method, compared = config["identify"]["method"], config["identify"]["compare"]
+        trained = [m for m in [method, *compared] if METHODS[m].needs_reference]
+        if region["source"] != "synthetic" and trained and "reference_mines" not in region:
             raise ConfigError(
                 f"config key {key}.reference_mines: missing; identify.method {method!r} (or identify.compare) needs "
                 "digitised mine polygons "
@@ -183,16 +234,43 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             )
 
 
+def check_registry_names(config: dict) -> None:
+    """Refuse names the registries do not hold: ``identify.method`` and ``identify.compare``
+    (:data:`minerestore.identify.methods.METHODS`), ``restoration.trend_indices``
+    (:func:`minerestore.restoration.trend_indices.trend_index`) and the driver files of each region
+    (:data:`minerestore.drivers.catalogue.DRIVERS`, those read from a file).
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the unknown name and the names the registry holds (for a trend index, why it cannot be
+        computed: a band the composites lack).
+    """
+    from minerestore.restoration.trend_indices import trend_index
+
+    try:
+        METHODS.check([config["identify"]["method"]], "identify.method")
+        METHODS.check(config["identify"]["compare"], "identify.compare", METHODS.names(comparable=True))
+        for name, region in config["regions"].items():
+            DRIVERS.check(region.get("drivers", {}), f"regions.{name}.drivers", DRIVERS.names(source="file"))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    for name in config["restoration"]["trend_indices"]:
+        try:
+            trend_index(name)
+        except (KeyError, ValueError) as err:
+            raise ConfigError(f"config key restoration.trend_indices: {err.args[0]}") from None
+
+
 def _check_years_have_data(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:
     """Refuse analysis years whose growing seasons have no acquisition in a local region's table (they would give
     empty composites): the message names the years, the table and the years that do have data."""
     from minerestore.sources.local import years_without_acquisitions
 
-    season = region.get("season", {})
-    months = (season.get("start_month", 6), season.get("end_month", 9))
+    months = (region["season"]["start_month"], region["season"]["end_month"])
     table = _resolve(region["acquisitions"], base)
     try:
-        empty = years_without_acquisitions(table, years, config.get("composite", {}).get("window_years", 1), months,
+        empty = years_without_acquisitions(table, years, config["composite"]["window_years"], months,
                                            {region["sensor"], "any"})
     except (ValueError, KeyError) as err:
         raise ConfigError(f"config key {key}.acquisitions: {err}") from None

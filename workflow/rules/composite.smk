@@ -3,6 +3,29 @@
 (composite.batch_px: every year of a small tile, one year of a large one) into composites/{years}/{tile}/{year}.tif.
 """
 
+@functools.cache
+def composite_batches(region):
+    """The region's analysis years by composite batch id: the years one composite job computes for a tile
+    (composite.batch_px, minerestore.seasons.year_batches)."""
+    grid = region_grid(region)
+    tile_pixels = min(TILE_PX, grid.height) * min(TILE_PX, grid.width)
+    return year_batches(years(region), tile_pixels, value("composite.batch_px"))
+
+
+def year_batch(region, year):
+    """The id of the composite batch that computes ``year`` of ``region``."""
+    return next(batch for batch, run in composite_batches(region).items() if year in run)
+
+
+def composite_tiles(wildcards):
+    """Input function: every tile's composite folder of the batch that computes the job's year."""
+    return expand(
+        rules.composite.output.composites,
+        region=wildcards.region,
+        years=year_batch(wildcards.region, int(wildcards.year)),
+        tile=region_tiles(wildcards.region),
+    )
+
 
 rule composite:
     input:
@@ -21,14 +44,14 @@ rule composite:
         runtime=30,
     params:
         years=lambda w: composite_batches(w.region)[w.years],
-        sensor=region_key("sensor"),
-        lst_sensor=lambda w: lst_family(region_cfg(w.region)),
-        season=region_key("season"),
-        block_rows=config["composite"]["block_rows"],
-        window_years=config["composite"]["window_years"],
-        statistic=config["composite"]["statistic"],
-        ndvi_percentile=config["composite"]["ndvi_percentile"],
-        scl_conservative=config["composite"]["scl_conservative"],
+        sensor=setting("region.sensor"),
+        lst_sensor=lambda w: lst_family(value("region", w.region)),
+        season=setting("region.season"),
+        block_rows=setting("composite.block_rows"),
+        window_years=setting("composite.window_years"),
+        statistic=setting("composite.statistic"),
+        ndvi_percentile=setting("composite.ndvi_percentile"),
+        scl_conservative=setting("composite.scl_conservative"),
         tile_px=TILE_PX,
     script:
         "../../scripts/composite.py"

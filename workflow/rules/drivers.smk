@@ -2,6 +2,15 @@
 regions (minerestore.drivers)."""
 
 
+def drivers_year(region):
+    """The year whose RSEI the drivers explain (drivers.year, else the region's last analysis year)."""
+    return value("drivers.year") or years(region)[-1]
+
+
+def driver_rsei(wildcards):
+    return for_job(rules.ecology_year.output.rsei, wildcards, year=drivers_year(wildcards.region))
+
+
 rule driver_stack:
     input:
         **REGION_INPUTS,
@@ -23,10 +32,10 @@ rule driver_stack:
         runtime=30,
     params:
         tile_px=TILE_PX,
-        grid_m=lambda w: region_cfg(w.region).get("analysis_grid_m", config["drivers"]["grid_m"]),
-        window_km=config["drivers"]["window_km"],
-        min_valid_fraction=config["drivers"]["min_valid_fraction"],
-        min_coverage=config["drivers"]["min_coverage"],
+        grid_m=setting("drivers.grid_m"),
+        window_km=setting("drivers.window_km"),
+        min_valid_fraction=setting("drivers.min_valid_fraction"),
+        min_coverage=setting("drivers.min_coverage"),
         year=lambda w: drivers_year(w.region),
     script:
         "../../scripts/driver_stack.py"
@@ -57,17 +66,16 @@ rule drivers_model:
         mem_mb=lambda wildcards, attempt: 6000 * attempt,
         runtime=60,
     params:
-        options=pick(
-            config["drivers"],
-            "min_samples",
-            "correlation",
-            "n_estimators",
-            "mtry",
-            "nodesize",
-            "train_fraction",
-            "partial_dependence_points",
+        options=setting(
+            "drivers.min_samples",
+            "drivers.correlation",
+            "drivers.n_estimators",
+            "drivers.mtry",
+            "drivers.nodesize",
+            "drivers.train_fraction",
+            "drivers.partial_dependence_points",
         ),
-        seed=config["seed"],
+        seed=setting("seed"),
     script:
         "../../scripts/drivers_model.py"
 

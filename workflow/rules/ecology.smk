@@ -1,24 +1,37 @@
 """Ecology stage: RSEI and REM per year, statistics per mine, rings, size classes, mines vs region
 (minerestore.ecology)."""
 
+
+def pooled_models(wildcards):
+    """Input function: the pooled model of RSEI and of REM (``rsei_model``, ``rem_model``) for the index pooled
+    over the years (ecology.rsei_mode / rem_mode), nothing for an index fitted per year."""
+    return {
+        f"{index}_model": for_job(rules.pooled_model.output.model, wildcards, index=index)
+        for index in ("rsei", "rem")
+        if value(f"ecology.{index}_mode") == "pooled"
+    }
+
+
+YEARLY_TABLES = ("rsei_pca", "rem_weights")
+
+
 # What RSEI, its pooled model and REM read of a year: the region inputs, the water mask and the LST settings.
 ECOLOGY_PARAMS = {
     "tile_px": TILE_PX,
-    "whole_region_px": config["tiles"]["whole_region_px"],
-    "wet_coefficients": config["ecology"]["wet_coefficients"],
-    "mndwi_threshold": threshold("mndwi_water"),
-    "sensor": region_key("sensor"),
+    "whole_region_px": value("tiles.whole_region_px"),
+    "wet_coefficients": setting("ecology.wet_coefficients"),
+    "mndwi_threshold": setting("thresholds.mndwi_water"),
+    "sensor": setting("region.sensor"),
 }
 
 # REM's reconstruction choices (minerestore.ecology.rem.RemOptions) and the land-cover classes of I_imper.
-REM_OPTIONS = pick(
-    config["ecology"],
-    "rao_window",
-    "soil_index",
-    "fvc_percentiles",
-    "imper_mode",
-    "imper_bci_threshold",
-    "imper_classes",
+REM_OPTIONS = setting(
+    "ecology.rao_window",
+    "ecology.soil_index",
+    "ecology.fvc_percentiles",
+    "ecology.imper_mode",
+    "ecology.imper_bci_threshold",
+    "ecology.imper_classes",
 )
 
 # What they read: the region inputs and the water mask, which also holds the analysis domain (255 outside the
@@ -74,10 +87,10 @@ rule ecology_year:
         runtime=30,
     params:
         **ECOLOGY_PARAMS,
-        rsei_mode=config["ecology"]["rsei_mode"],
-        grade_width=config["ecology"]["grade_width"],
+        rsei_mode=setting("ecology.rsei_mode"),
+        grade_width=setting("ecology.grade_width"),
         rem=REM_OPTIONS,
-        rem_mode=config["ecology"]["rem_mode"],
+        rem_mode=setting("ecology.rem_mode"),
     script:
         "../../scripts/ecology_year.py"
 
@@ -136,8 +149,8 @@ rule ecology_stats:
     params:
         tile_px=TILE_PX,
         years=region_years,
-        ring_width_km=config["ecology"]["ring_width_km"],
-        ring_max_km=config["ecology"]["ring_max_km"],
-        min_mine_area_m2=config["identify"]["min_mine_area_m2"],
+        ring_width_km=setting("ecology.ring_width_km"),
+        ring_max_km=setting("ecology.ring_max_km"),
+        min_mine_area_m2=setting("identify.min_mine_area_m2"),
     script:
         "../../scripts/ecology_stats.py"

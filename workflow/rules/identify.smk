@@ -1,6 +1,59 @@
 """Identify stage: mine polygons by object-based random forest, candidate rules or a digitised reference;
 accuracy against the reference and agreement with other mine products (minerestore.identify)."""
 
+# Methods scored side by side on the same test mines (identify.compare; minerestore.identify.methods).
+COMPARED = value("identify.compare")
+
+
+def mine_products(region):
+    """Names of the other mine products a region is compared with."""
+    products = list(value("region", region).get("mine_products", {}))
+    if value("region.source", region) == "synthetic":
+        products.append("simulated_global")
+    return products
+
+
+def has_accuracy(region):
+    """Accuracy needs a reference other than the mines themselves."""
+    reference = value("region.source", region) == "synthetic" or "reference_mines" in value("region", region)
+    return reference and METHODS[value("identify.method")].comparable
+
+
+def method_output(method, wildcards):
+    """(mine polygons, timing file) of an identification method: the output of the rule the registry names for
+    it (minerestore.identify.methods), with a network's model card, else the rule's benchmark, as timing."""
+    producer = METHODS[method].rule
+    out = getattr(rules, producer).output
+    if method in NETWORKS:
+        return for_job(out.mines, wildcards, network=method), for_job(out.card, wildcards, network=method)
+    return for_job(out.mines, wildcards), benchmark_path(wildcards.region, producer)
+
+
+def network_files(wildcards):
+    """The user's files a network reads (a trained model and its card, encoder weights), so replacing one reruns
+    the segmentation."""
+    dl = value("identify.dl")
+    files = {
+        "model": dl["model"],
+        "card": dl["model"] and f"{dl['model']}.json",
+        "weights": dl["encoder_weights"],
+    }
+    return {k: v for k, v in files.items() if v}
+
+
+def identified_polygons(wildcards):
+    """Polygons that the mines step finalises, from the configured identification method."""
+    method = value("identify.method")
+    return {"polygons": method_output(method, wildcards)[0]} if METHODS[method].rule else {}
+
+
+def object_rf_outputs(wildcards):
+    """Training outputs the accuracy rule uses for its test scope (object_rf only)."""
+    if value("identify.method") != "object_rf":
+        return {}
+    out = rules.object_rf.output
+    return {k: for_job(getattr(out, k), wildcards) for k in ("objects", "split", "labels")}
+
 
 rule object_rf:
     input:
@@ -28,17 +81,16 @@ rule object_rf:
         runtime=60,
     params:
         tile_px=TILE_PX,
-        identify=pick(
-            config["identify"],
-            "segmentation",
-            "overlap",
-            "train_fraction",
-            "min_mine_area_m2",
-            "rf",
-            "glcm_layers",
+        identify=setting(
+            "identify.segmentation",
+            "identify.overlap",
+            "identify.train_fraction",
+            "identify.min_mine_area_m2",
+            "identify.rf",
+            "identify.glcm_layers",
         ),
-        seed=config["seed"],
-        id_field=region_key("reference_id_field"),
+        seed=setting("seed"),
+        id_field=setting("region.reference_id_field"),
     script:
         "../../scripts/object_rf.py"
 
@@ -68,10 +120,10 @@ rule segment:
         runtime=120,
     params:
         tile_px=TILE_PX,
-        dl=config["identify"]["dl"],
-        identify=pick(config["identify"], "train_fraction", "min_mine_area_m2", "segmentation"),
-        seed=config["seed"],
-        id_field=region_key("reference_id_field"),
+        dl=setting("identify.dl"),
+        identify=setting("identify.train_fraction", "identify.min_mine_area_m2", "identify.segmentation"),
+        seed=setting("seed"),
+        id_field=setting("region.reference_id_field"),
     script:
         "../../scripts/segment.py"
 
@@ -99,10 +151,10 @@ rule compare_methods:
     params:
         methods=COMPARED,
         tile_px=TILE_PX,
-        overlap=config["identify"]["overlap"],
-        train_fraction=config["identify"]["train_fraction"],
-        seed=config["seed"],
-        id_field=region_key("reference_id_field"),
+        overlap=setting("identify.overlap"),
+        train_fraction=setting("identify.train_fraction"),
+        seed=setting("seed"),
+        id_field=setting("region.reference_id_field"),
     script:
         "../../scripts/compare_methods.py"
 
@@ -125,8 +177,8 @@ rule candidate_mines:
         runtime=30,
     params:
         tile_px=TILE_PX,
-        rules=config["identify"]["candidate_rules"],
-        min_area_m2=config["identify"]["min_mine_area_m2"],
+        rules=setting("identify.candidate_rules"),
+        min_area_m2=setting("identify.min_mine_area_m2"),
     script:
         "../../scripts/candidate_mines.py"
 
@@ -148,8 +200,8 @@ rule mines:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     params:
-        method=config["identify"]["method"],
-        id_field=region_key("reference_id_field"),
+        method=setting("identify.method"),
+        id_field=setting("region.reference_id_field"),
     script:
         "../../scripts/mines.py"
 
@@ -174,8 +226,8 @@ rule accuracy:
         runtime=20,
     params:
         tile_px=TILE_PX,
-        overlap=config["identify"]["overlap"],
-        id_field=region_key("reference_id_field"),
+        overlap=setting("identify.overlap"),
+        id_field=setting("region.reference_id_field"),
     script:
         "../../scripts/accuracy.py"
 

@@ -16,8 +16,8 @@ rule study_area:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     params:
-        buffer_km=threshold("buffer_km"),
-        subregion_field=region_key("subregion_field"),
+        buffer_km=setting("thresholds.buffer_km"),
+        subregion_field=setting("region.subregion_field"),
     script:
         "../../scripts/study_area.py"
 
@@ -46,12 +46,12 @@ rule mask_period:
         mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=60,
     params:
-        sensor=region_key("sensor"),
-        season=region_key("season"),
+        sensor=setting("region.sensor"),
+        season=setting("region.season"),
         dates=lambda w: mask_periods(w.region),
-        block_rows=config["composite"]["block_rows"],
-        ndvi_percentile=config["composite"]["ndvi_percentile"],
-        scl_conservative=config["composite"]["scl_conservative"],
+        block_rows=setting("composite.block_rows"),
+        ndvi_percentile=setting("composite.ndvi_percentile"),
+        scl_conservative=setting("composite.scl_conservative"),
         tile_px=TILE_PX,
     script:
         "../../scripts/mask_period.py"
@@ -103,10 +103,14 @@ rule masks:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     params:
-        thresholds=threshold(
-            "water_ratio", "water_buffer_m", "mndwi_water", "vegetation_p90_ndvi", "snow_ratio"
+        thresholds=setting(
+            "thresholds.water_ratio",
+            "thresholds.water_buffer_m",
+            "thresholds.mndwi_water",
+            "thresholds.vegetation_p90_ndvi",
+            "thresholds.snow_ratio",
         ),
-        masks=pick(config["masks"], "water_years", "builtup_classes"),
+        masks=setting("masks.water_years", "masks.builtup_classes"),
         periods=lambda w: mask_periods(w.region),
         years=region_years,
         tile_px=TILE_PX,
@@ -135,8 +139,8 @@ rule candidates:
         runtime=20,
     params:
         tile_px=TILE_PX,
-        structuring_element=config["masks"]["structuring_element"],
-        opening_radius_px=config["masks"]["opening_radius_px"],
-        min_patch_m2=threshold("min_patch_m2"),
+        structuring_element=setting("masks.structuring_element"),
+        opening_radius_px=setting("masks.opening_radius_px"),
+        min_patch_m2=setting("thresholds.min_patch_m2"),
     script:
         "../../scripts/candidates.py"

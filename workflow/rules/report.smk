@@ -1,5 +1,44 @@
 """Report stage: figures and tables of every region and across regions, registered for `snakemake --report`."""
 
+INSAR_FIGURES = ["insar_velocity", "insar_classes", "insar_cross"]
+# The maps (rule plot_maps) need no statistics table, so they are drawn while ecology_stats and drivers_model run;
+# the charts of the tables and the map of the mines by Mann-Kendall status (rule plot_region) come after them.
+MAP_FIGURES = [
+    "study_area_masks",
+    "mine_rem_series",
+    "rsei_maps",
+    "rsei_density",
+    "latitude_profile",
+]
+REGION_FIGURES = [
+    "mines_status",
+    "bsp_boxplots",
+    "restoration_rate_boxplots",
+    "rem_boxplots",
+    "veg_imper",
+    "mine_vs_region",
+    "rings_curve",
+    "area_classes",
+    "rf_observed_predicted",
+]
+OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
+REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
+
+
+def region_figure_files(region):
+    names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
+    return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
+
+
+def overview_files():
+    return [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")]
+
+
+def accuracy_table_input(wildcards):
+    if has_accuracy(wildcards.region):
+        return {"accuracy": for_job(rules.accuracy.output.accuracy, wildcards)}
+    return {}
+
 
 rule plot_maps:
     input:
@@ -23,7 +62,7 @@ rule plot_maps:
         [
             report(
                 rpath("{region}", "figures", f"trend_{i}.png"),
-                caption=f"../report/trend_{i}.rst",
+                caption=f"../report/{trend_index(i).caption}.rst",
                 category="{region}",
                 subcategory="figures",
             )
@@ -45,8 +84,8 @@ rule plot_maps:
     params:
         years=region_years,
         trend_indices=TREND_INDICES,
-        alpha=threshold("mk_alpha"),
-        mine_id=config["report"]["mine_id"],
+        alpha=setting("thresholds.mk_alpha"),
+        mine_id=setting("report.mine_id"),
     script:
         "../../scripts/map_figures.py"
 
@@ -120,7 +159,7 @@ rule plot_insar:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=10,
     params:
-        insar=config["insar"],
+        insar=setting("insar"),
     script:
         "../../scripts/insar_figures.py"
 

@@ -1,6 +1,30 @@
 """Restoration stage: BSP per mine and year, Mann–Kendall status, restoration rates, pixel-wise trend maps
 (minerestore.restoration)."""
 
+# The configured trend indices (minerestore.restoration.trend_indices): one trend map per index and tile, joined
+# into one mosaic per index.
+TREND_INDICES = value("restoration.trend_indices")
+TREND_TILE = rpath("{region}", "restoration", "trend_{index}", "{tile}.tif")
+TREND_TILES, TREND_MOSAICS = tile_mosaics(
+    TREND_TILE, rpath("{region}", "restoration", "trend_{index}.vrt"), "index", TREND_INDICES
+)
+
+
+def trend_inputs(wildcards):
+    """Yearly rasters a tile's trend maps read, as named inputs: ``composites`` (for ndvi, bare and the spectral
+    indices), ``rsei`` and ``rem`` (the yearly ecology rasters), those the configured indices need."""
+    patterns = {
+        "composites": rules.composite_mosaic.output.composite,
+        "rsei": rules.ecology_year.output.rsei,
+        "rem": rules.ecology_year.output.rem,
+    }
+    return {name: each_year(patterns[name])(wildcards) for name in inputs_bands(TREND_INDICES)}
+
+
+def has_insar(region):
+    """The region has InSAR products (its own, or the synthetic scene's)."""
+    return "insar" in value("region", region) or value("region.source", region) == "synthetic"
+
 
 rule bare_surface:
     input:
@@ -24,7 +48,7 @@ rule bare_surface:
     params:
         tile_px=TILE_PX,
         years=region_years,
-        threshold=threshold("bsp_ndvi"),
+        threshold=setting("thresholds.bsp_ndvi"),
     script:
         "../../scripts/bare_surface.py"
 
@@ -49,9 +73,9 @@ rule mann_kendall:
         runtime=10,
     params:
         years=region_years,
-        alpha=threshold("mk_alpha"),
-        min_years=config["restoration"]["min_years"],
-        exact_p_max_n=config["restoration"]["exact_p_max_n"],
+        alpha=setting("thresholds.mk_alpha"),
+        min_years=setting("restoration.min_years"),
+        exact_p_max_n=setting("restoration.exact_p_max_n"),
     script:
         "../../scripts/mann_kendall.py"
 
@@ -76,8 +100,8 @@ rule restoration_rate:
         runtime=10,
     params:
         years=region_years,
-        base_year=config["restoration"]["base_year"],
-        convention=config["restoration"]["rr_convention"],
+        base_year=setting("restoration.base_year"),
+        convention=setting("restoration.rr_convention"),
     script:
         "../../scripts/restoration_rate.py"
 
@@ -103,7 +127,7 @@ rule insar_activity:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     params:
-        insar=config["insar"],
+        insar=setting("insar"),
         tile_px=TILE_PX,
     script:
         "../../scripts/insar_activity.py"
@@ -131,8 +155,8 @@ rule trend_map:
         tile_px=TILE_PX,
         indices=TREND_INDICES,
         years=region_years,
-        alpha=threshold("mk_alpha"),
-        threshold=threshold("bsp_ndvi"),
+        alpha=setting("thresholds.mk_alpha"),
+        bsp_ndvi=setting("thresholds.bsp_ndvi"),
     script:
         "../../scripts/trend_map.py"
 

@@ -1,4 +1,4 @@
-"""Deep-learning semantic segmentation of mines: U-Net, U-Net++ and DeepLabV3+ (segmentation-models-pytorch).
+"""Deep-learning semantic segmentation of mines with the networks of :mod:`minerestore.identify.networks`.
 
 The two deep-learning studies the workflow reproduces (docs/methods.md, mine identification): DeepLabV3 with 256 px
 patches cut with a 128 px step, rotations of 90/180/270° as augmentation, half of the mines for training; and a
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from minerestore.identify.networks import NETWORKS
+
 log = logging.getLogger(__name__)
 
-#: identify.method -> segmentation-models-pytorch architecture
-ARCHITECTURES = {"unet": "Unet", "unetplusplus": "UnetPlusPlus", "deeplabv3plus": "DeepLabV3Plus"}
 #: Label of pixels the loss ignores (test mines and their rim, outside the study area).
 IGNORE = 255
 
@@ -87,28 +87,26 @@ def device(requested: str):
     return torch.device(requested)
 
 
-def build_model(method: str, in_channels: int, encoder: str = "resnet18", encoder_weights: str | None = None):
-    """A segmentation network of segmentation-models-pytorch with two classes (not mine, mine), random weights.
+def build_model(method: str, in_channels: int, encoder: str, encoder_weights: str | None):
+    """A segmentation network of :data:`minerestore.identify.networks.NETWORKS` with two classes (not mine, mine)
+    and random weights, or the encoder's weights from a local file.
 
     Parameters
     ----------
-    method : ``unet``, ``unetplusplus`` or ``deeplabv3plus`` (:data:`ARCHITECTURES`).
+    method : a network name (``unet``, ``unetplusplus``, ``deeplabv3plus`` …).
+    in_channels : number of input layers.
     encoder : an encoder name of segmentation-models-pytorch (resnet18, resnet34, resnet50 …).
-    encoder_weights : a local file of encoder weights (a state dict); nothing is downloaded. The first
+    encoder_weights : a local file of encoder weights (a state dict), or None; nothing is downloaded. The first
         convolution is adapted to ``in_channels`` when the file holds three-band weights.
 
     Raises
     ------
-    ValueError
-        Unknown method; FileNotFoundError for a missing weights file.
+    KeyError
+        Unknown network (names the known ones); FileNotFoundError for a missing weights file.
     """
-    import segmentation_models_pytorch as smp
     import torch
 
-    if method not in ARCHITECTURES:
-        raise ValueError(f"identify.method {method!r} is not a network; known: {sorted(ARCHITECTURES)}")
-    model = smp.create_model(ARCHITECTURES[method], encoder_name=encoder, encoder_weights=None,
-                             in_channels=in_channels, classes=2)
+    model = NETWORKS[method].build(in_channels, 2, encoder)
     if encoder_weights:
         path = Path(encoder_weights)
         if not path.exists():
@@ -391,7 +389,7 @@ def load_model(path: str | os.PathLike):
             raise FileNotFoundError(f"identify.dl.model: {p} does not exist (a model is the .pt file with its "
                                     ".pt.json sidecar)")
     card = ModelCard(**json.loads(sidecar.read_text()))
-    model = build_model(card.method, len(card.bands), card.encoder)
+    model = build_model(card.method, len(card.bands), card.encoder, None)
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model, card
 
