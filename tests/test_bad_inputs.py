@@ -73,6 +73,21 @@ CASES = {
     "an acquisition without CRS": (no_crs, r"s2019.tif: the raster has no CRS, so it cannot be placed"),
     "a truncated acquisition": (truncated, r"s2019.tif: unreadable \(.*\); listed as a sentinel2_l2a acquisition"),
     "rivers given as points": (points, r"rivers.gpkg: the layer holds \['Point'\] geometries where lines"),
+    "a Web Mercator CRS": (lambda t, r: r.update(crs="EPSG:3857", bounds=[400000, 3300000, 402000, 3302000]),
+                           r"region 'bad': EPSG:3857 scales areas by up to x1.29 over the region .* Use the "
+                           r"region's UTM zone \(EPSG:32631\) or an equal-area CRS"),
+    "a resolution in degrees": (lambda t, r: r.update(resolution=0.00025),
+                                r"region 'bad': resolution 0.00025 m is finer than 0.1 m \(the grid would be "
+                                r".* was it given in degrees\?"),
+    "an analysis grid finer than the pixels": (
+        lambda t, r: r.update(analysis_grid_m=5),
+        r"config key regions.bad.analysis_grid_m: the drivers' analysis grid of 5 m is finer than the region's 10 m"),
+    "a grid across the antimeridian": (
+        lambda t, r: r.update(crs="EPSG:32660", bounds=[730000, 5000000, 750000, 5020000]),
+        r"region 'bad': the region crosses the antimeridian \(180°"),
+    "a top-level key inside the region": (lambda t, r: r.update(seed=3),
+                                          r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
+                                          r"config \(beside regions:\), not inside regions.bad"),
 }
 
 
@@ -91,6 +106,45 @@ def test_a_bad_region_stops_before_the_dag_with_one_line(tmp_path, case):
     assert re.search(expected, line), err[-2000:]
     assert "Traceback" not in err and "InputFunctionException" not in err
     assert not (tmp_path / "results").exists()
+
+
+CONFIG_CASES = {
+    "reversed FVC percentiles": (lambda c: c.update(ecology={"fvc_percentiles": [95, 5]}),
+                                 r"config key ecology.fvc_percentiles: \[95, 5\] - the first \(bare soil\) must be "
+                                 r"below the second"),
+    "an even Rao window": (lambda c: c.update(ecology={"rao_window": 4}),
+                           r"config key ecology.rao_window: 4 - the moving window needs a centre pixel"),
+    "a global analysis grid finer than the pixels": (
+        lambda c: c.update(drivers={"grid_m": 5}), r"config key drivers.grid_m: the drivers' analysis grid of 5 m"),
+}
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", CONFIG_CASES)
+def test_a_bad_option_stops_before_the_dag_with_one_line(tmp_path, case):
+    config = local_region(tmp_path)
+    mutate, expected = CONFIG_CASES[case]
+    mutate(config)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config")
+    err = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    line = next(line for line in err.splitlines() if line.startswith("Error: "))
+    assert re.search(expected, line), err[-2000:]
+    assert "Traceback" not in err
+
+
+@pytest.mark.workflow
+def test_a_region_named_by_a_year_plans(tmp_path):
+    """YAML reads a region called 2019 as a number; the region is planned under the name '2019'."""
+    config = local_region(tmp_path)
+    config["regions"] = {2019: config["regions"]["bad"]}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "results/2019/inputs/grid.json" in proc.stdout
 
 
 @pytest.mark.workflow

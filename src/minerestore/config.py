@@ -75,21 +75,29 @@ def _lookup(mapping: dict, parts: list[str], key: str):
     return mapping
 
 
-def schema_error_message(error) -> str:
-    """One line for a ``jsonschema.ValidationError``: key path, offending value, what the schema expects."""
-    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+def schema_error_message(error, top_level_keys=()) -> str:
+    """One line for a ``jsonschema.ValidationError``: key path, offending value, what the schema expects; for keys
+    of a region that belong at the config's top level (``top_level_keys``: ``seed``, ``composite`` …), where to
+    put them."""
+    path = [str(p) for p in error.absolute_path]
+    key = ".".join(path) or "(top level)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and path[:1] == ["regions"]:
+        misplaced = sorted(set(error.instance) & set(top_level_keys) - set(error.schema.get("properties", {})))
+        if misplaced:
+            return (f"config key {key}: {', '.join(map(repr, misplaced))} belong(s) at the top level of the config "
+                    f"(beside regions:), not inside {key}; move it there (it applies to every region)")
     expected = error.schema.get("description") if isinstance(error.schema, dict) else None
     hint = f" Expected: {expected}" if expected else ""
     return f"config key {key}: {error.message}.{hint}"
 
 
-def explain_validation_failure(err: Exception) -> str | None:
+def explain_validation_failure(err: Exception, top_level_keys=()) -> str | None:
     """Find the ``jsonschema.ValidationError`` behind a wrapper exception (e.g. Snakemake's WorkflowError from
     ``snakemake.utils.validate``) and return :func:`schema_error_message` for it; None if there is none."""
     candidates = [*getattr(err, "args", ()), err.__cause__, err.__context__]
     for candidate in candidates:
         if hasattr(candidate, "absolute_path") and hasattr(candidate, "schema"):
-            return schema_error_message(candidate)
+            return schema_error_message(candidate, top_level_keys)
     return None
 
 
@@ -184,6 +192,13 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     """
     base = Path(base)
     check_registry_names(config)
+    low, high = config["ecology"]["fvc_percentiles"]
+    if not low < high:
+        raise ConfigError(f"config key ecology.fvc_percentiles: [{low:g}, {high:g}] - the first (bare soil) must be "
+                          "below the second (full vegetation), e.g. [5, 95]")
+    if config["ecology"]["rao_window"] % 2 == 0:
+        raise ConfigError(f"config key ecology.rao_window: {config['ecology']['rao_window']} - the moving window "
+                          "needs a centre pixel: use an odd size (3, 5, 7 …)")
     for name, region in config["regions"].items():
         key = f"regions.{name}"
         years = analysis_years(region["years"], f"{key}.years")
@@ -193,6 +208,13 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 span = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else years
                 raise ConfigError(f"config key {year_key}: {year} is not an analysis year of region {name!r} "
                                   f"({span}); choose one of them or null")
+        grid_m = setting(config, "drivers.grid_m", name)
+        if grid_m < region["resolution"]:
+            which = f"{key}.analysis_grid_m" if "analysis_grid_m" in region else "drivers.grid_m"
+            raise ConfigError(f"config key {which}: the drivers' analysis grid of {grid_m:g} m is finer than the "
+                              f"region's {region['resolution']:g} m pixels: each pixel would be sampled several times, "
+                              "as if it were independent samples. Set it to the resolution or coarser (the "
+                              "mining-cities study: 1000 m)")
         bounds = region.get("bounds")
         if bounds and not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
             raise ConfigError(f"config key {key}.bounds: {bounds} is not [xmin, ymin, xmax, ymax] with xmin < xmax and "
@@ -309,6 +331,7 @@ def split_regions(config: dict, base: str | os.PathLike = ".") -> None:
     base = Path(base)
     out: dict = {}
     for name, region in config["regions"].items():
+        name = str(name)  # a region named 2019 is read by YAML as a number: names are text (they name folders)
         split = region.get("split_aoi_by") if isinstance(region, dict) else None
         if split is None:
             out[name] = region

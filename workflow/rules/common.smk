@@ -33,7 +33,7 @@ from minerestore.restoration.trend_indices import inputs_bands, trend_index  # n
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
-from minerestore.sources.plan import planned_grid, study_area_tiles  # noqa: E402
+from minerestore.sources.plan import check_crs_scale, planned_grid, study_area_tiles  # noqa: E402
 
 
 def _keep_cli_regions():
@@ -47,14 +47,18 @@ def _keep_cli_regions():
         config["regions"] = {k: v for k, v in config["regions"].items() if k in named}
 
 
+SCHEMA = "../schemas/config.schema.yaml"
+
+
 def _validate_config():
     _keep_cli_regions()
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
     try:
-        validate(config, "../schemas/config.schema.yaml")
+        validate(config, SCHEMA)
     except WorkflowError as err:
-        message = explain_validation_failure(err)
+        top_level = yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
+        message = explain_validation_failure(err, top_level["properties"])
         if message is None:
             raise
         raise ConfigError(message) from err
@@ -206,6 +210,8 @@ def _plan():
     the DAG is built, with a message naming the region (not an input-function traceback)."""
     for region in REGIONS:
         try:
+            for warning in check_crs_scale(value("region.crs", region), region_grid(region).bounds):
+                print(f"Warning: region {region!r}: {warning}", file=sys.stderr)
             if not region_tiles(region):
                 raise ValueError(
                     f"the study area does not meet the region grid {region_grid(region).bounds}; check bounds, "

@@ -24,6 +24,15 @@ from minerestore.sources.local import acquisitions_bounds
 #: Smallest region grid, px a side: the masks' morphology, the texture and Rao's Q windows and the distance rings
 #: all need pixels round each pixel.
 MIN_GRID_PX = 16
+#: Finest pixel a region grid takes, m: a finer one is a resolution in degrees given for a CRS in metres.
+MIN_RESOLUTION_M = 0.1
+#: Largest region grid, px: ten times the Yangtze study's 1.7e10 px (its 10 m grid of 132,634 km²).
+MAX_GRID_PX = 2e11
+#: Largest error of the CRS's areal scale over the region: beyond it every area (mines, BSP's km², restoration
+#: rates, class areas) would be off by more than this share.
+MAX_AREAL_SCALE_ERROR = 0.02
+#: Largest error of its linear scale before distances (the river buffer, rings, InSAR buffers) are warned about.
+MAX_LINEAR_SCALE_ERROR = 0.02
 
 
 def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Grid:
@@ -36,26 +45,90 @@ def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Gri
     Raises
     ------
     ValueError
-        A remote region without bounds, aoi or rivers; a grid under :data:`MIN_GRID_PX` px a side (names its
-        size and what to change); no acquisition meeting the study area.
+        A remote region without bounds, aoi or rivers; a resolution or grid size that cannot be meant
+        (:func:`check_resolution`); a grid under :data:`MIN_GRID_PX` px a side (names its size and what to change);
+        no acquisition meeting the study area.
     """
     if region["source"] == "synthetic":
         s = region["synthetic"]
         x0, y0 = 400000.0, 3300000.0  # SyntheticParams.origin
         size = s["size_km"] * 1000.0
-        scene = Grid.from_bounds(region["crs"], (x0, y0, x0 + size, y0 + size), s["resolution_m"])
-        grid = Grid.from_bounds(region["crs"], scene.bounds, region["resolution"])
-    elif region["source"] == "local" and not region.get("bounds"):
-        acquisitions = read_table(Path(base) / region["acquisitions"])
-        bounds = acquisitions_bounds(acquisitions, region["crs"], planned_bounds(region, buffer_km, base))
-        grid = Grid.from_bounds(region["crs"], bounds, region["resolution"])
+        bounds = Grid.from_bounds(region["crs"], (x0, y0, x0 + size, y0 + size), s["resolution_m"]).bounds
     else:
-        grid = Grid.from_bounds(region["crs"], planned_bounds(region, buffer_km, base), region["resolution"])
+        bounds = planned_bounds(region, buffer_km, base)
+    check_resolution(region["resolution"], bounds)
+    if region["source"] == "local" and not region.get("bounds"):
+        bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"], bounds)
+    grid = Grid.from_bounds(region["crs"], bounds, region["resolution"])
     if min(grid.shape) < MIN_GRID_PX:
         raise ValueError(f"the region grid would be {grid.width} x {grid.height} px of {grid.resolution:g} m over "
                          f"{tuple(round(v) for v in grid.bounds)}; at least {MIN_GRID_PX} px a side are needed: widen "
                          "bounds (or the AOI / rivers) or use a finer resolution")
     return grid
+
+
+def check_resolution(resolution: float, bounds: tuple[float, float, float, float]) -> None:
+    """Refuse a pixel size that cannot be metres, or a grid too large to plan, before the grid is built.
+
+    Raises
+    ------
+    ValueError
+        For a resolution under :data:`MIN_RESOLUTION_M` (degrees meant for a CRS in metres) or a grid of more than
+        :data:`MAX_GRID_PX` pixels, naming the size it would have.
+    """
+    width, height = (bounds[2] - bounds[0]) / resolution, (bounds[3] - bounds[1]) / resolution
+    if resolution < MIN_RESOLUTION_M:
+        raise ValueError(f"resolution {resolution:g} m is finer than {MIN_RESOLUTION_M} m (the grid would be "
+                         f"{width:,.0f} x {height:,.0f} px); the region CRS is in metres - was it given in degrees? "
+                         "Set the pixel size in metres (e.g. 10 for Sentinel-2, 30 for Landsat)")
+    if width * height > MAX_GRID_PX:
+        raise ValueError(f"the region grid would be {width:,.0f} x {height:,.0f} px ({width * height:.2g} px, more "
+                         f"than {MAX_GRID_PX:.0e}) at {resolution:g} m; check the resolution, bounds and CRS units")
+
+
+def check_crs_scale(crs: str, bounds: tuple[float, float, float, float]) -> list[str]:
+    """Check that the CRS measures areas and distances truly over the region (its scale factors at 25 points of
+    ``bounds``, pyproj's ``Proj.get_factors``), and that the region does not cross the antimeridian.
+
+    Returns
+    -------
+    list of str
+        Warnings: the linear scale is off by more than :data:`MAX_LINEAR_SCALE_ERROR` somewhere (distances such as
+        the river buffer and the rings are off by that share; areas are right).
+
+    Raises
+    ------
+    ValueError
+        When the areal scale is off by more than :data:`MAX_AREAL_SCALE_ERROR` (a conformal CRS far from its
+        standard line, e.g. Web Mercator: every area would be inflated), naming the factor and a UTM CRS to use
+        instead; or when the region crosses the antimeridian (no catalog search or scene footprint works there).
+    """
+    import numpy as np
+    from pyproj import CRS, Proj, Transformer
+
+    xs, ys = np.meshgrid(np.linspace(bounds[0], bounds[2], 5), np.linspace(bounds[1], bounds[3], 5))
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs.ravel(), ys.ravel())
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        raise ValueError(f"parts of the region's bounds {tuple(round(v) for v in bounds)} lie outside the area of "
+                         f"use of {crs}; check the bounds, the AOI / rivers and the CRS")
+    west, east = lon.reshape(xs.shape)[:, 0], lon.reshape(xs.shape)[:, -1]
+    if np.any(west > east) or np.ptp(lon) > 180:
+        raise ValueError(f"the region crosses the antimeridian (180°: longitudes {lon.min():.2f} to {lon.max():.2f}); "
+                         "split it into two regions, one each side, each in its own CRS")
+    factors = Proj(CRS.from_user_input(crs)).get_factors(lon, lat)
+    areal = float(np.max(np.abs(np.asarray(factors.areal_scale) - 1)))
+    if areal > MAX_AREAL_SCALE_ERROR:
+        zone = int((float(np.mean(lon)) + 180) // 6) + 1
+        utm = f"EPSG:{32600 + zone if np.mean(lat) >= 0 else 32700 + zone}"
+        raise ValueError(f"{crs} scales areas by up to x{1 + areal:.2f} over the region (areal scale factor at "
+                         f"latitude {np.mean(lat):.1f}°): every area would be off by up to {areal:.0%}. Use the "
+                         f"region's UTM zone ({utm}) or an equal-area CRS")
+    linear = np.abs(np.concatenate([np.asarray(factors.meridional_scale), np.asarray(factors.parallel_scale)]) - 1)
+    if linear.max() > MAX_LINEAR_SCALE_ERROR:
+        return [f"{crs} scales distances by up to {linear.max():.1%} over the region (areas are right): the river "
+                "buffer, distance rings and InSAR buffers are off by that share at the region's edges"]
+    return []
 
 
 def planned_bounds(region: dict, buffer_km: float, base: str | os.PathLike) -> tuple[float, float, float, float]:
