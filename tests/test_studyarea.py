@@ -128,3 +128,22 @@ def test_study_area_reads_the_dem_only_for_main_stem_thirds():
     with pytest.raises(ValueError, match="my_aoi.gpkg: the AOI does not overlap"):
         aoi = gpd.GeoDataFrame(geometry=[box(9000, 9000, 9100, 9100)], crs=GRID.crs)
         studyarea.study_area(GRID, None, aoi, None, elevation, 1.0, "basin", "my_aoi.gpkg")
+
+
+@pytest.mark.bad_input
+def test_three_d_river_lines_give_the_study_area_of_their_two_d_lines(tmp_path):
+    """River lines with z (e.g. draped on a DEM) are read as 2-D lines: the same sub-regions and areas."""
+    def elevation(xs, ys):
+        return 1000.0 - np.asarray(xs) / 10
+
+    flat = rivers()
+    draped = flat.set_geometry(shapely.force_3d(flat.geometry.values, 250.0), crs=GRID.crs)
+    draped.to_file(tmp_path / "rivers.gpkg")
+    from minerestore.raster.vector import read_vector
+
+    read = read_vector(tmp_path / "rivers.gpkg", GRID.crs, "lines")
+    assert not read.geometry.has_z.any()
+    got = studyarea.study_area(GRID, read, None, None, elevation, 1.0, "basin").sort_values("subregion")
+    want = studyarea.study_area(GRID, flat, None, None, elevation, 1.0, "basin").sort_values("subregion")
+    assert got["subregion"].tolist() == want["subregion"].tolist()
+    np.testing.assert_allclose(got["area_km2"], want["area_km2"])

@@ -28,6 +28,7 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
     Parameters
     ----------
     kind : ``"lines"`` (river centre lines), ``"polygons"`` (AOI, sub-regions) or None (any geometry).
+        Z coordinates, where the layer has them, are dropped.
         Invalid polygons (e.g. self-intersecting rings) are repaired with ``shapely.make_valid``, keeping their
         polygonal parts; each repair is logged as a warning naming the file and the feature.
     where : {attribute: value}, optional
@@ -43,6 +44,9 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
     frame = gpd.read_file(path)
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
+    if frame.geometry.has_z.any():  # 3-D lines and polygons (e.g. from a DEM-draped river network): keep x and y
+        log.info("%s: the layer's z coordinates are dropped (the workflow works in 2-D)", path)
+        frame = frame.set_geometry(shapely.force_2d(frame.geometry.values), crs=frame.crs)
     for field, value in (where or {}).items():
         if field not in frame.columns:
             raise ValueError(f"{path}: no attribute {field!r} to select {value!r} by; it has {list(frame.columns)}")
