@@ -62,6 +62,10 @@ rule all:
         all_targets(),
 
 
+onstart:
+    record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version())
+
+
 onsuccess:
     summary, count = write_run_summary(RESULTS, REGIONS)
     print(f"{count} warning(s) of the workflow's checks; see {summary}", file=sys.stderr)

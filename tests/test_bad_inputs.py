@@ -201,3 +201,35 @@ def test_an_epoch_whose_window_reaches_past_the_data_reports_the_years_it_used(t
     assert tags[2022]["statistic"] == "mean" and tags[2022]["n_acquisitions"] == "2"
     log = (results / "logs" / "composite_2019-2022_r000c000.log").read_text()  # one job for both (batch_px)
     assert "epoch 2022: the window 2021–2023 has acquisitions only in [2021, 2022]" in log
+
+
+def test_a_results_folder_keeps_one_writer(tmp_path):
+    from minerestore.writer import WriterError, check_writer, record_writer
+
+    results = tmp_path / "results"
+    check_writer(results, tmp_path / "a", tmp_path / "a")  # a new folder: anyone may write it
+    record_writer(results, tmp_path / "a", tmp_path / "a", {"seed": 1}, "0.1.0")
+    check_writer(results, tmp_path / "a", tmp_path / "a")
+    for workflow_dir, workdir in ((tmp_path / "b", tmp_path / "a"), (tmp_path / "a", tmp_path / "b")):
+        with pytest.raises(WriterError, match=r"is written by the workflow in .*/a run from .*/a .* this run is the "
+                                              r"workflow in .* Set another results folder .* or delete"):
+            check_writer(results, workflow_dir, workdir)
+
+
+@pytest.mark.workflow
+def test_a_results_folder_of_another_checkout_stops_before_the_dag(tmp_path):
+    import json
+
+    config = local_region(tmp_path)
+    results = tmp_path / "results"
+    results.mkdir()
+    stamp = {"workflow": "/elsewhere/minerestore", "workdir": "/elsewhere/minerestore", "config": "0123456789ab",
+             "last_run": "2026-11-30T10:00:00+00:00"}
+    (results / ".minerestore-writer.json").write_text(json.dumps(stamp))
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config")
+    err = proc.stdout + proc.stderr
+    line = next(line for line in err.splitlines() if line.startswith("Error: "))
+    assert f"results folder {results} is written by the workflow in /elsewhere/minerestore" in line
+    assert "delete" in line and "Traceback" not in err and proc.returncode != 0

@@ -319,6 +319,8 @@ def test_second_run_has_nothing_to_do(tiny_run):
     proc = snakemake("-n", "--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+    stamp = yaml.safe_load((out.parent / ".minerestore-writer.json").read_text())  # the folder's one writer
+    assert stamp["workflow"] == str(REPO) and stamp["workdir"] == str(REPO)
 
 
 def test_insar_activity_recovers_the_planted_classes(tiny_run):

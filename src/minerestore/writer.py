@@ -1,0 +1,67 @@
+"""Who writes a results folder: one checkout and working directory per folder.
+
+Snakemake records what each run did (the params, code and inputs of every output) in the ``.snakemake`` folder of
+its working directory. Two checkouts (or two working directories) writing into one results folder do not see each
+other's records: each finds the other's outputs newer than its own records say nothing of, takes them as up to
+date and reports one config's numbers as the other's. So the first real run of a results folder writes
+``<results>/.minerestore-writer.json`` (the workflow folder, the working directory, the config's hash and the code
+version), and a run from elsewhere is refused before anything runs. No library does this for Snakemake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from minerestore.io import write_text
+
+STAMP = ".minerestore-writer.json"
+
+
+class WriterError(ValueError):
+    """Another checkout or working directory writes this results folder; the message names both and what to do."""
+
+
+def config_hash(config: dict) -> str:
+    """SHA-256 (first 12 hex digits) of a config as canonical JSON (sorted keys)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def check_writer(results: str | os.PathLike, workflow_dir: str | os.PathLike, workdir: str | os.PathLike) -> None:
+    """Refuse a run whose workflow folder or working directory differs from those recorded in the results folder.
+
+    Raises
+    ------
+    WriterError
+        Naming the results folder, the recorded writer (folders, config hash, when) and this run's, and the two
+        ways on: another ``results:`` folder, or removing the stamp when the other writer is gone.
+    """
+    stamp = Path(results) / STAMP
+    if not stamp.exists():
+        return
+    recorded = json.loads(stamp.read_text())
+    here = {"workflow": str(Path(workflow_dir).resolve()), "workdir": str(Path(workdir).resolve())}
+    if all(recorded.get(k) == v for k, v in here.items()):
+        return
+    raise WriterError(
+        f"results folder {results} is written by the workflow in {recorded.get('workflow')} run from "
+        f"{recorded.get('workdir')} (config {recorded.get('config')}, last run {recorded.get('last_run')}); this run "
+        f"is the workflow in {here['workflow']} run from {here['workdir']}. Snakemake keeps what each run did in its "
+        "working directory, so neither would see the other's changes and outputs of one config would be taken as up "
+        "to date for the other. Set another results folder (config key results), or delete "
+        f"{stamp} if the other checkout is gone")
+
+
+def record_writer(results: str | os.PathLike, workflow_dir: str | os.PathLike, workdir: str | os.PathLike,
+                  config: dict, version: str) -> Path:
+    """Write (or refresh) the results folder's stamp: this run's workflow folder, working directory, config hash,
+    code version and time. Returns its path."""
+    stamp = Path(results) / STAMP
+    record = {"workflow": str(Path(workflow_dir).resolve()), "workdir": str(Path(workdir).resolve()),
+              "config": config_hash(config), "version": version,
+              "last_run": datetime.now(UTC).isoformat(timespec="seconds")}
+    write_text(stamp, json.dumps(record, indent=1) + "\n")
+    return stamp
