@@ -6,8 +6,10 @@ of the region's other inputs, written by ingest)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from minerestore.raster.grid import Grid
@@ -54,3 +56,88 @@ def reference_mines_path(sources: dict) -> str:
     if "truth" in sources and "mines" in sources["truth"]:
         return sources["truth"]["mines"]
     raise KeyError("the region has no reference mine polygons; set regions.<name>.reference_mines")
+
+
+@dataclass(frozen=True)
+class RasterContract:
+    """What the values of an auxiliary raster must be (docs/design.md, data contracts; README, inputs).
+
+    Attributes
+    ----------
+    units : in words, for messages.
+    valid : (lowest, highest) data value, or None for class codes.
+    codes : the class codes it may hold (besides its no-data value), or None for a continuous quantity.
+    nodata : the product's own no-data value, taken as no data even where the file does not declare it.
+    """
+
+    units: str
+    valid: tuple[float, float] | None = None
+    codes: tuple[int, ...] | None = None
+    nodata: float | None = None
+
+
+#: The auxiliary rasters a region reads, by config key (drivers by their registry entry).
+RASTER_CONTRACTS = {
+    "dem": RasterContract("m above sea level", (-500.0, 9000.0)),
+    "lst": RasterContract("K", (150.0, 350.0)),
+    "water_occurrence": RasterContract("% of the valid observations that saw water (JRC GSW; 255 no data)",
+                                       (0.0, 100.0), nodata=255.0),
+    "water_history": RasterContract("JRC monthly history codes (0 no data, 1 not water, 2 water)", codes=(0, 1, 2)),
+    "landcover": RasterContract("land-cover class codes"),
+    "driver": RasterContract("the driver's units (not negative)", (0.0, float("inf"))),
+}
+#: Values products use as fill, which a file without a declared no-data value would pass off as data.
+COMMON_FILLS = (-9999.0, -32768.0, -32767.0, -999.0, 32767.0, 65535.0, -3.4028234663852886e38)
+
+
+def check_raster_values(values: np.ndarray, nodata, contract: RasterContract, name: str) -> None:
+    """Check a sample of an auxiliary raster's values (as stored, no-data not yet masked) against its contract.
+
+    Parameters
+    ----------
+    values : ndarray of any shape, float or int: the values read over the region (e.g. on a coarsened grid, NaN
+        where the raster does not reach).
+    nodata : the no-data value the file declares, or None.
+    contract : what the values must be (:data:`RASTER_CONTRACTS`).
+    name : the config key and the file, for messages.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what was found: a common fill value (-9999 …) stored as data in a file that declares no
+        no-data value (it would be read as a value, e.g. slopes of 89° beside a DEM void); values outside the valid
+        range (a fraction where percent is expected, °C where K is, feet or decimetres where metres are); class
+        codes outside the documented ones.
+    """
+    v = np.asarray(values, np.float64).ravel()
+    v = v[np.isfinite(v)]
+    for skip in (nodata, contract.nodata):
+        if skip is not None and np.isfinite(skip):
+            v = v[v != skip]
+    if v.size == 0:
+        return
+    fills = [f for f in COMMON_FILLS if np.any(np.isclose(v, f, rtol=1e-6))]
+    outside = contract.valid is not None and not (contract.valid[0] <= v.min() and v.max() <= contract.valid[1])
+    if fills and nodata is None and (contract.valid is None or outside):
+        raise ValueError(f"{name}: {int(np.isin(v, fills).sum())} sampled pixels hold {fills[0]:g}, a fill value, but "
+                         f"the file declares no no-data value, so they would be read as data; declare it (e.g. "
+                         f"gdal_edit.py -a_nodata {fills[0]:g} FILE) and rerun")
+    if contract.codes is not None:
+        found = sorted(set(np.unique(v).astype(int).tolist()) - set(contract.codes))
+        if found or np.any(v != np.round(v)):
+            raise ValueError(f"{name}: codes {found[:12]} found where {contract.units} are expected; convert the "
+                             "file to those codes")
+    if outside:
+        low, high = contract.valid
+        hint = ""
+        if high == 100.0 and v.max() <= 1.0:
+            hint = " - a fraction where percent is expected? multiply by 100"
+        elif high == 350.0 and v.max() < 100.0:
+            hint = " - degrees Celsius where kelvin is expected? add 273.15"
+        elif high == 350.0:
+            hint = " - digital numbers? apply the product's scale factor (MOD11A2: x 0.02)"
+        raise ValueError(f"{name}: values {v.min():g} to {v.max():g} outside the contract's {low:g} to {high:g} "
+                         f"({contract.units}){hint}")
+    if contract.valid == (0.0, 100.0) and v.max() <= 1.0 and np.any((v > 0) & (v < 1)):
+        raise ValueError(f"{name}: values 0 to {v.max():g} - a fraction where percent (0-100) is expected; multiply "
+                         "by 100")
