@@ -63,7 +63,7 @@ def peer_composite(s2, landsat, grid) -> dict:
     for acq in s2:
         da = rioxarray.open_rasterio(acq.path)
         da = da.assign_coords(band=list(da.attrs["long_name"]))
-        clear = xr.DataArray(scl_masks(da.sel(band="SCL").values)[0], dims=("y", "x"))
+        clear = xr.DataArray(scl_masks(da.sel(band="SCL").values, conservative=False)[0], dims=("y", "x"))
         dn = da.sel(band=list(bands.values()))
         refl = (dn.astype("float32") * np.float32(1e-4)).where(clear & (dn != 0))
         refl = refl.assign_coords(band=list(bands))
@@ -110,7 +110,9 @@ def step(kind: str, scene: Path) -> dict:
         out = peer_composite(s2, landsat, grid)
     else:
         out = {k: np.full((grid.height, grid.width), np.nan, np.float32) for k in COMPARED}
-        for window, bands in composite_blocks(s2, landsat, grid, block_rows=512):
+        # the schema's defaults (composite.block_rows, ndvi_percentile, scl_conservative, statistic)
+        for window, bands in composite_blocks(s2, landsat, grid, block_rows=512, percentile=90.0,
+                                              conservative_scl=False, statistic="median"):
             rows = slice(int(window.row_off), int(window.row_off + window.height))
             for k in COMPARED:
                 out[k][rows] = bands[k]

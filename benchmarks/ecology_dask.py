@@ -49,7 +49,7 @@ def make(path: Path, size: int) -> None:
 
 
 def step(path: Path, mode: str, chunk: int) -> dict:
-    from minerestore.ecology.rem import rem
+    from minerestore.ecology.rem import RemOptions, rem
     from minerestore.ecology.rsei import rsei
     from minerestore.indices import ndbsi, tasseled_cap
 
@@ -65,8 +65,10 @@ def step(path: Path, mode: str, chunk: int) -> dict:
             stack = src.read()
     layers = dict(zip(NAMES, stack))
     bands = {k: layers[k] for k in NAMES[:6]}
-    r = rsei(layers["ndvi"], tasseled_cap(bands, "wetness"), ndbsi(bands), layers["lst"])
-    m = rem(bands, layers["ndvi"])
+    r = rsei(layers["ndvi"], tasseled_cap(bands, "wetness", "landsat_oli"), ndbsi(bands), layers["lst"])
+    # REM with the schema's defaults (ecology.rao_window, soil_index, fvc_percentiles, imper_mode, imper_bci_threshold)
+    m = rem(bands, layers["ndvi"], coefficients="landsat_oli",
+            options=RemOptions(5, "rndsi", (5.0, 95.0), "binary", 0.3))
     index, rem_index = r.rsei, m.rem
     if mode == "dask":
         import dask

@@ -49,10 +49,10 @@ def run(method: str, dev, args) -> dict:
                "patience": args.epochs}
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    fit = seg.train(model, x, y, options, 0, dev)
+    fit = seg.train(model, x, y, options=options, seed=0, dev=dev)
     image = np.random.default_rng(1).normal(0, 1, (7, args.image, args.image)).astype(np.float32)
     start = time.perf_counter()
-    seg.predict(model, image, args.patch, args.patch // 4, dev)
+    seg.predict(model, image, patch=args.patch, overlap=args.patch // 4, dev=dev)
     if dev.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start

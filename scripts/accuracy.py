@@ -37,7 +37,7 @@ def main(smk) -> None:
         patches = read_vector(smk.input.candidates, grid.crs)
         objects = {"all": accuracy.object_confusion(accuracy.object_labels(patches, mines, reference,
                                                                            smk.params.overlap))}
-    scopes = accuracy.pixel_scopes(grid, zones, mines, reference, smk.params.tile_px, **training)
+    scopes = accuracy.pixel_scopes(grid, zones, mines, reference, tile_px=smk.params.tile_px, **training)
     table = accuracy.accuracy_table(scopes, objects, accuracy.object_match(mines, reference, smk.params.overlap))
     log.info("accuracy:\n%s", table.to_string(index=False))
     write_table(smk.output.accuracy, table)

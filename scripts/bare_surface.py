@@ -17,7 +17,7 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid = Grid.read(smk.input.grid)
     mines = read_mines(smk.input.mines)
-    parts = [bsp_table({}, None, mines, grid)]  # no year yet: checks the ids of all mines, gives the columns
+    parts = [bsp_table({}, None, mines, grid, smk.params.threshold)]  # no year yet: checks the ids, gives the columns
     for members, window in polygon_windows(mines, grid, smk.params.tile_px):
         ndvi = read_composites(list(smk.input.composites), ["ndvi"], window)["ndvi"]
         parts.append(bsp_table(dict(zip(smk.params.years, ndvi)), read_mask(smk.input.water, window),

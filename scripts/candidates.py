@@ -15,8 +15,8 @@ def main(smk) -> None:
     grid = Grid.read(smk.input.grid)
     zones = gpd.read_file(smk.input.study_area)
     p = smk.params
-    frame = patches.candidate_patches(grid, zones, list(smk.input.masks), p.structuring_element, p.opening_radius_px,
-                                      p.min_patch_m2, p.tile_px)
+    frame = patches.candidate_patches(grid, zones, list(smk.input.masks), element=p.structuring_element,
+                                      radius_px=p.opening_radius_px, min_patch_m2=p.min_patch_m2, tile_px=p.tile_px)
     n_inside = n_candidate = 0
     with raster_writer(smk.output.raster, grid.profile(1, "uint8", 255), ["candidate"]) as dst:
         for window, tile in patches.candidate_tiles(grid, zones, frame, p.tile_px):

@@ -38,7 +38,7 @@ def main(smk) -> None:
     rows = []
     for method, mines_path, timing_path in zip(smk.params.methods, smk.input.mines, smk.input.timing):
         scores = test_scores(grid, zones, read_vector(mines_path, grid.crs), reference, train, patches,
-                             smk.params.tile_px, smk.params.overlap)
+                             tile_px=smk.params.tile_px, overlap=smk.params.overlap)
         rows.append({"method": method, "test_mines": int((~train).sum()), **scores, **timing(timing_path)})
     table = pd.DataFrame(rows)
     log.info("methods on the %d test mines:\n%s", int((~train).sum()),

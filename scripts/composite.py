@@ -33,8 +33,9 @@ def write_year(path, grid: Grid, table, year: int, opts, log) -> None:
             "season_months": f"{season['start_month']}-{season['end_month']}", "statistic": opts.statistic,
             "window_years": ",".join(map(str, window)), "years_used": ",".join(map(str, used)),
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
-    n_obs = write_composite(path, grid, primary, lst_only, tags, opts.block_rows, opts.ndvi_percentile,
-                            opts.scl_conservative, opts.statistic)
+    n_obs = write_composite(path, grid, primary, lst_only, tags, block_rows=opts.block_rows,
+                            percentile=opts.ndvi_percentile, conservative_scl=opts.scl_conservative,
+                            statistic=opts.statistic)
     if n_obs == 0:
         log.warning("%d: no clear observation anywhere; composite written with n_obs = 0 and NaN values", year)
 

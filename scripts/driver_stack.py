@@ -14,8 +14,8 @@ def main(smk) -> None:
     log = configure(smk.log[0])
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     target = stack.analysis_grid(grid, smk.params.grid_m)
-    layers = stack.driver_layers(grid, target, sources, read_mines(smk.input.mines), smk.params.tile_px,
-                                 smk.params.window_km)
+    layers = stack.driver_layers(grid, target, sources, read_mines(smk.input.mines), tile_px=smk.params.tile_px,
+                                 window_km=smk.params.window_km)
     rsei = stack.analysis_rsei(smk.input.rsei, grid, target, smk.params.tile_px, smk.params.min_valid_fraction)
     coverage = stack.check_coverage(layers, rsei, sources, smk.wildcards.region, smk.params.min_coverage)
     log.info("share of the sampled analysis pixels each driver covers: %s",

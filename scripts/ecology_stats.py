@@ -23,9 +23,10 @@ def main(smk) -> None:
                     "size above a class's area, that class cannot be compared", empty, smk.params.min_mine_area_m2)
     zones = gpd.read_file(smk.input.study_area)
     years, p = list(smk.params.years), smk.params
-    mine_table = stats.per_mine(mines, grid, years, smk.input.rsei, smk.input.rem, p.tile_px)
+    mine_table = stats.per_mine(mines, grid, years, smk.input.rsei, smk.input.rem, tile_px=p.tile_px)
     region, ring_table = stats.region_and_rings(mines, zones, grid, years, smk.input.rsei, smk.input.rem,
-                                                p.ring_width_km, p.ring_max_km, p.tile_px)
+                                                ring_width_km=p.ring_width_km, ring_max_km=p.ring_max_km,
+                                                tile_px=p.tile_px)
     log.info("statistics of %d mines x %d years", len(mines), len(years))
     write_table(smk.output.mines, mine_table)
     write_table(smk.output.region, region)

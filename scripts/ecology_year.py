@@ -42,8 +42,8 @@ def write_rsei(smk, d: dict, grid, tile_px, log) -> None:
         index, loadings, share = year_rsei(d, year, model)
         inputs = [np.where(d["domain"], d[k], np.nan) for k in (*RSEI_INDICATORS, "mndwi")]  # NaN outside the domain
         write_blocks(smk.output.rsei, [index, grades(index, p.grade_width), *inputs], grid, RSEI_BANDS,
-                     {"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"],
-                      "grade_width": p.grade_width, "years_used": d["years_used"]}, p.tile_px)
+                     tags={"year": year, "mode": p.rsei_mode, "coefficients": d["coefficients"],
+                           "grade_width": p.grade_width, "years_used": d["years_used"]}, chunk_px=p.tile_px)
     table = pd.DataFrame({"year": year, "indicator": RSEI_INDICATORS, "loading": np.asarray(loadings, float),
                           "pc1_share_pct": 100 * share, "years_used": d["years_used"]})
     log.info("PC1 loadings:\n%s", table.to_string(index=False))
@@ -60,8 +60,9 @@ def write_rem(smk, d: dict, built, grid, tile_px, log) -> None:
             weights, share = [np.nan] * 3, np.nan
         else:
             try:  # streamed runs: the base layers (with Rao's Q) are computed once into a scratch file
-                base = rem_base(d["bands"], d["ndvi"], d["coefficients"], d["valid"], options.window, built,
-                                lambda layers: spill(layers, grid, tile_px, tmp))
+                base = rem_base(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"],
+                                window=options.window, impervious=built,
+                                materialise=lambda layers: spill(layers, grid, tile_px, tmp))
                 pooled = p.rem_mode == "pooled"
                 model = json.loads(Path(smk.input.rem_model).read_text()) if pooled else fit_rem([base], options)
                 res = apply_rem(base, model, options)
@@ -70,8 +71,8 @@ def write_rem(smk, d: dict, built, grid, tile_px, log) -> None:
             layers = [res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper]
             weights, share = res.weights, res.pc1_share
         write_blocks(smk.output.rem, layers, grid, REM_BANDS,
-                     {"year": year, "coefficients": d["coefficients"], "mode": p.rem_mode,
-                      "imper_mode": options.imper_mode}, p.tile_px)
+                     tags={"year": year, "coefficients": d["coefficients"], "mode": p.rem_mode,
+                           "imper_mode": options.imper_mode}, chunk_px=p.tile_px)
     table = pd.DataFrame({"year": year, "sub_index": list(SUB_INDICES), "weight": np.asarray(weights, float),
                           "pc1_share_pct": 100 * share})
     log.info("REM weights:\n%s", table.to_string(index=False))
@@ -86,8 +87,8 @@ def main(smk) -> None:
     log.info("%d x %d px: %s", grid.height, grid.width,
              f"streamed in tiles of {tile_px} px" if tile_px else "whole arrays (tiles.whole_region_px)")
     masks = read_domain_and_water(smk.input.water, grid, tile_px)
-    d = read_year(smk.input.composite, *masks, p.mndwi_threshold, grid, sources.get("lst"), p.wet_coefficients,
-                  p.sensor, tile_px)
+    d = read_year(smk.input.composite, *masks, mndwi_threshold=p.mndwi_threshold, grid=grid,
+                  lst_path=sources.get("lst"), wet_setting=p.wet_coefficients, family=p.sensor, chunk_px=tile_px)
     log.info("%s: tasseled-cap set %s, RSEI mode %s, REM mode %s", smk.wildcards.year, d["coefficients"],
              p.rsei_mode, p.rem_mode)
     write_rsei(smk, d, grid, tile_px, log)

@@ -20,8 +20,9 @@ def main(smk) -> None:
     status = pd.read_csv(smk.input.mann_kendall, dtype={"mine_id": str})
     with timed(log, "InSAR activity"), insar.velocity_raster(products["velocity"], options["units"],
                                                               options["dataset"]) as (velocity, factor):
-        activity = insar.mine_activity(mines, grid, velocity, factor, products.get("coherence"),
-                                       products.get("incidence"), options, smk.params.tile_px, products["velocity"])
+        activity = insar.mine_activity(mines, grid, velocity, factor, coherence_path=products.get("coherence"),
+                                       incidence_path=products.get("incidence"), options=options,
+                                       tile_px=smk.params.tile_px, source=products["velocity"])
     activity = activity.merge(status[["mine_id", "status"]], on="mine_id", how="left")
     activity["disagree"] = insar.disagreement(activity["insar_class"], activity["status"])
     cross = insar.cross_table(activity, status)

@@ -48,8 +48,9 @@ def main(smk) -> None:
     plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
                out / "latitude_profile")
     for name, path in zip(smk.params.trend_indices, smk.input.trends):
-        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, smk.params.alpha,
-                                   name, trend_index(name).higher_is_better), out / f"trend_{name}")
+        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds,
+                                   alpha=smk.params.alpha, label=name,
+                                   higher_is_better=trend_index(name).higher_is_better), out / f"trend_{name}")
     log.info("maps written to %s", out)
 
 

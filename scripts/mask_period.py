@@ -51,7 +51,8 @@ def main(smk) -> None:
     p = smk.params
     with timed(log, f"mask-period composites, tile {smk.wildcards.tile}"):
         write_period_composites({period: getattr(smk.output, period) for period in PERIOD_KEYS}, grid, windows, tags,
-                                p.block_rows, p.ndvi_percentile, p.scl_conservative)
+                                block_rows=p.block_rows, percentile=p.ndvi_percentile,
+                                conservative_scl=p.scl_conservative)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ def main(smk) -> None:
                                                            {"years": f"{years[0]}-{years[-1]}"}))
                    for name in land.MASKS}
         periods = {"vegetation": smk.input.vegetation_period, "snow": smk.input.snow_period}
-        for window, masks, inside in land.region_masks(grid, study_area, sources, list(smk.input.composites), periods,
-                                                       t, smk.params.masks, smk.params.tile_px):
+        for window, masks, inside in land.region_masks(grid, study_area, sources, list(smk.input.composites),
+                                                       periods=periods, thresholds=t, options=smk.params.masks,
+                                                       tile_px=smk.params.tile_px):
             for name, mask in masks.items():
                 writers[name].write(mask[None], window=window)
             counts.append(land.area_table(masks, inside))

@@ -20,8 +20,9 @@ def main(smk) -> None:
     path = reference_mines_path(sources)
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
     with timed(log, f"object random forest on {len(patches)} patches"):
-        res = obia.object_rf(patches, reference, grid, smk.params.tile_px, list(smk.input.composites),
-                             sources.get("dem"), smk.params.identify, smk.params.seed, smk.threads)
+        res = obia.object_rf(patches, reference, grid, tile_px=smk.params.tile_px,
+                             composites=list(smk.input.composites), dem_path=sources.get("dem"),
+                             options=smk.params.identify, seed=smk.params.seed, threads=smk.threads)
     write_table(smk.output.cv, res["cv"])
     write_table(smk.output.importance, res["importance"])
     write_table(smk.output.objects, res["roles"].rename_axis("object").reset_index())

@@ -30,8 +30,9 @@ def rem_model(years: dict, o: dict, built, grid, tile_px, folder) -> dict:
     bases = []
     for year, d in years.items():  # base layers of each year spilled once to its own scratch file
         (Path(folder) / str(year)).mkdir()
-        bases.append(rem_base(d["bands"], d["ndvi"], d["coefficients"], d["valid"], options.window, built,
-                              lambda layers, y=year: spill(layers, grid, tile_px, Path(folder) / str(y))))
+        bases.append(rem_base(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"],
+                              window=options.window, impervious=built,
+                              materialise=lambda layers, y=year: spill(layers, grid, tile_px, Path(folder) / str(y))))
     return fit_rem(bases, options)
 
 
@@ -43,8 +44,8 @@ def main(smk) -> None:
     p = smk.params
     years = {}
     for path in smk.input.composites:
-        d = read_year(path, *masks, p.mndwi_threshold, grid, sources.get("lst"), p.wet_coefficients, p.sensor,
-                      tile_px)
+        d = read_year(path, *masks, mndwi_threshold=p.mndwi_threshold, grid=grid, lst_path=sources.get("lst"),
+                      wet_setting=p.wet_coefficients, family=p.sensor, chunk_px=tile_px)
         if int(d["valid"].sum()) < 2:
             log.warning("%d: no valid pixel in the study area (all water or cloud): left out of the pooled model",
                         d["year"])

@@ -18,8 +18,8 @@ def main(smk) -> None:
     configure(smk.log[0])
     static = {tile_of(p): yaml.safe_load(Path(p).read_text()) for p in smk.input.static}
     fetched = [(tile_of(p), yaml.safe_load(Path(p).read_text())) for p in smk.input.years]
-    inputs_manifest(smk.params.region, Grid.read(smk.input.grid), smk.params.tile_px, static, fetched,
-                    smk.params.workdir, Path(smk.output.manifest).parent)
+    inputs_manifest(smk.params.region, Grid.read(smk.input.grid), size_px=smk.params.tile_px, static=static,
+                    fetched=fetched, workdir=smk.params.workdir, out_dir=Path(smk.output.manifest).parent)
 
 
 if __name__ == "__main__":

@@ -40,13 +40,14 @@ def main(smk) -> None:
         card.check_compatible(bands, source=dl["model"])
         log.info("model %s (%s, trained on %s) applied", dl["model"], card.method, card.bands)
     else:
-        x, y, mean, std = seg.training_set(composites, dem, grid, smk.params.tile_px, bands, zones,
-                                           reference[is_train], reference[~is_train], dl["patch_px"],
-                                           dl["step_px"], dl["rim_px"])
+        x, y, mean, std = seg.training_set(composites, dem, grid, tile_px=smk.params.tile_px, bands=bands,
+                                           zones=zones, train_mines=reference[is_train],
+                                           test_mines=reference[~is_train], patch=dl["patch_px"],
+                                           step=dl["step_px"], rim_px=dl["rim_px"])
         log.info("%d training patches of %d px, %.2f %% mine pixels, bands %s, device %s", len(x), dl["patch_px"],
                  100 * float(np.mean(y == 1)), bands, dev)
         model = seg.build_model(method, len(bands), dl["encoder"], dl["encoder_weights"])
-        fit = seg.train(model, x, y, dl, smk.params.seed, dev)
+        fit = seg.train(model, x, y, options=dl, seed=smk.params.seed, dev=dev)
         history = pd.DataFrame(fit["history"])
         card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
                              smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
@@ -61,19 +62,21 @@ def main(smk) -> None:
     started, pieces, objects = time.perf_counter(), [], []
     bounds = seg.study_area_bounds(composites, dem, grid, smk.params.tile_px, zones) if dl["refine"] else None
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
-        for window, prob, layers in seg.probability_tiles(model, card, composites, dem, grid, smk.params.tile_px,
-                                                          dl["overlap_px"], dev):
+        for window, prob, layers in seg.probability_tiles(model, card, composites, dem, grid,
+                                                          tile_px=smk.params.tile_px, overlap=dl["overlap_px"],
+                                                          dev=dev):
             dst.write(prob[None], window=window)
             tgrid = tile_grid(grid, window)
             inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= threshold
             pieces.append(vectorise(mine & inside, tgrid))
             if dl["refine"]:
-                objects.append(seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train], dl,
-                                               ident["segmentation"], bounds))
+                objects.append(seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train], dl=dl,
+                                               segmentation=ident["segmentation"], bounds=bounds))
     seconds = time.perf_counter() - started
     mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
     if dl["refine"]:
-        mines = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones, mines, ident, grid)
+        mines = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones, mines, ident=ident,
+                           grid=grid)
     card.metrics = {"inference_seconds": round(seconds, 2),
                     "inference_megapixels_per_s": round(grid.width * grid.height / 1e6 / seconds, 3)}
     log.info("%d mine polygons; inference %.1f s (%.2f Mpx/s)", len(mines), seconds,

@@ -23,7 +23,8 @@ def main(smk) -> None:
     try:
         zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"],
                                      elevation if "dem" in sources else None,
-                                     smk.params.buffer_km, smk.params.subregion_field, sources.get("aoi", "aoi"))
+                                     buffer_km=smk.params.buffer_km, subregion_field=smk.params.subregion_field,
+                                     aoi_name=sources.get("aoi", "aoi"))
     except ValueError as err:
         raise ValueError(f"region {smk.wildcards.region!r}: {err}") from err
     log.info("study area %.2f km² in %d sub-regions", zones["area_km2"].sum(), len(zones))

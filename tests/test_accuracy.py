@@ -87,7 +87,7 @@ def test_test_scores_leave_the_training_mines_out_of_pixels_and_objects():
     train = np.array([True, False])
     # the training mine painted 2 m too wide all round (a sliver), the test mine found, one false mine
     mines = frame((8, 8, 32, 32), (60, 60, 80, 80), (40, 0, 50, 10))
-    scores = score_test_mines(grid, zones, mines, reference, train, frame(), tile_px=64)
+    scores = score_test_mines(grid, zones, mines, reference, train, frame(), tile_px=64, overlap=0.7)
     assert (scores["predicted_mines"], scores["commission"], scores["matched"]) == (2, 1, 1)
     # pixels: the sliver (24² - 20² = 176 px) and the false mine (100 px) are false positives; the training mine's
     # 400 px are not scored

@@ -12,6 +12,7 @@ from minerestore.indices import bare_layer
 from minerestore.restoration.bare_surface import bsp_table, rate_tables, restoration_rate
 
 GRID = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 40), 4, 4)
+BSP_NDVI, CONVENTION = 0.4, "base"  # the schema's defaults (the study's): thresholds.bsp_ndvi, restoration.rr_convention
 
 
 def test_bare_layer():
@@ -43,14 +44,14 @@ def test_bsp_by_hand_with_partial_pixels():
 
 def test_mine_without_valid_pixel_gives_nan():
     mines = gpd.GeoDataFrame({"mine_id": ["A"]}, geometry=[box(0, 30, 10, 40)], crs=GRID.crs)
-    out = bsp_table({2016: np.full((4, 4), np.nan, np.float32)}, np.zeros((4, 4), bool), mines, GRID)
+    out = bsp_table({2016: np.full((4, 4), np.nan, np.float32)}, np.zeros((4, 4), bool), mines, GRID, BSP_NDVI)
     assert out["valid_px"].iloc[0] == 0 and np.isnan(out["bsp_pct"].iloc[0])
 
 
 def test_duplicate_mine_ids():
     mines = gpd.GeoDataFrame({"mine_id": ["A", "A"]}, geometry=[box(0, 30, 10, 40)] * 2, crs=GRID.crs)
     with pytest.raises(ValueError, match=r"duplicate mine_id values \['A'\]"):
-        bsp_table({2016: np.zeros((4, 4), np.float32)}, np.zeros((4, 4), bool), mines, GRID)
+        bsp_table({2016: np.zeros((4, 4), np.float32)}, np.zeros((4, 4), bool), mines, GRID, BSP_NDVI)
 
 
 def test_restoration_rate_conventions():
@@ -70,7 +71,7 @@ def bsp_frame(rows):
 def test_rate_tables_sum_bsp_times_area_by_subregion():
     bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50), ("B", 2016, 60), ("B", 2017, 20)])
     mines = pd.DataFrame({"mine_id": ["A", "B"], "subregion": ["up", "up"], "area_km2": [0.1, 0.1]})
-    by_sub, by_mine = rate_tables(bsp, mines, base_year=2016)
+    by_sub, by_mine = rate_tables(bsp, mines, base_year=2016, convention=CONVENTION)
     row = by_sub[(by_sub["subregion"] == "up") & (by_sub["year"] == 2017)].iloc[0]
     assert row["bare_km2_base"] == pytest.approx(0.16) and row["bare_km2"] == pytest.approx(0.07)
     assert row["rr_pct"] == pytest.approx(100 * (0.16 - 0.07) / 0.16)
@@ -88,8 +89,8 @@ def test_clouds_do_not_count_as_restoration():
     ndvi[2017][:3] = np.nan  # 30 % cloud
     grid = Grid.from_bounds("EPSG:32650", (0, 0, 1000, 1000), 100)
     polygons = gpd.GeoDataFrame(mines, geometry=[box(0, 0, 1000, 1000)], crs=grid.crs)
-    bsp = bsp_table(ndvi, np.zeros((10, 10), bool), polygons, grid)
-    by_sub, _ = rate_tables(bsp, mines, 2016)
+    bsp = bsp_table(ndvi, np.zeros((10, 10), bool), polygons, grid, BSP_NDVI)
+    by_sub, _ = rate_tables(bsp, mines, 2016, CONVENTION)
     assert by_sub["rr_pct"].tolist() == pytest.approx([0.0, 0.0, 0.0, 0.0])
 
 
@@ -97,7 +98,7 @@ def test_a_mine_without_a_bsp_is_left_out_of_both_sums_and_counted():
     bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50), ("B", 2016, np.nan), ("B", 2017, 20),
                      ("C", 2016, 40), ("C", 2017, np.nan)])
     mines = pd.DataFrame({"mine_id": ["A", "B", "C"], "subregion": ["up", "up", "down"], "area_km2": [0.2, 0.5, 1.0]})
-    by_sub, by_mine = rate_tables(bsp, mines, 2016)
+    by_sub, by_mine = rate_tables(bsp, mines, 2016, CONVENTION)
     row = by_sub.set_index(["subregion", "year"]).loc[("all", 2017)]
     assert (row["n_mines"], row["n_left_out"]) == (1, 2)
     assert (row["bare_km2_base"], row["bare_km2"]) == pytest.approx((0.2, 0.1))
@@ -111,5 +112,5 @@ def test_a_mine_without_a_bsp_is_left_out_of_both_sums_and_counted():
 def test_rate_tables_with_a_subregion_named_all():
     bsp = bsp_frame([("A", 2016, 100), ("A", 2017, 50)])
     mines = pd.DataFrame({"mine_id": ["A"], "subregion": ["all"], "area_km2": [0.1]})
-    by_sub, _ = rate_tables(bsp, mines, 2016)
+    by_sub, _ = rate_tables(bsp, mines, 2016, CONVENTION)
     assert len(by_sub) == 2 and by_sub["bare_km2"].tolist() == pytest.approx([0.1, 0.05])

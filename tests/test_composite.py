@@ -13,6 +13,8 @@ from minerestore.numeric import _sorting_network, nan_percentile, nan_sort
 from minerestore.seasons import epoch_years, in_season, year_batches
 
 BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
+# the schema's defaults (the study's): composite.ndvi_percentile, composite.statistic
+PERCENTILE, STATISTIC = 90.0, "median"
 
 
 def obs(red, nir, clear, snow=None, lst=None, fill=0.1):
@@ -35,7 +37,7 @@ def test_median_counts_and_percentile_by_hand():
         obs([0.3, 0.2], [0.3, 0.3], [1, 0], snow=[0, 1], lst=[302, 999]),
         obs([0.2, 0.2], [0.6, 0.3], [1, 0], lst=[304, 999]),
     ]
-    c = composite(o, (2,))
+    c = composite(o, (2,), PERCENTILE, STATISTIC)
     assert c["red"][0] == pytest.approx(0.2)  # median of 0.1, 0.3, 0.2
     assert c["red"][1] == pytest.approx(0.2)  # only one clear observation
     assert c["lst"].tolist() == pytest.approx([302, 310])
@@ -49,16 +51,16 @@ def test_median_counts_and_percentile_by_hand():
 
 
 def test_no_observation_gives_nan_and_zero_counts():
-    c = composite([obs([0.1], [0.5], [0])], (1,))
+    c = composite([obs([0.1], [0.5], [0])], (1,), PERCENTILE, STATISTIC)
     assert np.isnan(c["red"][0]) and np.isnan(c["ndvi"][0]) and np.isnan(c["lst"][0])
     assert c["n_obs"][0] == 0
-    empty = composite([], (2, 2))
+    empty = composite([], (2, 2), PERCENTILE, STATISTIC)
     assert np.isnan(empty["nir"]).all() and (empty["n_obs"] == 0).all()
 
 
 def test_lst_only_observations_do_not_count_as_reflectance():
     lst_only = {"lst": np.array([290.0], np.float32), "clear": np.array([True]), "snow": np.array([False])}
-    c = composite([obs([0.1], [0.5], [1]), lst_only], (1,))
+    c = composite([obs([0.1], [0.5], [1]), lst_only], (1,), PERCENTILE, STATISTIC)
     assert c["lst"][0] == pytest.approx(290.0)
     assert c["n_obs"][0] == 1
     assert c["red"][0] == pytest.approx(0.1)
@@ -86,8 +88,8 @@ clear_masks = arrays(bool, (4, 3))
 @given(red=refl, nir=refl, clear=clear_masks, order=st.permutations(range(4)))
 def test_median_within_clear_range_and_order_free(red, nir, clear, order):
     o = [obs(red[i], nir[i], clear[i]) for i in range(4)]
-    c = composite(o, (3,))
-    shuffled = composite([o[i] for i in order], (3,))
+    c = composite(o, (3,), PERCENTILE, STATISTIC)
+    shuffled = composite([o[i] for i in order], (3,), PERCENTILE, STATISTIC)
     np.testing.assert_array_equal(c["red"], shuffled["red"])
     np.testing.assert_array_equal(c["ndvi_p90"], shuffled["ndvi_p90"])
     for j in range(3):
@@ -131,17 +133,17 @@ def test_sorting_network_sizes():
 
 def test_mean_statistic_by_hand():
     o = [obs([0.1], [0.5], [1], lst=[300]), obs([0.3], [0.3], [1], lst=[303]), obs([0.5], [0.6], [1], lst=[309])]
-    c = composite(o, (1,), statistic="mean")
+    c = composite(o, (1,), PERCENTILE, statistic="mean")
     assert c["red"][0] == pytest.approx(0.3)  # (0.1 + 0.3 + 0.5) / 3; the median would also be 0.3
     assert c["nir"][0] == pytest.approx(1.4 / 3)  # the median would be 0.5
     assert c["lst"][0] == pytest.approx(304.0)
     ndvis = [0.4 / 0.6, 0.0, 0.1 / 1.1]
     assert c["ndvi"][0] == pytest.approx(np.mean(ndvis))
     assert c["ndvi_p90"][0] == pytest.approx(np.percentile(ndvis, 90))  # the percentile layer stays a percentile
-    cloudy = composite([obs([0.1], [0.5], [1]), obs([0.9], [0.9], [0])], (1,), statistic="mean")
+    cloudy = composite([obs([0.1], [0.5], [1]), obs([0.9], [0.9], [0])], (1,), PERCENTILE, statistic="mean")
     assert cloudy["red"][0] == pytest.approx(0.1)  # a masked observation does not count
     with pytest.raises(ValueError, match="statistic 'max'"):
-        composite(o, (1,), statistic="max")
+        composite(o, (1,), PERCENTILE, statistic="max")
 
 
 def test_ndvi_product_observations_replace_ndvi_from_reflectance():
@@ -149,7 +151,7 @@ def test_ndvi_product_observations_replace_ndvi_from_reflectance():
              "snow": np.array([False, False])}
     mod13b = {"ndvi": np.array([0.80, 0.60], np.float32), "clear": np.array([True, True]),
               "snow": np.array([False, False])}
-    c = composite([obs([0.1, 0.1], [0.5, 0.5], [1, 1]), mod13, mod13b], (2,), statistic="mean")
+    c = composite([obs([0.1, 0.1], [0.5, 0.5], [1, 1]), mod13, mod13b], (2,), PERCENTILE, statistic="mean")
     assert c["ndvi"].tolist() == pytest.approx([0.75, 0.60])  # the NDVI product, not (0.5 - 0.1) / 0.6
     assert c["red"].tolist() == pytest.approx([0.1, 0.1])
     assert c["n_obs"].tolist() == [1, 1]  # NDVI-only observations are not reflectance observations
@@ -157,8 +159,8 @@ def test_ndvi_product_observations_replace_ndvi_from_reflectance():
 
 def test_modis_band_5_is_composited_and_nan_for_other_sensors():
     modis = obs([0.1], [0.5], [1]) | {"swir1240": np.array([0.3], np.float32)}
-    assert composite([modis], (1,))["swir1240"][0] == pytest.approx(0.3)
-    assert np.isnan(composite([obs([0.1], [0.5], [1])], (1,))["swir1240"][0])
+    assert composite([modis], (1,), PERCENTILE, STATISTIC)["swir1240"][0] == pytest.approx(0.3)
+    assert np.isnan(composite([obs([0.1], [0.5], [1])], (1,), PERCENTILE, STATISTIC)["swir1240"][0])
 
 
 @pytest.mark.parametrize("window, expected", [(1, [2022]), (3, [2021, 2022, 2023]), (2, [2022, 2023]),

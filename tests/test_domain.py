@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from minerestore.composite.season import COMPOSITE_BANDS
 from minerestore.drivers.stack import analysis_grid, analysis_rsei
 from minerestore.ecology.layers import read_year
-from minerestore.ecology.rem import rem
+from minerestore.ecology.rem import RemOptions, rem
 from minerestore.ecology.rsei import RSEI_INDICATORS, rsei
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import read_domain_and_water
@@ -20,6 +20,10 @@ from minerestore.raster.write import write_raster
 
 GRID = Grid.from_bounds("EPSG:32650", (0, 0, 1230, 900), 30)  # 41 x 30 px; tiles of 16 leave ragged edges
 STRIP = box(300, 0, 660, 900)  # a 12-px wide "river buffer" across the grid
+# the schema's defaults (the study's): ecology.rao_window, soil_index, fvc_percentiles, imper_mode,
+# imper_bci_threshold
+STUDY_REM = RemOptions(window=5, soil_index="rndsi", fvc_percentiles=(5.0, 95.0), imper_mode="binary",
+                       imper_bci_threshold=0.3)
 
 
 def composite(path, seed, outside=None):
@@ -54,9 +58,10 @@ def region(tmp_path):
 
 
 def indices(folder, path, chunk_px):
-    d = read_year(path, *read_domain_and_water(folder / "w.tif", GRID, chunk_px), 0.0, GRID, chunk_px=chunk_px)
+    d = read_year(path, *read_domain_and_water(folder / "w.tif", GRID, chunk_px), mndwi_threshold=0.0, grid=GRID,
+                  wet_setting="auto", family="sentinel2", chunk_px=chunk_px)
     res = rsei(*(d[k] for k in RSEI_INDICATORS), d["valid"])
-    r = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"])
+    r = rem(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"], options=STUDY_REM)
     return d, res, r
 
 
@@ -91,7 +96,7 @@ def test_a_study_area_of_less_than_half_a_pixel_is_refused():
 
     aoi = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=GRID.crs)  # 100 m² of 30 m pixels
     with pytest.raises(ValueError, match=r"the study area \(100 m²\) covers no pixel"):
-        study_area(GRID, None, aoi, None, None, 10, "subregion")
+        study_area(GRID, None, aoi, None, None, buffer_km=10, subregion_field="subregion")
 
 
 @pytest.mark.bad_input

@@ -26,7 +26,7 @@ def data(n=600, seed=0):
 
 def test_inc_mse_matches_a_hand_loop_over_trees():
     x, y = data(200)
-    forest = drivers.random_forest(n_estimators=8, mtry=2, seed=1).fit(x, y)
+    forest = drivers.random_forest(n_estimators=8, mtry=2, nodesize=5, seed=1).fit(x, y)
     xs = x.to_numpy(np.float32)
     rngs = np.random.default_rng(5).spawn(8)
     deltas = []
@@ -48,13 +48,13 @@ def test_inc_mse_matches_a_hand_loop_over_trees():
 
 def test_inc_mse_ranks_the_planted_drivers():
     x, y = data()
-    forest = drivers.random_forest(n_estimators=150, mtry=2, seed=0).fit(x, y)
-    imp = drivers.inc_mse(forest, x, y)
+    forest = drivers.random_forest(n_estimators=150, mtry=2, nodesize=5, seed=0).fit(x, y)
+    imp = drivers.inc_mse(forest, x, y, seed=0)
     assert list(np.argsort(-imp)[:3]) == [0, 1, 2]
     with pytest.raises(ValueError, match="training rows"):
-        drivers.inc_mse(forest, x.iloc[:100], y[:100])
+        drivers.inc_mse(forest, x.iloc[:100], y[:100], seed=0)
     with pytest.raises(ValueError, match="bootstrap"):
-        drivers.inc_mse(RandomForestRegressor(n_estimators=2, bootstrap=False).fit(x, y), x, y)
+        drivers.inc_mse(RandomForestRegressor(n_estimators=2, bootstrap=False).fit(x, y), x, y, seed=0)
 
 
 def test_inc_node_purity_of_a_stump_by_hand():
@@ -71,7 +71,7 @@ def test_correlation_and_constant_driver():
     y = rng.normal(size=50)
     frame = pd.DataFrame({"pos": y + rng.normal(0, 0.3, 50), "neg": -y, "const": np.ones(50)})
     frame.loc[3, "pos"] = np.nan
-    out = drivers.correlation(y, frame).set_index("driver")
+    out = drivers.correlation(y, frame, "pearson").set_index("driver")
     ok = np.isfinite(frame["pos"])
     ref = stats.pearsonr(frame["pos"][ok], y[ok])
     assert out.loc["pos", "r"] == pytest.approx(ref.statistic) and out.loc["pos", "n"] == 49
@@ -151,7 +151,8 @@ def test_against_r_random_forest(tmp_path):
         pytest.skip("R package randomForest not installed")
     x, y = data(1500, seed=3)
     frame = x.assign(y=y)
-    fit = drivers.fit_forest(frame, "y", list(x.columns), 500, 2, 5, 0.7, seed=1)
+    fit = drivers.fit_forest(frame, "y", list(x.columns), n_estimators=500, mtry=2, nodesize=5, train_fraction=0.7,
+                             seed=1)
     roles = pd.Series("test", index=frame.index)
     roles[fit["train"].index] = "train"
     frame.assign(role=roles).to_csv(tmp_path / "d.csv", index=False)

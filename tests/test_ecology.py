@@ -1,6 +1,8 @@
 """RSEI and REM: PCA against scikit-learn, orientation, invariances, degenerate input, dask = numpy, Rao's Q and
 FVC by hand; RSEI on the real Landsat scenes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import MARBURG, need
@@ -11,6 +13,13 @@ from sklearn.decomposition import PCA
 from minerestore.ecology.pca import DegenerateIndicator
 from minerestore.ecology.rem import RemOptions, apply_rem, fit_rem, fvc, rao_q, rem, rem_base
 from minerestore.ecology.rsei import grades, rsei, rsei_pooled
+
+# The schema's defaults (the study's values): REM's options (ecology.rao_window, soil_index, fvc_percentiles,
+# imper_mode, imper_bci_threshold), the RSEI grade width (ecology.grade_width); the Landsat OLI tasseled cap.
+STUDY_REM = RemOptions(window=5, soil_index="rndsi", fvc_percentiles=(5.0, 95.0), imper_mode="binary",
+                       imper_bci_threshold=0.3)
+GRADE_WIDTH = 0.2
+OLI = "landsat_oli"
 
 
 def scene(seed=0, shape=(40, 40)):
@@ -46,9 +55,9 @@ def test_rsei_range_grades_and_meaning():
     index, loadings, share = rsei(*layers)
     assert np.nanmin(index) == 0 and np.nanmax(index) == 1 and np.isnan(index[0, 0])
     assert np.corrcoef(index[1:].ravel(), v[1:].ravel())[0, 1] > 0.95
-    g = grades(index)
+    g = grades(index, GRADE_WIDTH)
     assert g[0, 0] == 0 and set(np.unique(g[1:])) <= {1, 2, 3, 4, 5}
-    assert grades(np.array([0.0, 0.2, 0.59, 0.8, 1.0])).tolist() == [1, 2, 3, 5, 5]
+    assert grades(np.array([0.0, 0.2, 0.59, 0.8, 1.0]), GRADE_WIDTH).tolist() == [1, 2, 3, 5, 5]
     ten = grades(np.array([0.0, 0.05, 0.1, 0.29, 0.3, 0.55, 0.9, 0.99, 1.0, np.nan]), width=0.1)
     assert ten.tolist() == [1, 1, 2, 3, 4, 6, 10, 10, 10, 0]  # a value on a break takes the upper grade
     with pytest.raises(ValueError, match="whole number"):
@@ -105,7 +114,7 @@ def test_whole_array_rsei_rem_and_writing_never_import_dask(tmp_path):
     code = f"""
 import sys
 import numpy as np
-from minerestore.ecology.rem import rem
+from minerestore.ecology.rem import RemOptions, rem
 from minerestore.ecology.rsei import rsei
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import spill, write_blocks
@@ -116,10 +125,11 @@ bands = {{"blue": 0.08 - 0.05 * v, "green": 0.11 - 0.05 * v, "red": 0.16 - 0.13 
 bands = {{k: a + rng.normal(0, 0.004, v.shape) for k, a in bands.items()}}
 ndvi = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
 res = rsei(ndvi, -v, v, 300 + 10 * v)
-r = rem(bands, ndvi, "landsat_oli", np.ones(v.shape, bool))
+r = rem(bands, ndvi, coefficients="landsat_oli", valid=np.ones(v.shape, bool),
+        options=RemOptions(5, "rndsi", (5.0, 95.0), "binary", 0.3))
 grid = Grid.from_bounds("EPSG:32650", (0, 0, 900, 1200), 30)
 layers = spill({{"rsei": res.rsei}}, grid, 16, {str(tmp_path)!r})
-write_blocks({str(tmp_path / "out.tif")!r}, [layers["rsei"], r.rem], grid, ["rsei", "rem"], None, 16)
+write_blocks({str(tmp_path / "out.tif")!r}, [layers["rsei"], r.rem], grid, ["rsei", "rem"], tags=None, chunk_px=16)
 assert not [m for m in sys.modules if m.split(".")[0] == "dask"], "dask imported"
 """
     import subprocess
@@ -167,7 +177,7 @@ def test_rao_q_by_hand_and_brute_force():
 
 def test_fvc_pixel_dichotomy():
     ndvi = np.linspace(-0.1, 0.9, 1001)
-    cover = fvc(ndvi)
+    cover = fvc(ndvi, *STUDY_REM.fvc_percentiles)
     soil, veg = np.percentile(ndvi, [5, 95])
     assert cover[0] == 0 and cover[-1] == 1
     mid = np.argmin(np.abs(ndvi - 0.4))
@@ -189,8 +199,8 @@ def three_classes(seed=5, shape=(30, 30)):
 @pytest.mark.parametrize("imper_mode", ["binary", "continuous"])
 def test_rem_orders_vegetation_above_bare_and_impervious(imper_mode):
     classes, bands, nd = three_classes()
-    options = RemOptions(imper_mode=imper_mode)
-    res = rem(bands, nd, options=options)
+    options = dataclasses.replace(STUDY_REM, imper_mode=imper_mode)
+    res = rem(bands, nd, coefficients=OLI, options=options)
     assert res.weights.sum() == pytest.approx(1.0) and (res.weights >= 0).all()
     for layer in (res.rem, res.i_wet, res.i_veg, res.i_soil, res.i_imper):
         assert np.nanmin(layer) >= -1e-9 and np.nanmax(layer) <= 1 + 1e-9
@@ -199,7 +209,7 @@ def test_rem_orders_vegetation_above_bare_and_impervious(imper_mode):
     assert np.nanmean(res.i_imper[classes == 2]) < np.nanmean(res.i_imper[classes == 0])
     da = pytest.importorskip("dask.array")
     lazy = rem({k: da.from_array(v, chunks=10) for k, v in bands.items()}, da.from_array(nd, chunks=10),
-               options=options)
+               coefficients=OLI, options=options)
     np.testing.assert_allclose(lazy.rem.compute(), res.rem, atol=1e-9)
 
 
@@ -207,18 +217,19 @@ def test_binary_imper_is_zero_on_rock_and_impervious():
     """I_imper takes two values (Yangtze study, Eq. 5): 0 where BCI exceeds the threshold or the land cover is
     built-up, 1 elsewhere; a rock pixel's REM is then 0 and a class's mean I_imper its share of non-rock pixels."""
     classes, bands, nd = three_classes()
-    base = rem_base(bands, nd)
-    model = fit_rem([base])
+    base = rem_base(bands, nd, coefficients=OLI, window=STUDY_REM.window)
+    model = fit_rem([base], STUDY_REM)
     h, v, wet = ((base[c] - model["bounds"][c][0]) / (model["bounds"][c][1] - model["bounds"][c][0])
                  for c in ("brightness", "greenness", "wetness"))
     bci = ((h + wet) / 2 - v) / ((h + wet) / 2 + v)
-    res = apply_rem(base, model)
+    res = apply_rem(base, model, STUDY_REM)
     assert set(np.unique(res.i_imper)) == {0.0, 1.0}
     np.testing.assert_array_equal(res.i_imper == 0, bci > 0.3)
     assert (res.rem[bci > 0.3] == 0).all() and (res.rem[bci <= 0.3] > 0).all()
     assert np.mean(res.i_imper[classes == 1]) == pytest.approx(np.mean(bci[classes == 1] <= 0.3))
     built = classes == 2
-    marked = apply_rem(rem_base(bands, nd, impervious=built), model)
+    marked = apply_rem(rem_base(bands, nd, coefficients=OLI, window=STUDY_REM.window, impervious=built), model,
+                       STUDY_REM)
     assert (marked.i_imper[built] == 0).all() and (marked.rem[built] == 0).all()
     np.testing.assert_array_equal(marked.i_imper[~built], res.i_imper[~built])
 
@@ -227,9 +238,9 @@ def test_pooled_rem_fits_every_statistic_on_all_years():
     """Two copies of a year pool to that year's own model; a second, greener year changes the pooled bounds, so
     the first year's REM is no longer stretched to its own extremes."""
     classes, bands, nd = three_classes()
-    base = rem_base(bands, nd)
-    single = fit_rem([base])
-    twice = fit_rem([base, base])
+    base = rem_base(bands, nd, coefficients=OLI, window=STUDY_REM.window)
+    single = fit_rem([base], STUDY_REM)
+    twice = fit_rem([base, base], STUDY_REM)
     assert twice["fvc"] == single["fvc"] and twice["bounds"].keys() == single["bounds"].keys()
     for k, b in single["bounds"].items():
         assert twice["bounds"][k] == pytest.approx(b, abs=1e-12)
@@ -237,14 +248,14 @@ def test_pooled_rem_fits_every_statistic_on_all_years():
     greener = {k: np.where(classes == 1, v * 0.5, v) for k, v in bands.items()}
     greener["nir"] = np.where(classes == 1, bands["nir"] * 1.8, bands["nir"])
     nd2 = (greener["nir"] - greener["red"]) / (greener["nir"] + greener["red"])
-    second = rem_base(greener, nd2)
-    pooled = fit_rem([base, second])
+    second = rem_base(greener, nd2, coefficients=OLI, window=STUDY_REM.window)
+    pooled = fit_rem([base, second], STUDY_REM)
     for k in ("brightness", "greenness", "wetness", "ndsi", "si", "pd"):  # layers before any fitted statistic
         low, high = single["bounds"][k]
         assert pooled["bounds"][k][0] <= low and pooled["bounds"][k][1] >= high
-    years = [apply_rem(b, pooled).rem for b in (base, second)]  # REM spans [0, 1] over both years together
+    years = [apply_rem(b, pooled, STUDY_REM).rem for b in (base, second)]  # REM spans [0, 1] over both years together
     assert min(np.nanmin(r) for r in years) == pytest.approx(0) and max(np.nanmax(r) for r in years) == pytest.approx(1)
-    assert not np.allclose(years[0], apply_rem(base, single).rem)
+    assert not np.allclose(years[0], apply_rem(base, single, STUDY_REM).rem)
 
 
 @pytest.mark.realdata
@@ -264,7 +275,8 @@ def test_rsei_on_real_landsat(prefix, sensor, when):
     folder = need(MARBURG)
     with rasterio.open(folder / f"{prefix}B4.TIF") as src:
         grid = Grid.from_bounds(str(src.crs), tuple(src.bounds), 30.0)
-    obs = read_observation(Acquisition(str(folder / f"{prefix}{{band}}.TIF"), date.fromisoformat(when), sensor), grid)
+    obs = read_observation(Acquisition(str(folder / f"{prefix}{{band}}.TIF"), date.fromisoformat(when), sensor), grid,
+                           conservative_scl=False)
     nd = ndvi(obs["red"], obs["nir"])
     wet = tasseled_cap(obs, "wetness", TASSELED_CAP_FOR_SENSOR[sensor])
     result = rsei(nd, wet, ndbsi(obs), obs["lst"])
@@ -294,11 +306,12 @@ def test_sentinel2_run_without_lst_says_how_to_supply_it(tmp_path):
         dst.update_tags(year=2020, sensor="sentinel2")
     water = np.zeros((4, 4), bool)
     with pytest.raises(ValueError, match=r"no LST in the 2020 composite.*lst_sensor.*regions.<name>.lst"):
-        read_year(path, ~water, water, 0.0, grid)
+        read_year(path, ~water, water, mndwi_threshold=0.0, grid=grid, wet_setting="auto", family="sentinel2")
     lst = tmp_path / "lst.tif"
     with rasterio.open(lst, "w", **grid.profile(1)) as dst:
         dst.write(np.full((1, 4, 4), 300.0, np.float32))
-    assert np.allclose(read_year(path, ~water, water, 0.0, grid, str(lst))["lst"], 300.0)
+    assert np.allclose(read_year(path, ~water, water, mndwi_threshold=0.0, grid=grid, lst_path=str(lst),
+                                 wet_setting="auto", family="sentinel2")["lst"], 300.0)
 
 
 def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
@@ -323,18 +336,20 @@ def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     water = np.zeros(grid.shape, np.uint8)
     water[20:, :4] = 1
     write_raster(tmp_path / "w.tif", water[None], grid.profile(1, "uint8", 255), ["water"])
-    whole, tiled = (read_year(tmp_path / "c.tif", *read_domain_and_water(tmp_path / "w.tif", grid, c), 0.0, grid,
-                              chunk_px=c) for c in (None, 16))
+    whole, tiled = (read_year(tmp_path / "c.tif", *read_domain_and_water(tmp_path / "w.tif", grid, c),
+                              mndwi_threshold=0.0, grid=grid, wet_setting="auto", family="sentinel2", chunk_px=c)
+                    for c in (None, 16))
     for d in (whole, tiled):
         d["rsei"] = rsei(d["ndvi"], d["wet"], d["ndbsi"], d["lst"], d["valid"]).rsei
-        d["rem"] = rem(d["bands"], d["ndvi"], d["coefficients"], d["valid"]).rem
-    write_blocks(tmp_path / "out.tif", [tiled["rsei"], grades(tiled["rsei"]), tiled["rem"]], grid,
-                 ["rsei", "grade", "rem"], {}, 16)
+        d["rem"] = rem(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"],
+                       options=STUDY_REM).rem
+    write_blocks(tmp_path / "out.tif", [tiled["rsei"], grades(tiled["rsei"], GRADE_WIDTH), tiled["rem"]], grid,
+                 ["rsei", "grade", "rem"], tags={}, chunk_px=16)
     import rasterio
 
     with rasterio.open(tmp_path / "out.tif") as src:
         out = src.read()
     np.testing.assert_allclose(out[0], whole["rsei"], atol=1e-6)
-    np.testing.assert_array_equal(out[1], grades(whole["rsei"]))
+    np.testing.assert_array_equal(out[1], grades(whole["rsei"], GRADE_WIDTH))
     np.testing.assert_allclose(out[2], whole["rem"], atol=1e-6)
     assert np.isnan(out[0][3, 5]) and np.isnan(out[0][25, 1])  # missing and water pixels

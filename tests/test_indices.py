@@ -32,7 +32,7 @@ def test_oli_wetness_coefficients_of_methods_table():
     assert TASSELED_CAP["landsat_etm"]["wetness"] == (0.2626, 0.2141, 0.0926, 0.0656, -0.7629, -0.5388)
     assert TASSELED_CAP["landsat_tm"]["wetness"] == (0.0315, 0.2021, 0.3102, 0.1594, -0.6806, -0.6109)
     w = 0.1511 * 0.05 + 0.1973 * 0.08 + 0.3283 * 0.06 + 0.3407 * 0.30 - 0.7117 * 0.20 - 0.4559 * 0.10
-    assert tasseled_cap(one(PIXEL), "wetness")[0] == pytest.approx(w)
+    assert tasseled_cap(one(PIXEL), "wetness", "landsat_oli")[0] == pytest.approx(w)
     with pytest.raises(KeyError, match="'spot'"):
         tasseled_cap(one(PIXEL), "wetness", "spot")
 

@@ -27,6 +27,8 @@ from minerestore.sources.plan import planned_grid
 S2 = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
 CRS = "EPSG:32650"
 T = from_origin(400000, 3301000, 10, 10)
+# the schema's defaults (the study's): composite.ndvi_percentile, composite.scl_conservative, composite.statistic
+PERCENTILE, CONSERVATIVE_SCL, STATISTIC = 90.0, False, "median"
 
 
 def s2_file(path, dn=(500, 800, 600, 3000, 2000, 1200), scl=4, bands=S2, dtype="uint16", shape=(50, 50), crs=CRS,
@@ -223,7 +225,7 @@ def test_other_crs_is_reprojected(tmp_path):
         d.write(out)
         for i, b in enumerate(S2, 1):
             d.set_band_description(i, b)
-    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid())
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid(), conservative_scl=CONSERVATIVE_SCL)
     assert obs["clear"].all()
     np.testing.assert_allclose(obs["nir"], 0.3, atol=1e-4)
     np.testing.assert_allclose(obs["red"], 0.06, atol=1e-4)
@@ -233,7 +235,8 @@ def test_other_crs_is_reprojected(tmp_path):
 def test_year_with_no_valid_pixel_composites_to_zero_obs(tmp_path):
     f = s2_file(tmp_path / "cloudy.tif", scl=9)
     acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
-    blocks = list(composite_blocks([acq], [], grid(), block_rows=20))
+    blocks = list(composite_blocks([acq], [], grid(), block_rows=20, percentile=PERCENTILE,
+                                   conservative_scl=CONSERVATIVE_SCL, statistic=STATISTIC))
     assert len(blocks) == 3
     for _, bands in blocks:
         assert (bands["n_obs"] == 0).all()
@@ -312,13 +315,14 @@ def test_period_composites_read_each_scene_once_per_block_and_equal_each_period_
     periods = {"vegetation": [[july20], [july21]], "snow": [[july20, january, july21]]}
     reads = []
     real = season.read_observation
-    monkeypatch.setattr(season, "read_observation", lambda a, *args: reads.append(a) or real(a, *args))
+    monkeypatch.setattr(season, "read_observation",
+                        lambda a, *args, **kwargs: reads.append(a) or real(a, *args, **kwargs))
 
     def write(names, folder):
         folder.mkdir()
         paths = {n: folder / f"{n}.tif" for n in names}
         season.write_period_composites(paths, grid(), {n: periods[n] for n in names}, {n: {} for n in names},
-                                       block_rows=20)
+                                       block_rows=20, percentile=PERCENTILE, conservative_scl=CONSERVATIVE_SCL)
         out = {}
         for n, path in paths.items():
             with rasterio.open(path) as src:

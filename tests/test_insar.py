@@ -19,6 +19,7 @@ from minerestore.restoration import insar
 GRID = Grid("EPSG:32650", Affine(10, 0, 400000, 0, -10, 3301000), 100, 100)
 OPTIONS = {"buffer_km": 0.1, "threshold_mm_yr": 5.0, "min_coherence": 0.7, "min_coherent_share": 0.5,
            "min_patch_m2": 1000.0}
+UNITS, DATASET, TILE_PX = "auto", None, 2048  # the schema's defaults: insar.units, insar.dataset, tiles.size_px
 
 
 def mintpy(path, data, dataset="velocity", unit="m/year", ref=(0, 0), extra=None):
@@ -41,8 +42,8 @@ def geotiff(path, data, crs="EPSG:32650", transform=Affine(30, 0, 400000, 0, -30
     return path
 
 
-def read(path, **kw):
-    with insar.velocity_raster(path, **kw) as (raster, factor):
+def read(path, units=UNITS):
+    with insar.velocity_raster(path, units, DATASET) as (raster, factor):
         return read_float(raster, GRID, rasterio.enums.Resampling.nearest) * factor
 
 
@@ -100,14 +101,16 @@ def test_a_velocity_raster_off_the_region_is_refused_naming_it(tmp_path):
     path = geotiff(tmp_path / "elsewhere.tif", np.ones((10, 10)), transform=Affine(30, 0, 500000, 0, -30, 3301000))
     mines = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(400400, 3300400, 400600, 3300600)], crs=GRID.crs)
     with pytest.raises(ValueError, match=r"elsewhere.tif: the velocity raster has no value on the region grid"):
-        insar.mine_activity(mines, GRID, str(path), 1.0, None, None, OPTIONS)
+        insar.mine_activity(mines, GRID, str(path), 1.0, coherence_path=None, incidence_path=None, options=OPTIONS,
+                            tile_px=TILE_PX)
     far = np.ones((10, 10), np.float32)  # a MintPy file off the region: the message names it, not its in-memory copy
     h5 = mintpy(tmp_path / "elsewhere.h5", far)
     with h5py.File(h5, "r+") as f:
         f.attrs["X_FIRST"] = 500000.0
-    with insar.velocity_raster(h5) as (raster, factor), pytest.raises(
+    with insar.velocity_raster(h5, UNITS, DATASET) as (raster, factor), pytest.raises(
             ValueError, match=r"elsewhere.h5: the velocity raster has no value on the region grid"):
-        insar.mine_activity(mines, GRID, raster, factor, None, None, OPTIONS, source=str(h5))
+        insar.mine_activity(mines, GRID, raster, factor, coherence_path=None, incidence_path=None, options=OPTIONS,
+                            tile_px=TILE_PX, source=str(h5))
 
 
 def test_pixel_classes_by_hand():
@@ -138,7 +141,8 @@ def test_a_mine_with_all_pixels_decorrelated_is_decorrelated_not_no_change(tmp_p
     coh = geotiff(tmp_path / "coh.tif", coherence)
     mines = gpd.GeoDataFrame({"mine_id": ["M1", "M2"]}, crs=GRID.crs,
                              geometry=[box(400450, 3300450, 400550, 3300550), box(400050, 3300050, 400150, 3300150)])
-    out = insar.mine_activity(mines, GRID, str(velocity), 1.0, str(coh), None, OPTIONS)
+    out = insar.mine_activity(mines, GRID, str(velocity), 1.0, coherence_path=str(coh), incidence_path=None,
+                              options=OPTIONS, tile_px=TILE_PX)
     assert out["insar_class"].tolist() == ["decorrelated", "no_change"]
     assert out.loc[0, "share_decorrelated"] == 1.0 and np.isnan(out.loc[0, "velocity_median"])
 
@@ -147,8 +151,10 @@ def test_incidence_turns_los_into_vertical(tmp_path):
     velocity = geotiff(tmp_path / "v.tif", np.full((34, 34), 3.0))  # stable in LOS
     incidence = geotiff(tmp_path / "inc.tif", np.full((34, 34), 60.0))  # cos 60° = 0.5: 6 mm/yr vertical
     mines = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(400400, 3300400, 400600, 3300600)], crs=GRID.crs)
-    los = insar.mine_activity(mines, GRID, str(velocity), 1.0, None, None, OPTIONS)
-    vertical = insar.mine_activity(mines, GRID, str(velocity), 1.0, None, str(incidence), OPTIONS)
+    los = insar.mine_activity(mines, GRID, str(velocity), 1.0, coherence_path=None, incidence_path=None,
+                              options=OPTIONS, tile_px=TILE_PX)
+    vertical = insar.mine_activity(mines, GRID, str(velocity), 1.0, coherence_path=None, incidence_path=str(incidence),
+                                   options=OPTIONS, tile_px=TILE_PX)
     assert los.loc[0, "insar_class"] == "no_change" and vertical.loc[0, "insar_class"] == "positive"
     assert vertical.loc[0, "velocity_median"] == pytest.approx(6.0)
 

@@ -70,7 +70,7 @@ def test_real_scene_toa_ndvi_and_brightness_temperature(prefix):
 
     with rasterio.open(folder / f"{prefix}B4.TIF") as src:
         grid = Grid.from_bounds(str(src.crs), tuple(src.bounds), 30.0)
-    obs = read_observation(acq, grid)
+    obs = read_observation(acq, grid, conservative_scl=False)
     assert obs["clear"].mean() > 0.9
     for band in ("blue", "green", "red", "nir", "swir1", "swir2"):
         values = obs[band][obs["clear"]]

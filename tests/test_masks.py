@@ -30,7 +30,7 @@ def test_mndwi_fallback():
     green = np.array([[[0.1, 0.1]], [[0.1, 0.3]], [[np.nan, 0.3]]])
     swir1 = np.array([[[0.05, 0.2]], [[0.2, 0.1]], [[np.nan, 0.1]]])
     # pixel 0: MNDWI > 0 in 1 of 2 valid years (0.5); pixel 1: 2 of 3 years
-    w = masks.water_from_mndwi(green, swir1, 0.0, 0.5, 0, 10)
+    w = masks.water_from_mndwi(green, swir1, threshold=0.0, ratio=0.5, buffer_m=0, resolution=10)
     assert w[0].tolist() == [False, True]
 
 
@@ -76,7 +76,7 @@ def test_seasonal_snow_is_masked_from_every_month():
 
     by_date = {"a.tif": True, "b.tif": False, "c.tif": False, "d.tif": False}  # April snow only
     for chosen, expected in ((season, False), (period, True)):
-        c = composite([observation(by_date[a.path]) for a in chosen], (1, 1))
+        c = composite([observation(by_date[a.path]) for a in chosen], (1, 1), 90.0, "median")  # the schema's defaults
         assert masks.snow(c["n_snow"], c["n_obs"], 0.2)[0, 0] == expected
 
 

@@ -18,7 +18,7 @@ def layers(shape, **values):
 def test_shape_features_of_a_square():
     labels = np.zeros((20, 20), np.int32)
     labels[5:15, 5:15] = 1
-    f = obia.object_features(labels, layers(labels.shape, brightness=0.2), resolution=10)
+    f = obia.object_features(labels, layers(labels.shape, brightness=0.2), resolution=10, glcm_layers=("brightness",))
     row = f.loc[1]
     assert row["area_m2"] == 100 * 100
     assert row["length_width"] == pytest.approx(1.0, abs=1e-6)
@@ -35,7 +35,7 @@ def test_per_object_glcm_ignores_outside_pixels():
     gray = rng.uniform(0, 1, labels.shape).astype(np.float32)
     lay = layers(labels.shape)
     lay["brightness"] = gray
-    f = obia.object_features(labels, lay, resolution=10, glcm_levels=8)
+    f = obia.object_features(labels, lay, resolution=10, glcm_layers=("brightness",), glcm_levels=8)
     g = obia.object_features(labels, lay, resolution=10, glcm_layers=(), glcm_levels=8)
     assert not any(c.startswith("glcm") for c in g.columns)
     # reference: quantise exactly as object_features does, then GLCM of the object's pixels alone
@@ -67,16 +67,16 @@ def test_fit_forest_separable_and_too_few():
     rng = np.random.default_rng(0)
     x = pd.DataFrame({"signal": np.r_[rng.normal(0, 1, 40), rng.normal(5, 1, 40)], "noise": rng.normal(0, 1, 80)})
     y = np.r_[np.zeros(40, int), np.ones(40, int)]
-    model, table = obia.fit_forest(x, y, {"max_features": [1, 2]}, 50, 4, 0)
+    model, table = obia.fit_forest(x, y, param_grid={"max_features": [1, 2]}, n_estimators=50, folds=4, seed=0)
     assert len(table) == 2 and (table["cv_f1_mean"] > 0.9).all() and (table["oob_error"] < 0.1).all()
     for method in ("oob", "permutation"):
-        imp = obia.importance(model, x, y, method, 5, 0)
+        imp = obia.importance(model, x, y, method=method, repeats=5, seed=0)
         assert imp.loc[0, "feature"] == "signal" and imp["rank"].tolist() == [1, 2]
     with pytest.raises(ValueError, match=r"^2 'mine' training objects of 42 \(not mine, mine: \[40, 2\]\); the 4-fold "
                                          r"search needs 4 of each class: lower identify.rf.cv_folds, or few objects"):
-        obia.fit_forest(x.iloc[:42], y[:42], {"max_features": [1]}, 10, 4, 0)
+        obia.fit_forest(x.iloc[:42], y[:42], param_grid={"max_features": [1]}, n_estimators=10, folds=4, seed=0)
     with pytest.raises(ValueError, match=r"min_samples_split \[61\] exceeds the 60 training objects"):
-        obia.fit_forest(x, y, {"min_samples_split": [61]}, 10, 4, 0)
+        obia.fit_forest(x, y, param_grid={"min_samples_split": [61]}, n_estimators=10, folds=4, seed=0)
 
 
 def test_merge_adjacent_objects():
@@ -100,7 +100,7 @@ def test_oob_mda_matches_a_hand_loop_over_trees():
     x = pd.DataFrame({"signal": np.r_[rng.normal(0, 1, 60), rng.normal(2, 1, 60)], "noise": rng.normal(0, 1, 120)})
     y = np.r_[np.zeros(60, int), np.ones(60, int)]
     forest = RandomForestClassifier(30, max_features=1, random_state=0, oob_score=True).fit(x, y)
-    imp = obia.importance(forest, x, y, "oob", 1, seed=9).set_index("feature")
+    imp = obia.importance(forest, x, y, method="oob", repeats=1, seed=9).set_index("feature")
     rngs = np.random.default_rng(9).spawn(30)
     xs = x.to_numpy(np.float32)
     deltas = []
@@ -121,7 +121,7 @@ def test_oob_mda_matches_a_hand_loop_over_trees():
     assert imp.loc["noise", "mda_mean"] == pytest.approx(deltas[:, 1].mean())
     assert imp.loc["signal", "mda_mean"] > 0.1 > abs(imp.loc["noise", "mda_mean"])
     with pytest.raises(ValueError, match="'gini'"):
-        obia.importance(forest, x, y, "gini", 1, 0)
+        obia.importance(forest, x, y, method="gini", repeats=1, seed=0)
 
 
 @pytest.mark.bad_input
@@ -129,7 +129,7 @@ def test_no_non_mine_training_object_names_the_empty_class():
     x = pd.DataFrame({"signal": np.arange(20.0)})
     with pytest.raises(ValueError, match=r"^0 'not mine' training objects of 20 .*: few objects lie mostly outside the "
                                          r"reference mines: widen the study area"):
-        obia.fit_forest(x, np.ones(20, int), {"max_features": [1]}, 10, 4, 0)
+        obia.fit_forest(x, np.ones(20, int), param_grid={"max_features": [1]}, n_estimators=10, folds=4, seed=0)
 
 
 

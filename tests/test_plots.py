@@ -59,7 +59,8 @@ def test_map_figures(tmp_path, tables):
     check(plots.rsei_maps(layer, layer, (2016, 2022), BOUNDS), tmp_path, "RSEI 2016", "Easting (km)")
     check(plots.mine_series({y: layer for y in YEARS}, BOUNDS, "M1"), tmp_path, "REM of mine M1")
     slope = layer - 0.5
-    check(plots.trend_map(slope, layer, BOUNDS, 0.3, "ndvi", True), tmp_path, "Trend of ndvi", "Easting (km)")
+    check(plots.trend_map(slope, layer, BOUNDS, alpha=0.3, label="ndvi", higher_is_better=True), tmp_path,
+          "Trend of ndvi", "Easting (km)")
     northing = np.broadcast_to(np.linspace(1000, 0, 20)[:, None], (20, 20))
     check(plots.latitude_profile(layer, northing, np.array([100.0, 900.0]), bands=5), tmp_path,
           "Latitudinal profile of RSEI", "Mean RSEI", "Northing (km)")

@@ -21,7 +21,7 @@ def test_repair_drop_and_clip(caplog):
         {"mine_id": ["a", "b", "c", "d"]},
         geometry=[box(10, 10, 50, 50), bowtie, Polygon(), box(900, 900, 1100, 1100)], crs=CRS)
     with caplog.at_level(logging.WARNING):
-        out = load_reference(frame, "ref.gpkg", CRS, AREA)
+        out = load_reference(frame, "ref.gpkg", CRS, AREA, "mine_id")
     assert out["mine_id"].tolist() == ["a", "b", "d"]
     assert out.geometry.is_valid.all()
     assert out.loc[2, "area_km2"] == pytest.approx(100 * 100 / 1e6)  # clipped to the region
@@ -45,7 +45,7 @@ def test_generated_ids_and_reprojection():
 ])
 def test_rejected_layers(frame, match):
     with pytest.raises(ValueError, match=match):
-        load_reference(frame, "ref.gpkg", CRS, AREA)
+        load_reference(frame, "ref.gpkg", CRS, AREA, "mine_id")
 
 
 @pytest.mark.realdata
@@ -56,7 +56,7 @@ def test_real_amazon_polygons_in_a_bounding_box(caplog):
     crs = "EPSG:32721"  # UTM 21S
     region = gpd.GeoSeries([box(-57.5, -7.5, -55.5, -4.5)], crs="EPSG:4326").to_crs(crs).iloc[0]
     with caplog.at_level(logging.INFO):
-        out = load_reference(frame, "mining_202000", crs, region)
+        out = load_reference(frame, "mining_202000", crs, region, "mine_id")
     assert 50 < len(out) < len(frame)
     assert out.geometry.is_valid.all() and (out["area_km2"] > 0).all()
     assert out.crs.to_epsg() == 32721

@@ -105,7 +105,7 @@ def fitted(method, seed=3, epochs=OPTIONS["epochs"]):
     seg.seeded(seed, 2)
     model = seg.build_model(method, 2, "resnet18", None)
     x, y = squares()
-    fit = seg.train(model, x, y, OPTIONS | {"epochs": epochs}, seed, torch.device("cpu"))
+    fit = seg.train(model, x, y, options=OPTIONS | {"epochs": epochs}, seed=seed, dev=torch.device("cpu"))
     return model, fit
 
 
@@ -121,7 +121,7 @@ def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     model, fit = fitted(method)
     assert fit["history"][-1]["train_loss"] < fit["history"][0]["train_loss"]
     x, y = squares(n=2, seed=9)
-    prob = seg.predict(model, x[0], 32, 8, torch.device("cpu"))
+    prob = seg.predict(model, x[0], patch=32, overlap=8, dev=torch.device("cpu"))
     predicted = prob >= 0.5
     iou = np.sum(predicted & (y[0] == 1)) / np.sum(predicted | (y[0] == 1))
     assert iou > 0.5, iou
@@ -129,7 +129,7 @@ def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     seg.save_model(model, card, tmp_path / f"model_{method}.pt")
     again, card_again = seg.load_model(tmp_path / f"model_{method}.pt")
     assert card_again == card
-    np.testing.assert_allclose(seg.predict(again, x[0], 32, 8, torch.device("cpu")), prob, atol=1e-6)
+    np.testing.assert_allclose(seg.predict(again, x[0], patch=32, overlap=8, dev=torch.device("cpu")), prob, atol=1e-6)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         seg.load_model(tmp_path / "other.pt")
 
@@ -141,7 +141,8 @@ def test_too_few_training_mines_and_missing_bands_are_named(monkeypatch):
     one = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs="EPSG:32650")
     with pytest.raises(ValueError, match=r"1 training mine\(s\) \(identify.train_fraction of 4 reference mines\): a "
                                          r"network needs at least 2"):
-        seg.training_set([], None, None, 64, ["red"], one, one, pd_concat(one, 3), 64, 32, 1)
+        seg.training_set([], None, None, tile_px=64, bands=["red"], zones=one, train_mines=one,
+                         test_mines=pd_concat(one, 3), patch=64, step=32, rim_px=1)
     layers = {b: np.zeros((4, 4), np.float32) for b in ("blue", "green", "red", "nir", "ndvi", "slope")}
     monkeypatch.setattr("minerestore.identify.obia.object_layers", lambda *a: layers)
     with pytest.raises(KeyError, match=r"band\(s\) \['swir1', 'slope'\] of the model are not in the region's inputs"):
@@ -255,6 +256,6 @@ def test_refine_objects_measures_each_objects_share_of_network_mine():
     train = np.zeros((20, 20), bool)
     train[6, 6] = True
     objects = seg.refine_objects(layers, np.ones((20, 20), bool), mine, train, np.zeros((20, 20), bool), grid,
-                                 {"scale": 100, "sigma": 0.0, "min_size_px": 5})
+                                 segmentation={"scale": 100, "sigma": 0.0, "min_size_px": 5})
     square = objects[objects["area_m2"] == 100 * 100]
     assert len(square) == 1 and square["share"].item() == pytest.approx(0.7) and square["training"].item()

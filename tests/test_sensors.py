@@ -8,7 +8,7 @@ from minerestore.sources import sensors
 
 def test_scl_masks_classes():
     scl = np.arange(12)
-    clear, snow = sensors.scl_masks(scl)
+    clear, snow = sensors.scl_masks(scl, conservative=False)
     assert clear.tolist() == [False, False, True, False, True, True, True, True, False, False, False, False]
     assert snow.tolist() == [c == 11 for c in range(12)]
     clear_c, _ = sensors.scl_masks(scl, conservative=True)

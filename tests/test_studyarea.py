@@ -120,14 +120,16 @@ def test_study_area_reads_the_dem_only_for_main_stem_thirds():
         return 1000.0 - np.asarray(xs) / 10  # downhill to the east: upstream in the west
 
     named = rivers().assign(basin=["a", "b"])
-    zones = studyarea.study_area(GRID, named, None, None, elevation, 1.0, "basin")
+    zones = studyarea.study_area(GRID, named, None, None, elevation, buffer_km=1.0, subregion_field="basin")
     assert set(zones["subregion"]) == {"a", "b"} and not calls
-    zones = studyarea.study_area(GRID, rivers(), None, None, elevation, 1.0, "basin").set_index("subregion")
+    zones = studyarea.study_area(GRID, rivers(), None, None, elevation, buffer_km=1.0,
+                                 subregion_field="basin").set_index("subregion")
     assert calls == [2] and set(zones.index) == {"upstream", "midstream", "downstream"}
     assert zones.loc["upstream"].geometry.centroid.x < zones.loc["downstream"].geometry.centroid.x
     with pytest.raises(ValueError, match="my_aoi.gpkg: the AOI does not overlap"):
         aoi = gpd.GeoDataFrame(geometry=[box(9000, 9000, 9100, 9100)], crs=GRID.crs)
-        studyarea.study_area(GRID, None, aoi, None, elevation, 1.0, "basin", "my_aoi.gpkg")
+        studyarea.study_area(GRID, None, aoi, None, elevation, buffer_km=1.0, subregion_field="basin",
+                               aoi_name="my_aoi.gpkg")
 
 
 @pytest.mark.bad_input
@@ -143,7 +145,9 @@ def test_three_d_river_lines_give_the_study_area_of_their_two_d_lines(tmp_path):
 
     read = read_vector(tmp_path / "rivers.gpkg", GRID.crs, "lines")
     assert not read.geometry.has_z.any()
-    got = studyarea.study_area(GRID, read, None, None, elevation, 1.0, "basin").sort_values("subregion")
-    want = studyarea.study_area(GRID, flat, None, None, elevation, 1.0, "basin").sort_values("subregion")
+    got = studyarea.study_area(GRID, read, None, None, elevation, buffer_km=1.0,
+                               subregion_field="basin").sort_values("subregion")
+    want = studyarea.study_area(GRID, flat, None, None, elevation, buffer_km=1.0,
+                                subregion_field="basin").sort_values("subregion")
     assert got["subregion"].tolist() == want["subregion"].tolist()
     np.testing.assert_allclose(got["area_km2"], want["area_km2"])

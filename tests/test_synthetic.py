@@ -31,8 +31,10 @@ def default_landscape():
     rng = np.random.default_rng(p.seed)
     grid = _grid(p)
     terr = _terrain(p, grid, rng)
-    classes, towns = landscape.land_cover(terr["dem"], terr["water"], terr["river_dist"], grid.resolution, rng)
-    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng)
+    classes, towns = landscape.land_cover(terr["dem"], terr["water"], terr["river_dist"], resolution=grid.resolution,
+                                          rng=rng)
+    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, n_mines=p.n_mines, rng=rng,
+                                  radius_m=p.mine_radius_m)
     return p, grid, terr, classes, mines
 
 
@@ -163,7 +165,7 @@ def test_a_modis_city_scene_follows_the_product_contracts(tmp_path):
     # read back through the sensor profiles: reflectance 0-1, NDVI of vegetation high, LST in kelvin
     grid = Grid.from_bounds(p.crs, tuple(manifest["bounds"]), 500.0)
     date = pd.Timestamp(acq["date"].iloc[0]).date()
-    obs = {s: read_observation(Acquisition(str(f), date, s), grid) for s, f in first.items()}
+    obs = {s: read_observation(Acquisition(str(f), date, s), grid, conservative_scl=False) for s, f in first.items()}
     assert 0 < np.nanmedian(obs["modis_mod09a1"]["swir1240"]) < 0.6
     assert np.nanmedian(obs["modis_mod13a1"]["ndvi"]) > 0.4
     assert 270 < np.nanmedian(obs["modis_mod11a2"]["lst"]) < 330

@@ -63,7 +63,8 @@ def test_vrt_mosaic_of_tiles_equals_the_raster(tmp_path):
         write_raster(path, data[(slice(None), *window.toslices())], tile_grid(grid, window).profile(2), ["a", "b"])
         tiles[tile_id] = path
     del tiles["r001c001"]  # a tile that misses the study area: read as nodata
-    write_vrt(tmp_path / "m.vrt", grid, tiles, 64, ["a", "b"], "float32", float("nan"), {"year": 2020})
+    write_vrt(tmp_path / "m.vrt", grid, tiles, size_px=64, band_names=["a", "b"], dtype="float32", nodata=float("nan"),
+              tags={"year": 2020})
     with rasterio.open(tmp_path / "m.vrt") as src:
         assert src.descriptions == ("a", "b") and src.tags()["year"] == "2020" and src.shape == grid.shape
         assert src.transform == grid.transform
@@ -150,7 +151,7 @@ def test_read_on_grid_reprojects_a_window_as_the_whole_grid_and_fills_outside_th
     assert whole.dtype == np.uint16 and (whole[:, :30] == np.repeat(np.repeat(data, 3, 0), 3, 1)).all()
     assert (whole[:, 30:] == 0).all()
     window = Window(20, 5, 13, 7)
-    part = read_on_grid(tmp_path / "coarse.tif", grid, 1, window, rasterio.enums.Resampling.nearest, fill=0)
+    part = read_on_grid(tmp_path / "coarse.tif", grid, 1, window, resampling=rasterio.enums.Resampling.nearest, fill=0)
     np.testing.assert_array_equal(part, whole[5:12, 20:33])
     as_float = read_on_grid(tmp_path / "coarse.tif", grid, 1, resampling=rasterio.enums.Resampling.nearest,
                             fill=np.nan)
@@ -227,7 +228,7 @@ def test_read_on_grid_equals_the_masked_warp_of_the_whole_file(tmp_path, monkeyp
         with rasterio.open(tmp_path / "src.tif") as src:
             reproject(rasterio.band(src, [1]), expected, src_nodata=0, dst_nodata=0, resampling=resampling,
                       dst_transform=window_transform(window, grid.transform), dst_crs=grid.crs)
-        got = read_on_grid(tmp_path / "src.tif", grid, 1, window, resampling, fill=0)
+        got = read_on_grid(tmp_path / "src.tif", grid, 1, window, resampling=resampling, fill=0)
         np.testing.assert_array_equal(got, expected[0])
         assert (got > 0).any()
     masked = method == "cubic" or holes  # the holes lie in every window's source pixels
@@ -269,7 +270,7 @@ def test_nearest_read_of_a_whole_factor_coarser_source_equals_gdal_warp(tmp_path
         assert read._nearest_indices(src, grid, window) is not None
         reproject(rasterio.band(src, [1]), expected, src_nodata=0, dst_nodata=fill, resampling=Resampling.nearest,
                   dst_transform=window_transform(window, grid.transform), dst_crs=grid.crs)
-    got = read.read_on_grid(path, grid, 1, window, Resampling.nearest, fill=fill)
+    got = read.read_on_grid(path, grid, 1, window, resampling=Resampling.nearest, fill=fill)
     with rasterio.open(path) as src:
         assert got.dtype == (src.dtypes[0] if read._aligned(src, grid) else expected.dtype)  # as stored on the grid
     np.testing.assert_array_equal(got, expected[0])

@@ -13,6 +13,8 @@ from hypothesis.extra.numpy import arrays
 
 from minerestore.restoration.trend import classify, exact_p, mann_kendall_grid, mann_kendall_table
 
+# the schema's defaults (the study's values): thresholds.mk_alpha, restoration.min_years, restoration.exact_p_max_n
+ALPHA, MIN_YEARS, EXACT_P_MAX_N = 0.05, 5, 10
 FIELDS = {"slope": "slope", "intercept": "intercept", "z": "z", "p": "p", "tau": "Tau", "s": "s", "var_s": "var_s"}
 TREND = {"increasing": 1, "decreasing": -1, "no trend": 0}
 
@@ -56,7 +58,7 @@ def test_grid_on_a_realistic_stack():
 
 def test_grid_rejects_bad_input():
     with pytest.raises(ValueError, match="years, rows, cols"):
-        mann_kendall_grid(np.zeros((3, 3)))
+        mann_kendall_grid(np.zeros((3, 3)), ALPHA)
     with pytest.raises(ValueError, match="alpha"):
         mann_kendall_grid(np.zeros((3, 2, 2)), alpha=1.5)
 
@@ -117,7 +119,7 @@ def test_mine_table():
         "constant": [80] * 7,
         "gappy": [100, np.nan, 70, np.nan, np.nan, 10, np.nan],  # 3 valid years
         "with_nan": [100, 90, np.nan, 40, 20, 10, 5],
-    }), years).set_index("mine_id")
+    }), years, ALPHA, MIN_YEARS, EXACT_P_MAX_N).set_index("mine_id")
     assert out.loc["restoring", "status"] == "abandoned"
     assert out.loc["restoring", "p_exact"] == pytest.approx(2 / 5040)  # S = -21: only the reversed order
     assert out.loc["active", "status"] == "active"
@@ -130,14 +132,15 @@ def test_mine_table():
 
 
 def test_ties_use_the_normal_p():
-    out = mann_kendall_table(table({"tied": [100, 100, 100, 100, 100, 32, 0]}), list(range(2016, 2023)))
+    out = mann_kendall_table(table({"tied": [100, 100, 100, 100, 100, 32, 0]}), list(range(2016, 2023)), ALPHA,
+                             MIN_YEARS, EXACT_P_MAX_N)
     assert np.isnan(out.loc[0, "p_exact"]) and out.loc[0, "p_used"] == out.loc[0, "p"]
 
 
 def test_missing_years_are_named():
     frame = table({"a": [1, 2, 3, 4, 5, 6, 7]})
     with pytest.raises(ValueError, match=r"no value for years \[2023, 2024\]"):
-        mann_kendall_table(frame, list(range(2016, 2025)))
+        mann_kendall_table(frame, list(range(2016, 2025)), ALPHA, MIN_YEARS, EXACT_P_MAX_N)
 
 
 def test_spaced_years_give_slope_per_year():
@@ -145,10 +148,10 @@ def test_spaced_years_give_slope_per_year():
     years = [2001, 2004, 2007, 2010, 2013, 2016]
     values = [80.0, 71.0, 65.0, 50.0, 41.0, 35.0]
     bsp = pd.DataFrame({"mine_id": "A", "year": years, "bsp_pct": values})
-    row = mann_kendall_table(bsp, years).iloc[0]
+    row = mann_kendall_table(bsp, years, ALPHA, MIN_YEARS, EXACT_P_MAX_N).iloc[0]
     assert row["sen_slope"] == pytest.approx(mk.original_test(values).slope / 3)
     assert row["sen_slope"] == pytest.approx(-3.0)  # median of pairwise (v_j - v_i) / (year_j - year_i), by hand
-    grid = mann_kendall_grid(np.array(values)[:, None, None], years=years)
+    grid = mann_kendall_grid(np.array(values)[:, None, None], ALPHA, years=years)
     assert grid["slope"][0, 0] == pytest.approx(-3.0) and grid["intercept"][0, 0] == pytest.approx(row["intercept"])
 
 
@@ -159,13 +162,13 @@ def test_unevenly_spaced_years_give_slope_per_year():
     # pairwise slopes: -2, -5, -5, -6, -5.27, -5 -> median -5; intercept median(x) - median(t - 2001) * slope
     # = 79 - 2.5 * -5 = 91.5
     bsp = pd.DataFrame({"mine_id": "A", "year": years, "bsp_pct": values})
-    row = mann_kendall_table(bsp, years, min_years=3).iloc[0]
+    row = mann_kendall_table(bsp, years, ALPHA, min_years=3, exact_max_n=EXACT_P_MAX_N).iloc[0]
     assert (row["sen_slope"], row["intercept"]) == (pytest.approx(-5.0), pytest.approx(91.5))
-    grid = mann_kendall_grid(np.array(values)[:, None, None], years=years)
+    grid = mann_kendall_grid(np.array(values)[:, None, None], ALPHA, years=years)
     assert (grid["slope"][0, 0], grid["intercept"][0, 0]) == (pytest.approx(-5.0), pytest.approx(91.5))
     assert row["s"] == grid["s"][0, 0] == -6  # the test itself only uses the order
     with pytest.raises(ValueError, match="increasing year per layer"):
-        mann_kendall_grid(np.zeros((3, 1, 1)), years=[2001, 2001, 2002])
+        mann_kendall_grid(np.zeros((3, 1, 1)), ALPHA, years=[2001, 2001, 2002])
 
 
 def test_status_counts_per_subregion_and_all_once():

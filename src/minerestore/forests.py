@@ -51,7 +51,7 @@ def _tree_deltas(tree, x_oob: np.ndarray, y_oob: np.ndarray, rng: np.random.Gene
     return out
 
 
-def oob_permutation_importance(forest, X, y, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def oob_permutation_importance(forest, X, y, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-tree out-of-bag permutation importance of every column of ``X`` (module docstring).
 
     Parameters
@@ -59,7 +59,7 @@ def oob_permutation_importance(forest, X, y, seed: int = 0) -> tuple[np.ndarray,
     forest : fitted scikit-learn RandomForestRegressor or RandomForestClassifier with ``bootstrap=True``.
     X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,) (class labels for a
         classifier, as given to ``fit``).
-    seed : seed of the permutations.
+    seed : seed of the permutations (config ``seed``).
 
     Returns
     -------

@@ -98,14 +98,15 @@ def mndwi(green, swir1):
     return _ratio(green, swir1)
 
 
-def tasseled_cap(bands: dict, component: str, coefficients: str = "landsat_oli"):
+def tasseled_cap(bands: dict, component: str, coefficients: str):
     """A tasseled-cap component (``brightness``, ``greenness`` or ``wetness``) of reflectance bands.
 
     Parameters
     ----------
     bands : dict of reflectance arrays (0–1) with the bands of the set (:data:`TASSELED_CAP_BANDS`):
         ``blue, green, red, nir, swir1, swir2``, and ``swir1240`` (MODIS band 5) for the MODIS set.
-    coefficients : key of :data:`TASSELED_CAP`.
+    coefficients : key of :data:`TASSELED_CAP` (from config ``ecology.wet_coefficients`` and the sensors,
+        :func:`coefficients_for`).
 
     Raises
     ------

@@ -24,10 +24,11 @@ def season_dates(year: int, season: tuple[int, int]) -> tuple[date, date]:
     return date(year, start_month, 1), date.fromordinal(last.toordinal() - 1)
 
 
-def epoch_years(year: int, window_years: int = 1) -> list[int]:
-    """Calendar years whose growing seasons feed the composite of epoch ``year``: ``window_years`` years centred on
-    it (an even window reaches one year further forward): 1 -> [year]; 3 -> [year - 1, year, year + 1] (the
-    mining-cities study's 2022 epoch averages 2021–2023); 2 -> [year, year + 1].
+def epoch_years(year: int, window_years: int) -> list[int]:
+    """Calendar years whose growing seasons feed the composite of epoch ``year``: ``window_years`` years (config
+    ``composite.window_years``) centred on it (an even window reaches one year further forward): 1 -> [year];
+    3 -> [year - 1, year, year + 1] (the mining-cities study's 2022 epoch averages 2021–2023);
+    2 -> [year, year + 1].
 
     Raises
     ------

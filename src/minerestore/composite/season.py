@@ -50,8 +50,8 @@ def _reduce(stack: np.ndarray, statistic: str) -> np.ndarray:
         return (np.nansum(stack, axis=0) / count).astype(np.result_type(stack.dtype, np.float32))
 
 
-def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float = 90.0,
-              statistic: str = "median") -> dict:
+def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int], percentile: float,
+              statistic: str) -> dict:
     """Composite the clear observations of one season (or of the seasons of an epoch's window of years).
 
     Parameters
@@ -62,8 +62,9 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
         Observations without reflectance bands (MODIS LST or NDVI products) contribute only what they have.
     shape : (rows, cols)
     percentile : float
-        NDVI percentile layer (default 90, methods.md §3.2).
-    statistic : ``median`` (methods.md §3.2) or ``mean`` (the mining-cities study).
+        NDVI percentile layer (config ``composite.ndvi_percentile``; the study: 90, methods.md §3.2).
+    statistic : ``median`` (methods.md §3.2) or ``mean`` (the mining-cities study) (config
+        ``composite.statistic``).
 
     Returns
     -------
@@ -104,10 +105,11 @@ def composite_blocks(
     acquisitions: list[Acquisition],
     lst_acquisitions: list[Acquisition],
     grid: Grid,
-    block_rows: int = 512,
-    percentile: float = 90.0,
-    conservative_scl: bool = False,
-    statistic: str = "median",
+    *,
+    block_rows: int,
+    percentile: float,
+    conservative_scl: bool,
+    statistic: str,
     quantities: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[Window, dict]]:
     """Composite a season block by block over the region grid (memory bounded by ``block_rows``).
@@ -116,7 +118,10 @@ def composite_blocks(
     ----------
     acquisitions : the season's acquisitions giving reflectance (and LST when their product has it).
     lst_acquisitions : further acquisitions contributing only LST (e.g. Landsat ST for a Sentinel-2 run).
-    statistic : per-pixel statistic of the observations (:func:`composite`).
+    block_rows : rows per block (config ``composite.block_rows``).
+    percentile : NDVI percentile layer (config ``composite.ndvi_percentile``).
+    conservative_scl : Sentinel-2: also mask SCL classes 2 and 7 (config ``composite.scl_conservative``).
+    statistic : per-pixel statistic of the observations (:func:`composite`; config ``composite.statistic``).
     quantities : read only these quantities of ``acquisitions`` (e.g. red, nir and ndvi for the NDVI layers:
         the other bands come out NaN); None = all.
 
@@ -127,8 +132,10 @@ def composite_blocks(
     windows = grid.row_windows(block_rows)
     for i, window in enumerate(windows):
         shape = (int(window.height), int(window.width))
-        obs = [read_observation(a, grid, window, quantities, conservative_scl) for a in acquisitions]
-        obs += [read_observation(a, grid, window, only=("lst",)) for a in lst_acquisitions]
+        obs = [read_observation(a, grid, window, quantities, conservative_scl=conservative_scl)
+               for a in acquisitions]
+        obs += [read_observation(a, grid, window, only=("lst",), conservative_scl=conservative_scl)
+                for a in lst_acquisitions]
         yield window, composite(obs, shape, percentile, statistic)
         log.info("block %d/%d composited", i + 1, len(windows))
 
@@ -184,8 +191,8 @@ PERIOD_BANDS = ("ndvi_p90", "n_obs", "n_snow")
 
 
 def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str, list[list[Acquisition]]],
-                            tags: dict[str, dict], block_rows: int = 512, percentile: float = 90.0,
-                            conservative_scl: bool = False) -> None:
+                            tags: dict[str, dict], *, block_rows: int, percentile: float,
+                            conservative_scl: bool) -> None:
     """Mask-period composites of one or more periods (the vegetation and the snow period; docs/methods.md, masks),
     block by block, each written under a temporary name and renamed when complete.
 
@@ -202,6 +209,9 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
     ----------
     paths : period -> output GeoTIFF; periods : period -> list of date windows, each a list of acquisitions (an
         empty list adds nothing); tags : period -> dataset metadata.
+    block_rows, percentile, conservative_scl : config ``composite.block_rows``, ``composite.ndvi_percentile`` and
+        ``composite.scl_conservative`` (:func:`composite_blocks`). The windows are composited with the median
+        statistic whatever ``composite.statistic`` (only their NDVI percentile and counts are kept).
     """
     ndvi_inputs = ("red", "nir", "ndvi")  # the periods need NDVI and the counts, not the other bands
     periods = {name: [[a for a in w if set(ndvi_inputs) & set(a.profile.bands)] for w in windows]
@@ -212,9 +222,10 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
         for window in grid.row_windows(block_rows):
             shape = (int(window.height), int(window.width))
             # one read per acquisition and block, whichever periods hold it
-            read = functools.cache(lambda a, w=window: read_observation(a, grid, w, ndvi_inputs, conservative_scl))
+            read = functools.cache(lambda a, w=window: read_observation(a, grid, w, ndvi_inputs,
+                                                                        conservative_scl=conservative_scl))
             for name, windows in periods.items():
-                blocks = [composite([read(a) for a in w], shape, percentile) for w in windows]
+                blocks = [composite([read(a) for a in w], shape, percentile, "median") for w in windows]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
                     lowest = np.nanmin(np.stack([b["ndvi_p90"] for b in blocks]), axis=0)
@@ -223,9 +234,10 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
 
 
 def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acquisitions: list[Acquisition],
-                    tags: dict, block_rows: int = 512, percentile: float = 90.0,
-                    conservative_scl: bool = False, statistic: str = "median") -> float:
-    """Composite acquisitions block by block (:func:`composite_blocks`) into a GeoTIFF of
+                    tags: dict, *, block_rows: int, percentile: float, conservative_scl: bool,
+                    statistic: str) -> float:
+    """Composite acquisitions block by block (:func:`composite_blocks`, whose parameters ``block_rows``,
+    ``percentile``, ``conservative_scl`` and ``statistic`` are config values) into a GeoTIFF of
     :data:`COMPOSITE_BANDS` on ``grid``, written under a temporary name and renamed when complete.
 
     Returns
@@ -234,8 +246,9 @@ def write_composite(path, grid: Grid, acquisitions: list[Acquisition], lst_acqui
     """
     n_obs = 0.0
     with raster_writer(path, grid.profile(len(COMPOSITE_BANDS)), list(COMPOSITE_BANDS), tags) as dst:
-        for window, bands in composite_blocks(acquisitions, lst_acquisitions, grid, block_rows, percentile,
-                                              conservative_scl, statistic):
+        for window, bands in composite_blocks(acquisitions, lst_acquisitions, grid, block_rows=block_rows,
+                                              percentile=percentile, conservative_scl=conservative_scl,
+                                              statistic=statistic):
             for i, name in enumerate(COMPOSITE_BANDS, start=1):
                 dst.write(bands[name], i, window=window)
             n_obs += float(bands["n_obs"].sum())

@@ -22,11 +22,13 @@ if TYPE_CHECKING:  # scikit-learn is imported where a forest is built, so the ra
     from sklearn.ensemble import RandomForestRegressor
 
 
-def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, seed: int = 0,
+def random_forest(n_estimators: int, mtry: int, nodesize: int, seed: int,
                   n_jobs: int = 1) -> RandomForestRegressor:
     """A scikit-learn forest with R randomForest's regression semantics (methods.md §5): bootstrap samples of
     size n, ``max_features`` = mtry, a node with <= nodesize cases is terminal (``min_samples_split`` =
-    nodesize + 1, ``min_samples_leaf`` = 1), out-of-bag scoring on."""
+    nodesize + 1, ``min_samples_leaf`` = 1), out-of-bag scoring on. ``n_estimators``, ``mtry`` and ``nodesize``
+    are the config keys ``drivers.n_estimators``, ``drivers.mtry`` and ``drivers.nodesize``; ``seed`` is config
+    ``seed``."""
     from sklearn.ensemble import RandomForestRegressor
 
     return RandomForestRegressor(n_estimators=n_estimators, max_features=mtry, min_samples_split=nodesize + 1,
@@ -34,7 +36,7 @@ def random_forest(n_estimators: int = 1000, mtry: int = 3, nodesize: int = 5, se
                                  n_jobs=n_jobs)
 
 
-def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = True) -> np.ndarray:
+def inc_mse(forest: RandomForestRegressor, X, y, seed: int, scale: bool = True) -> np.ndarray:
     """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5): the mean
     over trees of the increase of each tree's out-of-bag MSE when the variable is permuted, divided by its
     standard error (:func:`minerestore.forests.oob_permutation_importance`). ``scale=False`` returns the mean
@@ -43,7 +45,8 @@ def inc_mse(forest: RandomForestRegressor, X, y, seed: int = 0, scale: bool = Tr
     Parameters
     ----------
     forest : fitted RandomForestRegressor with ``bootstrap=True``.
-    X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,); seed : of the permutations.
+    X : array or DataFrame (n, p), the rows the forest was fitted on; y : array (n,); seed : of the permutations
+        (config ``seed``).
 
     Returns
     -------
@@ -72,8 +75,9 @@ def inc_node_purity(forest: RandomForestRegressor) -> np.ndarray:
     return total / len(forest.estimators_)
 
 
-def correlation(y: np.ndarray, drivers: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
-    """Correlation of ``y`` with each driver over the pixel pairs where both are finite.
+def correlation(y: np.ndarray, drivers: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Correlation of ``y`` with each driver over the pixel pairs where both are finite; ``method`` ``pearson``
+    or ``spearman`` (config ``drivers.correlation``).
 
     Returns
     -------
@@ -128,9 +132,10 @@ def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tupl
     return complete, kept, report
 
 
-def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimators: int, mtry: int,
+def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], *, n_estimators: int, mtry: int,
                nodesize: int, train_fraction: float, seed: int, n_jobs: int = 1) -> dict:
-    """Fit the forest on a seeded ``train_fraction`` split and score it.
+    """Fit the forest (:func:`random_forest`) on a seeded ``train_fraction`` split (config
+    ``drivers.train_fraction``) and score it.
 
     Returns
     -------
@@ -162,9 +167,10 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], n_estimat
             "importance": importance.sort_values("rank").reset_index(drop=True)}
 
 
-def partial_dependence_table(forest, x: pd.DataFrame, points: int = 20) -> pd.DataFrame:
+def partial_dependence_table(forest, x: pd.DataFrame, points: int) -> pd.DataFrame:
     """Partial dependence of the prediction on each driver (scikit-learn ``partial_dependence``, average over
-    the rows of ``x``), ``points`` grid values between the 5th and 95th percentiles."""
+    the rows of ``x``), ``points`` grid values between the 5th and 95th percentiles (config
+    ``drivers.partial_dependence_points``)."""
     from sklearn.inspection import partial_dependence
 
     rows = []
@@ -224,8 +230,9 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
         raise ValueError(f"region {region!r}: {err}. The other regions do not depend on this one: snakemake "
                          "--keep-going finishes them (all but the ranking across regions)") from None
     corr = correlation(samples["rsei"].to_numpy(float), samples[kept], options["correlation"])
-    fit = fit_forest(complete, "rsei", kept, options["n_estimators"], options["mtry"], options["nodesize"],
-                     options["train_fraction"], seed, threads)
+    fit = fit_forest(complete, "rsei", kept, n_estimators=options["n_estimators"], mtry=options["mtry"],
+                     nodesize=options["nodesize"], train_fraction=options["train_fraction"], seed=seed,
+                     n_jobs=threads)
     test = fit["test"]
     predictions = pd.DataFrame({"x": test["x"], "y": test["y"], "observed": test["rsei"],
                                 "predicted": fit["predicted"]})

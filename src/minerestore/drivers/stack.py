@@ -122,7 +122,7 @@ def user_driver(path: str | os.PathLike, name: str, target: Grid) -> np.ndarray:
     return values
 
 
-def driver_layers(grid: Grid, target: Grid, sources: dict, mines, tile_px: int, window_km: float) -> dict:
+def driver_layers(grid: Grid, target: Grid, sources: dict, mines, *, tile_px: int, window_km: float) -> dict:
     """Every driver of a region on the analysis grid ``target`` (docs/methods.md, drivers).
 
     User drivers (``sources['drivers']``, :func:`user_driver`); the DEM (bilinear) and slope (degrees, computed on

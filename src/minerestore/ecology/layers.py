@@ -14,9 +14,8 @@ from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid
 log = logging.getLogger(__name__)
 
 
-def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: float, grid: Grid,
-              lst_path: str | None = None, wet_setting: str = "auto", family: str = "sentinel2",
-              chunk_px: int | None = None) -> dict:
+def read_year(composite: str | os.PathLike, domain, water, *, mndwi_threshold: float, grid: Grid,
+              lst_path: str | None = None, wet_setting: str, family: str, chunk_px: int | None = None) -> dict:
     """Everything the ecological indices need from one year's composite.
 
     With ``chunk_px`` the layers are dask arrays of ``chunk_px`` tiles read only when computed (``domain`` and
@@ -29,6 +28,11 @@ def read_year(composite: str | os.PathLike, domain, water, mndwi_threshold: floa
         The analysis domain (study area); pixels outside it are never valid.
     water : bool (rows, cols)
         The water mask.
+    mndwi_threshold : MNDWI above which a pixel is water (config ``thresholds.mndwi_water``).
+    lst_path : LST raster for composites without LST (config ``regions.<name>.lst``), optional.
+    wet_setting : tasseled-cap set, or ``auto`` for the set of the composite's sensors (config
+        ``ecology.wet_coefficients``; :func:`minerestore.indices.coefficients_for`).
+    family : the region's sensor family (config ``regions.<name>.sensor``).
 
     Returns
     -------
@@ -92,7 +96,8 @@ def impervious(landcover: str | os.PathLike | None, classes: list[int], domain, 
     if chunk_px is None:
         classes_on_grid = read_on_grid(landcover, grid, 1, resampling=Resampling.nearest, fill=0)
     else:
-        classes_on_grid = lazy_on_grid(landcover, grid, 1, chunk_px, "int32", Resampling.nearest, fill=0)
+        classes_on_grid = lazy_on_grid(landcover, grid, 1, chunk_px, dtype="int32", resampling=Resampling.nearest,
+                                       fill=0)
     out = np.isin(classes_on_grid, classes)
     if not bool((out & domain).any()):
         log.warning("%s: none of the land-cover classes %s (ecology.imper_classes) in the study area; bare rock "

@@ -63,10 +63,11 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def fvc_bounds(ndvis: list, valids: list, low_pct: float = 5.0, high_pct: float = 95.0) -> tuple[float, float]:
-    """NDVI of bare soil and of full vegetation: the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI of the
-    valid pixels of one or several (pooled) scenes (methods.md §2.2, [S-FVC]), read from a 0.001-wide histogram of
-    NDVI in [−1, 1] (the same for numpy and dask arrays; histograms of several scenes add up).
+def fvc_bounds(ndvis: list, valids: list, low_pct: float, high_pct: float) -> tuple[float, float]:
+    """NDVI of bare soil and of full vegetation: the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI (config
+    ``ecology.fvc_percentiles``) of the valid pixels of one or several (pooled) scenes (methods.md §2.2, [S-FVC]),
+    read from a 0.001-wide histogram of NDVI in [−1, 1] (the same for numpy and dask arrays; histograms of several
+    scenes add up).
 
     Raises
     ------
@@ -86,10 +87,10 @@ def fvc_bounds(ndvis: list, valids: list, low_pct: float = 5.0, high_pct: float 
     return soil, veg
 
 
-def fvc(ndvi, low_pct: float = 5.0, high_pct: float = 95.0, valid=None):
+def fvc(ndvi, low_pct: float, high_pct: float, valid=None):
     """Fractional vegetation cover by the pixel dichotomy model: clip((NDVI − NDVI_soil) / (NDVI_veg − NDVI_soil),
     0, 1), NDVI_soil / NDVI_veg from :func:`fvc_bounds` of the valid pixels (all finite pixels when ``valid`` is
-    None). Same shape and array type as ``ndvi``."""
+    None; ``low_pct``, ``high_pct``: config ``ecology.fvc_percentiles``). Same shape and array type as ``ndvi``."""
     xp = array_module(ndvi)
     return _cover(ndvi, *fvc_bounds([ndvi], [xp.isfinite(ndvi) if valid is None else valid], low_pct, high_pct))
 
@@ -108,13 +109,14 @@ def _rao_q_any(values, window: int):
 
 @dataclass(frozen=True)
 class RemOptions:
-    """The choices of REM's reconstruction (docs/methods.md, REM), each a config key of ``ecology``."""
+    """The choices of REM's reconstruction (docs/methods.md, REM), each a config key of ``ecology`` (their
+    defaults are the schema's: :meth:`from_config`)."""
 
-    window: int = 5  # Rao's Q moving window, px (rao_window)
-    soil_index: str = "rndsi"  # rndsi or si (soil_index)
-    fvc_percentiles: tuple = (5.0, 95.0)  # NDVI percentiles of bare soil and full vegetation
-    imper_mode: str = "binary"  # binary (the study's 0/1 I_imper) or continuous (1 − minmax(BCI))
-    imper_bci_threshold: float = 0.3  # binary: rock / impervious where BCI exceeds this
+    window: int  # Rao's Q moving window, px (rao_window)
+    soil_index: str  # rndsi or si (soil_index)
+    fvc_percentiles: tuple  # NDVI percentiles of bare soil and full vegetation (fvc_percentiles)
+    imper_mode: str  # binary (the study's 0/1 I_imper) or continuous (1 − minmax(BCI)) (imper_mode)
+    imper_bci_threshold: float  # binary: rock / impervious where BCI exceeds this (imper_bci_threshold)
 
     @classmethod
     def from_config(cls, ecology: dict) -> "RemOptions":
@@ -146,7 +148,7 @@ class RemResult:
 SUB_INDICES = ("i_wet", "i_veg", "i_soil")
 
 
-def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, window: int = 5, impervious=None,
+def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, impervious=None,
              materialise=None) -> dict:
     """The per-pixel layers REM is built from, before any scene statistic: tasseled-cap brightness, greenness and
     wetness, NDSI' = (SWIR2 − G)/(SWIR2 + G), SI, Rao's Q of NDVI in a ``window`` (over valid pixels only), NDVI,
@@ -159,6 +161,9 @@ def rem_base(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, w
     ----------
     bands : dict ``blue … swir2`` reflectance (rows, cols), NaN = missing; ndvi : (rows, cols); valid : bool
         (rows, cols), e.g. study area and not water; impervious : bool (rows, cols) or None. numpy or dask.
+    coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`; from config
+        ``ecology.wet_coefficients``, :func:`minerestore.indices.coefficients_for`).
+    window : Rao's Q moving window, px (config ``ecology.rao_window``).
 
     Returns
     -------
@@ -231,7 +236,7 @@ def _combined(sub: dict, weights) -> object:
     return sub["i_imper"] * sum(float(w) * sub[k] for w, k in zip(weights, SUB_INDICES))
 
 
-def fit_rem(bases: list[dict], options: RemOptions = RemOptions()) -> dict:
+def fit_rem(bases: list[dict], options: RemOptions) -> dict:
     """Fit REM's scene statistics on one year (per-year REM) or on the pooled pixels of several years
     (``ecology.rem_mode: pooled``, so REM compares across years): every min–max bound, the FVC NDVI percentiles,
     the PCA weights and the final REM range.
@@ -239,6 +244,7 @@ def fit_rem(bases: list[dict], options: RemOptions = RemOptions()) -> dict:
     Parameters
     ----------
     bases : list of :func:`rem_base` dicts (one per year).
+    options : REM's choices (:class:`RemOptions`, from the ``ecology`` config).
 
     Returns
     -------
@@ -266,9 +272,9 @@ def fit_rem(bases: list[dict], options: RemOptions = RemOptions()) -> dict:
     return model
 
 
-def apply_rem(base: dict, model: dict, options: RemOptions = RemOptions()) -> RemResult:
-    """REM of one year with fitted statistics (:func:`fit_rem`, its own or a pooled model): REM and its
-    sub-indices, (rows, cols) float in [0, 1] for the year's own model (a pooled model spans [0, 1] over all its
+def apply_rem(base: dict, model: dict, options: RemOptions) -> RemResult:
+    """REM of one year with fitted statistics (:func:`fit_rem`, its own or a pooled model; ``options`` those it
+    was fitted with): REM and its sub-indices, (rows, cols) float in [0, 1] for the year's own model (a pooled model spans [0, 1] over all its
     years), NaN where not valid (``base['ok']``).
 
     Raises
@@ -282,22 +288,23 @@ def apply_rem(base: dict, model: dict, options: RemOptions = RemOptions()) -> Re
                      model["pc1_share"])
 
 
-def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, options: RemOptions = RemOptions(),
-        impervious=None, materialise=None) -> RemResult:
+def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions, impervious=None,
+        materialise=None) -> RemResult:
     """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
     (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study), fitted on one year. The
     sub-indices are the RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every
     choice a :class:`RemOptions` field:
 
     - I_wet = minmax(tasseled-cap wetness);
-    - I_veg = minmax(FVC x (1 + PD_n)): FVC by pixel dichotomy (5 %/95 % NDVI), PD_n = minmax of Rao's Q of NDVI
-      in a ``window`` x ``window`` moving window (plant diversity matters where vegetation is dense);
+    - I_veg = minmax(FVC x (1 + PD_n)): FVC by pixel dichotomy (``fvc_percentiles``; the study's 5 %/95 % NDVI),
+      PD_n = minmax of Rao's Q of NDVI in a ``window`` x ``window`` moving window (plant diversity matters where
+      vegetation is dense);
     - I_soil = minmax((1 − FVC) x minmax(soil index)), soil index RNDSI = minmax(NDSI') / minmax(TC brightness)
       with NDSI' = (SWIR2 − G)/(SWIR2 + G) (Deng et al. 2015; high for soil, low for rock and impervious), or SI;
-    - I_imper, binary (default, the study's Eq. 5): 0 on bare rock or impervious surface, 1 elsewhere; rock /
-      impervious where BCI > ``imper_bci_threshold`` or, with a land-cover raster, ``impervious`` (its built-up
-      classes). BCI = ((H + L)/2 − V) / ((H + L)/2 + V) of min–max normalised TC brightness H, greenness V and
-      wetness L (Deng & Wu 2012). ``continuous``: 1 − minmax(BCI);
+    - I_imper, ``binary`` (the config's default, the study's Eq. 5): 0 on bare rock or impervious surface, 1
+      elsewhere; rock / impervious where BCI > ``imper_bci_threshold`` or, with a land-cover raster, ``impervious``
+      (its built-up classes). BCI = ((H + L)/2 − V) / ((H + L)/2 + V) of min–max normalised TC brightness H,
+      greenness V and wetness L (Deng & Wu 2012). ``continuous``: 1 − minmax(BCI);
     - α, β, γ = squared PC1 loadings of a covariance PCA of (I_wet, I_veg, I_soil) (sum to 1);
     - REM min–max normalised to [0, 1] over the valid pixels.
 
@@ -305,7 +312,9 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, option
     ----------
     bands : dict ``blue … swir2`` reflectance arrays (rows, cols), NaN = missing (numpy or dask).
     ndvi : NDVI array; valid : bool array (e.g. study area and not water), optional.
-    coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`).
+    coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`; from config
+        ``ecology.wet_coefficients``).
+    options : REM's choices (:class:`RemOptions`, from the ``ecology`` config).
     impervious : bool array, optional; built-up / rock pixels of a land-cover raster.
     materialise : see :func:`rem_base`.
 
@@ -318,5 +327,6 @@ def rem(bands: dict, ndvi, coefficients: str = "landsat_oli", valid=None, option
     DegenerateIndicator
         If a layer is constant over the valid pixels (names it).
     """
-    base = rem_base(bands, ndvi, coefficients, valid, options.window, impervious, materialise)
+    base = rem_base(bands, ndvi, coefficients=coefficients, valid=valid, window=options.window,
+                    impervious=impervious, materialise=materialise)
     return apply_rem(base, fit_rem([base], options), options)

@@ -80,7 +80,7 @@ def rsei_valid(ndvi, wet, ndbsi, lst, valid=None):
     return ok & valid if valid is not None else ok
 
 
-def rsei_with_bounds(layers: dict, ok, bounds: dict, loadings=None, share: float = float("nan"),
+def rsei_with_bounds(layers: dict, ok, bounds: dict, *, loadings=None, share: float = float("nan"),
                      pc1_bounds: tuple | None = None) -> RseiResult:
     """RSEI with given normalisation bounds; given PC1 loadings and PC1 bounds apply a fitted (e.g. pooled
     multi-year) model to one year."""
@@ -120,12 +120,14 @@ def rsei_pooled(years: dict) -> dict:
     loadings = loadings * (1.0 if loadings[0] + loadings[1] > 0 else -1.0)
     components = {y: xp.where(oks[y], sum(float(w) * a for w, a in zip(loadings, normed[y])), np.nan) for y in years}
     pc1_bounds = tuple(pooled_minmax([{"pc1": components[y]} for y in years], list(oks.values()))["pc1"])
-    return {y: rsei_with_bounds(layer_sets[y], oks[y], bounds, loadings, share, pc1_bounds) for y in years}
+    return {y: rsei_with_bounds(layer_sets[y], oks[y], bounds, loadings=loadings, share=share,
+                                pc1_bounds=pc1_bounds) for y in years}
 
 
-def grade_breaks(width: float = 0.2) -> tuple[float, ...]:
-    """Inner breaks of equal-interval grades of ``width`` over [0, 1]: 0.2 -> (0.2, 0.4, 0.6, 0.8) (methods.md §1.3
-    item 6, five grades); 0.1 -> (0.1, …, 0.9), the ten grades of the mining-cities study's maps.
+def grade_breaks(width: float) -> tuple[float, ...]:
+    """Inner breaks of equal-interval grades of ``width`` (config ``ecology.grade_width``) over [0, 1]:
+    0.2 -> (0.2, 0.4, 0.6, 0.8) (methods.md §1.3 item 6, five grades); 0.1 -> (0.1, …, 0.9), the ten grades of the
+    mining-cities study's maps.
 
     Raises
     ------
@@ -138,10 +140,11 @@ def grade_breaks(width: float = 0.2) -> tuple[float, ...]:
     return tuple(k / n for k in range(1, n))
 
 
-def grades(index, width: float = 0.2) -> np.ndarray:
-    """Equal-interval grades 1…n of an index in [0, 1] (:func:`grade_breaks`; width 0.2: poor, fair, moderate,
-    good, excellent, methods.md §1.3 item 6; width 0.1: ten grades); 0 where the index is NaN. A value on a break
-    takes the upper grade. uint8, same shape (a dask array for a dask index)."""
+def grades(index, width: float) -> np.ndarray:
+    """Equal-interval grades 1…n of an index in [0, 1] (:func:`grade_breaks`; ``width`` config
+    ``ecology.grade_width``; width 0.2: poor, fair, moderate, good, excellent, methods.md §1.3 item 6; width 0.1:
+    ten grades); 0 where the index is NaN. A value on a break takes the upper grade. uint8, same shape (a dask
+    array for a dask index)."""
     if is_dask(index):
         return index.map_blocks(grades, width, dtype=np.uint8)
     values = np.asarray(index)
@@ -177,8 +180,9 @@ def year_rsei(layers: dict, year: int, model: dict | None = None) -> tuple:
     try:
         if model is not None:
             res = rsei_with_bounds(dict(zip(RSEI_INDICATORS, indicators)), ok,
-                                   {k: tuple(v) for k, v in model["bounds"].items()}, np.array(model["loadings"]),
-                                   model["pc1_share"], tuple(model["pc1_bounds"]))
+                                   {k: tuple(v) for k, v in model["bounds"].items()},
+                                   loadings=np.array(model["loadings"]), share=model["pc1_share"],
+                                   pc1_bounds=tuple(model["pc1_bounds"]))
         else:
             res = rsei(*indicators, layers["valid"])
     except ValueError as err:

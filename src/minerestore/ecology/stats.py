@@ -39,7 +39,7 @@ def mine_groups(mines: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     return {g: m for g, m in groups.items() if len(m)}
 
 
-def per_mine(mines: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths, tile_px: int) -> pd.DataFrame:
+def per_mine(mines: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths, *, tile_px: int) -> pd.DataFrame:
     """Zonal statistics of every mine and year: mine_id, year, index, mean, median, std, count.
 
     Reads the window of each group of mines (:func:`minerestore.raster.tiles.polygon_windows`); coverage
@@ -61,7 +61,7 @@ def per_mine(mines: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths, 
     return pd.concat(rows, ignore_index=True).sort_values(["mine_id", "year", "index"])
 
 
-def region_and_rings(mines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths,
+def region_and_rings(mines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grid: Grid, years, rsei_paths, rem_paths, *,
                      ring_width_km: float, ring_max_km: float, tile_px: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Moments of every layer by scope and by distance ring, added up over tiles.
 

@@ -67,10 +67,10 @@ def pixel_confusion(predicted: np.ndarray, reference: np.ndarray, valid: np.ndar
     return {"tp": int(np.sum(p & r)), "fp": int(np.sum(p & ~r)), "fn": int(np.sum(~p & r)), "tn": int(np.sum(~p & ~r))}
 
 
-def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float = 0.7,
+def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float,
                  scored: np.ndarray | None = None) -> dict:
-    """Mine-level counts with the > ``overlap`` rule (methods.md §7.3), the identification rate and the area
-    similarity.
+    """Mine-level counts with the > ``overlap`` rule (methods.md §7.3; config ``identify.overlap``), the
+    identification rate and the area similarity.
 
     A reference mine is *matched* (identified) when predicted mines cover more than ``overlap`` of its area, else
     *omitted*; a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference
@@ -104,14 +104,14 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
 
 
 def object_labels(objects: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
-                  overlap: float = 0.7) -> pd.DataFrame:
+                  overlap: float) -> pd.DataFrame:
     """Truth and prediction of candidate objects for the object confusion matrix (object-based mine mapping study,
     its Table 4).
 
-    An object is a mine (``y`` = 1) when more than ``overlap`` of its area lies in reference mines, not a mine (0)
-    when less than 1 − ``overlap`` does, ambiguous (−1, left out of the matrix) in between, as the object random
-    forest labels its training objects; it is ``predicted`` a mine when more than half of it lies in the mine
-    polygons. TN objects are candidates correctly rejected.
+    An object is a mine (``y`` = 1) when more than ``overlap`` (config ``identify.overlap``) of its area lies in
+    reference mines, not a mine (0) when less than 1 − ``overlap`` does, ambiguous (−1, left out of the matrix) in
+    between, as the object random forest labels its training objects; it is ``predicted`` a mine when more than
+    half of it lies in the mine polygons. TN objects are candidates correctly rejected.
 
     Returns
     -------
@@ -182,7 +182,7 @@ def accuracy_table(pixels: dict[str, dict[str, int]], objects: dict[str, dict[st
     return pd.DataFrame(rows)
 
 
-def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
+def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, *,
                  tile_px: int, labels_path: str | None = None, train_objects=None,
                  train_mines: gpd.GeoDataFrame | None = None) -> dict[str, dict[str, int]]:
     """Pixel confusion counts (tp, fp, fn, tn) of the mines against the reference, added up tile by tile.
@@ -211,7 +211,7 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
 
 
 def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
-                train: np.ndarray, patches: gpd.GeoDataFrame, tile_px: int, overlap: float = 0.7) -> dict:
+                train: np.ndarray, patches: gpd.GeoDataFrame, *, tile_px: int, overlap: float) -> dict:
     """Scores of one method's mine polygons on the test mines alone, the same for every method (the methods
     comparison, docs/methods.md).
 
@@ -222,6 +222,7 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     mine are false-positive pixels, not commission errors). Then: pixel confusion and every metric of
     :func:`confusion_metrics`; object confusion of the remaining candidate patches (:func:`object_labels`,
     tp/fp/fn/tn); the test-mine match (:func:`object_match`: identification rate, mean area similarity).
+    ``tile_px`` is config ``tiles.size_px``; ``overlap`` config ``identify.overlap``.
 
     Returns
     -------
@@ -233,7 +234,7 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     predicted = mines.set_geometry(mines.geometry.difference(train_union))
     kept = ~predicted.geometry.is_empty.to_numpy()
     predicted, touching = predicted[kept], touching[kept]
-    pixel = pixel_scopes(grid, zones, predicted, reference, tile_px, train_mines=train_mines)["test"]
+    pixel = pixel_scopes(grid, zones, predicted, reference, tile_px=tile_px, train_mines=train_mines)["test"]
     objects = patches[~patches.geometry.intersects(train_union)] if len(patches) else patches
     obj = object_confusion(object_labels(objects, predicted, test_mines, overlap)) if len(objects) else \
         {"tp": 0, "fp": 0, "fn": 0, "tn": 0}

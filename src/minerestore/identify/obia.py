@@ -159,9 +159,10 @@ def label_polygons(labels: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"object": ids}, geometry=[unary_union(parts[i]) for i in ids], crs=grid.crs)
 
 
-def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, scale: float, sigma: float,
+def segment(layers: dict[str, np.ndarray], candidates: np.ndarray, *, scale: float, sigma: float,
             min_size: int, bounds: dict | None = None) -> np.ndarray:
-    """Segment the candidate patches into objects.
+    """Segment the candidate patches into objects (``scale``, ``sigma``, ``min_size``: config
+    ``identify.segmentation`` scale, sigma, min_size_px).
 
     Felzenszwalb graph segmentation on (NDVI median, brightness, NDVI range) scaled to [0, 1] between their 2nd and
     98th percentiles over the candidates (``bounds`` from :func:`percentile_bounds` when the candidates are
@@ -218,18 +219,18 @@ def _glcm_table(matrices: list[np.ndarray], index, prefix: str, chunk: int = 100
     return pd.DataFrame(columns, index=index)
 
 
-def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float,
-                    glcm_layers: tuple = ("brightness",), glcm_levels: int = 32,
-                    bounds: dict | None = None) -> pd.DataFrame:
+def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float, *,
+                    glcm_layers: tuple, glcm_levels: int = 32, bounds: dict | None = None) -> pd.DataFrame:
     """Features of every object (one row per label present, index = label).
 
     Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
     minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
     Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
-    Texture (object-based mine mapping study, methods.md §6.3, §7.3): for each of ``glcm_layers``, the GLCM
-    properties :data:`GLCM_PROPS` in each direction and their all-direction mean (``glcm_{layer}_{prop}[_{deg}]``),
-    the layer quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects (``bounds`` from
-    :func:`percentile_bounds` when the objects are taken window by window). No texture for ``glcm_layers=()``.
+    Texture (object-based mine mapping study, methods.md §6.3, §7.3): for each of ``glcm_layers`` (config
+    ``identify.glcm_layers``), the GLCM properties :data:`GLCM_PROPS` in each direction and their all-direction
+    mean (``glcm_{layer}_{prop}[_{deg}]``), the layer quantised to ``glcm_levels`` between its 2nd and 98th
+    percentile over the objects (``bounds`` from :func:`percentile_bounds` when the objects are taken window by
+    window). No texture for ``glcm_layers=()``.
 
     Raises
     ------
@@ -311,7 +312,7 @@ def training_roles(overlap: pd.DataFrame, n_reference: int, threshold: float, tr
     return out
 
 
-def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: int, folds: int, seed: int,
+def fit_forest(x: pd.DataFrame, y: np.ndarray, *, param_grid: dict, n_estimators: int, folds: int, seed: int,
                n_jobs: int = 1) -> tuple[RandomForestClassifier, pd.DataFrame]:
     """Grid search with stratified k-fold CV (scoring F1), and the OOB error of every parameter set.
 
@@ -365,7 +366,7 @@ def fit_forest(x: pd.DataFrame, y: np.ndarray, param_grid: dict, n_estimators: i
     return models[int(np.argmin(results["rank_test_score"]))], pd.DataFrame(rows)
 
 
-def importance(model, x: pd.DataFrame, y: np.ndarray, method: str, repeats: int, seed: int) -> pd.DataFrame:
+def importance(model, x: pd.DataFrame, y: np.ndarray, *, method: str, repeats: int, seed: int) -> pd.DataFrame:
     """Feature importance as mean decrease in accuracy (MDA), sorted, with ``rank``.
 
     ``method='oob'`` (the study's): per tree on its out-of-bag rows, as R's ``importance(type=1)``
@@ -416,7 +417,7 @@ def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resol
     return join_tiles([chosen], min_area_m2, resolution, objects.crs)[["geometry"]]
 
 
-def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid, tile_px: int,
+def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid, *, tile_px: int,
               composites: list[str | os.PathLike], dem_path: str | None, options: dict, seed: int,
               threads: int = 1) -> dict:
     """The object-based random forest of a region, end to end (docs/methods.md, object-based mine mapping).
@@ -453,11 +454,12 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
     bounds, windows = patch_bounds(*patch_args)
     features, overlaps, objects, offset = [], [], [], 0
     for wgrid, patch_labels, layers in windows:
-        labels = segment(layers, patch_labels > 0, seg["scale"], seg["sigma"], seg["min_size_px"], bounds)
+        labels = segment(layers, patch_labels > 0, scale=seg["scale"], sigma=seg["sigma"],
+                         min_size=seg["min_size_px"], bounds=bounds)
         labels[labels > 0] += offset
         offset = max(offset, int(labels.max()))
-        features.append(object_features(labels, layers, grid.resolution, tuple(options["glcm_layers"]),
-                                        bounds=bounds))
+        features.append(object_features(labels, layers, grid.resolution,
+                                        glcm_layers=tuple(options["glcm_layers"]), bounds=bounds))
         overlaps.append(overlap_with(labels, burn(reference.geometry, wgrid, range(1, len(reference) + 1), "int32")))
         objects.append(label_polygons(labels, wgrid))
     features = pd.concat(features).fillna(0.0)
@@ -465,12 +467,12 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
     roles = training_roles(pd.concat(overlaps), len(reference), options["overlap"], options["train_fraction"], seed)
     train = roles[roles["role"] == "train"]
     log.info("objects: %s; labels: %s", roles["role"].value_counts().to_dict(), train["y"].value_counts().to_dict())
-    model, cv = fit_forest(features.loc[train.index], train["y"].to_numpy(), rf["param_grid"], rf["n_estimators"],
-                           rf["cv_folds"], seed, threads)
+    model, cv = fit_forest(features.loc[train.index], train["y"].to_numpy(), param_grid=rf["param_grid"],
+                           n_estimators=rf["n_estimators"], folds=rf["cv_folds"], seed=seed, n_jobs=threads)
     test = roles[roles["role"] == "test"]
     scored = test if rf["importance"] == "permutation" and test["y"].nunique() == 2 else train
-    imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), rf["importance"],
-                     rf["importance_repeats"], seed)
+    imp = importance(model, features.loc[scored.index], scored["y"].to_numpy(), method=rf["importance"],
+                     repeats=rf["importance_repeats"], seed=seed)
     with ordered(model):
         roles["probability"] = model.predict_proba(features.loc[roles.index])[:, 1]
     roles["predicted"] = (roles["probability"] >= 0.5).astype(int)

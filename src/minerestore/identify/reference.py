@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely.Geometry,
-                   id_field: str = "mine_id") -> gpd.GeoDataFrame:
+                   id_field: str) -> gpd.GeoDataFrame:
     """Validate and clean a reference mine layer.
 
     - missing CRS: error; other CRSs are re-projected to ``crs``;
@@ -28,6 +28,7 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
     Parameters
     ----------
     frame : GeoDataFrame as read from ``source`` (a path, for messages).
+    id_field : attribute holding a unique mine id (config ``regions.<name>.reference_id_field``).
 
     Returns
     -------

@@ -224,7 +224,7 @@ def seeded(seed: int, threads: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def train(model, patches: np.ndarray, labels: np.ndarray, options: dict, seed: int, dev) -> dict:
+def train(model, patches: np.ndarray, labels: np.ndarray, *, options: dict, seed: int, dev) -> dict:
     """Train a network on patches with a class-balanced cross-entropy + Dice loss, random rotations and flips, Adam
     with a cosine-annealed learning rate over ``epochs``, and early stopping on a validation share of the patches.
 
@@ -334,7 +334,7 @@ def _evaluate(model, x, y, ce, dice, dev) -> float:
         return float(ce(out, y.to(dev)) + dice(out, y.to(dev)))
 
 
-def predict(model, image: np.ndarray, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
+def predict(model, image: np.ndarray, *, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
     """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of ``patch``
     px overlapping by ``overlap`` px, the probabilities of overlapping windows averaged. float32 (rows, cols).
     Memory is bounded by the image given: the caller passes a tile with a margin (:func:`probability_tiles`)."""
@@ -432,7 +432,7 @@ def stacked(layers: dict[str, np.ndarray], bands: list[str]) -> np.ndarray:
     return np.stack([layers[b] for b in bands]).astype(np.float32)
 
 
-def training_set(composites, dem_path, grid, tile_px: int, bands: list[str], zones, train_mines, test_mines,
+def training_set(composites, dem_path, grid, *, tile_px: int, bands: list[str], zones, train_mines, test_mines,
                  patch: int, step: int, rim_px: int) -> tuple[np.ndarray, np.ndarray, list[float], list[float]]:
     """Normalised training patches and labels of a region, cut tile by tile (memory: one tile and the patches),
     with the mean and std of the training pixels (the labelled pixels of the patches: the study area without the
@@ -473,7 +473,7 @@ def training_set(composites, dem_path, grid, tile_px: int, bands: list[str], zon
     return np.stack([normalised(p, mean, std) for p in x]), y, mean, std
 
 
-def probability_tiles(model, card: ModelCard, composites, dem_path, grid, tile_px: int, overlap: int, dev):
+def probability_tiles(model, card: ModelCard, composites, dem_path, grid, *, tile_px: int, overlap: int, dev):
     """Mine probability of the region tile by tile: yields (window, float32 (rows, cols), the tile's layers
     (:func:`region_layers`, for the refinement, so the composites are read once)). Each tile is read with a margin
     of half a patch, so windows at tile edges see their surroundings (memory: one tile and its margin)."""
@@ -483,7 +483,7 @@ def probability_tiles(model, card: ModelCard, composites, dem_path, grid, tile_p
         padded, inner = pad_window(grid, window, card.patch_px // 2)
         layers = region_layers(composites, dem_path, grid, padded, card.bands)
         image = normalised(stacked(layers, card.bands), card.mean, card.std)
-        probability = predict(model, image, card.patch_px, overlap, dev)[inner]
+        probability = predict(model, image, patch=card.patch_px, overlap=overlap, dev=dev)[inner]
         yield window, probability, {k: v[inner] for k, v in layers.items()}
 
 
@@ -511,7 +511,7 @@ def p_intsct(shares: np.ndarray, areas: np.ndarray, target_area: float) -> float
 
 
 def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np.ndarray, excluded: np.ndarray,
-                   grid, segmentation: dict, bounds: dict | None = None):
+                   grid, *, segmentation: dict, bounds: dict | None = None):
     """Segmentation objects of a tile with their share of network mine pixels (the refinement's raw material).
 
     Objects: felzenszwalb segments of the study area (:func:`minerestore.identify.obia.segment`), its layers
@@ -524,8 +524,8 @@ def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np
 
     from minerestore.identify.obia import label_polygons, segment
 
-    labels = segment(layers, inside, segmentation["scale"], segmentation["sigma"], segmentation["min_size_px"],
-                     bounds)
+    labels = segment(layers, inside, scale=segmentation["scale"], sigma=segmentation["sigma"],
+                     min_size=segmentation["min_size_px"], bounds=bounds)
     index = np.arange(1, int(labels.max()) + 1)
     if not len(index):
         return label_polygons(labels, grid).assign(share=[], area_m2=[], training=[], excluded=[])
@@ -552,7 +552,7 @@ def study_area_bounds(composites, dem_path, grid, tile_px: int, zones) -> dict:
                               for window in tile_windows(grid, tile_px).values()])
 
 
-def refine_tile(sources, layers, tgrid, inside, mine, train_mines, dl, segmentation, bounds):
+def refine_tile(sources, layers, tgrid, inside, mine, train_mines, *, dl, segmentation, bounds):
     """The segmentation objects of one tile (its ``layers`` from :func:`probability_tiles`) with their share of
     network mine pixels (p_intsct refinement)."""
     from rasterio.enums import Resampling
@@ -565,10 +565,10 @@ def refine_tile(sources, layers, tgrid, inside, mine, train_mines, dl, segmentat
         classes = read_on_grid(sources["landcover"], tgrid, 1, resampling=Resampling.nearest, fill=0)
         excluded = np.isin(classes, dl["refine_exclude_classes"])
     train = burn(train_mines.geometry, tgrid).astype(bool)
-    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation, bounds)
+    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation=segmentation, bounds=bounds)
 
 
-def refine(objects, train_mines, zones, mines, ident: dict, grid):
+def refine(objects, train_mines, zones, mines, *, ident: dict, grid):
     """The network's mines refined by segmentation objects with the p_intsct rule, calibrated on the training
     mines: objects whose share exceeds p are kept, unless on excluded land cover or under 50 m², and adjacent kept
     objects merged (``ident``: the identify keys min_mine_area_m2). Returns the refined mine polygons."""

@@ -68,7 +68,7 @@ def water_from_occurrence(occurrence: np.ndarray, ratio: float, buffer_m: float,
     return buffer((occ <= 100) & (occ / 100.0 > ratio), buffer_m, resolution)
 
 
-def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, threshold: float, ratio: float, buffer_m: float,
+def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, *, threshold: float, ratio: float, buffer_m: float,
                      resolution: float) -> np.ndarray:
     """Fallback water mask without a water history: MNDWI = (G − SWIR1)/(G + SWIR1) > ``threshold`` (Xu 2006,
     methods.md §1.2) in more than ``ratio`` of the years with a valid composite, then buffered.
@@ -140,7 +140,7 @@ def read_water_history(path: str, grid: Grid, span, window) -> np.ndarray:
     return read_on_grid(path, grid, bands, window, resampling=Resampling.nearest, fill=0)
 
 
-def window_masks(grid: Grid, window, sources: dict, composites: list[str], periods: dict[str, str],
+def window_masks(grid: Grid, window, sources: dict, composites: list[str], *, periods: dict[str, str],
                  thresholds: dict, options: dict) -> dict[str, np.ndarray]:
     """The four masks (bool, rows x cols of ``window``) on one window of the region grid.
 
@@ -154,23 +154,25 @@ def window_masks(grid: Grid, window, sources: dict, composites: list[str], perio
         history = read_water_history(sources["water_history"], grid, m["water_years"], window)
         water = water_from_history(history, t["water_ratio"], t["water_buffer_m"], grid.resolution)
     elif "water_occurrence" in sources:
-        occurrence = read_on_grid(sources["water_occurrence"], grid, 1, window, Resampling.nearest, fill=255)
+        occurrence = read_on_grid(sources["water_occurrence"], grid, 1, window, resampling=Resampling.nearest,
+                                  fill=255)
         water = water_from_occurrence(occurrence, t["water_ratio"], t["water_buffer_m"], grid.resolution)
     else:
         c = read_composites(composites, ["green", "swir1"], window)
-        water = water_from_mndwi(c["green"], c["swir1"], t["mndwi_water"], t["water_ratio"], t["water_buffer_m"],
-                                 grid.resolution)
+        water = water_from_mndwi(c["green"], c["swir1"], threshold=t["mndwi_water"], ratio=t["water_ratio"],
+                                 buffer_m=t["water_buffer_m"], resolution=grid.resolution)
     veg = read_composites([periods["vegetation"]], ["ndvi_p90"], window)["ndvi_p90"][0]
     counts = read_composites([periods["snow"]], ["n_snow", "n_obs"], window)
     if "landcover" in sources:
-        built = builtup(read_on_grid(sources["landcover"], grid, 1, window, Resampling.nearest), m["builtup_classes"])
+        built = builtup(read_on_grid(sources["landcover"], grid, 1, window, resampling=Resampling.nearest),
+                        m["builtup_classes"])
     else:
         built = np.zeros((int(window.height), int(window.width)), bool)
     return {"water": water, "vegetation": vegetation(veg, t["vegetation_p90_ndvi"]),
             "snow": snow(counts["n_snow"][0], counts["n_obs"][0], t["snow_ratio"]), "builtup": built}
 
 
-def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composites: list[str],
+def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composites: list[str], *,
                  periods: dict[str, str], thresholds: dict, options: dict, tile_px: int):
     """The masks of a region tile by tile, each tile read with a margin as wide as the water buffer (so the
     buffer reaches across tile edges exactly).
@@ -182,7 +184,8 @@ def region_masks(grid: Grid, study_area: gpd.GeoSeries, sources: dict, composite
     """
     halo = int(np.ceil(thresholds["water_buffer_m"] / grid.resolution)) + 1
     for window, padded, inner in halo_windows(grid, tile_px, halo):
-        layers = window_masks(grid, padded, sources, composites, periods, thresholds, options)
+        layers = window_masks(grid, padded, sources, composites, periods=periods, thresholds=thresholds,
+                              options=options)
         inside = burn(study_area, tile_grid(grid, window)).astype(bool)
         yield window, {k: np.where(inside, v[inner], 255).astype(np.uint8) for k, v in layers.items()}, inside
 

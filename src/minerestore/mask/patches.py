@@ -131,7 +131,7 @@ def remaining_land(grid: Grid, window, zones: gpd.GeoDataFrame, mask_paths: list
     return left
 
 
-def candidate_patches(grid: Grid, zones: gpd.GeoDataFrame, mask_paths: list[str], element: str, radius_px: int,
+def candidate_patches(grid: Grid, zones: gpd.GeoDataFrame, mask_paths: list[str], *, element: str, radius_px: int,
                       min_patch_m2: float, tile_px: int) -> gpd.GeoDataFrame:
     """Candidate patches of a region: the remaining land opened by the structuring element, vectorised tile by
     tile (each tile read with a margin of twice the footprint radius, so the opening is exact) and joined across

@@ -165,7 +165,7 @@ def require_pixel(area: shapely.Geometry, grid: Grid, what: str) -> None:
 
 
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
-               subregions: gpd.GeoDataFrame | None, elevation, buffer_km: float, subregion_field: str,
+               subregions: gpd.GeoDataFrame | None, elevation, *, buffer_km: float, subregion_field: str,
                aoi_name: str = "aoi") -> gpd.GeoDataFrame:
     """The study area of a region with its sub-regions (docs/methods.md, study area).
 

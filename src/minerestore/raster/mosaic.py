@@ -18,7 +18,7 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_windows
 
 
-def write_vrt(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.PathLike], size_px: int,
+def write_vrt(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.PathLike], *, size_px: int,
               band_names: list[str], dtype: str, nodata: float | None, tags: dict | None = None) -> None:
     """Write a virtual mosaic of same-grid tiles.
 
@@ -71,5 +71,5 @@ def mosaic_tiles(path: str | os.PathLike, grid: Grid, tiles: dict[str, str | os.
     returns the path."""
     with rasterio.open(next(iter(tiles.values()))) as src:
         names, dtype, nodata, tags = list(src.descriptions), src.dtypes[0], src.nodata, src.tags()
-    write_vrt(path, grid, tiles, size_px, names, dtype, nodata, tags)
+    write_vrt(path, grid, tiles, size_px=size_px, band_names=names, dtype=dtype, nodata=nodata, tags=tags)
     return str(path)

@@ -104,6 +104,7 @@ def read_on_grid(
     grid: Grid,
     bands: int | str | list = 1,
     window: Window | None = None,
+    *,
     resampling: Resampling | list[Resampling] = Resampling.bilinear,
     src_nodata: float | None = None,
     fill: float | None = None,
@@ -303,7 +304,7 @@ def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Res
     """First band of a raster on the grid (or a window of it) as float32 with NaN for nodata (rows, cols)."""
     with rasterio.open(path) as src:
         nodata = src.nodata
-    data = read_on_grid(path, grid, 1, window, resampling, fill=nodata if nodata is not None else np.nan)
+    data = read_on_grid(path, grid, 1, window, resampling=resampling, fill=nodata if nodata is not None else np.nan)
     data = data.astype(np.float32)
     if nodata is not None and not np.isnan(nodata):
         data[data == nodata] = np.nan
@@ -390,11 +391,11 @@ def read_domain_and_water(path: str | os.PathLike, grid: Grid, chunk_px: int | N
         with rasterio.open(path) as src:
             codes = src.read(1, window=window)
     else:
-        codes = lazy_on_grid(path, grid, 1, chunk_px, "uint8", Resampling.nearest)
+        codes = lazy_on_grid(path, grid, 1, chunk_px, dtype="uint8", resampling=Resampling.nearest)
     return codes != 255, codes == 1
 
 
-def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, dtype: str = "float32",
+def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px: int, *, dtype: str = "float32",
                  resampling=None, fill: float | None = None):
     """One band of a raster on ``grid`` as a dask array of ``chunk_px`` tiles, each read (re-projected if needed,
     :func:`minerestore.raster.read_on_grid`) only when computed.
@@ -415,7 +416,7 @@ def lazy_on_grid(path: str | os.PathLike, grid: Grid, band: int | str, chunk_px:
     def read(block_info=None):
         (r0, r1), (c0, c1) = block_info[None]["array-location"]
         window = Window(c0, r0, c1 - c0, r1 - r0)
-        return read_on_grid(path, grid, band, window, method, fill=fill, keep_open=True).astype(dtype)
+        return read_on_grid(path, grid, band, window, resampling=method, fill=fill, keep_open=True).astype(dtype)
 
     chunks = da.core.normalize_chunks((chunk_px, chunk_px), grid.shape)
     return da.map_blocks(read, chunks=chunks, dtype=dtype, meta=np.empty((0, 0), dtype))

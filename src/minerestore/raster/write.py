@@ -67,7 +67,7 @@ def write_raster(
         dst.write(data)
 
 
-def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[str], tags: dict | None,
+def write_blocks(path: str | os.PathLike, layers: list, grid: Grid, names: list[str], *, tags: dict | None,
                  chunk_px: int, dtype: str = "float32", nodata=float("nan"), compress: bool = True) -> None:
     """Write 2-D layers (numpy or dask arrays on ``grid``) as one multi-band GeoTIFF, one tile at a time.
 
@@ -98,7 +98,7 @@ def spill(layers: dict, grid: Grid, chunk_px: int, folder: str | os.PathLike) ->
         return layers
     names = list(layers)
     path = Path(folder) / "spill.tif"
-    write_blocks(path, [layers[k] for k in names], grid, names, None, chunk_px, compress=False)
+    write_blocks(path, [layers[k] for k in names], grid, names, tags=None, chunk_px=chunk_px, compress=False)
     out = {}
     for name in names:
         lazy = lazy_on_grid(path, grid, name, chunk_px)

@@ -377,7 +377,7 @@ def ranking_bars(ranking: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def trend_map(slope: np.ndarray, p: np.ndarray, bounds, alpha: float, label: str,
+def trend_map(slope: np.ndarray, p: np.ndarray, bounds, *, alpha: float, label: str,
               higher_is_better: bool) -> plt.Figure:
     """Sen's slope map with hatching where the Mann–Kendall test is significant (p < alpha); green = improving
     (a rising index when ``higher_is_better``, a falling one otherwise)."""

@@ -12,11 +12,11 @@ from minerestore.raster.zonal import zonal
 
 
 def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd.GeoDataFrame, grid: Grid,
-              threshold: float = 0.4) -> pd.DataFrame:
+              threshold: float) -> pd.DataFrame:
     """BSP of every mine in every year.
 
     ``BSP = 100 x bare_px / valid_px`` where valid pixels have an NDVI and are not water, bare pixels have
-    NDVI < ``threshold`` (0.4), and each pixel counts with the fraction of its area inside the mine
+    NDVI < ``threshold``, and each pixel counts with the fraction of its area inside the mine
     (exactextract coverage fractions; methods.md §3.1 allows centre or area-weighted, we use area-weighted).
 
     Parameters
@@ -24,6 +24,7 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd
     ndvi_by_year : dict year -> ndarray (rows, cols) float32, growing-season NDVI (NaN = no clear observation).
     water : ndarray (rows, cols) bool, the water mask.
     mines : GeoDataFrame with unique ``mine_id``, in the grid CRS.
+    threshold : NDVI below which a pixel is bare (config ``thresholds.bsp_ndvi``; the study: 0.4).
 
     Returns
     -------
@@ -50,13 +51,13 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd
     return out.sort_values(["mine_id", "year"]).reset_index(drop=True)
 
 
-def restoration_rate(bare_km2: pd.Series, base: float, convention: str = "base") -> pd.Series:
+def restoration_rate(bare_km2: pd.Series, base: float, convention: str) -> pd.Series:
     """Restoration rate (%) of a bare area against the base year's (methods.md §3.1, §7.1).
 
-    ``convention='base'`` (default): RR = (S_base − S_t) / S_base x 100, the text's definition: the treated area
-    compared with the bare area of the base year; RR > 0 means the bare surface shrank, 100 = fully revegetated.
-    ``convention='printed'``: RR = (S_base − S_t) / S_t x 100, the formula as printed in the Yangtze study.
-    Undefined (NaN) when the denominator is 0.
+    ``convention`` (config ``restoration.rr_convention``) ``'base'``: RR = (S_base − S_t) / S_base x 100, the
+    text's definition: the treated area compared with the bare area of the base year; RR > 0 means the bare
+    surface shrank, 100 = fully revegetated. ``convention='printed'``: RR = (S_base − S_t) / S_t x 100, the
+    formula as printed in the Yangtze study. Undefined (NaN) when the denominator is 0.
 
     Raises
     ------
@@ -71,7 +72,7 @@ def restoration_rate(bare_km2: pd.Series, base: float, convention: str = "base")
 
 
 def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, base_year: int,
-                convention: str = "base") -> tuple[pd.DataFrame, pd.DataFrame]:
+                convention: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Restoration rates by sub-region (plus ``all``) and by mine, per year, against ``base_year``
     (methods.md §3.1; docs/methods.md, restoration rate).
 
@@ -84,7 +85,8 @@ def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, base_year: int,
     ----------
     bsp : DataFrame mine_id, year, bsp_pct (NaN when the mine had no valid pixel; :func:`bsp_table`).
     mines : DataFrame mine_id, subregion, area_km2.
-    base_year : the year S_base is taken from; convention : see :func:`restoration_rate`.
+    base_year : the year S_base is taken from; convention : see :func:`restoration_rate` (config
+        ``restoration.rr_convention``).
 
     Returns
     -------

@@ -52,7 +52,7 @@ _UNIT_NAMES = {"m/year": "m/yr", "m/yr": "m/yr", "m": "m/yr", "mm/year": "mm/yr"
 
 
 @contextlib.contextmanager
-def velocity_raster(path: str | os.PathLike, units: str = "auto", dataset: str | None = None) -> Iterator[tuple[str, float]]:
+def velocity_raster(path: str | os.PathLike, units: str, dataset: str | None) -> Iterator[tuple[str, float]]:
     """Open a velocity product as a raster rasterio can warp, and its factor to mm/yr.
 
     Parameters
@@ -62,8 +62,9 @@ def velocity_raster(path: str | os.PathLike, units: str = "auto", dataset: str |
         rate is the least-squares slope over the dates). Geocoded MintPy files carry ``X_FIRST``, ``Y_FIRST``,
         ``X_STEP``, ``Y_STEP`` and ``EPSG``. When ``REF_Y`` / ``REF_X`` are given, the reference pixel is set to
         zero (a no-op for a product that was referenced already).
-    units : ``auto`` (MintPy's ``UNIT`` attribute, or a GeoTIFF ``units`` tag, else mm/yr), ``mm/yr`` or ``m/yr``.
-    dataset : HDF5 dataset to read (default ``velocity``, else ``timeseries``).
+    units : ``auto`` (MintPy's ``UNIT`` attribute, or a GeoTIFF ``units`` tag, else mm/yr), ``mm/yr`` or ``m/yr``
+        (config ``insar.units``).
+    dataset : HDF5 dataset to read; None = ``velocity``, else ``timeseries`` (config ``insar.dataset``).
 
     Yields
     ------
@@ -201,9 +202,9 @@ def mine_class(classes: np.ndarray, inside: np.ndarray, pixel_m2: float, min_pat
     return label, stats
 
 
-def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, factor: float,
-                  coherence_path: str | None, incidence_path: str | None, options: dict,
-                  tile_px: int = 2048, source: str | None = None) -> pd.DataFrame:
+def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, factor: float, *,
+                  coherence_path: str | None, incidence_path: str | None, options: dict, tile_px: int,
+                  source: str | None = None) -> pd.DataFrame:
     """InSAR class of every mine (one row per mine, in the order of ``mines``).
 
     The buffers are read a group at a time, on the window of the grid they share
@@ -220,6 +221,7 @@ def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, facto
         velocity into vertical: v / cos θ).
     options : the ``insar`` config section (buffer_km, threshold_mm_yr, min_coherence, min_coherent_share,
         min_patch_m2).
+    tile_px : side of the windows the buffers are read in, px (config ``tiles.size_px``).
 
     Returns
     -------

@@ -20,14 +20,14 @@ if TYPE_CHECKING:  # pandas only for the per-mine tables: the per-pixel trend-ma
 GRID_FIELDS = ("slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n")
 
 
-def mann_kendall_grid(stack: np.ndarray, alpha: float = 0.05, block_rows: int = 256,
+def mann_kendall_grid(stack: np.ndarray, alpha: float, block_rows: int = 256,
                       years: list[int] | None = None) -> dict[str, np.ndarray]:
     """Mann–Kendall original test and Sen's slope for every pixel of a yearly stack.
 
     Parameters
     ----------
     stack : ndarray (years, rows, cols) float; NaN = missing (skipped as in pymannkendall).
-    alpha : significance level.
+    alpha : significance level (config ``thresholds.mk_alpha``).
     block_rows : rows processed at a time (memory ~ years² x block_rows x cols x 8 bytes).
     years : the year of each layer (increasing, evenly spaced or not); None = 0, 1, 2, … (pymannkendall's
         positions: the slope is per layer).
@@ -129,8 +129,8 @@ def classify(s: float, p: float, n: int, alpha: float, min_years: int) -> str:
     return "no_trend"
 
 
-def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05, min_years: int = 5,
-                       exact_max_n: int = 10) -> pd.DataFrame:
+def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float, min_years: int,
+                       exact_max_n: int) -> pd.DataFrame:
     """Mann–Kendall test of every mine's BSP series.
 
     Parameters
@@ -139,8 +139,10 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float = 0.05,
     years : the analysis years, increasing (evenly spaced or not); every mine must have a row for each. Sen's
         slope is the median of the pairwise slopes over the actual years (scipy ``theilslopes``), so it is per
         year whatever the spacing; the intercept is the value at the first year (Conover, as pymannkendall).
+    alpha : significance level of the test and the status (config ``thresholds.mk_alpha``).
+    min_years : fewer valid years than this give status ``insufficient`` (config ``restoration.min_years``).
     exact_max_n : the exact p (:func:`exact_p`) is computed for n <= this when the series has no ties and used for
-        the status; otherwise the normal approximation's p is used.
+        the status; otherwise the normal approximation's p is used (config ``restoration.exact_p_max_n``).
 
     Returns
     -------

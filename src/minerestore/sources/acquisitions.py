@@ -155,8 +155,9 @@ def _read_natives(
     out = {}
     for file, members in by_file.items():
         try:
-            data = read_on_grid(file, grid, [b for _, b in members], window, [natives[n] for n, _ in members],
-                                src_nodata=profile.nodata_dn, fill=profile.nodata_dn)
+            data = read_on_grid(file, grid, [b for _, b in members], window,
+                                resampling=[natives[n] for n, _ in members], src_nodata=profile.nodata_dn,
+                                fill=profile.nodata_dn)
         except OSError as err:
             raise OSError(f"{err}; {acq.sensor} acquisition of {acq.date}") from err
         out.update({native: data[i] for i, (native, _) in enumerate(members)})
@@ -168,7 +169,8 @@ def read_observation(
     grid: Grid,
     window: Window | None = None,
     only: tuple[str, ...] | None = None,
-    conservative_scl: bool = False,
+    *,
+    conservative_scl: bool,
 ) -> dict[str, np.ndarray]:
     """Read one acquisition onto (a window of) the region grid as canonical quantities.
 
@@ -181,7 +183,7 @@ def read_observation(
     only : tuple of str, optional
         Canonical quantities to read (e.g. ``("lst",)`` for an acquisition that only contributes LST).
     conservative_scl : bool
-        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §3.2).
+        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §3.2; config ``composite.scl_conservative``).
 
     Returns
     -------

@@ -102,7 +102,7 @@ def provenance_record(path: Path, item_ids: list[str], hrefs: list[str]) -> dict
     return record
 
 
-def write_band(array, path: Path, grid: Grid, name: str, nodata, chunk_px: int, tags: dict) -> None:
+def write_band(array, path: Path, grid: Grid, name: str, *, nodata, chunk_px: int, tags: dict) -> None:
     """Write a 2-D (lazy) DataArray on the grid as a tiled GeoTIFF, one ``chunk_px`` window at a time.
 
     Each window is computed (downloaded) only when written, so memory is bounded by the window. The file is
@@ -114,7 +114,8 @@ def write_band(array, path: Path, grid: Grid, name: str, nodata, chunk_px: int, 
         When a read fails (truncated body, HTTP error after the retries); names the file being written.
     """
     try:
-        write_blocks(path, [array.data], grid, [name], tags, chunk_px, str(array.dtype), nodata)
+        write_blocks(path, [array.data], grid, [name], tags=tags, chunk_px=chunk_px, dtype=str(array.dtype),
+                     nodata=nodata)
     except rasterio.errors.RasterioError as err:
         raise FetchError(f"reading the assets of {path.name} failed ({err}); nothing was kept. "
                         "Rerun to retry; check the network or the catalog") from err

@@ -95,12 +95,12 @@ def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: 
     EarthEngineError, EmptySearchError
     """
 
-    ee = initialise(ee_cfg.get("project"))
+    ee = initialise(ee_cfg["project"])
     season = (region["season"]["start_month"], region["season"]["end_month"])
     start, end = season_dates(year, season)
     rows, provenance = [], []
     for role in roles(region):
-        collection = {**COLLECTIONS, **ee_cfg.get("collections", {})}[role]
+        collection = {**COLLECTIONS, **ee_cfg["collections"]}[role]
         sensor = SENSORS.get(collection)
         if sensor is None:
             raise EarthEngineError(f"collection {collection!r} has no sensor profile; known: {sorted(SENSORS)}")
@@ -116,7 +116,8 @@ def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: 
                 record = cached_record(path, [image_id])
                 if record is None:
                     band = ds[var].isel(time=t).fillna(nodata).astype(dtype)
-                    write_band(band, path, grid, native, nodata, 2048, {"sensor": sensor, "collection": collection})
+                    write_band(band, path, grid, native, nodata=nodata, chunk_px=2048,
+                               tags={"sensor": sensor, "collection": collection})
                     record = provenance_record(path, [image_id], [f"ee://{collection}"])
                 provenance.append(record)
             rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,

@@ -22,8 +22,8 @@ from minerestore.raster.mosaic import mosaic_tiles
 from minerestore.sources.contract import SOURCE_GROUPS, SOURCE_KEYS
 
 
-def inputs_manifest(region: dict, grid: Grid, size_px: int, static: dict[str, dict], fetched: list[tuple[str, dict]],
-                    workdir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
+def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str, dict],
+                    fetched: list[tuple[str, dict]], workdir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
     """Write ``inputs.yaml``, ``acquisitions.csv``, ``manifest.csv`` and the virtual mosaics of a remote region.
 
     Parameters

@@ -147,7 +147,7 @@ def _bits(qa: np.ndarray, first: int, count: int = 1) -> np.ndarray:
     return (qa.astype(np.int64) >> first) & ((1 << count) - 1)
 
 
-def scl_masks(scl: np.ndarray, conservative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def scl_masks(scl: np.ndarray, conservative: bool) -> tuple[np.ndarray, np.ndarray]:
     """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §3.2).
 
     Parameters
@@ -155,7 +155,8 @@ def scl_masks(scl: np.ndarray, conservative: bool = False) -> tuple[np.ndarray, 
     scl : ndarray of int, any shape
         SCL class codes 0–11.
     conservative : bool
-        Also mask classes 2 (dark area) and 7 (unclassified / cloud low probability).
+        Also mask classes 2 (dark area) and 7 (unclassified / cloud low probability) (config
+        ``composite.scl_conservative``).
 
     Returns
     -------

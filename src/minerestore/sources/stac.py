@@ -95,8 +95,9 @@ def catalog_settings(stac_cfg: dict) -> tuple[str, bool, dict]:
     return known["url"], sign, {**known["collections"], **(stac_cfg.get("collections") or {})}
 
 
-def open_catalog(url: str, retries: int = 5, backoff_s: float = 1.0):
-    """Open a STAC API or a static catalog with retries and backoff on :data:`RETRY_STATUS`.
+def open_catalog(url: str, retries: int, backoff_s: float):
+    """Open a STAC API or a static catalog with ``retries`` and backoff (``backoff_s`` x 2^n s) on
+    :data:`RETRY_STATUS` (config ``stac.retries``, ``stac.backoff_s``).
 
     Raises
     ------
@@ -145,7 +146,7 @@ def _matches(item, bbox_ll, start: date | None, end: date | None, max_cloud: flo
     return max_cloud is None or cloud is None or cloud <= max_cloud
 
 
-def search(client, collection: str, bbox_ll, start: date | None = None, end: date | None = None,
+def search(client, collection: str, bbox_ll, *, start: date | None = None, end: date | None = None,
            max_cloud: float | None = None) -> list:
     """Items of ``collection`` intersecting ``bbox_ll`` (lon/lat) within [start, end], cloud cover <= max.
 
@@ -234,8 +235,8 @@ def _signer(sign: bool):
     return planetary_computer.sign
 
 
-def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[str, Path], resampling: str | dict,
-                 dtype: str, nodata, reads: dict, tags: dict) -> list[dict]:
+def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[str, Path], *,
+                 resampling: str | dict, dtype: str, nodata, reads: dict, tags: dict) -> list[dict]:
     """Load ``assets`` (output name -> asset key) of ``items`` (mosaicked) onto ``grid`` into ``paths``.
 
     ``resampling`` is one method or asset key -> method (``"*"`` for the rest): acquisitions are resampled as
@@ -268,7 +269,7 @@ def fetch_layers(items: list, assets: dict[str, str], grid: Grid, paths: dict[st
                          fail_on_error=True)
     for name, path in todo.items():
         key = assets[name]
-        write_band(data[key].isel(time=0), path, grid, name, nodata, chunk_px, tags)
+        write_band(data[key].isel(time=0), path, grid, name, nodata=nodata, chunk_px=chunk_px, tags=tags)
         hrefs = [_unsigned(i.assets[key].href) for i in items]
         records.append(provenance_record(path, [i.id for i in items], hrefs))
         log.info("fetched %s from %d item(s)", path.name, len(items))
@@ -284,9 +285,10 @@ def acquisition_groups(items: list, role: str, collection: str) -> dict[tuple[st
     return groups
 
 
-def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int, season: tuple[int, int],
+def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int, *, season: tuple[int, int],
                        max_cloud: float | None, cache: Path, reads: dict) -> tuple[list[dict], list]:
-    """Fetch one role's acquisitions of a year's growing season onto the grid.
+    """Fetch one role's acquisitions of a year's growing season onto the grid (``season``: config
+    ``regions.<name>.season`` start and end month; ``max_cloud``: config ``stac.max_cloud``).
 
     Returns
     -------
@@ -299,7 +301,7 @@ def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int
         No item in the bbox and season (names collection, bbox, dates).
     """
     start, end = season_dates(year, season)
-    items = search(client, collection, grid_bbox_ll(grid), start, end, max_cloud)
+    items = search(client, collection, grid_bbox_ll(grid), start=start, end=end, max_cloud=max_cloud)
     items = [i for i in items if in_season(_item_interval(i)[0].month, *season)]
     rows, records = [], []
     dtype, nodata = PRODUCT_DTYPE[role]
@@ -309,7 +311,8 @@ def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int
         paths = {native: cache / f"{stem}_{native}.tif" for native in assets}
         tags = {"sensor": sensor, "date": when, "collection": collection}
         resampling = {"*": "bilinear", **{assets[q]: "nearest" for q in PROFILES[sensor].quality_bands}}
-        records += fetch_layers(group, assets, grid, paths, resampling, dtype, nodata, reads, tags)
+        records += fetch_layers(group, assets, grid, paths, resampling=resampling, dtype=dtype, nodata=nodata,
+                                reads=reads, tags=tags)
         if PROFILES[sensor].level == "L1":
             records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt", reads))
         rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
@@ -336,7 +339,8 @@ def _fetch_text(item, key: str, path: Path, reads: dict) -> dict:
     return provenance_record(path, [item.id], [_unsigned(href)])
 
 
-def fetch_static(client, layer: str, collection: str, grid: Grid, cache: Path, reads: dict) -> tuple[Path, list[dict]]:
+def fetch_static(client, layer: str, collection: str, grid: Grid, *, cache: Path,
+                 reads: dict) -> tuple[Path, list[dict]]:
     """Fetch a static layer (dem, landcover, water_occurrence) mosaicked onto the grid.
 
     Raises
@@ -350,8 +354,9 @@ def fetch_static(client, layer: str, collection: str, grid: Grid, cache: Path, r
         raise StacError(f"item {items[0].id} of {collection}: none of the assets {spec['assets']} "
                         f"({layer}); assets: {sorted(items[0].assets)}")
     path = cache / f"{layer}.tif"
-    records = fetch_layers(items, {layer: key}, grid, {layer: path}, spec["resampling"], spec["dtype"],
-                           spec["nodata"], reads, {"collection": collection, "layer": layer})
+    records = fetch_layers(items, {layer: key}, grid, {layer: path}, resampling=spec["resampling"],
+                           dtype=spec["dtype"], nodata=spec["nodata"], reads=reads,
+                           tags={"collection": collection, "layer": layer})
     return path, records
 
 
@@ -382,9 +387,10 @@ def cache_dir(root: str | os.PathLike, grid: Grid) -> Path:
 
 
 def read_settings(stac_cfg: dict, sign: bool) -> dict:
-    """How assets are read: ``chunk_px``, ``sign`` and the ``retries`` / ``backoff_s`` of catalog requests."""
-    return {"chunk_px": stac_cfg["chunk_px"], "sign": sign, "retries": stac_cfg.get("retries", 5),
-            "backoff_s": stac_cfg.get("backoff_s", 1.0)}
+    """How assets are read: ``chunk_px``, ``sign`` and the ``retries`` / ``backoff_s`` of catalog requests (the
+    region's ``stac`` config, its defaults filled by the schema)."""
+    return {"chunk_px": stac_cfg["chunk_px"], "sign": sign, "retries": stac_cfg["retries"],
+            "backoff_s": stac_cfg["backoff_s"]}
 
 
 def _client_and_collections(stac_cfg: dict):
@@ -416,7 +422,8 @@ def fetch_static_record(stac_cfg: dict, region: dict, grid: Grid, cache: Path) -
     for layer in stac_cfg["layers"]:
         if layer in region:
             continue
-        path, records = fetch_static(client, layer, _collection(collections, layer, stac_cfg), grid, cache, reads)
+        path, records = fetch_static(client, layer, _collection(collections, layer, stac_cfg), grid, cache=cache,
+                                     reads=reads)
         layers[layer] = str(path)
         provenance += records
     return {"layers": layers, "provenance": provenance}
@@ -438,8 +445,8 @@ def fetch_year_record(stac_cfg: dict, region: dict, grid: Grid, year: int, cache
     season = (region["season"]["start_month"], region["season"]["end_month"])
     rows, provenance = [], []
     for role in roles(region):
-        r, p = fetch_acquisitions(client, role, _collection(collections, role, stac_cfg), grid, year, season,
-                                  stac_cfg["max_cloud"], cache, reads)
+        r, p = fetch_acquisitions(client, role, _collection(collections, role, stac_cfg), grid, year,
+                                  season=season, max_cloud=stac_cfg["max_cloud"], cache=cache, reads=reads)
         rows += r
         provenance += p
     return {"rows": rows, "provenance": provenance}

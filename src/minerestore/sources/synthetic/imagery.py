@@ -49,6 +49,7 @@ def render(
     classes: np.ndarray,
     high_ground: np.ndarray,
     floodplain: np.ndarray,
+    *,
     month: int,
     day: int,
     resolution: float,

@@ -27,7 +27,7 @@ from minerestore.restoration.insar import mine_class, pixel_classes
 from minerestore.sources.synthetic.spectra import FOREST, WATER
 
 
-def products(mines, label: np.ndarray, classes: np.ndarray, grid: Grid, coarse: Grid, factor: int,
+def products(mines, label: np.ndarray, classes: np.ndarray, grid: Grid, *, coarse: Grid, factor: int,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, tuple[int, int]]:
     """Velocity (mm/yr) and coherence on ``coarse`` (``grid`` coarsened by ``factor``), the truth table and the
     reference pixel (row, col) of ``coarse``.
@@ -73,7 +73,7 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
     return padded.reshape(rows // f, f, cols // f, f).mean(axis=(1, 3))
 
 
-def write(out, velocity: np.ndarray, coherence: np.ndarray, grid: Grid, ref: tuple[int, int],
+def write(out, velocity: np.ndarray, coherence: np.ndarray, grid: Grid, *, ref: tuple[int, int],
           years: list[int]) -> dict[str, str]:
     """Write ``insar/velocity.h5`` (MintPy-like), ``insar/velocity.tif`` and ``insar/coherence.tif`` under
     ``out``; returns the manifest entry (the workflow reads the HDF5 file)."""

@@ -17,7 +17,7 @@ TRAJECTORIES = ("restoring", "active", "stable")
 
 
 def land_cover(
-    dem: np.ndarray, water: np.ndarray, river_dist: np.ndarray, resolution: float, rng: np.random.Generator,
+    dem: np.ndarray, water: np.ndarray, river_dist: np.ndarray, *, resolution: float, rng: np.random.Generator,
     by_elevation: bool = True,
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Truth land-cover classes (uint8, codes of :mod:`.spectra`) and the town centres (row, col).
@@ -98,17 +98,18 @@ def place_mines(
     river_dist: np.ndarray,
     grid,
     years: list[int],
+    *,
     n_mines: int,
     rng: np.random.Generator,
     footprints: list[Polygon] | None = None,
-    radius_m: float = 200.0,
+    radius_m: float,
     max_river_m: float | None = 3000.0,
     allowed: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Place ``n_mines`` open-pit mines 100 m – ``max_river_m`` from a river (None: any distance over 100 m), on
     land that is not water, snow, rock or town (and wholly inside ``allowed``, bool, when given), at least 250 m apart,
-    and give each a trajectory. Generated outlines have a log-normal radius of median ``radius_m`` (clipped to
-    60 m – 3.25 ``radius_m``).
+    and give each a trajectory. Generated outlines have a log-normal radius of median ``radius_m`` (config
+    ``synthetic.mine_radius_m``; clipped to 60 m – 3.25 ``radius_m``).
 
     Trajectories (40 % restoring, 35 % active, 25 % stable): *restoring* mines stop the year before the first
     analysis year or in it, and revegetate; *active* mines are bare in a core that expands to the whole footprint by the last year;

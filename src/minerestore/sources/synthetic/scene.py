@@ -312,8 +312,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     log.info("grid %d x %d px at %.0f m in %s", grid.width, grid.height, grid.resolution, grid.crs)
     terr = _terrain(p, grid, rng)
     dem = terr["dem"]
-    classes, towns = landscape.land_cover(dem, terr["water"], terr["river_dist"], grid.resolution, rng,
-                                          by_elevation=not p.city)
+    classes, towns = landscape.land_cover(dem, terr["water"], terr["river_dist"], resolution=grid.resolution,
+                                          rng=rng, by_elevation=not p.city)
     footprints = None
     if p.footprints_file:
         footprints = landscape.real_footprints(p.footprints_file, grid.crs, rng, p.n_mines * 3)
@@ -322,8 +322,9 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     if city is not None:  # mines at least 1 km inside the city, so their rings and windows lie in it
         allowed = rasterize([(city.buffer(-1000.0), 1)], out_shape=grid.shape, transform=grid.transform,
                             dtype="uint8").astype(bool)
-    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, p.n_mines, rng, footprints,
-                                  p.mine_radius_m, None if p.city else 3000.0, allowed)
+    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, n_mines=p.n_mines, rng=rng,
+                                  footprints=footprints, radius_m=p.mine_radius_m,
+                                  max_river_m=None if p.city else 3000.0, allowed=allowed)
     mine_fields = landscape.mine_pixel_fields(mines, grid, rng)
     classes[mine_fields["label"] > 0] = MINE
     fields, vigour, effects, dgrid = _drivers(p, grid, dem, towns, mines, mine_fields["label"], rng)
@@ -354,8 +355,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
             write_raster(out / "landcover.tif", lc[None], grid.profile(1, "uint8", 0), ["landcover"], {"classes": "ESA WorldCover"})
         if p.sensor == "modis":
             def render(m, d, date_rng):
-                return imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
-                                      date_rng, p.cloud_max)
+                return imagery.render(surface, lst, classes, high_ground, terr["floodplain"], month=m, day=d,
+                                      resolution=grid.resolution, rng=date_rng, cloud_max=p.cloud_max)
             rows += _modis_acquisitions(p, out, grid, year, render, rng)
             log.info("year %d: MODIS-like products written", year)
             continue
@@ -364,8 +365,9 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
 
         def acquisition(y, m, d, landsat):
             """Render and write one acquisition (its own seeded generator: the same bytes in any thread)."""
-            r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], m, d, grid.resolution,
-                               np.random.default_rng([p.seed, y, m, d, 8 if landsat else 2]), p.cloud_max)
+            r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], month=m, day=d,
+                               resolution=grid.resolution, cloud_max=p.cloud_max,
+                               rng=np.random.default_rng([p.seed, y, m, d, 8 if landsat else 2]))
             if landsat:
                 name, sensor = f"landsat/LC08_{y}{m:02d}{d:02d}.tif", "landsat8_c2l2"
                 write_raster(out / name, imagery.landsat(r, factor), lgrid.profile(8, "uint16", 0),
@@ -395,8 +397,9 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     write_table(out / "truth" / "bsp_truth.csv", pd.DataFrame(bsp_rows))
     write_table(out / "truth" / "effects.csv", effects)
     velocity, coherence, insar_truth, ref = synthetic_insar.products(
-        mines, mine_fields["label"], classes, grid, lgrid, factor, np.random.default_rng([p.seed, 16]))
-    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref, p.years)
+        mines, mine_fields["label"], classes, grid, coarse=lgrid, factor=factor,
+        rng=np.random.default_rng([p.seed, 16]))
+    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref=ref, years=p.years)
     write_table(out / "truth" / "insar_truth.csv", insar_truth)
     manifest = {
         "crs": grid.crs,
