@@ -58,7 +58,9 @@ def _validate_config():
     try:
         validate(config, SCHEMA)
     except WorkflowError as err:
-        top_level = yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
+        top_level = yaml.safe_load(
+            (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()
+        )
         message = explain_validation_failure(err, top_level["properties"])
         if message is None:
             raise
@@ -233,17 +235,21 @@ def _check_writer():
 
 
 def code_version():
-    """The package version and, in a git checkout, the commit (with ``+changes`` when the tree differs from it)."""
+    """The package version and, in a git checkout, the commit (with ``-dirty`` when the tracked files differ from it)."""
     import subprocess
     from minerestore import __version__
 
     git = ["git", "-C", workflow.basedir]
     try:
-        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return __version__
-    return f"{__version__} {commit.stdout.strip()}{'+changes' if dirty.stdout.strip() else ''}"
+    return f"{__version__} {commit.stdout.strip()}{'-dirty' if dirty.stdout.strip() else ''}"
 
 
 stop_on_config_error(_plan)

@@ -2,14 +2,7 @@
 (minerestore.ecology)."""
 
 
-def pooled_models(wildcards):
-    """Input function: the pooled model of RSEI and of REM (``rsei_model``, ``rem_model``) for the index pooled
-    over the years (ecology.rsei_mode / rem_mode), nothing for an index fitted per year."""
-    return {
-        f"{index}_model": for_job(rules.pooled_model.output.model, wildcards, index=index)
-        for index in ("rsei", "rem")
-        if value(f"ecology.{index}_mode") == "pooled"
-    }
+include: "functions/ecology.smk"
 
 
 YEARLY_TABLES = ("rsei_pca", "rem_weights")

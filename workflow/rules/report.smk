@@ -1,5 +1,9 @@
 """Report stage: figures and tables of every region and across regions, registered for `snakemake --report`."""
 
+
+include: "functions/report.smk"
+
+
 INSAR_FIGURES = ["insar_velocity", "insar_classes", "insar_cross"]
 # The maps (rule plot_maps) need no statistics table, so they are drawn while ecology_stats and drivers_model run;
 # the charts of the tables and the map of the mines by Mann-Kendall status (rule plot_region) come after them.
@@ -23,21 +27,6 @@ REGION_FIGURES = [
 ]
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
-
-
-def region_figure_files(region):
-    names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
-    return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
-
-
-def overview_files():
-    return [str(Path(RESULTS, "figures", f"{n}.{ext}")) for n in OVERVIEW_FIGURES for ext in ("png", "svg")]
-
-
-def accuracy_table_input(wildcards):
-    if has_accuracy(wildcards.region):
-        return {"accuracy": for_job(rules.accuracy.output.accuracy, wildcards)}
-    return {}
 
 
 rule plot_maps:

@@ -1,6 +1,10 @@
 """Restoration stage: BSP per mine and year, Mann–Kendall status, restoration rates, pixel-wise trend maps
 (minerestore.restoration)."""
 
+
+include: "functions/restoration.smk"
+
+
 # The configured trend indices (minerestore.restoration.trend_indices): one trend map per index and tile, joined
 # into one mosaic per index.
 TREND_INDICES = value("restoration.trend_indices")
@@ -8,22 +12,6 @@ TREND_TILE = rpath("{region}", "restoration", "trend_{index}", "{tile}.tif")
 TREND_TILES, TREND_MOSAICS = tile_mosaics(
     TREND_TILE, rpath("{region}", "restoration", "trend_{index}.vrt"), "index", TREND_INDICES
 )
-
-
-def trend_inputs(wildcards):
-    """Yearly rasters a tile's trend maps read, as named inputs: ``composites`` (for ndvi, bare and the spectral
-    indices), ``rsei`` and ``rem`` (the yearly ecology rasters), those the configured indices need."""
-    patterns = {
-        "composites": rules.composite_mosaic.output.composite,
-        "rsei": rules.ecology_year.output.rsei,
-        "rem": rules.ecology_year.output.rem,
-    }
-    return {name: each_year(patterns[name])(wildcards) for name in inputs_bands(TREND_INDICES)}
-
-
-def has_insar(region):
-    """The region has InSAR products (its own, or the synthetic scene's)."""
-    return "insar" in value("region", region) or value("region.source", region) == "synthetic"
 
 
 rule bare_surface:

@@ -1,0 +1,34 @@
+"""Input functions and helpers of the fetch rules (workflow/rules/fetch.smk), which include this file."""
+
+
+def fetch_region(wildcards):
+    """The region config a fetch job depends on (not the analysis-only keys)."""
+    return {k: v for k, v in value("region", wildcards.region).items() if k not in ANALYSIS_KEYS}
+
+
+def fetch_cache(wildcards):
+    """Folder of the files a remote region fetches (kept across reruns; files are keyed by grid and items)."""
+    return value("region.stac.cache", wildcards.region) or rpath(wildcards.region, "fetch", "cache")
+
+
+def season(wildcards):
+    s = value("region.season", wildcards.region)
+    return (s["start_month"], s["end_month"])
+
+
+def year_span(wildcards):
+    """First and last calendar year of the acquisitions a region reads (its analysis years' windows)."""
+    span = data_years(wildcards.region)
+    return (span[0], span[-1])
+
+
+def region_source_files(wildcards):
+    """Ingest inputs: the generated scene (synthetic), the fetched inputs manifest (stac, earthengine), or every
+    local file the region reads (minerestore.sources.local.local_files), so editing one reruns what depends on it.
+    """
+    source = value("region.source", wildcards.region)
+    if source == "synthetic":
+        return {"scene": for_job(rules.synthetic_scene.output.scene, wildcards)}
+    if source in ("stac", "earthengine"):
+        return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
+    return {"local": list(region_local_files(wildcards.region))}

@@ -1,0 +1,17 @@
+"""Input functions and helpers of the restoration rules (workflow/rules/restoration.smk), which include this file."""
+
+
+def trend_inputs(wildcards):
+    """Yearly rasters a tile's trend maps read, as named inputs: ``composites`` (for ndvi, bare and the spectral
+    indices), ``rsei`` and ``rem`` (the yearly ecology rasters), those the configured indices need."""
+    patterns = {
+        "composites": rules.composite_mosaic.output.composite,
+        "rsei": rules.ecology_year.output.rsei,
+        "rem": rules.ecology_year.output.rem,
+    }
+    return {name: each_year(patterns[name])(wildcards) for name in inputs_bands(TREND_INDICES)}
+
+
+def has_insar(region):
+    """The region has InSAR products (its own, or the synthetic scene's)."""
+    return "insar" in value("region", region) or value("region.source", region) == "synthetic"
