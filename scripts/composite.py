@@ -6,19 +6,20 @@ epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow 
 from pathlib import Path
 
 from minerestore.composite.season import read_ingested, season_acquisitions, write_composite
-from minerestore.seasons import epoch_years
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, timed
+from minerestore.seasons import epoch_years, season_dates, season_year
 
 
 def write_year(path, grid: Grid, table, year: int, opts, log) -> None:
     """The composite of epoch ``year`` on the tile ``grid``, written to ``path``."""
     sensor, lst_sensor = opts.sensor, opts.lst_sensor
     window = epoch_years(year, opts.window_years)
-    primary = season_acquisitions(table, window, {sensor, "any"})
-    lst_only = season_acquisitions(table, window, {lst_sensor}) if lst_sensor not in ("none", sensor) else []
-    used = sorted({a.date.year for a in primary})
+    season = (opts.season["start_month"], opts.season["end_month"])
+    primary = season_acquisitions(table, window, {sensor, "any"}, season)
+    lst_only = season_acquisitions(table, window, {lst_sensor}, season) if lst_sensor not in ("none", sensor) else []
+    used = sorted({season_year(a.date, *season) for a in primary})
     if not primary:
         log.warning("no %s acquisition in the growing seasons of %s: composite written with n_obs = 0", sensor,
                     window)
@@ -27,10 +28,11 @@ def write_year(path, grid: Grid, table, year: int, opts, log) -> None:
                     window[0], window[-1], used)
     log.info("epoch %d (years %s): %d %s acquisitions, %d LST-only (%s)", year, window, len(primary), sensor,
              len(lst_only), lst_sensor)
-    season = opts.season
+    dates = ";".join("/".join(d.isoformat() for d in season_dates(y, season)) for y in window)
+    log.info("epoch %d: growing seasons %s", year, dates)
     tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
             "sensors": ",".join(sorted({a.sensor for a in primary})),
-            "season_months": f"{season['start_month']}-{season['end_month']}", "statistic": opts.statistic,
+            "season_months": f"{season[0]}-{season[1]}", "season_dates": dates, "statistic": opts.statistic,
             "window_years": ",".join(map(str, window)), "years_used": ",".join(map(str, used)),
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}
     n_obs = write_composite(path, grid, primary, lst_only, tags, block_rows=opts.block_rows,

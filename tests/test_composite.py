@@ -1,5 +1,7 @@
 """Compositing: hand-computed medians and percentiles, counts, seasons, and invariants (hypothesis)."""
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from minerestore.composite.season import COMPOSITE_BANDS, composite, read_ingested, season_acquisitions
 from minerestore.indices import ndvi
 from minerestore.numeric import _sorting_network, nan_percentile, nan_sort
-from minerestore.seasons import epoch_years, in_season, year_batches
+from minerestore.seasons import epoch_years, in_season, season_dates, season_year, year_batches
 
 BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
 # the schema's defaults (the study's): composite.ndvi_percentile, composite.statistic
@@ -72,6 +74,33 @@ def test_lst_only_observations_do_not_count_as_reflectance():
 ])
 def test_season_with_wrap(month, start, end, expected):
     assert in_season(month, start, end) is expected
+
+
+@pytest.mark.bad_input
+def test_a_season_across_the_new_year_is_one_season_per_analysis_year():
+    """November–February: the season of 2019 is November 2018 to February 2019 (the year it ends in), so each
+    analysis year pools one whole summer, not the end of one and the start of the next."""
+    assert season_dates(2019, (11, 2)) == (date(2018, 11, 1), date(2019, 2, 28))
+    assert season_dates(2020, (11, 2)) == (date(2019, 11, 1), date(2020, 2, 29))
+    assert season_dates(2019, (6, 9)) == (date(2019, 6, 1), date(2019, 9, 30))
+    assert season_dates(2019, (1, 12)) == (date(2019, 1, 1), date(2019, 12, 31))
+    assert [season_year(date(*d), 11, 2) for d in ((2018, 11, 5), (2018, 12, 31), (2019, 1, 1), (2019, 2, 28),
+                                                   (2019, 3, 1), (2019, 11, 1))] == [2019, 2019, 2019, 2019, None, 2020]
+    assert [season_year(date(2019, m, 1), 6, 9) for m in (5, 6, 9, 10)] == [None, 2019, 2019, None]
+    dates = ["2018-11-20", "2019-01-15", "2019-02-10", "2019-06-01", "2019-12-05", "2020-01-20"]
+    table = pd.DataFrame({"path": [f"{d}.tif" for d in dates], "date": dates, "sensor": "sentinel2_l2a"})
+    fed = {y: [a.date.isoformat() for a in season_acquisitions(table, [y], {"sentinel2"}, (11, 2))]
+           for y in (2019, 2020)}
+    assert fed == {2019: ["2018-11-20", "2019-01-15", "2019-02-10"], 2020: ["2019-12-05", "2020-01-20"]}
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)), st.integers(1, 12), st.integers(1, 12))
+def test_a_day_in_a_season_lies_within_the_dates_of_its_season_year(day, start, end):
+    year = season_year(day, start, end)
+    assert (year is None) == (not in_season(day.month, start, end))
+    if year is not None:
+        first, last = season_dates(year, (start, end))
+        assert first <= day <= last
 
 
 def test_ndvi_by_hand():
@@ -213,7 +242,7 @@ def test_three_year_windows_feed_each_epoch_its_three_seasons(as_read, tmp_path)
     if as_read:
         table.to_csv(tmp_path / "acquisitions.csv", index=False)
         table = read_ingested(tmp_path / "acquisitions.csv")
-    fed = {epoch: [a.date.isoformat() for a in season_acquisitions(table, epoch_years(epoch, 3), {"modis"})]
+    fed = {epoch: [a.date.isoformat() for a in season_acquisitions(table, epoch_years(epoch, 3), {"modis"}, (6, 9))]
            for epoch in range(2001, 2023, 3)}
     assert fed[2001] == ["2000-07-01", "2001-06-10", "2002-09-30"]
     assert fed[2004] == ["2003-08-01", "2004-07-15"]

@@ -65,7 +65,7 @@ def test_seasonal_snow_is_masked_from_every_month():
                           "sensor": "sentinel2_l2a"})
     table["year"] = pd.to_datetime(table["date"]).dt.year
     table["in_season"] = pd.to_datetime(table["date"]).dt.month.between(6, 9)
-    season = season_acquisitions(table, [2016], {"sentinel2"})
+    season = season_acquisitions(table, [2016], {"sentinel2"}, (6, 9))
     period = period_acquisitions(table, date(2016, 1, 1), date(2016, 12, 31), {"sentinel2"})
     assert [a.path for a in season] == ["b.tif", "c.tif", "d.tif"]
     assert [a.path for a in period] == ["a.tif", "b.tif", "c.tif", "d.tif"]

@@ -176,3 +176,17 @@ def test_a_modis_city_scene_follows_the_product_contracts(tmp_path):
     assert "electricity" in manifest["drivers"] and manifest["aoi"] == "aoi.gpkg"
     effects = pd.read_csv(tmp_path / "truth" / "effects.csv").set_index("driver")
     assert effects["strength_rank"].idxmin() == "pm25"  # the largest spread planted in vigour
+
+
+@pytest.mark.parametrize("season", [(6, 9), (11, 2), (12, 1)])
+def test_synthetic_dates_fall_in_the_season_of_their_year(season):
+    """The scene's acquisitions of analysis year 2019 lie in its growing season, also when the season crosses the
+    new year (November 2018 to February 2019)."""
+    from datetime import date
+
+    from minerestore.seasons import season_year
+    from minerestore.sources.synthetic.scene import _dates
+
+    p = SyntheticParams(season=season)
+    dates = _dates(p, 2019, 6, np.random.default_rng(0), 11)
+    assert [season_year(date(*d), *season) for d in dates] == [2019] * 6

@@ -15,13 +15,25 @@ def in_season(month: int, start_month: int, end_month: int) -> bool:
     return month >= start_month or month <= end_month
 
 
+def season_year(day: date, start_month: int, end_month: int) -> int | None:
+    """The analysis year whose growing season holds ``day``, or None when ``day`` is in no growing season.
+
+    A season within one calendar year (start <= end, e.g. June–September) belongs to that year. A season that
+    crosses the new year (start > end, e.g. November–February, a southern-hemisphere summer) belongs to the year it
+    ends in: the season of 2019 runs from November 2018 to February 2019, so each analysis year pools one whole
+    season (docs/methods.md, composites)."""
+    if not in_season(day.month, start_month, end_month):
+        return None
+    return day.year + 1 if start_month > end_month and day.month >= start_month else day.year
+
+
 def season_dates(year: int, season: tuple[int, int]) -> tuple[date, date]:
-    """Search interval of a year's growing season (the whole year when the season wraps over the new year)."""
+    """First and last day of the growing season of analysis year ``year`` (:func:`season_year`): for a season that
+    crosses the new year, from the start month of the year before to the end month of ``year``."""
     start_month, end_month = season
-    if start_month > end_month:
-        return date(year, 1, 1), date(year, 12, 31)
+    first = year - 1 if start_month > end_month else year
     last = date(year + (end_month == 12), end_month % 12 + 1, 1)
-    return date(year, start_month, 1), date.fromordinal(last.toordinal() - 1)
+    return date(first, start_month, 1), date.fromordinal(last.toordinal() - 1)
 
 
 def epoch_years(year: int, window_years: int) -> list[int]:

@@ -27,6 +27,7 @@ from rasterio.windows import Window
 
 from minerestore.indices import ndvi
 from minerestore.numeric import nan_percentile, nan_percentiles
+from minerestore.seasons import season_year
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import raster_writer
 from minerestore.sources.acquisitions import Acquisition, read_observation
@@ -173,11 +174,13 @@ def _acquisitions(rows: list[dict], families: set[str]) -> list[Acquisition]:
             if get_profile(r["sensor"]).family in families]
 
 
-def season_acquisitions(table, years: list[int], families: set[str]) -> list[Acquisition]:
-    """The acquisitions of the growing seasons (``in_season``) of ``years`` (the years of an epoch,
-    :func:`minerestore.seasons.epoch_years`) from sensors of ``families`` (``any`` for ready composites), from the ingested
-    acquisitions table (:func:`read_ingested` records, or a DataFrame with path, date, sensor, in_season)."""
-    return _acquisitions([r for r in _records(table) if r["date"].year in years and r["in_season"]], families)
+def season_acquisitions(table, years: list[int], families: set[str], season: tuple[int, int]) -> list[Acquisition]:
+    """The acquisitions of the growing seasons of ``years`` (the years of an epoch,
+    :func:`minerestore.seasons.epoch_years`; a season that crosses the new year belongs to the year it ends in,
+    :func:`minerestore.seasons.season_year`) from sensors of ``families`` (``any`` for ready composites), from the
+    ingested acquisitions table (:func:`read_ingested` records, or a DataFrame with path, date, sensor).
+    ``season`` is (start_month, end_month), the region's ``season``."""
+    return _acquisitions([r for r in _records(table) if season_year(r["date"], *season) in years], families)
 
 
 def period_acquisitions(table, start: date, end: date, families: set[str]) -> list[Acquisition]:

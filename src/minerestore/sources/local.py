@@ -21,7 +21,7 @@ from rasterio.warp import transform_bounds
 from shapely.geometry import box
 
 from minerestore.raster.grid import Grid
-from minerestore.seasons import epoch_years, in_season
+from minerestore.seasons import epoch_years, in_season, season_year
 from minerestore.sources.acquisitions import (
     Acquisition,
     check_acquisition,
@@ -130,8 +130,7 @@ def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], 
         From :func:`minerestore.sources.acquisitions.read_table` (naming the table and the row).
     """
 
-    covered = {a.date.year for a in read_table(table_path)
-               if a.profile.family in families and in_season(a.date.month, *season)}
+    covered = {season_year(a.date, *season) for a in read_table(table_path) if a.profile.family in families}
     return [y for y in years if not covered & set(epoch_years(y, window_years))]
 
 
@@ -199,7 +198,8 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     base : path
         Folder that relative paths in ``spec`` are relative to.
     grid : the region grid planned from the config (:func:`minerestore.sources.plan.planned_grid`).
-    season : (start_month, end_month); years : (first, last).
+    season : (start_month, end_month); years : (first, last) years of the growing seasons to keep (a season
+        that crosses the new year belongs to the year it ends in, :func:`minerestore.seasons.season_year`).
 
     Returns
     -------
@@ -219,7 +219,7 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
         check_acquisition(acq)
     refuse_repeated_scenes(acquisitions, grid.crs, table_path)
     acquisitions = on_grid(acquisitions, grid)
-    usable = [a for a in acquisitions if years[0] <= a.date.year <= years[1] and in_season(a.date.month, *season)]
+    usable = [a for a in acquisitions if years[0] <= (season_year(a.date, *season) or 0) <= years[1]]
     if not usable:
         dates = sorted({a.date.isoformat() for a in acquisitions})
         raise ValueError(

@@ -251,12 +251,15 @@ def _simulated_product(truth: gpd.GeoDataFrame, classes: np.ndarray, grid: Grid,
 
 
 def _dates(p: SyntheticParams, year: int, count: int, rng, offset_days: int) -> list[tuple[int, int, int]]:
+    """``count`` dates spread over the growing season of analysis year ``year`` (a season that crosses the new year
+    starts in the year before: minerestore.seasons.season_year)."""
     start, end = p.season
-    span = (end - start + 1) * 30
+    span = ((end - start) % 12 + 1) * 30
     out = []
     for i in range(count):
         doy = int((i + 0.5) * span / count + rng.integers(-5, 6) + offset_days) % span
-        out.append((year, start + doy // 30, 1 + min(doy % 30, 27)))
+        month = (start - 1 + doy // 30) % 12 + 1
+        out.append((year - (start > end and month >= start), month, 1 + min(doy % 30, 27)))
     return out
 
 
