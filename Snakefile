@@ -66,6 +66,18 @@ onstart:
     record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version())
 
 
+onerror:
+    for path, aside in set_aside(RESULTS, REGIONS, RUN_STARTED):
+        relative = os.path.relpath(path)
+        makers = [r.name for r in workflow.rules if r.is_producer(path) or r.is_producer(relative)]
+        makers = makers or ["the rule that wrote it"]
+        print(
+            f"{relative} could not be read (damaged or truncated) and was moved to {aside}: rerun snakemake; "
+            f"rule {makers[0]} makes it again, and the jobs that depend on it rerun",
+            file=sys.stderr,
+        )
+
+
 onsuccess:
     summary, count = write_run_summary(RESULTS, REGIONS)
     print(f"{count} warning(s) of the workflow's checks; see {summary}", file=sys.stderr)

@@ -11,7 +11,7 @@ from minerestore.identify import accuracy
 from minerestore.identify.reference import load_reference
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -44,4 +44,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

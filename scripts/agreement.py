@@ -7,7 +7,7 @@ import shapely
 from minerestore.identify.accuracy import agreement
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_sources
 
 
@@ -25,4 +25,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

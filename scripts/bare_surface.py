@@ -10,7 +10,7 @@ from minerestore.raster.read import read_composites, read_mask
 from minerestore.raster.tiles import polygon_windows, tile_grid
 from minerestore.raster.vector import read_mines
 from minerestore.restoration.bare_surface import bsp_table
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -30,4 +30,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

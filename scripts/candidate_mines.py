@@ -10,7 +10,7 @@ from minerestore.identify import obia
 from minerestore.io import write_vector
 from minerestore.mask import patches
 from minerestore.raster.vector import read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -34,4 +34,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

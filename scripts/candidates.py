@@ -7,7 +7,7 @@ from minerestore.io import write_vector
 from minerestore.mask import patches, studyarea
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import raster_writer
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -30,4 +30,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -8,7 +8,7 @@ from pathlib import Path
 from minerestore.composite.season import read_ingested, season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.seasons import epoch_years, season_dates, season_year
 
 
@@ -56,4 +56,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -6,7 +6,7 @@ from minerestore.drivers import stack
 from minerestore.io import atomic_path
 from minerestore.raster.vector import read_mines
 from minerestore.raster.write import write_raster
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -31,4 +31,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

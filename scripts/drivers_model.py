@@ -8,7 +8,7 @@ import rasterio
 from minerestore.drivers import forest
 from minerestore.io import write_table
 from minerestore.raster.write import write_raster
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 
 
 def main(smk) -> None:
@@ -45,4 +45,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

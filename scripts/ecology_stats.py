@@ -8,7 +8,7 @@ from minerestore.ecology import rings, stats
 from minerestore.io import write_table
 from minerestore.raster.grid import Grid
 from minerestore.raster.vector import read_mines
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -35,4 +35,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -26,7 +26,7 @@ from minerestore.io import write_table
 from minerestore.raster.read import read_domain_and_water
 from minerestore.raster.tiles import stream_chunk
 from minerestore.raster.write import spill, write_blocks
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 RSEI_BANDS = ["rsei", "grade", *RSEI_INDICATORS, "mndwi"]
@@ -97,4 +97,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

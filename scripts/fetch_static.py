@@ -6,7 +6,7 @@ import yaml
 from minerestore.io import write_text
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_of
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources import earthengine, stac
 
 
@@ -22,4 +22,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

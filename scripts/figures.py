@@ -9,7 +9,7 @@ import pandas as pd
 
 from minerestore.raster.vector import read_mines, read_vector
 from minerestore.report import plots
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -38,4 +38,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

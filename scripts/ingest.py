@@ -8,7 +8,7 @@ import yaml
 
 from minerestore.io import write_table, write_text
 from minerestore.raster.grid import Grid
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources.local import ingest
 
 
@@ -26,4 +26,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

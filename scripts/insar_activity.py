@@ -8,7 +8,7 @@ from minerestore.io import write_table
 from minerestore.raster.vector import read_mines
 from minerestore.restoration import insar
 from minerestore.restoration.trend import status_counts
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources.contract import read_region
 
 
@@ -36,4 +36,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -10,7 +10,7 @@ from minerestore.raster.read import MAP_PX, read_float
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.restoration import insar
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -32,4 +32,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -6,7 +6,7 @@ import pandas as pd
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines
 from minerestore.restoration.trend import mann_kendall_table, status_counts
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -22,4 +22,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -16,7 +16,7 @@ from minerestore.raster.read import read_preview
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.restoration.trend_indices import trend_index
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -55,4 +55,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

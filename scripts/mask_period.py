@@ -9,7 +9,7 @@ from datetime import date
 from minerestore.composite.season import period_acquisitions, read_ingested, write_period_composites
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.seasons import in_season
 
 PERIOD_KEYS = {"vegetation": "masks.vegetation_dates", "snow": "masks.snow_years"}
@@ -56,4 +56,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -10,7 +10,7 @@ import pandas as pd
 from minerestore.io import write_table
 from minerestore.mask import land
 from minerestore.raster.write import raster_writer
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -44,4 +44,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

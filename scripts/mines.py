@@ -8,7 +8,7 @@ from minerestore.identify import mines as final
 from minerestore.identify.reference import load_reference
 from minerestore.io import write_vector
 from minerestore.raster.vector import read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_sources, reference_mines_path
 
 
@@ -30,4 +30,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

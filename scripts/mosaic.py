@@ -7,7 +7,7 @@ from pathlib import Path
 
 from minerestore.raster.grid import Grid
 from minerestore.raster.mosaic import mosaic_tiles
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -21,4 +21,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -9,7 +9,7 @@ from minerestore.identify.reference import load_reference
 from minerestore.io import write_table, write_vector
 from minerestore.raster.vector import read_vector
 from minerestore.raster.write import raster_writer
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -34,4 +34,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

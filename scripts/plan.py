@@ -2,7 +2,7 @@
 ``inputs/grid.json``: ingest and every later stage read it."""
 
 from minerestore.io import write_text
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -12,4 +12,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

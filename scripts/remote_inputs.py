@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from minerestore.raster.grid import Grid
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.remote import inputs_manifest
 
 
@@ -23,4 +23,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -16,7 +16,7 @@ from minerestore.mask.patches import join_tiles, vectorise
 from minerestore.raster.tiles import tile_grid
 from minerestore.raster.vector import burn, read_vector
 from minerestore.raster.write import raster_writer
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -87,4 +87,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

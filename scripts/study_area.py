@@ -5,7 +5,7 @@ from minerestore.io import write_vector
 from minerestore.mask import studyarea
 from minerestore.raster.read import sample_float
 from minerestore.raster.vector import read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -32,4 +32,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

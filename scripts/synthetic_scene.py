@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources.synthetic.scene import SyntheticParams, generate
 
 
@@ -32,4 +32,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -4,7 +4,7 @@ loadings per year (wide), accuracy (wide) and driver importance."""
 import pandas as pd
 
 from minerestore.io import write_table
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -30,4 +30,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

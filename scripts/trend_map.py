@@ -15,7 +15,7 @@ from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.raster.write import write_raster
 from minerestore.restoration.trend import GRID_FIELDS, mann_kendall_grid
 from minerestore.restoration.trend_indices import inputs_bands, trend_index
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 
 
 def main(smk) -> None:
@@ -40,4 +40,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

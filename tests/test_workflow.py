@@ -296,6 +296,29 @@ def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     assert "no candidate patch" in (results / "tiny" / "logs" / "candidates.log").read_text()
 
 
+@pytest.mark.bad_input
+def test_a_damaged_intermediate_is_named_set_aside_and_rebuilt(tiny_run, tmp_path):
+    """A truncated masks/water.tif: the job that reads it fails, its log ends with the error, the file is moved
+    aside and Snakemake's error names the rule that makes it; the next run rebuilds it and gives the same table."""
+    out, _ = tiny_run
+    results = copy_run(tiny_run, tmp_path)
+    water = results / "tiny" / "masks" / "water.tif"
+    water.write_bytes(water.read_bytes()[:2000])
+    bsp = results / "tiny" / "restoration" / "bsp.csv"
+    args = [bsp, "--configfile", TINY, "--replace-workflow-config", "--config", f"results={results}"]
+    failed = snakemake(*args, "--forcerun", "bare_surface")
+    assert failed.returncode != 0
+    assert "masks/water.tif could not be read (damaged or truncated)" in failed.stderr
+    assert "rule masks makes it again" in failed.stderr
+    logs = [p.read_text().strip().splitlines() for p in (results / "tiny" / "logs").glob("*.log")]
+    failing = [log for log in logs if any("the job failed: RasterioIOError" in line for line in log)]
+    assert failing and all(log[-1].startswith("rasterio.errors.RasterioIOError") for log in failing)
+    assert any("unreadable result set aside:" in line for log in failing for line in log)
+    assert not water.exists() and water.with_name("water.tif.unreadable").exists()
+    snakemake(*args, check=True)
+    assert bsp.read_text() == (out / "restoration" / "bsp.csv").read_text()
+
+
 def test_figures_tables_and_report(tiny_run, tmp_path):
     out, _ = tiny_run
     for name in ("study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots",

@@ -1,5 +1,6 @@
-"""What every workflow script shares: logging to the rule's ``log:`` file, timing of steps, and
-:func:`mock_snakemake` to run a script outside Snakemake for debugging."""
+"""What every workflow script shares: :func:`run` (the job's log ends with the error when it fails, and a damaged
+file of the workflow's results is set aside for the next run to rebuild), logging to the rule's ``log:`` file,
+timing of steps, and :func:`mock_snakemake` to run a script outside Snakemake for debugging."""
 
 from __future__ import annotations
 
@@ -7,10 +8,120 @@ import atexit
 import contextlib
 import logging
 import os
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+
+#: How a job's log names a file of the results it set aside (minerestore.report.summary.set_aside reads it).
+SET_ASIDE = "unreadable result set aside:"
+#: File names a reader's error message may hold.
+_PATH = re.compile(r"[^\s'\"`:,;()<>]+\.(?:tif|tiff|vrt|gpkg|parquet|json|csv|h5|pt)\b")
+
+
+def run(main, smk) -> None:
+    """Run a script's ``main(smk)`` as a Snakemake job.
+
+    When it fails, the job's log (``smk.log[0]``) ends with the error's message and traceback, so the log that
+    Snakemake (or a cluster's job) points to holds the cause. When the failure is a read error of a file under the
+    results folder (``smk.config["results"]``: written by the workflow, e.g. a truncated ``masks/water.tif``), that
+    file is moved to ``<name>.unreadable`` (a file of a directory output: the whole folder, which Snakemake would
+    otherwise take as complete), so the next run makes it again with everything that depends on it; the log says
+    so (:data:`SET_ASIDE`), and the Snakefile names the rule that makes it. The error is raised again.
+    """
+    try:
+        main(smk)
+    except Exception as err:
+        if smk.log and not any(isinstance(h, logging.FileHandler) for h in logging.getLogger().handlers):
+            configure(smk.log[0])  # it failed before it configured its log
+        log = logging.getLogger("minerestore")
+        for path, aside in set_aside_unreadable(err, smk.input, smk.config["results"]):
+            log.error("%s %s -> %s (the next run makes it again)", SET_ASIDE, path, aside)
+        atexit.unregister(_log_peak_memory)
+        _log_peak_memory()
+        log.error("the job failed: %s: %s", type(err).__name__, err, exc_info=err)
+        raise
+
+
+def set_aside_unreadable(err: BaseException, inputs, results: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """Move aside the files of ``results`` that the read error ``err`` is about, and return (file, where it went).
+
+    Only read errors count (rasterio / GDAL, pyogrio), and only files under ``results`` (never a user's input).
+    The suspects are the job's ``inputs`` (and the files their VRT mosaics list) whose path or name the error's
+    message holds (GDAL names a TIFF by its name alone); a suspect that cannot be read whole is moved to
+    ``<name>.unreadable``. A suspect in a directory output (a folder with Snakemake's ``.snakemake_timestamp``) or
+    missing from one (a tile a VRT mosaic lists) moves its folder instead, which Snakemake would otherwise take as
+    complete.
+    """
+    import pyogrio.errors
+    import rasterio.errors
+    from rasterio._err import CPLE_BaseError
+
+    if not isinstance(err, (rasterio.errors.RasterioError, CPLE_BaseError, pyogrio.errors.DataSourceError,
+                            pyogrio.errors.DataLayerError)):
+        return []
+    root = Path(results).resolve()
+    named = set(_PATH.findall(str(err)))
+    names = {Path(n).name for n in named}
+    files = {Path(f).resolve() for f in _flat(inputs)}
+    files |= {src for f in files if f.suffix == ".vrt" and f.exists() for src in _vrt_sources(f)}
+    files |= {Path(n).resolve() for n in named}
+    moved = []
+    for path in sorted(f for f in files if root in f.parents and (f.name in names or str(f) in named)):
+        in_folder_output = (path.parent / ".snakemake_timestamp").exists()
+        if path.exists() and _readable(path):
+            continue
+        target = path.parent if in_folder_output else path
+        if not target.exists() or target == root or any(target == m or target in m.parents for m, _ in moved):
+            continue
+        aside = target.with_name(target.name + ".unreadable")
+        if aside.is_dir():
+            shutil.rmtree(aside)
+        os.replace(target, aside)
+        moved.append((target, aside))
+    return moved
+
+
+def _flat(values) -> list[str]:
+    out = []
+    for v in values:
+        out += _flat(v) if isinstance(v, (list, tuple)) else [str(v)]
+    return out
+
+
+def _vrt_sources(path: Path) -> list[Path]:
+    """The files a VRT mosaic lists (its SourceFilename elements, relative ones taken from its folder)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.parse(path)
+    except ET.ParseError:
+        return []
+    out = []
+    for node in tree.iter("SourceFilename"):
+        source = Path(node.text or "")
+        out.append((path.parent / source if node.get("relativeToVRT") == "1" else source).resolve())
+    return out
+
+
+def _readable(path: Path) -> bool:
+    """Whether a raster (every block of every band) or a vector layer reads whole."""
+    import pyogrio
+    import rasterio
+
+    try:
+        if path.suffix in (".gpkg", ".geojson", ".shp"):
+            pyogrio.read_dataframe(path)
+        else:
+            with rasterio.open(path) as src:
+                for _, window in src.block_windows(1):
+                    src.read(window=window)
+    except Exception:  # noqa: BLE001 - any failure to read is what is probed for
+        return False
+    return True
 
 
 def configure(log_path: str | None, level: int = logging.INFO) -> logging.Logger:

@@ -5,7 +5,9 @@ rules file, beside the rules that use them; rules take their inputs from ``rules
 
 import functools
 import hashlib
+import os
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -28,7 +30,7 @@ from minerestore.config import (  # noqa: E402
 from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
 from minerestore.registry import wildcard_pattern  # noqa: E402
-from minerestore.report.summary import write_run_summary  # noqa: E402
+from minerestore.report.summary import set_aside, write_run_summary  # noqa: E402
 from minerestore.restoration.trend_indices import inputs_bands, trend_index  # noqa: E402
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
@@ -98,6 +100,8 @@ def setting(*keys):
 
 
 REGIONS = list(value("regions"))
+# When this run was planned: the logs written after it are this run's (the onerror hook reads them).
+RUN_STARTED = time.time()
 RESULTS = value("results")
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
 SYNTHETIC_CODE = hashlib.sha1(

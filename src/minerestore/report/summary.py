@@ -49,3 +49,21 @@ def write_run_summary(results: str | os.PathLike, regions: list[str]) -> tuple[P
     path = results / "run_summary.txt"
     write_text(path, "\n".join(lines) + "\n")
     return path, count
+
+
+def set_aside(results: str | os.PathLike, regions: list[str], since: float) -> list[tuple[str, str]]:
+    """The results set aside as unreadable by the jobs of this run (:func:`minerestore.scripting.run`): (file,
+    where it went) from every job log of ``regions`` written after ``since`` (a time stamp)."""
+    from minerestore.scripting import SET_ASIDE
+
+    results = Path(results)
+    out = []
+    for folder in [results / r / "logs" for r in regions] + [results / "logs"]:
+        for log in sorted(Path(folder).glob("*.log")):
+            if log.stat().st_mtime < since:
+                continue
+            for line in log.read_text(errors="replace").splitlines():
+                if SET_ASIDE in line:
+                    path, _, aside = line.split(SET_ASIDE, 1)[1].strip().partition(" -> ")
+                    out.append((path, aside.split(" (")[0]))
+    return out
