@@ -40,9 +40,14 @@ def test_metrics_equal_scikit_learn(tp, fp, fn, tn):
     assert m["iou"] == pytest.approx(jaccard_score(y_true, y_pred))
 
 
-def test_degenerate_and_invalid_counts():
-    m = confusion_metrics(0, 0, 0, 10)
-    assert m["oa"] == 1 and np.isnan(m["precision"]) and np.isnan(m["f1"]) and np.isnan(m["iou"])
+@pytest.mark.bad_input
+def test_degenerate_and_invalid_counts(caplog):
+    """No reference mine among the cells (a train_fraction that leaves no test mine): NaN with a warning, never
+    OA 1.0 from the background alone."""
+    for counts in ((0, 0, 0, 10), (0, 3, 0, 10)):
+        m = confusion_metrics(*counts)
+        assert all(np.isnan(v) for v in m.values())
+    assert "no reference mine among the 10 scored cells" in caplog.text and "identify.train_fraction" in caplog.text
     with pytest.raises(ValueError, match="tp=-1"):
         confusion_metrics(-1, 0, 0, 1)
     with pytest.raises(ValueError):

@@ -92,6 +92,8 @@ def test_usable_samples():
     with pytest.raises(ValueError, match=r"only 4 complete samples.*minimum 10.*5 analysis pixels have rsei.*1 of them "
                                          r"miss a driver.*analysis_grid_m.*min_valid_fraction"):
         drivers.usable_samples(frame, "rsei", 10)
+    with pytest.raises(ValueError, match=r"no analysis pixel has a rsei value.*set drivers.year to a year with data"):
+        drivers.usable_samples(frame.assign(rsei=np.nan), "rsei", 3)  # not "use a finer grid": it would not help
     options = {"min_samples": 10, "correlation": "pearson"}
     with pytest.raises(ValueError, match=r"region 'changjiang': only 4 complete samples.*snakemake --keep-going "
                                          r"finishes them"):
@@ -152,7 +154,7 @@ def test_against_r_random_forest(tmp_path):
     x, y = data(1500, seed=3)
     frame = x.assign(y=y)
     fit = drivers.fit_forest(frame, "y", list(x.columns), n_estimators=500, mtry=2, nodesize=5, train_fraction=0.7,
-                             seed=1)
+                             split_block_km=None, seed=1)
     roles = pd.Series("test", index=frame.index)
     roles[fit["train"].index] = "train"
     frame.assign(role=roles).to_csv(tmp_path / "d.csv", index=False)
@@ -197,3 +199,22 @@ def test_a_driver_that_stops_short_of_a_city_is_an_error_naming_both():
     assert shares["gdp"] == pytest.approx(4 / 9) and shares["dem"] == 1.0
     # computed drivers are not the user's rasters: never refused
     assert driver_stack.check_coverage({"distance_to_mine": half}, rsei, {}, "handan", 0.95)["distance_to_mine"] < 0.5
+
+
+@pytest.mark.bad_input
+def test_a_block_split_keeps_test_pixels_apart_from_training_pixels():
+    """drivers.split_block_km: whole blocks go to training or testing, so no test pixel shares a block with a
+    training pixel; the study's random split mixes them."""
+    rng = np.random.default_rng(0)
+    xs, ys = np.meshgrid(np.arange(40) * 500.0 + 250, np.arange(40) * 500.0 + 250)
+    frame = pd.DataFrame({"x": xs.ravel(), "y": ys.ravel(), "a": rng.normal(size=1600), "b": rng.normal(size=1600)})
+    frame["rsei"] = 0.5 + 0.1 * frame["a"]
+    common = dict(n_estimators=20, mtry=1, nodesize=5, train_fraction=0.7, seed=0)
+    blocks = drivers.fit_forest(frame, "rsei", ["a", "b"], split_block_km=4.0, **common)
+    key = lambda f: set(zip(np.floor(f["x"] / 4000), np.floor(f["y"] / 4000)))  # noqa: E731
+    assert not key(blocks["train"]) & key(blocks["test"]) and blocks["metrics"]["split"] == "blocks of 4 km"
+    assert len(key(blocks["train"]) | key(blocks["test"])) == 25
+    pixels = drivers.fit_forest(frame, "rsei", ["a", "b"], split_block_km=None, **common)
+    assert key(pixels["train"]) & key(pixels["test"]) and pixels["metrics"]["split"] == "pixels"
+    with pytest.raises(ValueError, match="split_block_km = 100: the samples fall in one block"):
+        drivers.fit_forest(frame, "rsei", ["a", "b"], split_block_km=100.0, **common)

@@ -67,6 +67,7 @@ rule drivers_model:
             "drivers.mtry",
             "drivers.nodesize",
             "drivers.train_fraction",
+            "drivers.split_block_km",
             "drivers.partial_dependence_points",
         ),
         seed=setting("seed"),

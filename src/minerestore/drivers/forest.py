@@ -123,6 +123,11 @@ def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tupl
     report = {"constant": constant, "dropped_rows": len(samples) - len(complete), "rows": len(complete)}
     if len(complete) < min_samples:
         with_target = int(samples[target].notna().sum())
+        if with_target == 0:
+            raise ValueError(
+                f"no analysis pixel has a {target} value: the {target} raster of the drivers' year is empty over the "
+                "study area (no clear observation that year, or the year is outside the data); check its composite "
+                "(n_obs) and set drivers.year to a year with data")
         raise ValueError(
             f"only {len(complete)} complete samples (RSEI and every driver present), fewer than the configured minimum "
             f"{min_samples} (drivers.min_samples): {with_target} analysis pixels have {target} (enough valid fine "
@@ -133,9 +138,15 @@ def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tupl
 
 
 def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], *, n_estimators: int, mtry: int,
-               nodesize: int, train_fraction: float, seed: int, n_jobs: int = 1) -> dict:
+               nodesize: int, train_fraction: float, split_block_km: float | None, seed: int,
+               n_jobs: int = 1) -> dict:
     """Fit the forest (:func:`random_forest`) on a seeded ``train_fraction`` split (config
     ``drivers.train_fraction``) and score it.
+
+    The split is by pixel at random (``split_block_km`` None: the mining-cities study's 70/30 split), or by square
+    blocks of ``split_block_km`` (config ``drivers.split_block_km``): whole blocks go to training or to testing
+    (scikit-learn's ``GroupShuffleSplit``, ``train_fraction`` of the blocks), so test pixels are not the neighbours
+    of training pixels and the test R² is not inflated by spatial autocorrelation.
 
     Returns
     -------
@@ -147,7 +158,20 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], *, n_esti
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
     from sklearn.model_selection import train_test_split
 
-    train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
+    if split_block_km is None:
+        train, test = train_test_split(samples, train_size=train_fraction, random_state=seed)  # rows keep x, y
+    else:
+        from sklearn.model_selection import GroupShuffleSplit
+
+        size = split_block_km * 1000.0
+        blocks = (np.floor(samples["x"] / size).astype(np.int64) * 1_000_003
+                  + np.floor(samples["y"] / size).astype(np.int64))
+        if blocks.nunique() < 2:
+            raise ValueError(f"drivers.split_block_km = {split_block_km:g}: the samples fall in one block; use "
+                             "smaller blocks (or null for the study's random split by pixel)")
+        splitter = GroupShuffleSplit(n_splits=1, train_size=train_fraction, random_state=seed)
+        train_rows, test_rows = next(splitter.split(samples, groups=blocks))
+        train, test = samples.iloc[train_rows], samples.iloc[test_rows]
     mtry = min(mtry, len(drivers))
     forest = random_forest(n_estimators, mtry, nodesize, seed, n_jobs).fit(train[drivers], train[target])
     with ordered(forest):
@@ -158,6 +182,7 @@ def fit_forest(samples: pd.DataFrame, target: str, drivers: list[str], *, n_esti
         "mae": mean_absolute_error(test[target], predicted),
         "oob_var_explained_pct": 100 * forest.oob_score_,
         "n_train": len(train), "n_test": len(test), "mtry": mtry, "n_estimators": n_estimators,
+        "split": "pixels" if split_block_km is None else f"blocks of {split_block_km:g} km",
     }
     importance = pd.DataFrame({"driver": drivers,
                                "inc_mse_pct": inc_mse(forest, train[drivers], train[target], seed),
@@ -210,7 +235,7 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
     ----------
     samples : the pixel table of the driver stack (x, y, rsei and one column per driver; NaN where missing).
     options : the ``drivers`` config keys ``min_samples``, ``correlation``, ``n_estimators``, ``mtry``,
-        ``nodesize``, ``train_fraction``, ``partial_dependence_points``.
+        ``nodesize``, ``train_fraction``, ``split_block_km``, ``partial_dependence_points``.
     seed : random seed; threads : jobs of the forest and of %IncMSE; region : its name, for errors.
 
     Returns
@@ -231,7 +256,8 @@ def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1
                          "--keep-going finishes them (all but the ranking across regions)") from None
     corr = correlation(samples["rsei"].to_numpy(float), samples[kept], options["correlation"])
     fit = fit_forest(complete, "rsei", kept, n_estimators=options["n_estimators"], mtry=options["mtry"],
-                     nodesize=options["nodesize"], train_fraction=options["train_fraction"], seed=seed,
+                     nodesize=options["nodesize"], train_fraction=options["train_fraction"],
+                     split_block_km=options["split_block_km"], seed=seed,
                      n_jobs=threads)
     test = fit["test"]
     predictions = pd.DataFrame({"x": test["x"], "y": test["y"], "observed": test["rsei"],

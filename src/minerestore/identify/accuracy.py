@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import geopandas as gpd
@@ -13,6 +14,8 @@ import shapely
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.raster.vector import burn
+
+log = logging.getLogger(__name__)
 
 
 def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
@@ -30,7 +33,8 @@ def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
     Returns
     -------
     dict with ``oa, precision, recall, f1, kappa, iou, iou_background, miou`` (float; NaN where a denominator
-    is 0).
+    is 0). With no reference mine among the counted cells (tp + fn = 0, e.g. a ``train_fraction`` that leaves no
+    test mine) there is nothing to score: every metric is NaN and a warning is logged, never a perfect 1.
 
     Raises
     ------
@@ -40,6 +44,12 @@ def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
     counts = np.array([tp, fp, fn, tn], dtype=float)
     if (counts < 0).any() or counts.sum() == 0:
         raise ValueError(f"confusion counts must be >= 0 and not all 0, got tp={tp} fp={fp} fn={fn} tn={tn}")
+    if tp + fn == 0:
+        log.warning("no reference mine among the %d scored cells (tp + fn = 0): the scores are NaN, there is "
+                    "nothing to test on (with the test scope: lower identify.train_fraction to leave test mines)",
+                    int(counts.sum()))
+        return dict.fromkeys(("oa", "precision", "recall", "f1", "kappa", "iou", "iou_background", "miou"),
+                             float("nan"))
     n = counts.sum()
 
     def ratio(a: float, b: float) -> float:
