@@ -11,7 +11,8 @@ from minerestore.io import write_table
 from minerestore.mask import land
 from minerestore.raster.write import raster_writer
 from minerestore.scripting import configure, run
-from minerestore.sources.contract import read_region
+from minerestore.raster.read import sample_values
+from minerestore.sources.contract import absent_classes, read_region
 
 
 def main(smk) -> None:
@@ -25,6 +26,12 @@ def main(smk) -> None:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
     if "landcover" not in sources:
         log.warning("no land-cover raster: built-up mask left empty")
+    else:
+        absent, found = absent_classes(*sample_values(sources["landcover"], grid), smk.params.masks["builtup_classes"])
+        if absent:
+            log.warning("masks.builtup_classes %s: no pixel of %s holds %s (its codes: %s); the built-up mask misses "
+                        "them - set the classes of that product's legend", smk.params.masks["builtup_classes"],
+                        sources["landcover"], absent, found[:20])
     study_area = gpd.read_file(smk.input.study_area).geometry
     counts = []
     with contextlib.ExitStack() as stack:

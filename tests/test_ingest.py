@@ -339,3 +339,50 @@ def test_period_composites_read_each_scene_once_per_block_and_equal_each_period_
     ndvi_july21 = (0.15 - 0.09) / (0.15 + 0.09)  # lower than July 2020's (0.3 - 0.06) / 0.36: the lowest window
     np.testing.assert_allclose(together["vegetation"][0], ndvi_july21, rtol=1e-5)
     assert (together["snow"][1] == 2).all() and (together["snow"][2] == 1).all()  # n_obs 2 clear, n_snow 1
+
+
+def raster_file(path, values, nodata=None, dtype="float32"):
+    """A 50 x 50 raster over the test region with the given values (tiled), and the given declared no-data."""
+    data = np.resize(np.asarray(values, dtype), (1, 50, 50))
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=1, dtype=dtype, crs=CRS, transform=T,
+                       nodata=nodata) as dst:
+        dst.write(data)
+    return str(path)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("key,values,nodata,match", [
+    ("dem", [120.0, 135.5, -9999.0], None, r"dem .*: .* hold -9999, a fill value, but the file declares no no-data"),
+    ("dem", [120.0, 40000.0], None, r"dem .*: values 120 to 40000 outside the contract's -500 to 9000 \(m"),
+    ("lst", [22.5, 31.0], None, r"lst .*: values 22.5 to 31 outside .* degrees Celsius where kelvin is expected"),
+    ("water_occurrence", [0.0, 0.35, 1.0], None, r"water_occurrence .*: values 0 to 1 - a fraction where percent"),
+    ("water_history", [0, 1, 2, 4], 0, r"water_history .*: codes \[4\] found where JRC monthly history codes"),
+])
+def test_an_auxiliary_raster_breaking_its_contract_is_refused(tmp_path, key, values, nodata, match):
+    """Each auxiliary raster is checked against its contract at ingest: fill values passed off as data (a DEM's
+    voids would become slopes of 89°), another unit or scale, codes outside the documented ones."""
+    from minerestore.sources.local import check_static
+
+    dtype = "uint8" if key == "water_history" else "float32"
+    with pytest.raises(ValueError, match=match):
+        check_static(raster_file(tmp_path / f"{key}.tif", values, nodata, dtype), key, grid())
+
+
+def test_auxiliary_rasters_that_keep_their_contract_pass(tmp_path):
+    from minerestore.sources.local import check_static
+
+    for key, values, nodata, share in (("dem", [120.0, -9999.0], -9999.0, 0.5), ("lst", [290.0, 301.5], None, 1),
+                                       ("water_occurrence", [0, 35, 100, 255], None, 1),
+                                       ("water_history", [0, 1, 2], 0, 2 / 3)):
+        dtype = "uint8" if key.startswith("water") else "float32"
+        got = check_static(raster_file(tmp_path / f"{key}.tif", values, nodata, dtype), key, grid())
+        assert got == pytest.approx(share, abs=0.02)  # declared no-data is no value
+
+
+@pytest.mark.bad_input
+def test_land_cover_classes_of_another_legend_are_named():
+    from minerestore.sources.contract import absent_classes
+
+    codes = np.array([[1, 2, 8], [8, np.nan, 255]])  # CLCD-like codes, 255 no data
+    assert absent_classes(codes, 255, [50]) == ([50], [1, 2, 8])
+    assert absent_classes(codes, 255, [8, 50]) == ([50], [1, 2, 8])

@@ -20,9 +20,10 @@ from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from minerestore.raster.grid import Grid
-from minerestore.raster.read import read_float, read_on_grid
+from minerestore.raster.read import read_float, read_on_grid, sample_values
 from minerestore.raster.tiles import pad_window, tile_grid, tile_windows
 from minerestore.raster.vector import burn
+from minerestore.sources.contract import RASTER_CONTRACTS, check_raster_values
 from minerestore.topography import slope_degrees
 
 
@@ -113,8 +114,11 @@ def user_driver(path: str | os.PathLike, name: str, target: Grid) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the raster has no value on the analysis grid (it does not overlap the region), naming the driver.
+        If the raster has no value on the analysis grid (it does not overlap the region), or stores a fill value
+        as data without declaring it no data (:func:`minerestore.sources.contract.check_raster_values`), naming the
+        driver and the file.
     """
+    check_raster_values(*sample_values(path, target), RASTER_CONTRACTS["driver"], f"driver {name!r} {path}")
     values = read_float(path, target, Resampling.bilinear)
     if not np.isfinite(values).any():
         raise ValueError(f"{path}: driver {name!r} does not overlap the region (no value on the analysis grid); "

@@ -311,6 +311,17 @@ def read_float(path: str | os.PathLike, grid: Grid, resampling: Resampling = Res
     return data
 
 
+def sample_values(path: str | os.PathLike, grid: Grid) -> tuple[np.ndarray, float | None]:
+    """The first band's values as stored (no-data not masked, nearest neighbour) over ``grid`` coarsened to at most
+    256 px a side (:meth:`Grid.coarsened`), NaN where the raster does not reach, with the no-data value the file
+    declares (None without one): what an input's contract is checked on
+    (:func:`minerestore.sources.contract.check_raster_values`)."""
+    with rasterio.open(path) as src:
+        nodata = src.nodata
+    values = read_on_grid(path, grid.coarsened(), 1, resampling=Resampling.nearest, fill=np.nan)
+    return values.astype(np.float64), nodata
+
+
 def sample_float(path: str | os.PathLike, grid: Grid, xs, ys) -> np.ndarray:
     """Values of the first band at points: each point reads the one grid pixel it falls in (clipped to the grid)
     with :func:`read_float`, so a few points (the two ends of a main stem) never read a basin-size raster whole.

@@ -84,7 +84,7 @@ RASTER_CONTRACTS = {
                                        (0.0, 100.0), nodata=255.0),
     "water_history": RasterContract("JRC monthly history codes (0 no data, 1 not water, 2 water)", codes=(0, 1, 2)),
     "landcover": RasterContract("land-cover class codes"),
-    "driver": RasterContract("the driver's units (not negative)", (0.0, float("inf"))),
+    "driver": RasterContract("the driver's units"),
 }
 #: Values products use as fill, which a file without a declared no-data value would pass off as data.
 COMMON_FILLS = (-9999.0, -32768.0, -32767.0, -999.0, 32767.0, 65535.0, -3.4028234663852886e38)
@@ -141,3 +141,19 @@ def check_raster_values(values: np.ndarray, nodata, contract: RasterContract, na
     if contract.valid == (0.0, 100.0) and v.max() <= 1.0 and np.any((v > 0) & (v < 1)):
         raise ValueError(f"{name}: values 0 to {v.max():g} - a fraction where percent (0-100) is expected; multiply "
                          "by 100")
+
+
+def absent_classes(values: np.ndarray, nodata, classes: list[int]) -> tuple[list[int], list[int]]:
+    """Of the land-cover ``classes`` a config names (``masks.builtup_classes`` …), those no sampled pixel holds,
+    and the codes the sample does hold (no-data left out): a class list of another product's legend (ESA
+    WorldCover's 50 against CLCD's 8) would give an empty mask without this being said.
+
+    Parameters
+    ----------
+    values : ndarray, the land-cover codes as stored (e.g. :func:`minerestore.raster.read.sample_values`), NaN
+        outside the raster; nodata : its declared no-data value or None.
+    """
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v) & (v != (nodata if nodata is not None else np.nan))]
+    found = sorted(set(np.unique(v).astype(int).tolist()))
+    return [c for c in classes if c not in found], found

@@ -30,7 +30,7 @@ from minerestore.sources.acquisitions import (
     read_table,
     to_table,
 )
-from minerestore.sources.contract import SOURCE_GROUPS, SOURCE_KEYS
+from minerestore.sources.contract import RASTER_CONTRACTS, SOURCE_GROUPS, SOURCE_KEYS, check_raster_values
 
 log = logging.getLogger(__name__)
 
@@ -169,14 +169,16 @@ def check_static(path: str, key: str, grid: Grid, min_coverage: float = 0.9) -> 
     Raises
     ------
     ValueError
-        Naming the key and the file when the raster has no CRS or no value anywhere on the region (outside it,
-        or all no data). A share below ``min_coverage`` is logged as a warning.
+        Naming the key and the file when the raster has no CRS, breaks its contract (units, range, codes, fill
+        values stored as data: :func:`minerestore.sources.contract.check_raster_values`) or has no value anywhere
+        on the region (outside it, or all no data). A share below ``min_coverage`` is logged as a warning.
     """
-    from minerestore.raster.read import read_float
+    from minerestore.raster.read import read_float, sample_values
 
     with rasterio.open(path) as src:
         if src.crs is None:
             raise ValueError(f"{key} {path}: the raster has no CRS; assign one (e.g. gdal_edit.py -a_srs) and rerun")
+    check_raster_values(*sample_values(path, grid), RASTER_CONTRACTS[key], f"{key} {path}")
     share = float(np.isfinite(read_float(path, grid.coarsened())).mean())
     if share == 0:
         raise ValueError(f"{key} {path}: no value on the region grid (outside it, or all no data); check its extent "
