@@ -19,7 +19,12 @@ def main(smk) -> None:
     zones = gpd.read_file(smk.input.study_area)
     other = read_vector(sources["mine_products"][name], mines.crs)
     other = other[other.geometry.intersects(shapely.union_all(zones.geometry.to_numpy()))]
-    result = agreement(mines, other)
+    if other.empty:  # an agreement of 0 % would read as disagreement: there is nothing to agree with
+        log.warning("mine product %s (%s) has no polygon in the study area (another region, or another CRS?): its "
+                    "agreement is not computed (NaN)", name, sources["mine_products"][name])
+        result = {k: float("nan") for k in agreement(mines, mines)}
+    else:
+        result = agreement(mines, other)
     log.info("agreement with %s: %s", name, result)
     write_table(smk.output.agreement, pd.DataFrame([{"product": name, **result}]))
 

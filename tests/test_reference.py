@@ -4,6 +4,7 @@ polygons in a bounding box."""
 import logging
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from conftest import AMAZON, need
 from shapely.geometry import Polygon, box
@@ -20,6 +21,8 @@ def test_repair_drop_and_clip(caplog):
     frame = gpd.GeoDataFrame(
         {"mine_id": ["a", "b", "c", "d"]},
         geometry=[box(10, 10, 50, 50), bowtie, Polygon(), box(900, 900, 1100, 1100)], crs=CRS)
+    frame = pd.concat([frame, gpd.GeoDataFrame({"mine_id": ["e"]}, geometry=[box(2000, 0, 2100, 100)], crs=CRS)],
+                      ignore_index=True)  # off the region
     with caplog.at_level(logging.WARNING):
         out = load_reference(frame, "ref.gpkg", CRS, AREA, "mine_id")
     assert out["mine_id"].tolist() == ["a", "b", "d"]
@@ -27,6 +30,7 @@ def test_repair_drop_and_clip(caplog):
     assert out.loc[2, "area_km2"] == pytest.approx(100 * 100 / 1e6)  # clipped to the region
     assert "feature 1 (b) invalid (Self-intersection" in caplog.text
     assert "feature 2 (c) has an empty geometry: dropped" in caplog.text
+    assert "1 of 4 reference mines lie outside the region (left out) and 1 cross its edge" in caplog.text
 
 
 def test_generated_ids_and_reprojection():

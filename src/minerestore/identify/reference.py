@@ -22,7 +22,8 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
     - empty or null geometries: dropped, each logged with its row;
     - invalid geometries: repaired with ``shapely.make_valid`` (polygonal parts kept), each logged;
     - non-polygon features: dropped, each logged;
-    - clipped to ``area``; features left empty by the clip are dropped;
+    - clipped to ``area``; features left empty by the clip are dropped; mines outside it or crossing its edge are
+      counted in a warning;
     - ``mine_id`` from ``id_field`` when present (must be unique), else R00001….
 
     Parameters
@@ -66,10 +67,16 @@ def load_reference(frame: gpd.GeoDataFrame, source: str, crs: str, area: shapely
         keep.append(mid)
         geoms.append(geom)
     out = gpd.GeoDataFrame({"mine_id": keep}, geometry=geoms, crs=frame.crs).to_crs(crs)
+    outside = ~out.geometry.intersects(area)
+    cut = ~outside & ~out.geometry.within(area)
     out["geometry"] = out.geometry.intersection(area)
     out = out[~out.geometry.is_empty & (out.geometry.area > 0)].reset_index(drop=True)
     if out.empty:
         raise ValueError(f"{source}: no reference mine lies inside the region; check its CRS and extent")
+    if outside.any() or cut.any():
+        log.warning("%s: %d of %d reference mines lie outside the region (left out) and %d cross its edge (only "
+                    "their part inside counts): accuracy and training see the mines inside it only", source,
+                    int(outside.sum()), len(outside), int(cut.sum()))
     out["area_km2"] = out.geometry.area / 1e6
     log.info("%s: %d of %d features kept inside the region", source, len(out), len(frame))
     return out
