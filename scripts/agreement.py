@@ -22,7 +22,7 @@ def main(smk) -> None:
     if other.empty:  # an agreement of 0 % would read as disagreement: there is nothing to agree with
         log.warning("mine product %s (%s) has no polygon in the study area (another region, or another CRS?): its "
                     "agreement is not computed (NaN)", name, sources["mine_products"][name])
-        result = {k: float("nan") for k in agreement(mines, mines)}
+        result = {k: float("nan") for k in agreement(mines.iloc[:0], mines.iloc[:0])}
     else:
         result = agreement(mines, other)
     log.info("agreement with %s: %s", name, result)
