@@ -1,4 +1,4 @@
-"""Bare Surface Percentage of every mine in every year (minerestore.bare_surface, methods.md §3.1). Mines are
+"""Bare Surface Percentage of every mine in every year (minerestore.bare_surface, methods.md §6.1). Mines are
 taken in groups by tile; each group reads only the window of the composites and water mask that holds it."""
 
 

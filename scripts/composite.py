@@ -1,7 +1,7 @@
 """Growing-season composites of one tile of a region for a batch of epoch years (composite.batch_px), one GeoTIFF
 per year in the job's folder: per-pixel median (or mean) reflectance and LST of the clear observations of the
-epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow (minerestore.composite, methods.md
-§3.2). Only the tile's window of each acquisition is read."""
+epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow (minerestore.composite,
+methods.md §2). Only the tile's window of each acquisition is read."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""RSEI and REM of one year, from one read of the year's layers (minerestore.ecology; methods.md §2).
+"""RSEI and REM of one year, from one read of the year's layers (minerestore.ecology; methods.md §9, §10).
 
 - RSEI (minerestore.ecology.rsei.year_rsei), or the pooled multi-year model applied to it (ecology.rsei_mode:
   pooled), with the year's oriented PC1 loadings and share.

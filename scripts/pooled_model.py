@@ -1,6 +1,6 @@
 """Pooled model of RSEI (ecology.rsei_mode: pooled) or REM (ecology.rem_mode: pooled): every normalisation bound,
 the PCA and the final range fitted on the study-area pixels of all years together
-(minerestore.ecology.rsei.rsei_pooled, minerestore.ecology.rem.fit_rem; methods.md §1.3 item 8). The years are
+(minerestore.ecology.rsei.rsei_pooled, minerestore.ecology.rem.fit_rem; methods.md §9.3, §10.6). The years are
 read tile by tile as dask arrays (tiles.size_px): memory is bounded by the tile."""
 
 import json

@@ -47,7 +47,7 @@ def test_default_config_is_valid_and_gets_defaults():
     assert region["season"] == {"start_month": 6, "end_month": 9}
     assert region["synthetic"]["n_mines"] == 36
     assert config["composite"]["ndvi_percentile"] == 90
-    # the object-based mine mapping study's forest (methods.md §7.3) and REM's 0/1 I_imper (Yangtze study, Eq. 5)
+    # the object-based mine mapping study's forest (methods.md §5.2) and REM's 0/1 I_imper (Yangtze study, Eq. 5)
     rf = config["identify"]["rf"]
     assert (rf["n_estimators"], rf["cv_folds"], rf["importance"]) == (1000, 10, "oob")
     assert rf["param_grid"] == {"max_features": ["log2"], "min_samples_leaf": [10], "min_samples_split": [60],

@@ -150,7 +150,7 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
     ------
     ConfigError
         Naming ``key``: first after last, last - first not a multiple of step, a list not in increasing order or
-        not evenly spaced (the config takes one spacing between analysis years; methods.md §4).
+        not evenly spaced (the config takes one spacing between analysis years; methods.md §6.2).
     """
     if isinstance(years, dict):
         first, last, step = years["first"], years["last"], years.get("step", 1)

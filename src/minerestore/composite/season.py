@@ -1,12 +1,12 @@
 """Growing-season composites: per-pixel median (or mean) reflectance and LST, NDVI median (or mean) and 90th
 percentile, observation counts.
 
-methods.md §3.2: per-pixel median of the clear observations of the season (robust to residual clouds and
+methods.md §2: per-pixel median of the clear observations of the season (robust to residual clouds and
 shadows); NDVI computed per scene then the per-pixel median; the 90th percentile of per-scene NDVI feeds the
-vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow mask (§7.1).
+vegetation mask (methods.md §4.4). ``n_snow`` counts valid snow observations for the snow mask (methods.md §4.5).
 
 An epoch may pool the growing seasons of several years (``composite.window_years``): the mining-cities study
-(methods.md §1.1, MODIS-RSEI compositing practice) averages the June–September observations of three years
+(methods.md §2.1, §2.2) averages the June–September observations of three years
 centred on the epoch year (the 2022 epoch: 2021–2023) with the per-pixel mean (``composite.statistic: mean``).
 Where a product gives NDVI directly (MOD13A1, the study's NDVI source), the NDVI layers come from it instead of
 from the reflectance.
@@ -34,7 +34,7 @@ from minerestore.sources.sensors import EXTRA_REFLECTANCE_BANDS, REFLECTANCE_BAN
 
 log = logging.getLogger(__name__)
 
-#: Band order of ``composites/{year}.tif`` (design.md §3).
+#: Band order of ``composites/{year}.tif`` (design.md, Data contracts).
 COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow", *EXTRA_REFLECTANCE_BANDS)
 #: Per-pixel statistics of the clear observations a composite can take.
 STATISTICS = ("median", "mean")
@@ -62,8 +62,8 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
         Observations without reflectance bands (MODIS LST or NDVI products) contribute only what they have.
     shape : (rows, cols)
     percentile : float
-        NDVI percentile layer (config ``composite.ndvi_percentile``; the study: 90, methods.md §3.2).
-    statistic : ``median`` (methods.md §3.2) or ``mean`` (the mining-cities study) (config
+        NDVI percentile layer (config ``composite.ndvi_percentile``; the study: 90, methods.md §2).
+    statistic : ``median`` (methods.md §2) or ``mean`` (the mining-cities study) (config
         ``composite.statistic``).
 
     Returns
@@ -193,7 +193,7 @@ PERIOD_BANDS = ("ndvi_p90", "n_obs", "n_snow")
 def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str, list[list[Acquisition]]],
                             tags: dict[str, dict], *, block_rows: int, percentile: float,
                             conservative_scl: bool) -> None:
-    """Mask-period composites of one or more periods (the vegetation and the snow period; docs/methods.md, masks),
+    """Mask-period composites of one or more periods (the vegetation and the snow period; methods.md §4.3),
     block by block, each written under a temporary name and renamed when complete.
 
     Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),

@@ -1,5 +1,5 @@
 """The mining-area ecological index REM (Sun et al. 2022, reconstructed): wetness, vegetation (FVC × Rao's Q),
-soil and imperviousness sub-indices combined by PCA weights (docs/methods.md, REM)."""
+soil and imperviousness sub-indices combined by PCA weights (methods.md §10)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from minerestore.lazy import array_module, compute, is_dask
 def rao_q(values: np.ndarray, window: int) -> np.ndarray:
     """Rao's quadratic entropy of one continuous layer in a moving ``window`` x ``window``: Q = (1/N²) Σ_i Σ_j
     |x_i − x_j| over the N valid values of the window (Euclidean distance, equal weights; rasterdiv ``paRao``
-    with alpha = 1, methods.md §2.2). NaN values are skipped; pixels whose window has no valid value are NaN.
+    with alpha = 1, methods.md §10.3). NaN values are skipped; pixels whose window has no valid value are NaN.
 
     No maintained Python package computes Rao's Q on rasters (rasterdiv is R), so it is written here:
     sorting the window values gives Σ_{i<j} (x_(j) − x_(i)) = Σ_k x_(k) (2k − N + 1). Rows are processed in
@@ -65,7 +65,7 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
 
 def fvc_bounds(ndvis: list, valids: list, low_pct: float, high_pct: float) -> tuple[float, float]:
     """NDVI of bare soil and of full vegetation: the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI (config
-    ``ecology.fvc_percentiles``) of the valid pixels of one or several (pooled) scenes (methods.md §2.2, [S-FVC]),
+    ``ecology.fvc_percentiles``) of the valid pixels of one or several (pooled) scenes (methods.md §10.3),
     read from a 0.001-wide histogram of NDVI in [−1, 1] (the same for numpy and dask arrays; histograms of several
     scenes add up).
 
@@ -109,7 +109,7 @@ def _rao_q_any(values, window: int):
 
 @dataclass(frozen=True)
 class RemOptions:
-    """The choices of REM's reconstruction (docs/methods.md, REM), each a config key of ``ecology`` (their
+    """The choices of REM's reconstruction (methods.md §10), each a config key of ``ecology`` (their
     defaults are the schema's: :meth:`from_config`)."""
 
     window: int  # Rao's Q moving window, px (rao_window)
@@ -292,7 +292,7 @@ def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions
         materialise=None) -> RemResult:
     """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
     (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study), fitted on one year. The
-    sub-indices are the RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every
+    sub-indices are the RECONSTRUCTION of methods.md §10 (the original definitions could not be retrieved), every
     choice a :class:`RemOptions` field:
 
     - I_wet = minmax(tasseled-cap wetness);

@@ -1,4 +1,5 @@
-"""The final mine polygons of a region (design.md §3: mine_id, area_km2, subregion, source), from any method."""
+"""The final mine polygons of a region, from any method (design.md, Data contracts: mine_id, area_km2, subregion,
+source)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bare Surface Percentage (BSP) of mines and restoration rates (methods.md §3.1, §7.1)."""
+"""Bare Surface Percentage (BSP) of mines and restoration rates (methods.md §6.1, §6.3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd
 
     ``BSP = 100 x bare_px / valid_px`` where valid pixels have an NDVI and are not water, bare pixels have
     NDVI < ``threshold``, and each pixel counts with the fraction of its area inside the mine
-    (exactextract coverage fractions; methods.md §3.1 allows centre or area-weighted, we use area-weighted).
+    (exactextract coverage fractions, methods.md §6.1).
 
     Parameters
     ----------
@@ -52,7 +52,7 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd
 
 
 def restoration_rate(bare_km2: pd.Series, base: float, convention: str) -> pd.Series:
-    """Restoration rate (%) of a bare area against the base year's (methods.md §3.1, §7.1).
+    """Restoration rate (%) of a bare area against the base year's (methods.md §6.3).
 
     ``convention`` (config ``restoration.rr_convention``) ``'base'``: RR = (S_base − S_t) / S_base x 100, the
     text's definition: the treated area compared with the bare area of the base year; RR > 0 means the bare
@@ -74,7 +74,7 @@ def restoration_rate(bare_km2: pd.Series, base: float, convention: str) -> pd.Se
 def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, base_year: int,
                 convention: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Restoration rates by sub-region (plus ``all``) and by mine, per year, against ``base_year``
-    (methods.md §3.1; docs/methods.md, restoration rate).
+    (methods.md §6.3).
 
     A mine's bare area in a year is S = BSP / 100 x its area (km², the polygon area, so the coverage-weighted
     share of bare pixels among its cloud-free land pixels is scaled to the whole mine: clouds do not count as

@@ -183,7 +183,7 @@ def read_observation(
     only : tuple of str, optional
         Canonical quantities to read (e.g. ``("lst",)`` for an acquisition that only contributes LST).
     conservative_scl : bool
-        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §3.2; config ``composite.scl_conservative``).
+        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §1.1; config ``composite.scl_conservative``).
 
     Returns
     -------

@@ -7,7 +7,7 @@ has it, for the seven-band MODIS tasseled cap), ``ndvi`` where the product is a 
 ``snow`` (a valid snow observation, kept for the snow mask).
 
 Sources: methods.md §1.1 (Landsat C2 L2 scale/offset and QA_PIXEL bits, MODIS MOD09A1 StateQA and MOD11A2
-QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask); the MOD09A1 500 m QC bits (MODLAND
+QC bits, Sentinel-2 L2A scale and BOA offset) (with the SCL classes to mask); the MOD09A1 500 m QC bits (MODLAND
 QA and per-band data quality) and the MOD13A1 VI Quality bits from the MODIS Surface Reflectance and VI user's
 guides (Vermote et al.; Didan et al.), as GRASS ``i.modis.qc`` decodes them.
 """
@@ -22,7 +22,7 @@ REFLECTANCE_BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
 #: Reflectance bands only some sensors have: MODIS band 5 (1230–1250 nm).
 EXTRA_REFLECTANCE_BANDS = ("swir1240",)
 
-#: Sentinel-2 SCL classes masked as not clear (methods.md §3.2): no data, saturated, cloud shadow,
+#: Sentinel-2 SCL classes masked as not clear (methods.md §1.1): no data, saturated, cloud shadow,
 #: cloud medium/high probability, cirrus, snow (snow is counted separately as a snow observation).
 SCL_MASKED = (0, 1, 3, 8, 9, 10, 11)
 #: Optional conservative additions: dark area pixels, unclassified/low-probability cloud.
@@ -148,7 +148,7 @@ def _bits(qa: np.ndarray, first: int, count: int = 1) -> np.ndarray:
 
 
 def scl_masks(scl: np.ndarray, conservative: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §3.2).
+    """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §1.1).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Remote inputs from STAC catalogs (``source: stac``; design.md §2 fetch stage).
+"""Remote inputs from STAC catalogs (``source: stac``; design.md, Stages and rules: fetch).
 
 Searches a catalog with pystac-client and loads the assets with odc-stac onto the region grid, tile by tile
 (``chunk_px``), so memory is bounded by the chunk and not by the region. What it writes is an ordinary local
