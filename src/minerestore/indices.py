@@ -44,6 +44,7 @@ TASSELED_CAP_BANDS = {
 #: composite sensor -> tasseled-cap set
 TASSELED_CAP_FOR_SENSOR = {
     "sentinel2_l2a": "landsat_oli", "sentinel2_l2a_pb04": "landsat_oli",
+    "sentinel2_l1c": "landsat_oli", "sentinel2_l1c_pb04": "landsat_oli",
     "landsat8_c2l2": "landsat_oli", "landsat9_c2l2": "landsat_oli", "landsat8_l1": "landsat_oli",
     "landsat7_c2l2": "landsat_etm", "landsat7_l1": "landsat_etm",
     "landsat5_c2l2": "landsat_tm", "landsat5_l1": "landsat_tm",

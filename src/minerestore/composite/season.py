@@ -29,7 +29,7 @@ from minerestore.indices import ndvi
 from minerestore.numeric import nan_percentile, nan_percentiles
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import raster_writer
-from minerestore.sources.acquisitions import Acquisition, read_observation
+from minerestore.sources.acquisitions import Acquisition, read_observation, table_bands
 from minerestore.sources.sensors import EXTRA_REFLECTANCE_BANDS, REFLECTANCE_BANDS, get_profile
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,20 @@ def _records(table) -> list[dict]:
 
 
 def _acquisitions(rows: list[dict], families: set[str]) -> list[Acquisition]:
-    return [Acquisition(r["path"], r["date"], r["sensor"]) for r in rows
+    return [Acquisition(r["path"], r["date"], r["sensor"], table_bands(r.get("bands"))) for r in rows
             if get_profile(r["sensor"]).family in families]
+
+
+#: What the reflectance of a product level is (the composites' ``reflectance`` tag).
+REFLECTANCE_OF_LEVEL = {"L2": "surface", "L1C": "top-of-atmosphere", "L1": "top-of-atmosphere",
+                        "composite": "as given"}
+
+
+def reflectance_tag(acquisitions: list[Acquisition]) -> str:
+    """The ``reflectance`` tag of a composite: what its acquisitions' reflectance is (``surface``,
+    ``top-of-atmosphere``, both joined by ``+`` when a window mixes them, ``none`` without acquisitions)."""
+    kinds = sorted({REFLECTANCE_OF_LEVEL[a.profile.level] for a in acquisitions})
+    return "+".join(kinds) or "none"
 
 
 def season_acquisitions(table, years: list[int], families: set[str]) -> list[Acquisition]:
@@ -199,8 +211,10 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
     Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),
     the lowest over the period's windows that observed the pixel (NaN where none did), so a pixel counts as
     vegetated only when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow
-    observations summed over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are
-    read: a clear observation is one whose quality flags and red and NIR values are valid. An acquisition in
+    observations of the reflectance products summed over all windows. Only the quantities NDVI needs (red and NIR,
+    or a product's NDVI) are read: a clear observation is one whose quality flags and red and NIR values are
+    valid; an acquisition fetched for the snow period alone (its quality bands, ``Acquisition.bands``) adds its
+    quality flags' clear and snow observations to the counts and nothing to the NDVI. An acquisition in
     several periods is read once per block (by default both periods hold every scene of the analysis years), so a
     block holds the observations of every scene of the periods at once: by default those the snow period alone
     needs, more when ``masks.vegetation_dates`` reaches outside the snow years.
@@ -229,7 +243,9 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
                     lowest = np.nanmin(np.stack([b["ndvi_p90"] for b in blocks]), axis=0)
-                counts = [sum(b[k] for b in blocks) for k in ("n_obs", "n_snow")]
+                reflectance = [read(a) for w in windows for a in w if "red" in a.profile.bands]
+                counts = [np.sum([o[flag] for o in reflectance] or [np.zeros(shape, bool)], axis=0)
+                          for flag in ("clear", "snow")]
                 outputs[name].write(np.stack([lowest, *counts]).astype(np.float32), window=window)
 
 
