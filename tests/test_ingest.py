@@ -339,3 +339,19 @@ def test_period_composites_read_each_scene_once_per_block_and_equal_each_period_
     ndvi_july21 = (0.15 - 0.09) / (0.15 + 0.09)  # lower than July 2020's (0.3 - 0.06) / 0.36: the lowest window
     np.testing.assert_allclose(together["vegetation"][0], ndvi_july21, rtol=1e-5)
     assert (together["snow"][1] == 2).all() and (together["snow"][2] == 1).all()  # n_obs 2 clear, n_snow 1
+
+
+def test_the_bands_column_lists_what_an_acquisition_has(tmp_path):
+    path = tmp_path / "acq.csv"
+    path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,SCL\n"
+                    "S2b_{band}.tif,2021-07-15,sentinel2_l2a,\n")
+    snow_only, full = read_table(path)
+    assert snow_only.bands == ("SCL",) and snow_only.native_bands() == ["SCL"] and full.bands is None
+
+
+@pytest.mark.bad_input
+def test_a_bands_cell_naming_other_bands_is_refused(tmp_path):
+    path = tmp_path / "acq.csv"
+    path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,\"['B04', 'SCL']\"\n")
+    with pytest.raises(ValueError, match=r"row 2: bands \[\"\['B04',\", \"'SCL'\]\"\] are not bands of sentinel2_l2a"):
+        read_table(path)

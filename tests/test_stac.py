@@ -241,7 +241,7 @@ def test_real_landsat_level1_through_stac(tmp_path):
             rows += fetch_season(cfg, landsat, grid, year, tmp_path / "cache")["rows"]
     assert [r["sensor"] for r in rows] == ["landsat7_l1", "landsat8_l1"]
     table = tmp_path / "acquisitions.csv"
-    pd.DataFrame(rows).to_csv(table, index=False)
+    pd.DataFrame(rows).assign(bands=lambda t: t["bands"].str.join(" ")).to_csv(table, index=False)
     for acq in read_table(table):
         check_acquisition(acq)
         band = "B4"
@@ -403,3 +403,38 @@ def test_auto_level_fetches_level1c_where_level2a_does_not_cover(server, scene, 
     assert {r["sensor"] for r in only["rows"]} == sensors
     with pytest.raises(FetchError, match="sentinel-2-l2a"):
         stac.fetch_year_record(cfg, region(), scene[1], 2021, tmp_path / "cache", periods=None, season_year=True)
+
+
+def test_earthengine_fetches_mask_periods_and_level1c_before_level2a(monkeypatch, tmp_path):
+    """Earth Engine's side, with the collections faked as xarray datasets (no account here): with
+    sentinel2_level auto, COPERNICUS/S2_HARMONIZED fills the dates before COPERNICUS/S2_SR_HARMONIZED's first image
+    (2017-03-28); an April image outside the season comes with its QA60 and NDSI bands alone (snow period)."""
+    import xarray as xr
+
+    from minerestore.sources import earthengine
+
+    grid = Grid("EPSG:32650", rasterio.transform.from_origin(500000, 3000200, 20, 20), 10, 10)
+    dates = {"COPERNICUS/S2_SR_HARMONIZED": ["2017-03-28", "2017-07-10"],
+             "COPERNICUS/S2_HARMONIZED": ["2017-02-10", "2017-03-12"]}
+
+    def fake_open(ee, collection, grid, start, end, chunk_px):
+        times = [d for d in dates[collection] if start.isoformat() <= d <= end.isoformat()]
+        if not times:
+            raise earthengine.EmptySearchError(f"{collection}: nothing")
+        bands = ["B2", "B3", "B4", "B8", "B11", "B12", "SCL" if "SR" in collection else "QA60"]
+        data = {b: (("time", "y", "x"), np.full((len(times), 10, 10), 1000, np.uint16)) for b in bands}
+        return xr.Dataset(data, coords={"time": np.array(times, dtype="datetime64[ns]")})
+
+    monkeypatch.setattr(earthengine, "initialise", lambda project: None)
+    monkeypatch.setattr(earthengine, "_open", fake_open)
+    region = {"sensor": "sentinel2", "lst_sensor": "none", "season": SEASON, "sentinel2_level": "auto"}
+    record = earthengine.fetch_year_record({"project": None, "collections": {}}, region, grid, 2017, tmp_path,
+                                           periods={"snow": [("2017-01-01", "2017-12-31")]}, season_year=True)
+    rows = {r["date"]: r for r in record["rows"]}
+    assert set(rows) == {"2017-02-10", "2017-03-12", "2017-03-28", "2017-07-10"}
+    assert rows["2017-02-10"]["sensor"] == "sentinel2_l1c" and rows["2017-02-10"]["purpose"] == "snow"
+    assert rows["2017-02-10"]["bands"] == ["B03", "B08", "B11", "QA60"]
+    assert rows["2017-03-28"]["sensor"] == "sentinel2_l2a" and rows["2017-03-28"]["bands"] == ["SCL"]
+    assert rows["2017-07-10"]["purpose"] == "season" and len(rows["2017-07-10"]["bands"]) == 7
+    with rasterio.open(tmp_path / "2017-02-10_sentinel2_l1c_QA60.tif") as src:
+        assert src.read(1).shape == (10, 10)

@@ -132,8 +132,8 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed or the table (or the
-        file) is empty;
+        Naming the table and the row when a column is missing, a date cannot be parsed, the ``bands`` cell names
+        a band the product does not have, or the table (or the file) is empty;
         naming the rows when two list the same file.
     KeyError
         Naming the table row when a sensor is unknown.
@@ -162,7 +162,13 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         p = str(row["path"]).strip()
         if not os.path.isabs(p):
             p = str((table_path.parent / p).resolve())
-        out.append(Acquisition(p, when, str(row["sensor"]).strip(), table_bands(row.get("bands"))))
+        bands = table_bands(row.get("bands"))
+        known = [*get_profile(str(row["sensor"]).strip()).native_bands, *S2CLOUDLESS_BANDS]
+        unknown = [b for b in bands or () if b not in known]
+        if unknown:
+            raise ValueError(f"{where}: bands {unknown} are not bands of {row['sensor']} ({known}); list the native "
+                             "band names the acquisition has, separated by spaces, or leave the cell empty")
+        out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands))
     _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
 

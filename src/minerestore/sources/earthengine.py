@@ -164,7 +164,7 @@ def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: 
         opened = []
         if role == "sentinel2" and region.get("sentinel2_level") == "auto":
             l2a = _open_or_none(ee, collections[role], grid, *interval)
-            first = date.fromisoformat(str(l2a["time"].values[0])[:10]) if l2a is not None else None
+            first = date.fromisoformat(str(l2a["time"].values.min())[:10]) if l2a is not None else None
             opened.append((role, collections[role], l2a))
             if first is None or (first - interval[0]).days > AUTO_GAP_DAYS:
                 end = min(interval[1], first - timedelta(days=1)) if first else interval[1]
