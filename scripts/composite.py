@@ -1,11 +1,11 @@
 """Growing-season composites of one tile of a region for a batch of epoch years (composite.batch_px), one GeoTIFF
 per year in the job's folder: per-pixel median (or mean) reflectance and LST of the clear observations of the
-epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow (minerestore.composite, methods.md
-§3.2). Only the tile's window of each acquisition is read."""
+epoch's window of years, NDVI median (or mean) and percentile, n_obs and n_snow (minerestore.composite,
+methods.md §2). Only the tile's window of each acquisition is read."""
 
 from pathlib import Path
 
-from minerestore.composite.season import read_ingested, season_acquisitions, write_composite
+from minerestore.composite.season import read_ingested, reflectance_tag, season_acquisitions, write_composite
 from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_grid, tile_windows
 from minerestore.scripting import configure, run, timed
@@ -28,10 +28,14 @@ def write_year(path, grid: Grid, table, year: int, opts, log) -> None:
                     window[0], window[-1], used)
     log.info("epoch %d (years %s): %d %s acquisitions, %d LST-only (%s)", year, window, len(primary), sensor,
              len(lst_only), lst_sensor)
+    toa = sorted(a.date for a in primary if a.profile.level == "L1C")
+    if toa:
+        log.warning("epoch %d: %d of %d acquisitions are Sentinel-2 Level-1C, top-of-atmosphere reflectance (%s to "
+                    "%s); the composite's reflectance tag says so", year, len(toa), len(primary), toa[0], toa[-1])
     dates = ";".join("/".join(d.isoformat() for d in season_dates(y, season)) for y in window)
     log.info("epoch %d: growing seasons %s", year, dates)
     tags = {"sensor": sensor, "lst_sensor": lst_sensor, "year": year, "n_acquisitions": len(primary),
-            "sensors": ",".join(sorted({a.sensor for a in primary})),
+            "sensors": ",".join(sorted({a.sensor for a in primary})), "reflectance": reflectance_tag(primary),
             "season_months": f"{season[0]}-{season[1]}", "season_dates": dates, "statistic": opts.statistic,
             "window_years": ",".join(map(str, window)), "years_used": ",".join(map(str, used)),
             "acquisitions": ";".join(a.acquisition_id for a in primary + lst_only)}

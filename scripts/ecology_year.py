@@ -1,9 +1,10 @@
-"""RSEI and REM of one year, from one read of the year's layers (minerestore.ecology; methods.md §2).
+"""RSEI and REM of one year, from one read of the year's layers (minerestore.ecology; methods.md §9, §10).
 
 - RSEI (minerestore.ecology.rsei.year_rsei), or the pooled multi-year model applied to it (ecology.rsei_mode:
   pooled), with the year's oriented PC1 loadings and share.
 - REM with its four sub-indices and PCA weights (minerestore.ecology.rem), fitted on the year's study-area pixels
-  or the pooled model applied to it (ecology.rem_mode: pooled).
+  or the pooled model applied to it (ecology.rem_mode: pooled); I_soil with the flatness of the region's DEM
+  (ecology.flatness_slope_deg; warned and bareness alone without a DEM).
 
 Water (the water mask, or MNDWI above the threshold) and every pixel outside the study area (the analysis domain)
 are left out before the normalisation and the PCAs; every band is NaN outside the domain. A region of more than
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minerestore.ecology.layers import impervious, read_year
+from minerestore.ecology.layers import flatness, impervious, read_year
 from minerestore.ecology.rem import SUB_INDICES, RemOptions, apply_rem, fit_rem, rem_base
 from minerestore.ecology.rsei import RSEI_INDICATORS, grades, year_rsei
 from minerestore.io import write_table
@@ -50,7 +51,7 @@ def write_rsei(smk, d: dict, grid, tile_px, log) -> None:
     write_table(smk.output.rsei_pca, table)
 
 
-def write_rem(smk, d: dict, built, grid, tile_px, log) -> None:
+def write_rem(smk, d: dict, built, flat, grid, tile_px, log) -> None:
     p, year = smk.params, int(smk.wildcards.year)
     options = RemOptions.from_config(p.rem)
     with tempfile.TemporaryDirectory(prefix=".spill-", dir=Path(smk.output.rem).parent) as tmp:
@@ -61,7 +62,7 @@ def write_rem(smk, d: dict, built, grid, tile_px, log) -> None:
         else:
             try:  # streamed runs: the base layers (with Rao's Q) are computed once into a scratch file
                 base = rem_base(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"],
-                                window=options.window, impervious=built,
+                                window=options.window, impervious=built, flatness=flat,
                                 materialise=lambda layers: spill(layers, grid, tile_px, tmp))
                 pooled = p.rem_mode == "pooled"
                 model = json.loads(Path(smk.input.rem_model).read_text()) if pooled else fit_rem([base], options)
@@ -72,7 +73,9 @@ def write_rem(smk, d: dict, built, grid, tile_px, log) -> None:
             weights, share = res.weights, res.pc1_share
         write_blocks(smk.output.rem, layers, grid, REM_BANDS,
                      tags={"year": year, "coefficients": d["coefficients"], "mode": p.rem_mode,
-                           "imper_mode": options.imper_mode}, chunk_px=p.tile_px)
+                           "imper_mode": options.imper_mode,
+                           "soil_flatness_slope_deg": "none" if flat is None else p.rem["flatness_slope_deg"]},
+                     chunk_px=p.tile_px)
     table = pd.DataFrame({"year": year, "sub_index": list(SUB_INDICES), "weight": np.asarray(weights, float),
                           "pc1_share_pct": 100 * share})
     log.info("REM weights:\n%s", table.to_string(index=False))
@@ -92,8 +95,8 @@ def main(smk) -> None:
     log.info("%s: tasseled-cap set %s, RSEI mode %s, REM mode %s", smk.wildcards.year, d["coefficients"],
              p.rsei_mode, p.rem_mode)
     write_rsei(smk, d, grid, tile_px, log)
-    write_rem(smk, d, impervious(sources.get("landcover"), p.rem["imper_classes"], masks[0], grid, tile_px), grid,
-              tile_px, log)
+    write_rem(smk, d, impervious(sources.get("landcover"), p.rem["imper_classes"], masks[0], grid, tile_px),
+              flatness(sources.get("dem"), p.rem["flatness_slope_deg"], grid, tile_px), grid, tile_px, log)
 
 
 if __name__ == "__main__":

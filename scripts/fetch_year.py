@@ -1,5 +1,6 @@
-"""Fetch a remote region's acquisitions of one growing season onto one tile of its grid (minerestore.sources.stac /
-minerestore.sources.earthengine)."""
+"""Fetch a remote region's acquisitions of one calendar year onto one tile of its grid: the growing season (when a
+composite reads the year) and the dates of the mask periods in the year, with the bands those need
+(minerestore.sources.stac / minerestore.sources.earthengine)."""
 
 import yaml
 
@@ -17,8 +18,10 @@ def main(smk) -> None:
     source = stac if region["source"] == "stac" else earthengine
     with timed(log, f"acquisitions {year}, tile {smk.wildcards.tile}"):
         record = source.fetch_year_record(region[region["source"]], region, grid, year,
-                                          stac.cache_dir(smk.params.cache, grid))
-    log.info("%d acquisitions", len(record["rows"]))
+                                          stac.cache_dir(smk.params.cache, grid), periods=smk.params.periods,
+                                          season_year=smk.params.season_year)
+    purposes = [row["purpose"] for row in record["rows"]]
+    log.info("%d acquisitions: %s", len(purposes), {p: purposes.count(p) for p in dict.fromkeys(purposes)})
     write_text(smk.output.record, yaml.safe_dump(record, sort_keys=False))
 
 

@@ -1,6 +1,6 @@
 """Mask-period composites of one tile: for the vegetation and the snow period, the NDVI percentile and the snow /
 clear counts of every acquisition dated in the period's windows, all months
-(minerestore.composite.season.write_period_composites; docs/methods.md, masks). The yearly composites cover only the
+(minerestore.composite.season.write_period_composites; methods.md §4.3). The yearly composites cover only the
 growing season; the masks need the whole period. One job writes both periods: they share the acquisitions table,
 the tile, the imports and the reads of the scenes both periods hold."""
 

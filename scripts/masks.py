@@ -6,6 +6,7 @@ import contextlib
 
 import geopandas as gpd
 import pandas as pd
+import rasterio
 
 from minerestore.io import write_table
 from minerestore.mask import land
@@ -13,6 +14,12 @@ from minerestore.raster.write import raster_writer
 from minerestore.scripting import configure, run
 from minerestore.raster.read import sample_values
 from minerestore.sources.contract import absent_classes, read_region
+
+
+def reflectance(path) -> str:
+    """The ``reflectance`` tag of a composite (surface, top-of-atmosphere or both)."""
+    with rasterio.open(path) as src:
+        return src.tags().get("reflectance", "")
 
 
 def main(smk) -> None:
@@ -24,6 +31,13 @@ def main(smk) -> None:
              ", ".join(f"{a} to {b}" for a, b in smk.params.periods["snow"]))
     if "water_history" not in sources and "water_occurrence" not in sources:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
+        toa = [p for p in smk.input.composites if "top-of-atmosphere" in reflectance(p)]
+        if toa:
+            log.warning("%d composites are of top-of-atmosphere reflectance (Sentinel-2 Level-1C), whose MNDWI runs "
+                        "higher than that of surface reflectance (the path radiance brightens green more than "
+                        "SWIR1): shaded vegetation passes MNDWI > %s as water (on the Virginia crop, 888 specks of 1-4 "
+                        "pixels on its farmland, each then buffered by the water buffer). Give a water history or occurrence raster, or raise "
+                        "thresholds.mndwi_water", len(toa), t["mndwi_water"])
     if "landcover" not in sources:
         log.warning("no land-cover raster: built-up mask left empty")
     else:

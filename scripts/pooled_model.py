@@ -1,13 +1,13 @@
 """Pooled model of RSEI (ecology.rsei_mode: pooled) or REM (ecology.rem_mode: pooled): every normalisation bound,
 the PCA and the final range fitted on the study-area pixels of all years together
-(minerestore.ecology.rsei.rsei_pooled, minerestore.ecology.rem.fit_rem; methods.md §1.3 item 8). The years are
+(minerestore.ecology.rsei.rsei_pooled, minerestore.ecology.rem.fit_rem; methods.md §9.3, §10.6). The years are
 read tile by tile as dask arrays (tiles.size_px): memory is bounded by the tile."""
 
 import json
 import tempfile
 from pathlib import Path
 
-from minerestore.ecology.layers import impervious, read_year
+from minerestore.ecology.layers import flatness, impervious, read_year
 from minerestore.ecology.rem import RemOptions, fit_rem, rem_base
 from minerestore.ecology.rsei import RSEI_INDICATORS, rsei_pooled
 from minerestore.io import write_text
@@ -25,13 +25,13 @@ def rsei_model(years: dict) -> dict:
             "pc1_bounds": list(res.pc1_bounds)}
 
 
-def rem_model(years: dict, o: dict, built, grid, tile_px, folder) -> dict:
+def rem_model(years: dict, o: dict, built, flat, grid, tile_px, folder) -> dict:
     options = RemOptions.from_config(o)
     bases = []
     for year, d in years.items():  # base layers of each year spilled once to its own scratch file
         (Path(folder) / str(year)).mkdir()
         bases.append(rem_base(d["bands"], d["ndvi"], coefficients=d["coefficients"], valid=d["valid"],
-                              window=options.window, impervious=built,
+                              window=options.window, impervious=built, flatness=flat,
                               materialise=lambda layers, y=year: spill(layers, grid, tile_px, Path(folder) / str(y))))
     return fit_rem(bases, options)
 
@@ -56,7 +56,8 @@ def main(smk) -> None:
             model = rsei_model(years)
         else:
             built = impervious(sources.get("landcover"), p.rem["imper_classes"], masks[0], grid, tile_px)
-            model = rem_model(years, p.rem, built, grid, tile_px, tmp)
+            flat = flatness(sources.get("dem"), p.rem["flatness_slope_deg"], grid, tile_px)
+            model = rem_model(years, p.rem, built, flat, grid, tile_px, tmp)
     model["years"] = sorted(years)
     log.info("pooled %s model: %s", smk.wildcards.index, model)
     write_text(smk.output.model, json.dumps(model, indent=2))

@@ -15,11 +15,13 @@ def tile_of(path: str) -> str:
 
 
 def main(smk) -> None:
-    configure(smk.log[0])
+    log = configure(smk.log[0])
     static = {tile_of(p): yaml.safe_load(Path(p).read_text()) for p in smk.input.static}
     fetched = [(tile_of(p), yaml.safe_load(Path(p).read_text())) for p in smk.input.years]
-    inputs_manifest(smk.params.region, Grid.read(smk.input.grid), size_px=smk.params.tile_px, static=static,
-                    fetched=fetched, workdir=smk.params.workdir, out_dir=Path(smk.output.manifest).parent)
+    counts = inputs_manifest(smk.params.region, Grid.read(smk.input.grid), size_px=smk.params.tile_px,
+                             static=static, fetched=fetched, workdir=smk.params.workdir,
+                             out_dir=Path(smk.output.manifest).parent)
+    log.info("acquisitions by what they were fetched for (manifest.csv, column purpose): %s", counts)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Restoration rates of the bare area (BSP x mine area) by sub-region and by mine against the base year, on the
-mines with a BSP in both years (minerestore.restoration.bare_surface.rate_tables, methods.md §3.1, §7.1)."""
+mines with a BSP in both years (minerestore.restoration.bare_surface.rate_tables, methods.md §6.3)."""
 
 
 import pandas as pd

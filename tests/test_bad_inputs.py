@@ -85,6 +85,9 @@ CASES = {
     "a grid across the antimeridian": (
         lambda t, r: r.update(crs="EPSG:32660", bounds=[730000, 5000000, 750000, 5020000]),
         r"region 'bad': the region crosses the antimeridian \(180°"),
+    "sentinel2_level on a local region": (
+        lambda t, r: r.update(sentinel2_level="l1c"),
+        r"config key regions.bad.sentinel2_level: 'l1c' chooses what a stac or earthengine region fetches"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),
@@ -114,6 +117,8 @@ CONFIG_CASES = {
                                  r"below the second"),
     "an even Rao window": (lambda c: c.update(ecology={"rao_window": 4}),
                            r"config key ecology.rao_window: 4 - the moving window needs a centre pixel"),
+    "reversed boxplot whiskers": (lambda c: c.update(report={"whisker_percentiles": [90, 10]}),
+                                  r"config key report.whisker_percentiles: \[90, 10\] - give \[low, high\]"),
     "a global analysis grid finer than the pixels": (
         lambda c: c.update(drivers={"grid_m": 5}), r"config key drivers.grid_m: the drivers' analysis grid of 5 m"),
 }

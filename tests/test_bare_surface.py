@@ -42,10 +42,30 @@ def test_bsp_by_hand_with_partial_pixels():
     assert out.loc[("A", 2017), "valid_px"] == pytest.approx(3)
 
 
+def test_bsp_over_the_whole_mine_counts_its_pit_lake_as_bare():
+    """The study's Eq. 1: S_t is the whole mine. A 3 x 3 px mine: a vegetated top row (NDVI 0.6), a pit lake in
+    its centre (NDVI -0.3, in the water mask), four bare pixels (0.2) and one without a clear observation.
+    Whole mine: 5 bare of 8 observed = 62.5 %; without the water mask's pixels: 4 of 7 = 57.14 %."""
+    ndvi = np.array([[0.6, 0.6, 0.6, 0.9],
+                     [0.2, -0.3, 0.2, 0.9],
+                     [np.nan, 0.2, 0.2, 0.9],
+                     [0.9, 0.9, 0.9, 0.9]], np.float32)
+    water = np.zeros((4, 4), bool)
+    water[1, 1] = True
+    mine = gpd.GeoDataFrame({"mine_id": ["pit"]}, geometry=[box(0, 10, 30, 40)], crs=GRID.crs)
+    whole = bsp_table({2016: ndvi}, None, mine, GRID, BSP_NDVI).iloc[0]
+    assert (whole["valid_px"], whole["bare_px"], whole["unobserved_px"]) == pytest.approx((8, 5, 1))
+    assert whole["bsp_pct"] == pytest.approx(62.5)
+    land = bsp_table({2016: ndvi}, water, mine, GRID, BSP_NDVI).iloc[0]
+    assert (land["valid_px"], land["bare_px"], land["unobserved_px"]) == pytest.approx((7, 4, 1))
+    assert land["bsp_pct"] == pytest.approx(400 / 7)
+
+
 def test_mine_without_valid_pixel_gives_nan():
     mines = gpd.GeoDataFrame({"mine_id": ["A"]}, geometry=[box(0, 30, 10, 40)], crs=GRID.crs)
     out = bsp_table({2016: np.full((4, 4), np.nan, np.float32)}, np.zeros((4, 4), bool), mines, GRID, BSP_NDVI)
     assert out["valid_px"].iloc[0] == 0 and np.isnan(out["bsp_pct"].iloc[0])
+    assert out["unobserved_px"].iloc[0] == pytest.approx(1)
 
 
 def test_duplicate_mine_ids():

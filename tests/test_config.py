@@ -47,7 +47,7 @@ def test_default_config_is_valid_and_gets_defaults():
     assert region["season"] == {"start_month": 6, "end_month": 9}
     assert region["synthetic"]["n_mines"] == 36
     assert config["composite"]["ndvi_percentile"] == 90
-    # the object-based mine mapping study's forest (methods.md §7.3) and REM's 0/1 I_imper (Yangtze study, Eq. 5)
+    # the object-based mine mapping study's forest (methods.md §5.2) and REM's 0/1 I_imper (Yangtze study, Eq. 5)
     rf = config["identify"]["rf"]
     assert (rf["n_estimators"], rf["cv_folds"], rf["importance"]) == (1000, 10, "oob")
     assert rf["param_grid"] == {"max_features": ["log2"], "min_samples_leaf": [10], "min_samples_split": [60],
@@ -82,6 +82,12 @@ BAD = {
         lambda c: c.setdefault("restoration", {}).update(base_year=2010), ["restoration.base_year", "2010", "2016–2022"]),
     "drivers year outside the analysis years": (
         lambda c: c.setdefault("drivers", {}).update(year=2030), ["drivers.year", "2030", "synthetic"]),
+    "sentinel2_level on a local region": (
+        lambda c: _region(c).update(sentinel2_level="auto"),
+        ["sentinel2_level", "'auto'", "stac or earthengine", "sentinel2_l1c"]),
+    "whiskers reversed": (
+        lambda c: c.setdefault("report", {}).update(whisker_percentiles=[90, 10]),
+        ["report.whisker_percentiles", "[90, 10]", "low < high"]),
     "unknown stac role": (
         lambda c: _region(c).update(source="stac", rivers="config.yaml", stac={"collections": {"sar": "s1"}}),
         ["stac.collections", "sar"]),
@@ -148,7 +154,9 @@ def test_snakemake_stops_before_any_job(tmp_path, mutation, expected):
 
 @pytest.mark.parametrize("name, counts", [
     # Yangtze: 248 of 1,032 tiles of 4096 px (41 km) meet the 10 km buffer of the main stem and tributaries; 7 years
-    ("yangtze", {"fetch_static": 248, "fetch_year": 7 * 248, "composite": 7 * 248, "composite_mosaic": 7, "ecology_year": 7}),
+    # and 2015, which only the study's vegetation window (from 2015-06-23) reaches: fetched for the masks
+    ("yangtze", {"fetch_static": 248, "fetch_year": 8 * 248, "composite": 7 * 248, "composite_mosaic": 7,
+                 "ecology_year": 7, "mines_by_river": 1}),
     # mining cities: seven regions (one per city), each one tile of less than 1 MP, so one composite job computes
     # a city's 8 epochs 2001, 2004, …, 2022 (composite.batch_px), whose 3-year windows fetch 24 years (2000–2023);
     # one ranking across the cities

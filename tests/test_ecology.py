@@ -353,3 +353,57 @@ def test_tiled_read_and_write_equal_the_whole_raster(tmp_path):
     np.testing.assert_array_equal(out[1], grades(whole["rsei"], GRADE_WIDTH))
     np.testing.assert_allclose(out[2], whole["rem"], atol=1e-6)
     assert np.isnan(out[0][3, 5]) and np.isnan(out[0][25, 1])  # missing and water pixels
+
+
+def test_on_equal_bareness_a_steep_pixel_has_a_lower_soil_index():
+    """I_soil combines bareness and flatness (the Yangtze study, after Sun et al. 2022): two pixels of the same
+    bare-soil spectrum, one flat and one on a 20° slope (flatness 1 − 20/25 = 0.2), score in that order; without
+    flatness they score the same, and a pixel without a DEM value is left out."""
+    classes, bands, nd = three_classes()
+    bare = np.argwhere(classes == 1)
+    (r1, c1), (r2, c2) = bare[0], bare[1]
+    for b in bands.values():
+        b[r2, c2] = b[r1, c1]
+    nd[r2, c2] = nd[r1, c1]
+    flat = np.ones(nd.shape, np.float32)
+    flat[r2, c2] = 1 - 20 / 25
+    flat[0, 0] = np.nan
+    with_terrain = rem(bands, nd, coefficients=OLI, options=STUDY_REM, flatness=flat)
+    assert with_terrain.i_soil[r1, c1] > with_terrain.i_soil[r2, c2]
+    assert np.isnan(with_terrain.rem[0, 0])
+    plain = rem(bands, nd, coefficients=OLI, options=STUDY_REM)
+    assert plain.i_soil[r1, c1] == pytest.approx(plain.i_soil[r2, c2])
+
+
+def test_flatness_of_a_dem_by_hand(tmp_path):
+    """A DEM that is flat in its west half and rises 10° eastwards in the other: flatness 1 and 1 − 10/25 = 0.6
+    away from the break; streamed tiles give the same."""
+    import rasterio
+    from affine import Affine
+
+    from minerestore.ecology.layers import flatness
+    from minerestore.raster.grid import Grid
+
+    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 200), 20, 20)
+    x = np.arange(20) * 10.0
+    dem = np.repeat(np.where(x < 100, 0.0, (x - 100) * np.tan(np.radians(10)))[None], 20, axis=0)
+    with rasterio.open(tmp_path / "dem.tif", "w", driver="GTiff", width=20, height=20, count=1, dtype="float64",
+                       crs=grid.crs, transform=grid.transform) as dst:
+        dst.write(dem, 1)
+    whole = flatness(tmp_path / "dem.tif", 25, grid)
+    np.testing.assert_allclose(whole[:, :9], 1, atol=1e-6)
+    np.testing.assert_allclose(whole[:, 11:], 0.6, atol=1e-4)
+    np.testing.assert_allclose(flatness(tmp_path / "dem.tif", 25, grid, chunk_px=7).compute(), whole, atol=1e-6)
+    assert flatness(tmp_path / "dem.tif", None, grid) is None
+
+
+@pytest.mark.bad_input
+def test_flatness_without_a_dem_is_warned_and_left_out(caplog):
+    from affine import Affine
+
+    from minerestore.ecology.layers import flatness
+    from minerestore.raster.grid import Grid
+
+    with caplog.at_level("WARNING"):
+        assert flatness(None, 25, Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 200), 20, 20)) is None
+    assert "no DEM for this region: REM's I_soil is bareness alone" in caplog.text

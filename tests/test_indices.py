@@ -1,4 +1,4 @@
-"""Spectral indices on hand-computed pixels (methods.md §1.2)."""
+"""Spectral indices on hand-computed pixels (methods.md §3)."""
 
 import numpy as np
 import pytest

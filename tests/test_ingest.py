@@ -386,3 +386,19 @@ def test_land_cover_classes_of_another_legend_are_named():
     codes = np.array([[1, 2, 8], [8, np.nan, 255]])  # CLCD-like codes, 255 no data
     assert absent_classes(codes, 255, [50]) == ([50], [1, 2, 8])
     assert absent_classes(codes, 255, [8, 50]) == ([50], [1, 2, 8])
+
+
+def test_the_bands_column_lists_what_an_acquisition_has(tmp_path):
+    path = tmp_path / "acq.csv"
+    path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,SCL\n"
+                    "S2b_{band}.tif,2021-07-15,sentinel2_l2a,\n")
+    snow_only, full = read_table(path)
+    assert snow_only.bands == ("SCL",) and snow_only.native_bands() == ["SCL"] and full.bands is None
+
+
+@pytest.mark.bad_input
+def test_a_bands_cell_naming_other_bands_is_refused(tmp_path):
+    path = tmp_path / "acq.csv"
+    path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,\"['B04', 'SCL']\"\n")
+    with pytest.raises(ValueError, match=r"row 2: bands \[\"\['B04',\", \"'SCL'\]\"\] are not bands of sentinel2_l2a"):
+        read_table(path)

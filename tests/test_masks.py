@@ -1,4 +1,4 @@
-"""Mask rules and candidate cleaning on small arrays (methods.md §3.3, §7.1)."""
+"""Mask rules and candidate cleaning on small arrays (methods.md §4)."""
 
 from datetime import date
 

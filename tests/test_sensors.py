@@ -1,4 +1,4 @@
-"""Quality masks and scaling of each product, on hand-built bit patterns (methods.md §1.1, §3.2)."""
+"""Quality masks and scaling of each product, on hand-built bit patterns (methods.md §1.1)."""
 
 import numpy as np
 import pytest

@@ -127,7 +127,7 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
 
     out, _ = tiny_run
     bsp = pd.read_csv(out / "restoration" / "bsp.csv")
-    assert list(bsp.columns) == ["mine_id", "year", "valid_px", "bare_px", "bsp_pct"]
+    assert list(bsp.columns) == ["mine_id", "year", "valid_px", "bare_px", "unobserved_px", "bsp_pct"]
     table = pd.read_csv(out / "restoration" / "mann_kendall.csv")
     assert list(table.columns[:12]) == ["mine_id", "n", "trend", "h", "p", "z", "tau", "s", "var_s", "sen_slope",
                                         "intercept", "p_exact"]

@@ -150,7 +150,7 @@ def analysis_years(years: dict | list, key: str = "years") -> list[int]:
     ------
     ConfigError
         Naming ``key``: first after last, last - first not a multiple of step, a list not in increasing order or
-        not evenly spaced (the config takes one spacing between analysis years; methods.md §4).
+        not evenly spaced (the config takes one spacing between analysis years; methods.md §6.2).
     """
     if isinstance(years, dict):
         first, last, step = years["first"], years["last"], years.get("step", 1)
@@ -199,6 +199,10 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     if config["ecology"]["rao_window"] % 2 == 0:
         raise ConfigError(f"config key ecology.rao_window: {config['ecology']['rao_window']} - the moving window "
                           "needs a centre pixel: use an odd size (3, 5, 7 …)")
+    whiskers = config["report"]["whisker_percentiles"]
+    if whiskers is not None and not whiskers[0] < whiskers[1]:
+        raise ConfigError(f"config key report.whisker_percentiles: {whiskers} - give [low, high] percentiles with "
+                          "low < high (the Yangtze study's Fig. 7c: [10, 90])")
     for name, region in config["regions"].items():
         key = f"regions.{name}"
         years = analysis_years(region["years"], f"{key}.years")
@@ -240,6 +244,11 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             for name, path in region.get(group, {}).items():
                 if not _resolve(path, base).exists():
                     raise ConfigError(f"config key {key}.{group}.{name}: file {path!r} does not exist")
+        if region.get("sentinel2_level", "l2a") != "l2a" and (region["sensor"] != "sentinel2"
+                                                              or region["source"] not in ("stac", "earthengine")):
+            raise ConfigError(f"config key {key}.sentinel2_level: {region['sentinel2_level']!r} chooses what a stac or "
+                              "earthengine region fetches for sensor sentinel2; a local region names each "
+                              "acquisition's product in its table (sensor sentinel2_l1c); remove the key")
         if region["source"] == "local":
             if "acquisitions" not in region:
                 raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")

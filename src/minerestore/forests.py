@@ -6,7 +6,7 @@ For every tree t with out-of-bag rows O_t: δ_tj = loss_t(x_j permuted within O_
 split on j); D_j = mean_t δ_tj; SE_j = sqrt((mean_t δ_tj² − D_j²) / T); the scaled importance is D_j / SE_j (D_j
 where SE_j is 0, as R does). The loss is the squared error for regression and the error rate (1 − accuracy) for
 classification. scikit-learn's ``permutation_importance`` scores the whole forest on rows it is given, not each
-tree on its own out-of-bag rows, and no maintained package reproduces R's measure (methods.md §5), so it is
+tree on its own out-of-bag rows, and no maintained package reproduces R's measure (methods.md §12.3), so it is
 computed here from the fitted trees (their in-bag rows are read from the public ``estimators_samples_``).
 """
 

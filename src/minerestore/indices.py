@@ -1,11 +1,11 @@
-"""Spectral indices (methods.md §1.2). Inputs are reflectance arrays (unitless, NaN = missing) of one shape;
+"""Spectral indices (methods.md §3). Inputs are reflectance arrays (unitless, NaN = missing) of one shape;
 numpy or dask arrays (the arithmetic is elementwise)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-#: Tasseled-cap coefficients (brightness, greenness, wetness) in one place with their sources (methods.md §1.2),
+#: Tasseled-cap coefficients (brightness, greenness, wetness) in one place with their sources (methods.md §3.3),
 #: for the bands of :data:`TASSELED_CAP_BANDS` of each set.
 #: Verified in OSGeo/grass scripts/i.tasscap/i.tasscap.py (commit 0c22961): Landsat 8/9 OLI (Baig et al. 2014,
 #: Remote Sens. Lett. 5:423–431), Landsat 7 ETM+ (Huang et al. 2002, IJRS 23:1741–1748) and MODIS (Lobser &
@@ -44,6 +44,7 @@ TASSELED_CAP_BANDS = {
 #: composite sensor -> tasseled-cap set
 TASSELED_CAP_FOR_SENSOR = {
     "sentinel2_l2a": "landsat_oli", "sentinel2_l2a_pb04": "landsat_oli",
+    "sentinel2_l1c": "landsat_oli", "sentinel2_l1c_pb04": "landsat_oli",
     "landsat8_c2l2": "landsat_oli", "landsat9_c2l2": "landsat_oli", "landsat8_l1": "landsat_oli",
     "landsat7_c2l2": "landsat_etm", "landsat7_l1": "landsat_etm",
     "landsat5_c2l2": "landsat_tm", "landsat5_l1": "landsat_tm",
@@ -68,7 +69,7 @@ def _ratio(a, b):
 
 
 def ndvi(red, nir):
-    """NDVI = (NIR − R) / (NIR + R) (methods.md §1.2).
+    """NDVI = (NIR − R) / (NIR + R) (methods.md §3.1).
 
     Parameters
     ----------
@@ -85,7 +86,7 @@ def ndvi(red, nir):
 
 
 def bare_layer(ndvi: np.ndarray, water: np.ndarray, threshold: float) -> np.ndarray:
-    """The bare layer of the bare surface percentage (methods.md §4): 1 where the growing-season NDVI is below
+    """The bare layer of the bare surface percentage (methods.md §6.1): 1 where the growing-season NDVI is below
     ``threshold`` (bare), 0 where not, NaN where NDVI is missing or the pixel is water (not counted), float32
     (rows, cols); ``water`` bool (rows, cols)."""
     out = (ndvi < threshold).astype(np.float32)
@@ -94,7 +95,7 @@ def bare_layer(ndvi: np.ndarray, water: np.ndarray, threshold: float) -> np.ndar
 
 
 def mndwi(green, swir1):
-    """MNDWI = (G − SWIR1) / (G + SWIR1) (Xu 2006; methods.md §1.2). NaN where undefined."""
+    """MNDWI = (G − SWIR1) / (G + SWIR1) (Xu 2006; methods.md §3.2). NaN where undefined."""
     return _ratio(green, swir1)
 
 
@@ -125,7 +126,7 @@ def tasseled_cap(bands: dict, component: str, coefficients: str):
 
 
 def ndbsi(bands: dict):
-    """NDBSI = (SI + IBI) / 2 (methods.md §1.2), with the bare-soil index
+    """NDBSI = (SI + IBI) / 2 (methods.md §3.4), with the bare-soil index
     SI = [(SWIR1 + R) − (NIR + B)] / [(SWIR1 + R) + (NIR + B)] and the index-based built-up index (Xu 2008)
     IBI = {2 SWIR1/(SWIR1 + NIR) − [NIR/(NIR + R) + G/(G + SWIR1)]} / {2 SWIR1/(SWIR1 + NIR) + [NIR/(NIR + R) +
     G/(G + SWIR1)]}."""

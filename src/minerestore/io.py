@@ -1,4 +1,4 @@
-"""Atomic writers for rasters, vectors and tables (design.md §5: write to a temporary name, then rename).
+"""Atomic writers for rasters, vectors and tables (design.md, Data contracts: write to a temporary name, then rename).
 
 A killed job leaves at most a ``.tmp-*`` file beside the target, never a file under the final name.
 """

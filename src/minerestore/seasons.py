@@ -1,5 +1,5 @@
 """Growing seasons, epochs and mask periods: which dates and calendar years feed a composite or a mask
-(docs/methods.md, composites and masks). Plain date arithmetic, shared by planning (the Snakefile), ingest and the
+(methods.md §2, §4.3). Plain date arithmetic, shared by planning (the Snakefile), ingest and the
 composite and mask stages."""
 
 from __future__ import annotations
@@ -76,8 +76,7 @@ def year_batches(years: list[int], tile_pixels: int, batch_px: int) -> dict[str,
 
 
 def period_dates(options: dict, years: list[int]) -> dict[str, list[tuple[str, str]]]:
-    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (docs/methods.md,
-    masks).
+    """The date windows (ISO dates, inclusive, all months) of the vegetation and snow masks (methods.md §4.3).
 
     Vegetation: ``masks.vegetation_dates`` as one window (the Yangtze study used 2015-06-23 to 2016-06-23), else
     every analysis year as its own calendar-year window (a pixel is vegetated when it was in every one, so land

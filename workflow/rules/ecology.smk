@@ -17,7 +17,8 @@ ECOLOGY_PARAMS = {
     "sensor": setting("region.sensor"),
 }
 
-# REM's reconstruction choices (minerestore.ecology.rem.RemOptions) and the land-cover classes of I_imper.
+# REM's reconstruction choices (minerestore.ecology.rem.RemOptions), the land-cover classes of I_imper and the
+# slope of zero flatness of I_soil.
 REM_OPTIONS = setting(
     "ecology.rao_window",
     "ecology.soil_index",
@@ -25,6 +26,7 @@ REM_OPTIONS = setting(
     "ecology.imper_mode",
     "ecology.imper_bci_threshold",
     "ecology.imper_classes",
+    "ecology.flatness_slope_deg",
 )
 
 # What they read: the region inputs and the water mask, which also holds the analysis domain (255 outside the

@@ -10,6 +10,7 @@ ANALYSIS_KEYS = (
     "thresholds",
     "analysis_grid_m",
     "subregion_field",
+    "river_field",
     "reference_id_field",
     "mine_products",
     "obstruction",
@@ -98,6 +99,8 @@ rule fetch_year:
         region=fetch_region,
         tile_px=TILE_PX,
         cache=fetch_cache,
+        periods=fetch_periods,
+        season_year=season_year,
     script:
         "../../scripts/fetch_year.py"
 
@@ -109,7 +112,7 @@ rule remote_inputs:
         years=lambda w: expand(
             rules.fetch_year.output.record,
             region=w.region,
-            year=data_years(w.region),
+            year=fetch_years(w.region),
             tile=region_tiles(w.region),
         ),
     output:

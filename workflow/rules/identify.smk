@@ -160,6 +160,27 @@ rule mines:
         "../../scripts/mines.py"
 
 
+rule mines_by_river:
+    input:
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+    output:
+        table=rpath("{region}", "mines", "by_river.csv"),
+    log:
+        log_path("{region}", "mines_by_river"),
+    benchmark:
+        benchmark_path("{region}", "mines_by_river")
+    conda:
+        "../../envs/raster.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=10,
+    params:
+        river_field=setting("region.river_field"),
+    script:
+        "../../scripts/mines_by_river.py"
+
+
 rule accuracy:
     input:
         unpack(object_rf_outputs),

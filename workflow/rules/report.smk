@@ -115,8 +115,36 @@ rule plot_region:
     resources:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
+    params:
+        whiskers=setting("report.whisker_percentiles"),
     script:
         "../../scripts/figures.py"
+
+
+rule plot_by_river:
+    input:
+        table=rules.mines_by_river.output.table,
+    output:
+        report(
+            rpath("{region}", "figures", "mines_by_river.png"),
+            caption="../report/mines_by_river.rst",
+            category="{region}",
+            subcategory="figures",
+        ),
+        rpath("{region}", "figures", "mines_by_river.svg"),
+    log:
+        log_path("{region}", "plot_by_river"),
+    benchmark:
+        benchmark_path("{region}", "plot_by_river")
+    # the longest figure jobs first, then the shorter ones and the leaf tables
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=10,
+    script:
+        "../../scripts/river_figure.py"
 
 
 rule plot_insar:

@@ -37,6 +37,7 @@ rule bare_surface:
         tile_px=TILE_PX,
         years=region_years,
         threshold=setting("thresholds.bsp_ndvi"),
+        exclude_water=setting("restoration.bsp_exclude_water"),
     script:
         "../../scripts/bare_surface.py"
 

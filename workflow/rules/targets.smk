@@ -8,6 +8,7 @@ def region_targets(region):
     out = expand(r.composite_mosaic.output.composite, region=region, year=years(region))
     out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
     out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
+    out += expand(r.mines_by_river.output.table, region=region) if has_rivers(region) else []
     out += expand(r.compare_methods.output.table, region=region) if COMPARED else []
     if has_insar(region):
         out += [expand(p, region=region)[0] for p in [*r.insar_activity.output, *r.plot_insar.output]]

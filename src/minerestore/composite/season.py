@@ -1,12 +1,12 @@
 """Growing-season composites: per-pixel median (or mean) reflectance and LST, NDVI median (or mean) and 90th
 percentile, observation counts.
 
-methods.md §3.2: per-pixel median of the clear observations of the season (robust to residual clouds and
+methods.md §2: per-pixel median of the clear observations of the season (robust to residual clouds and
 shadows); NDVI computed per scene then the per-pixel median; the 90th percentile of per-scene NDVI feeds the
-vegetation mask (§7.1). ``n_snow`` counts valid snow observations for the snow mask (§7.1).
+vegetation mask (methods.md §4.4). ``n_snow`` counts valid snow observations for the snow mask (methods.md §4.5).
 
 An epoch may pool the growing seasons of several years (``composite.window_years``): the mining-cities study
-(methods.md §1.1, MODIS-RSEI compositing practice) averages the June–September observations of three years
+(methods.md §2.1, §2.2) averages the June–September observations of three years
 centred on the epoch year (the 2022 epoch: 2021–2023) with the per-pixel mean (``composite.statistic: mean``).
 Where a product gives NDVI directly (MOD13A1, the study's NDVI source), the NDVI layers come from it instead of
 from the reflectance.
@@ -27,15 +27,15 @@ from rasterio.windows import Window
 
 from minerestore.indices import ndvi
 from minerestore.numeric import nan_percentile, nan_percentiles
-from minerestore.seasons import season_year
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import raster_writer
-from minerestore.sources.acquisitions import Acquisition, read_observation
+from minerestore.seasons import season_year
+from minerestore.sources.acquisitions import Acquisition, read_observation, table_bands
 from minerestore.sources.sensors import EXTRA_REFLECTANCE_BANDS, REFLECTANCE_BANDS, get_profile
 
 log = logging.getLogger(__name__)
 
-#: Band order of ``composites/{year}.tif`` (design.md §3).
+#: Band order of ``composites/{year}.tif`` (design.md, Data contracts).
 COMPOSITE_BANDS = (*REFLECTANCE_BANDS, "lst", "ndvi", "ndvi_p90", "n_obs", "n_snow", *EXTRA_REFLECTANCE_BANDS)
 #: Per-pixel statistics of the clear observations a composite can take.
 STATISTICS = ("median", "mean")
@@ -63,8 +63,8 @@ def composite(observations: list[dict[str, np.ndarray]], shape: tuple[int, int],
         Observations without reflectance bands (MODIS LST or NDVI products) contribute only what they have.
     shape : (rows, cols)
     percentile : float
-        NDVI percentile layer (config ``composite.ndvi_percentile``; the study: 90, methods.md §3.2).
-    statistic : ``median`` (methods.md §3.2) or ``mean`` (the mining-cities study) (config
+        NDVI percentile layer (config ``composite.ndvi_percentile``; the study: 90, methods.md §2).
+    statistic : ``median`` (methods.md §2) or ``mean`` (the mining-cities study) (config
         ``composite.statistic``).
 
     Returns
@@ -170,8 +170,20 @@ def _records(table) -> list[dict]:
 
 
 def _acquisitions(rows: list[dict], families: set[str]) -> list[Acquisition]:
-    return [Acquisition(r["path"], r["date"], r["sensor"]) for r in rows
+    return [Acquisition(r["path"], r["date"], r["sensor"], table_bands(r.get("bands"))) for r in rows
             if get_profile(r["sensor"]).family in families]
+
+
+#: What the reflectance of a product level is (the composites' ``reflectance`` tag).
+REFLECTANCE_OF_LEVEL = {"L2": "surface", "L1C": "top-of-atmosphere", "L1": "top-of-atmosphere",
+                        "composite": "as given"}
+
+
+def reflectance_tag(acquisitions: list[Acquisition]) -> str:
+    """The ``reflectance`` tag of a composite: what its acquisitions' reflectance is (``surface``,
+    ``top-of-atmosphere``, both joined by ``+`` when a window mixes them, ``none`` without acquisitions)."""
+    kinds = sorted({REFLECTANCE_OF_LEVEL[a.profile.level] for a in acquisitions})
+    return "+".join(kinds) or "none"
 
 
 def season_acquisitions(table, years: list[int], families: set[str], season: tuple[int, int]) -> list[Acquisition]:
@@ -196,14 +208,16 @@ PERIOD_BANDS = ("ndvi_p90", "n_obs", "n_snow")
 def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str, list[list[Acquisition]]],
                             tags: dict[str, dict], *, block_rows: int, percentile: float,
                             conservative_scl: bool) -> None:
-    """Mask-period composites of one or more periods (the vegetation and the snow period; docs/methods.md, masks),
+    """Mask-period composites of one or more periods (the vegetation and the snow period; methods.md §4.3),
     block by block, each written under a temporary name and renamed when complete.
 
     Bands :data:`PERIOD_BANDS`: ``ndvi_p90`` is the NDVI percentile of every clear scene of a window (all months),
     the lowest over the period's windows that observed the pixel (NaN where none did), so a pixel counts as
     vegetated only when it was vegetated in every window; ``n_obs`` and ``n_snow`` are the clear and snow
-    observations summed over all windows. Only the quantities NDVI needs (red and NIR, or a product's NDVI) are
-    read: a clear observation is one whose quality flags and red and NIR values are valid. An acquisition in
+    observations of the reflectance products summed over all windows. Only the quantities NDVI needs (red and NIR,
+    or a product's NDVI) are read: a clear observation is one whose quality flags and red and NIR values are
+    valid; an acquisition fetched for the snow period alone (its quality bands, ``Acquisition.bands``) adds its
+    quality flags' clear and snow observations to the counts and nothing to the NDVI. An acquisition in
     several periods is read once per block (by default both periods hold every scene of the analysis years), so a
     block holds the observations of every scene of the periods at once: by default those the snow period alone
     needs, more when ``masks.vegetation_dates`` reaches outside the snow years.
@@ -232,7 +246,9 @@ def write_period_composites(paths: dict[str, str], grid: Grid, periods: dict[str
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # pixels no window observed stay NaN
                     lowest = np.nanmin(np.stack([b["ndvi_p90"] for b in blocks]), axis=0)
-                counts = [sum(b[k] for b in blocks) for k in ("n_obs", "n_snow")]
+                reflectance = [read(a) for w in windows for a in w if "red" in a.profile.bands]
+                counts = [np.sum([o[flag] for o in reflectance] or [np.zeros(shape, bool)], axis=0)
+                          for flag in ("clear", "snow")]
                 outputs[name].write(np.stack([lowest, *counts]).astype(np.float32), window=window)
 
 

@@ -1,6 +1,6 @@
 """The drivers of ecological quality, by name: the only list of them (:data:`DRIVERS`).
 
-The mining-cities study's ten drivers (docs/methods.md, drivers): six come as rasters the user gives
+The mining-cities study's ten drivers (methods.md §12.1): six come as rasters the user gives
 (``regions.<name>.drivers.<driver>``), two from the region's DEM, two from the mines. The config check refuses a
 driver file under a name that is not here, the driver stack computes the derived ones, and figures and tables
 name each driver in words with its units. Adding a driver is one :class:`Driver` entry here and its test

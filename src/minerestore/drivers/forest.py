@@ -1,12 +1,12 @@
 """Driver attribution of ecological quality: aligned driver stack, correlation, random-forest regression with
-R-style importance (methods.md §5, §7.2).
+R-style importance (methods.md §12.3).
 
 R's randomForest reports %IncMSE (``importance(type=1, scale=TRUE)``, :mod:`minerestore.forests`): for every
 tree, the increase of the mean squared error on its out-of-bag rows when one variable is permuted among them,
 averaged over trees and divided by its standard error; and IncNodePurity (``type=2``): the total decrease of node
 residual sum of squares from splits on a variable, averaged over trees. scikit-learn has neither (its ``permutation_importance`` scores
 the whole forest on supplied rows; ``feature_importances_`` is normalised), and no maintained package reproduces
-them (methods.md §5), so both are computed here from the fitted trees.
+them (methods.md §12.3), so both are computed here from the fitted trees.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where a forest is built, so the ra
 
 def random_forest(n_estimators: int, mtry: int, nodesize: int, seed: int,
                   n_jobs: int = 1) -> RandomForestRegressor:
-    """A scikit-learn forest with R randomForest's regression semantics (methods.md §5): bootstrap samples of
+    """A scikit-learn forest with R randomForest's regression semantics (methods.md §12.3): bootstrap samples of
     size n, ``max_features`` = mtry, a node with <= nodesize cases is terminal (``min_samples_split`` =
     nodesize + 1, ``min_samples_leaf`` = 1), out-of-bag scoring on. ``n_estimators``, ``mtry`` and ``nodesize``
     are the config keys ``drivers.n_estimators``, ``drivers.mtry`` and ``drivers.nodesize``; ``seed`` is config
@@ -37,7 +37,7 @@ def random_forest(n_estimators: int, mtry: int, nodesize: int, seed: int,
 
 
 def inc_mse(forest: RandomForestRegressor, X, y, seed: int, scale: bool = True) -> np.ndarray:
-    """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §5): the mean
+    """%IncMSE of every column of ``X`` as R's ``importance(rf, type=1, scale=TRUE)`` (methods.md §12.3): the mean
     over trees of the increase of each tree's out-of-bag MSE when the variable is permuted, divided by its
     standard error (:func:`minerestore.forests.oob_permutation_importance`). ``scale=False`` returns the mean
     increase (units of y²).
@@ -229,7 +229,7 @@ def ranking(importances: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_region(samples: pd.DataFrame, options: dict, seed: int, threads: int = 1, region: str = "region") -> dict:
-    """Correlation and random forest of RSEI on the drivers of one region (docs/methods.md, drivers).
+    """Correlation and random forest of RSEI on the drivers of one region (methods.md §12).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Drivers on the analysis grid (methods.md §7.2): user rasters resampled, slope, distance to the nearest mine and
+"""Drivers on the analysis grid (methods.md §12.1): user rasters resampled, slope, distance to the nearest mine and
 mine-area share in a moving window, and RSEI averaged onto the same grid.
 
 Resampling rules: continuous driver fields (precipitation, night light, GDP, PM2.5, CO2, DEM) bilinear, as in the
@@ -127,7 +127,7 @@ def user_driver(path: str | os.PathLike, name: str, target: Grid) -> np.ndarray:
 
 
 def driver_layers(grid: Grid, target: Grid, sources: dict, mines, *, tile_px: int, window_km: float) -> dict:
-    """Every driver of a region on the analysis grid ``target`` (docs/methods.md, drivers).
+    """Every driver of a region on the analysis grid ``target`` (methods.md §12.1).
 
     User drivers (``sources['drivers']``, :func:`user_driver`); the DEM (bilinear) and slope (degrees, computed on
     the fine DEM tile by tile with a one-pixel margin, then averaged); distance to the nearest mine (around the

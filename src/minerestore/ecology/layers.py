@@ -9,7 +9,9 @@ import numpy as np
 import rasterio
 
 from minerestore.raster.grid import Grid
-from minerestore.raster.read import band_index, lazy_on_grid, read_on_grid
+from minerestore.raster.read import band_index, lazy_on_grid, read_float, read_on_grid
+from minerestore.raster.tiles import pad_window
+from minerestore.topography import slope_degrees
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +107,51 @@ def impervious(landcover: str | os.PathLike | None, classes: list[int], domain, 
                     landcover, list(classes))
         return None
     return out
+
+
+def flatness(dem: str | os.PathLike | None, max_slope_deg: float | None, grid: Grid, chunk_px: int | None = None):
+    """Flatness of the terrain for REM's I_soil: 1 − min(slope, ``max_slope_deg``) / ``max_slope_deg``, slope in
+    degrees from the DEM on the region grid (:func:`minerestore.topography.slope_degrees`, central differences;
+    tiles read with a one-pixel halo, so tile edges are exact).
+
+    Why this form: the Yangtze study's I_soil combines bareness and flatness of soil (after Sun et al. 2022), whose
+    form could not be read. Slope is the terrain's first control on soil erosion and on whether bare land can be
+    revegetated; a fixed scale keeps flatness comparable across years and regions (a min–max of the scene's
+    slopes would not), and 25° (config ``ecology.flatness_slope_deg``) is the slope above which China's Water and
+    Soil Conservation Law bars cultivation and the Grain-for-Green programme returns cropland to forest: land at
+    or above it counts as not flat at all.
+
+    Parameters
+    ----------
+    dem : elevation raster (m, any CRS; bilinear onto the grid), or None.
+    max_slope_deg : slope of zero flatness (config ``ecology.flatness_slope_deg``), or None to leave flatness out.
+    grid : the region grid; chunk_px : stream as dask tiles of this size (None: a whole numpy array).
+
+    Returns
+    -------
+    float32 (rows, cols) in [0, 1], NaN where the DEM has no value (numpy or dask); None without a DEM (warned:
+    I_soil is then bareness alone) or without ``max_slope_deg``.
+    """
+    if max_slope_deg is None:
+        return None
+    if dem is None:
+        log.warning("no DEM for this region: REM's I_soil is bareness alone, without the flatness of the soil "
+                    "(give regions.<name>.dem, or set ecology.flatness_slope_deg: null to say so)")
+        return None
+
+    def flat(elevation):
+        slope = slope_degrees(elevation, grid.resolution)
+        return (1 - np.minimum(slope, max_slope_deg) / max_slope_deg).astype(np.float32)
+
+    if chunk_px is None:
+        return flat(read_float(dem, grid))
+    import dask.array as da
+    from rasterio.windows import Window
+
+    def tile(block_info=None):  # slope on the tile with a one-pixel margin
+        (r0, r1), (c0, c1) = block_info[None]["array-location"]
+        padded, inner = pad_window(grid, Window(c0, r0, c1 - c0, r1 - r0), 1)
+        return flat(read_float(dem, grid, window=padded))[inner]
+
+    chunks = da.core.normalize_chunks((chunk_px, chunk_px), grid.shape)
+    return da.map_blocks(tile, chunks=chunks, dtype=np.float32, meta=np.empty((0, 0), np.float32))

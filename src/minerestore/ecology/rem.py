@@ -1,5 +1,5 @@
 """The mining-area ecological index REM (Sun et al. 2022, reconstructed): wetness, vegetation (FVC × Rao's Q),
-soil and imperviousness sub-indices combined by PCA weights (docs/methods.md, REM)."""
+soil and imperviousness sub-indices combined by PCA weights (methods.md §10)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from minerestore.lazy import array_module, compute, is_dask
 def rao_q(values: np.ndarray, window: int) -> np.ndarray:
     """Rao's quadratic entropy of one continuous layer in a moving ``window`` x ``window``: Q = (1/N²) Σ_i Σ_j
     |x_i − x_j| over the N valid values of the window (Euclidean distance, equal weights; rasterdiv ``paRao``
-    with alpha = 1, methods.md §2.2). NaN values are skipped; pixels whose window has no valid value are NaN.
+    with alpha = 1, methods.md §10.3). NaN values are skipped; pixels whose window has no valid value are NaN.
 
     No maintained Python package computes Rao's Q on rasters (rasterdiv is R), so it is written here:
     sorting the window values gives Σ_{i<j} (x_(j) − x_(i)) = Σ_k x_(k) (2k − N + 1). Rows are processed in
@@ -65,7 +65,7 @@ def rao_q(values: np.ndarray, window: int) -> np.ndarray:
 
 def fvc_bounds(ndvis: list, valids: list, low_pct: float, high_pct: float) -> tuple[float, float]:
     """NDVI of bare soil and of full vegetation: the ``low_pct`` / ``high_pct`` cumulative-frequency NDVI (config
-    ``ecology.fvc_percentiles``) of the valid pixels of one or several (pooled) scenes (methods.md §2.2, [S-FVC]),
+    ``ecology.fvc_percentiles``) of the valid pixels of one or several (pooled) scenes (methods.md §10.3),
     read from a 0.001-wide histogram of NDVI in [−1, 1] (the same for numpy and dask arrays; histograms of several
     scenes add up).
 
@@ -109,7 +109,7 @@ def _rao_q_any(values, window: int):
 
 @dataclass(frozen=True)
 class RemOptions:
-    """The choices of REM's reconstruction (docs/methods.md, REM), each a config key of ``ecology`` (their
+    """The choices of REM's reconstruction (methods.md §10), each a config key of ``ecology`` (their
     defaults are the schema's: :meth:`from_config`)."""
 
     window: int  # Rao's Q moving window, px (rao_window)
@@ -148,11 +148,12 @@ class RemResult:
 SUB_INDICES = ("i_wet", "i_veg", "i_soil")
 
 
-def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, impervious=None,
+def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, impervious=None, flatness=None,
              materialise=None) -> dict:
     """The per-pixel layers REM is built from, before any scene statistic: tasseled-cap brightness, greenness and
     wetness, NDSI' = (SWIR2 − G)/(SWIR2 + G), SI, Rao's Q of NDVI in a ``window`` (over valid pixels only), NDVI,
-    ``ok`` (finite and ``valid``) and ``impervious`` (bool from land cover, or None).
+    ``ok`` (finite and ``valid``, and with a known flatness), ``impervious`` (bool from land cover, or None) and
+    ``flatness`` (I_soil's terrain factor, :func:`minerestore.ecology.layers.flatness`, or None).
 
     ``materialise`` (callable dict -> dict, e.g. :func:`minerestore.raster.write.spill`) stores them once so the
     later passes of a streamed (dask) run read them instead of recomputing.
@@ -160,7 +161,9 @@ def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, i
     Parameters
     ----------
     bands : dict ``blue … swir2`` reflectance (rows, cols), NaN = missing; ndvi : (rows, cols); valid : bool
-        (rows, cols), e.g. study area and not water; impervious : bool (rows, cols) or None. numpy or dask.
+        (rows, cols), e.g. study area and not water; impervious : bool (rows, cols) or None; flatness : float
+        (rows, cols) in [0, 1] (1 flat, 0 at the steepest; NaN where the DEM has no value) or None (I_soil from
+        bareness alone). numpy or dask.
     coefficients : tasseled-cap set (:data:`minerestore.indices.TASSELED_CAP`; from config
         ``ecology.wet_coefficients``, :func:`minerestore.indices.coefficients_for`).
     window : Rao's Q moving window, px (config ``ecology.rao_window``).
@@ -168,7 +171,8 @@ def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, i
     Returns
     -------
     dict of (rows, cols) layers, the array type of the inputs: brightness, greenness, wetness, ndsi, si, pd (Rao's
-    Q, float32, NaN where its window has no valid pixel), ndvi, ok (bool), impervious (bool or None).
+    Q, float32, NaN where its window has no valid pixel), ndvi, ok (bool), impervious (bool or None), flatness
+    (float or None).
 
     Raises
     ------
@@ -182,35 +186,44 @@ def rem_base(bands: dict, ndvi, *, coefficients: str, valid=None, window: int, i
     ok = xp.isfinite(ndvi) & xp.isfinite(tc["brightness"]) & xp.isfinite(tc["wetness"]) & xp.isfinite(tc["greenness"])
     if valid is not None:
         ok = ok & valid
+    if flatness is not None:
+        ok = ok & xp.isfinite(flatness)
     with np.errstate(divide="ignore", invalid="ignore"):
         ndsi = (bands["swir2"] - bands["green"]) / (bands["swir2"] + bands["green"])
         si = ((bands["swir1"] + bands["red"]) - (bands["nir"] + bands["blue"])) / (
             (bands["swir1"] + bands["red"]) + (bands["nir"] + bands["blue"]))
     base = {**tc, "ndsi": ndsi, "si": si, "pd": _rao_q_any(xp.where(ok, ndvi, np.nan), window), "ndvi": ndvi, "ok": ok}
-    if impervious is not None:  # a layer to store with the others; None is not
-        base["impervious"] = impervious
+    for name, layer in (("impervious", impervious), ("flatness", flatness)):
+        if layer is not None:  # a layer to store with the others; None is not
+            base[name] = layer
     base = materialise(base) if materialise is not None else base
     base.setdefault("impervious", None)
+    base.setdefault("flatness", None)
     return base
 
 
 def _normalised(base: dict, model: dict, options: RemOptions) -> dict:
-    """Stage 1: min–max normalised tasseled cap (H, V, L), FVC, FVC x (1 + PD_n) and the soil index."""
+    """Stage 1: min–max normalised tasseled cap (H, V, L), bareness (1 − FVC, times flatness when given),
+    FVC x (1 + PD_n) and the soil index."""
     xp = array_module(base["ndvi"])
     b = model["bounds"]
     h, v, wet_n = (minmax(base[c], *b[c], name=f"TC {c}") for c in ("brightness", "greenness", "wetness"))
     cover = _cover(base["ndvi"], *model["fvc"])
+    bare = 1 - cover  # I_soil: bareness, times flatness where given (a steep bare slope is poorer soil)
+    if base["flatness"] is not None:
+        bare = bare * base["flatness"]
     if options.soil_index == "rndsi":
         soil = minmax(base["ndsi"], *b["ndsi"], name="NDSI'") / xp.maximum(h, 0.05)
     else:
         soil = minmax(base["si"], *b["si"], name="SI")
-    return {"h": h, "v": v, "wet_n": wet_n, "cover": cover, "soil": soil,
+    return {"h": h, "v": v, "wet_n": wet_n, "bare": bare, "soil": soil,
             "veg_raw": cover * (1 + minmax(base["pd"], *b["pd"], name="Rao's Q"))}
 
 
 def _raw(n: dict, model: dict, options: RemOptions) -> dict:
-    """Stage 2: the raw sub-indices and BCI = ((H + L)/2 − V) / ((H + L)/2 + V) (Deng & Wu 2012)."""
-    soil_raw = (1 - n["cover"]) * minmax(n["soil"], *model["bounds"]["soil"], name=options.soil_index)
+    """Stage 2: the raw sub-indices and BCI = ((H + L)/2 − V) / ((H + L)/2 + V) (Deng & Wu 2012); I_soil's is
+    (1 − FVC) x flatness (when given) x the normalised soil index."""
+    soil_raw = n["bare"] * minmax(n["soil"], *model["bounds"]["soil"], name=options.soil_index)
     with np.errstate(divide="ignore", invalid="ignore"):
         bci = ((n["h"] + n["wet_n"]) / 2 - n["v"]) / ((n["h"] + n["wet_n"]) / 2 + n["v"])
     return {"i_wet": n["wet_n"], "i_veg": n["veg_raw"], "i_soil": soil_raw, "bci": bci}
@@ -288,19 +301,22 @@ def apply_rem(base: dict, model: dict, options: RemOptions) -> RemResult:
                      model["pc1_share"])
 
 
-def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions, impervious=None,
+def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions, impervious=None, flatness=None,
         materialise=None) -> RemResult:
     """Remote sensing Ecological index of Mining areas, REM = I_imper x (α I_wet + β I_veg + γ I_soil)
     (Sun et al. 2022, J. China Coal Soc.; formula as quoted by the Yangtze mine study), fitted on one year. The
-    sub-indices are the RECONSTRUCTION of methods.md §2.2 (the original definitions could not be retrieved), every
+    sub-indices are the RECONSTRUCTION of methods.md §10 (the original definitions could not be retrieved), every
     choice a :class:`RemOptions` field:
 
     - I_wet = minmax(tasseled-cap wetness);
     - I_veg = minmax(FVC x (1 + PD_n)): FVC by pixel dichotomy (``fvc_percentiles``; the study's 5 %/95 % NDVI),
       PD_n = minmax of Rao's Q of NDVI in a ``window`` x ``window`` moving window (plant diversity matters where
       vegetation is dense);
-    - I_soil = minmax((1 − FVC) x minmax(soil index)), soil index RNDSI = minmax(NDSI') / minmax(TC brightness)
-      with NDSI' = (SWIR2 − G)/(SWIR2 + G) (Deng et al. 2015; high for soil, low for rock and impervious), or SI;
+    - I_soil = minmax((1 − FVC) x flatness x minmax(soil index)), "the combination of bareness and flatness of
+      soil" (the Yangtze study, after Sun et al. 2022): flatness from the DEM's slope
+      (:func:`minerestore.ecology.layers.flatness`; without a DEM, bareness alone); soil index RNDSI =
+      minmax(NDSI') / minmax(TC brightness) with NDSI' = (SWIR2 − G)/(SWIR2 + G) (Deng et al. 2015; high for soil,
+      low for rock and impervious), or SI;
     - I_imper, ``binary`` (the config's default, the study's Eq. 5): 0 on bare rock or impervious surface, 1
       elsewhere; rock / impervious where BCI > ``imper_bci_threshold`` or, with a land-cover raster, ``impervious``
       (its built-up classes). BCI = ((H + L)/2 − V) / ((H + L)/2 + V) of min–max normalised TC brightness H,
@@ -316,6 +332,7 @@ def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions
         ``ecology.wet_coefficients``).
     options : REM's choices (:class:`RemOptions`, from the ``ecology`` config).
     impervious : bool array, optional; built-up / rock pixels of a land-cover raster.
+    flatness : float array in [0, 1], optional (:func:`minerestore.ecology.layers.flatness`).
     materialise : see :func:`rem_base`.
 
     Returns
@@ -328,5 +345,5 @@ def rem(bands: dict, ndvi, *, coefficients: str, valid=None, options: RemOptions
         If a layer is constant over the valid pixels (names it).
     """
     base = rem_base(bands, ndvi, coefficients=coefficients, valid=valid, window=options.window,
-                    impervious=impervious, materialise=materialise)
+                    impervious=impervious, flatness=flatness, materialise=materialise)
     return apply_rem(base, fit_rem([base], options), options)

@@ -1,4 +1,4 @@
-"""Distance rings around mines and statistics by ring and by mine size class (methods.md §7.2)."""
+"""Distance rings around mines and statistics by ring and by mine size class (methods.md §11.2)."""
 
 from __future__ import annotations
 

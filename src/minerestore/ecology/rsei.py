@@ -1,5 +1,5 @@
 """The Remote Sensing Ecological Index (Xu 2013): PC1 of min–max normalised NDVI, WET, NDBSI and LST, per year or
-pooled over the years, and its grades (docs/methods.md, RSEI)."""
+pooled over the years, and its grades (methods.md §9)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class RseiResult:
 
 
 def rsei(ndvi, wet, ndbsi, lst, valid=None) -> RseiResult:
-    """Remote Sensing Ecological Index (Xu 2013; methods.md §1.3).
+    """Remote Sensing Ecological Index (Xu 2013; methods.md §9.1).
 
     1. One common valid mask: finite in all four indicators (and ``valid`` when given, e.g. not water).
     2. Each indicator min–max normalised over the valid pixels.
@@ -100,7 +100,7 @@ def rsei_with_bounds(layers: dict, ok, bounds: dict, *, loadings=None, share: fl
 
 def rsei_pooled(years: dict) -> dict:
     """RSEI of several years with normalisation bounds and PCA fitted on the pooled pixels of all years, so values
-    compare across years (methods.md §1.3 item 8; a documented departure from per-date RSEI).
+    compare across years (methods.md §9.3; a documented departure from per-date RSEI).
 
     Parameters
     ----------
@@ -126,7 +126,7 @@ def rsei_pooled(years: dict) -> dict:
 
 def grade_breaks(width: float) -> tuple[float, ...]:
     """Inner breaks of equal-interval grades of ``width`` (config ``ecology.grade_width``) over [0, 1]:
-    0.2 -> (0.2, 0.4, 0.6, 0.8) (methods.md §1.3 item 6, five grades); 0.1 -> (0.1, …, 0.9), the ten grades of the
+    0.2 -> (0.2, 0.4, 0.6, 0.8) (methods.md §9.2, five grades); 0.1 -> (0.1, …, 0.9), the ten grades of the
     mining-cities study's maps.
 
     Raises
@@ -142,7 +142,7 @@ def grade_breaks(width: float) -> tuple[float, ...]:
 
 def grades(index, width: float) -> np.ndarray:
     """Equal-interval grades 1…n of an index in [0, 1] (:func:`grade_breaks`; ``width`` config
-    ``ecology.grade_width``; width 0.2: poor, fair, moderate, good, excellent, methods.md §1.3 item 6; width 0.1:
+    ``ecology.grade_width``; width 0.2: poor, fair, moderate, good, excellent, methods.md §9.2; width 0.1:
     ten grades); 0 where the index is NaN. A value on a break takes the upper grade. uint8, same shape (a dask
     array for a dask index)."""
     if is_dask(index):

@@ -1,6 +1,6 @@
 """Statistics of RSEI and REM: per mine and year (exact coverage fractions), mines vs study area vs region, 1 km
 distance rings around all mines and around the mines of each restoration status, and mine size classes
-(docs/methods.md, statistics around mines).
+(methods.md §11).
 
 Memory is bounded by the tile: per-mine statistics read the window of each group of mines; region and ring
 statistics add up pixel counts, sums and sums of squares tile by tile, the rings computed on the tile plus a margin

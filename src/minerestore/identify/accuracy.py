@@ -1,4 +1,4 @@
-"""Accuracy of mine maps against a reference, and agreement with another mine product (methods.md §7.4)."""
+"""Accuracy of mine maps against a reference, and agreement with another mine product (methods.md §5.6)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def confusion_metrics(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
-    """Binary accuracy metrics (positive class = mine), methods.md §7.4.
+    """Binary accuracy metrics (positive class = mine), methods.md §5.6.
 
     OA = (TP + TN)/N; precision (user's accuracy) = TP/(TP + FP); recall (producer's accuracy) = TP/(TP + FN);
     F1 = 2PR/(P + R); kappa = (p_o − p_e)/(1 − p_e) with p_e = Σ_k row_k·col_k / N²; IoU = TP/(TP + FP + FN) of the
@@ -79,7 +79,7 @@ def pixel_confusion(predicted: np.ndarray, reference: np.ndarray, valid: np.ndar
 
 def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overlap: float,
                  scored: np.ndarray | None = None) -> dict:
-    """Mine-level counts with the > ``overlap`` rule (methods.md §7.3; config ``identify.overlap``), the
+    """Mine-level counts with the > ``overlap`` rule (methods.md §5.6; config ``identify.overlap``), the
     identification rate and the area similarity.
 
     A reference mine is *matched* (identified) when predicted mines cover more than ``overlap`` of its area, else
@@ -200,7 +200,7 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
     Scopes: ``all`` = every pixel of the study area (``zones``); with ``train_mines`` (the reference mines used
     for training) also ``test`` = the study area without them and, given the object random forest's training
     record (``labels_path``: the object label raster, ``train_objects``: labels of the training objects), without
-    its training objects, so a method is scored on what it did not see (docs/methods.md, accuracy).
+    its training objects, so a method is scored on what it did not see (methods.md §5.6).
     """
     scored = train_mines is not None
     scopes = {"all": Counter(), "test": Counter()}
@@ -223,7 +223,7 @@ def pixel_scopes(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, r
 def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
                 train: np.ndarray, patches: gpd.GeoDataFrame, *, tile_px: int, overlap: float) -> dict:
     """Scores of one method's mine polygons on the test mines alone, the same for every method (the methods
-    comparison, docs/methods.md).
+    comparison, methods.md §5.5).
 
     The training mines (``train``: bool per reference mine) are taken out everywhere: pixels of the study area
     inside them are not scored (:func:`pixel_scopes`' ``test`` scope); the predicted polygons lose their parts

@@ -1,8 +1,10 @@
-"""The final mine polygons of a region (design.md §3: mine_id, area_km2, subregion, source), from any method."""
+"""The final mine polygons of a region, from any method (design.md, Data contracts: mine_id, area_km2, subregion,
+source)."""
 
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from minerestore.mask.studyarea import assign_subregion
@@ -38,3 +40,48 @@ def finalise(mines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, method: str) -> g
     mines["subregion"] = assign_subregion(mines, zones)
     mines["source"] = method
     return gpd.GeoDataFrame(mines[MINE_COLUMNS], crs=crs)
+
+
+#: River attributes tried, in order, for a river's name when ``river_field`` is not given.
+RIVER_NAME_FIELDS = ("name", "river_id", "id")
+
+
+def river_names(rivers: gpd.GeoDataFrame, field: str | None, source: str) -> pd.Series:
+    """The name of each river line: the ``field`` attribute (config ``regions.<name>.river_field``), else the
+    first of :data:`RIVER_NAME_FIELDS` the file has, else the feature's number (``river 1`` …).
+
+    Raises
+    ------
+    ValueError
+        When ``field`` is given and the rivers file (``source``) lacks it, naming both and the attributes it has.
+    """
+    if field is not None and field not in rivers.columns:
+        raise ValueError(f"{source}: no attribute {field!r} (regions.<name>.river_field) to name the rivers by; it "
+                         f"has {[c for c in rivers.columns if c != 'geometry']}")
+    field = field or next((f for f in RIVER_NAME_FIELDS if f in rivers.columns), None)
+    if field is None:
+        return pd.Series([f"river {i + 1}" for i in range(len(rivers))], index=rivers.index)
+    return rivers[field].astype(str)
+
+
+def by_river(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, names: pd.Series) -> pd.DataFrame:
+    """Mines per river (the Yangtze study's Fig. 5: the main stem and each tributary): each mine goes to its
+    nearest river line (distance from the polygon to the line, geopandas ``sjoin_nearest``; a tie to the first
+    line), the lines summed by their name (the pieces of one river count together).
+
+    Parameters
+    ----------
+    mines : polygons with ``mine_id`` and ``area_km2``; rivers : lines in the same (projected) CRS; names : a
+        name per river line (:func:`river_names`).
+
+    Returns
+    -------
+    DataFrame river, n_mines, area_km2 (sum of the mines' areas), most mines first, every named river listed
+    (0 where none is nearest).
+    """
+    lines = gpd.GeoDataFrame({"river": names.to_numpy()}, geometry=rivers.geometry.to_numpy(), crs=rivers.crs)
+    nearest = gpd.sjoin_nearest(mines[["mine_id", "area_km2", "geometry"]], lines, how="left")
+    nearest = nearest[~nearest.index.duplicated(keep="first")]
+    counts = nearest.groupby("river").agg(n_mines=("mine_id", "size"), area_km2=("area_km2", "sum"))
+    table = counts.reindex(pd.unique(lines["river"]), fill_value=0).rename_axis("river").reset_index()
+    return table.sort_values(["n_mines", "area_km2"], ascending=False, kind="stable").reset_index(drop=True)

@@ -1,10 +1,10 @@
-"""Object-based random forest for mine identification (methods.md §6, §7.3).
+"""Object-based random forest for mine identification (methods.md §5.2).
 
 eCognition's multiresolution segmentation is replaced by scikit-image's graph-based ``felzenszwalb``
-segmentation (``scale`` plays the role of the MRS scale parameter, methods.md §6.1), run inside the candidate
+segmentation (``scale`` plays the role of the MRS scale parameter, methods.md §5.2), run inside the candidate
 patches. Objects get the feature families of the Yili-basin study: band means, brightness, max difference, NDVI,
 NDWI, elevation, slope, GLCM texture (homogeneity, dissimilarity, entropy, correlation, contrast, ASM, mean, std;
-averaged over four directions, per-object GLCM as in methods.md §6.3), shape index, length/width, roundness,
+averaged over four directions, per-object GLCM as in methods.md §5.2), shape index, length/width, roundness,
 compactness and area; plus the yearly NDVI range, which carries the temporal signal of mining. A random forest
 (scikit-learn) is tuned by grid search with stratified k-fold cross-validation; OOB error is reported for each
 parameter set and permutation (mean decrease in accuracy, MDA) importance is repeated.
@@ -190,7 +190,7 @@ GLCM_DIRECTIONS = (0, 45, 90, 135)  # degrees, the order of GLCM_ANGLES
 
 
 def _glcm_matrix(gray: np.ndarray, mask: np.ndarray, levels: int) -> np.ndarray:
-    """GLCM counts of the pixels of one object (methods.md §6.3: levels shifted by one, outside = 0, row and
+    """GLCM counts of the pixels of one object (methods.md §5.2: levels shifted by one, outside = 0, row and
     column 0 dropped so only within-object pairs count): uint32 (levels, levels, 1, 4 directions)."""
     q = np.where(mask, gray + 1, 0).astype(np.uint8)
     return graycomatrix(q, [1], GLCM_ANGLES, levels=levels + 1, symmetric=True, normed=False)[1:, 1:]
@@ -226,7 +226,7 @@ def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolutio
     Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
     minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
     Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
-    Texture (object-based mine mapping study, methods.md §6.3, §7.3): for each of ``glcm_layers`` (config
+    Texture (object-based mine mapping study, methods.md §5.2): for each of ``glcm_layers`` (config
     ``identify.glcm_layers``), the GLCM properties :data:`GLCM_PROPS` in each direction and their all-direction
     mean (``glcm_{layer}_{prop}[_{deg}]``), the layer quantised to ``glcm_levels`` between its 2nd and 98th
     percentile over the objects (``bounds`` from :func:`percentile_bounds` when the objects are taken window by
@@ -420,7 +420,7 @@ def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resol
 def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid, *, tile_px: int,
               composites: list[str | os.PathLike], dem_path: str | None, options: dict, seed: int,
               threads: int = 1) -> dict:
-    """The object-based random forest of a region, end to end (docs/methods.md, object-based mine mapping).
+    """The object-based random forest of a region, end to end (methods.md §5.2).
 
     Segments the candidate patches window by window (groups of patches by tile, each group reading only the
     window that holds it; objects lie inside patches, so none is cut; the scaling of the segmentation and the GLCM

@@ -1,6 +1,6 @@
 """Deep-learning semantic segmentation of mines with the networks of :mod:`minerestore.identify.networks`.
 
-The two deep-learning studies the workflow reproduces (docs/methods.md, mine identification): DeepLabV3 with 256 px
+The two deep-learning studies the workflow reproduces (methods.md §5.4): DeepLabV3 with 256 px
 patches cut with a 128 px step, rotations of 90/180/270° as augmentation, half of the mines for training; and a
 comparison of the U-Net family. The architectures come from segmentation-models-pytorch (not written here); this
 module prepares the patches, trains with a class-balanced cross-entropy + Dice loss and early stopping on a

@@ -1,4 +1,4 @@
-"""Masks of land that cannot be a mine, each from multi-temporal data over its own period (methods.md §3.3, §7.1).
+"""Masks of land that cannot be a mine, each from multi-temporal data over its own period (methods.md §4).
 
 All functions take arrays on the region grid and return boolean arrays of shape (rows, cols); pixels without
 any valid observation are False (not masked) unless stated.
@@ -29,7 +29,7 @@ def water_from_history(history: np.ndarray, ratio: float, buffer_m: float, resol
     Parameters
     ----------
     history : ndarray (months, rows, cols) of uint8
-        0 no data, 1 not water, 2 water (JRC Global Surface Water monthly history, methods.md §3.3).
+        0 no data, 1 not water, 2 water (JRC Global Surface Water monthly history, methods.md §4.2).
     ratio : float
         WR = N(water) / N(valid) threshold (0.1).
     buffer_m, resolution : buffer (60 m) and pixel size, m.
@@ -49,7 +49,7 @@ def water_from_occurrence(occurrence: np.ndarray, ratio: float, buffer_m: float,
     """Water from JRC Global Surface Water occurrence: occurrence / 100 > ``ratio``, then a ``buffer_m`` buffer.
 
     Occurrence is the share of valid observations (1984 onwards) that saw water, so it is the water ratio WR
-    of methods.md §3.3 over the whole archive instead of the study's 2014–2015 months (the STAC catalogs publish
+    of methods.md §4.2 over the whole archive instead of the study's 2014–2015 months (the STAC catalogs publish
     the occurrence layer, not the monthly history).
 
     Parameters
@@ -71,7 +71,7 @@ def water_from_occurrence(occurrence: np.ndarray, ratio: float, buffer_m: float,
 def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, *, threshold: float, ratio: float, buffer_m: float,
                      resolution: float) -> np.ndarray:
     """Fallback water mask without a water history: MNDWI = (G − SWIR1)/(G + SWIR1) > ``threshold`` (Xu 2006,
-    methods.md §1.2) in more than ``ratio`` of the years with a valid composite, then buffered.
+    methods.md §3.2) in more than ``ratio`` of the years with a valid composite, then buffered.
 
     Parameters
     ----------
@@ -87,8 +87,8 @@ def water_from_mndwi(green: np.ndarray, swir1: np.ndarray, *, threshold: float, 
 
 def vegetation(ndvi_p90: np.ndarray, threshold: float) -> np.ndarray:
     """Vegetated: the 90th-percentile NDVI of every clear observation of the vegetation period (all months; the
-    lowest over its windows, :func:`minerestore.seasons.period_dates`) > ``threshold`` (0.25; methods.md §3.2,
-    §7.1). bool (rows, cols); pixels never observed are not vegetated.
+    lowest over its windows, :func:`minerestore.seasons.period_dates`) > ``threshold`` (0.25; methods.md §4.4).
+    bool (rows, cols); pixels never observed are not vegetated.
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def vegetation(ndvi_p90: np.ndarray, threshold: float) -> np.ndarray:
 
 def snow(n_snow: np.ndarray, n_obs: np.ndarray, ratio: float) -> np.ndarray:
     """Snow: snow observations / (snow + clear observations) over every scene of the snow period, all months, >
-    ``ratio`` (0.2, methods.md §7.1), so seasonal snow is masked too. bool (rows, cols).
+    ``ratio`` (0.2, methods.md §4.5), so seasonal snow is masked too. bool (rows, cols).
 
     Parameters
     ----------

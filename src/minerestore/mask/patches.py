@@ -1,4 +1,4 @@
-"""Candidate patches: what is left after the masks, cleaned of isolated pixels and vectorised (methods.md §7.1)."""
+"""Candidate patches: what is left after the masks, cleaned of isolated pixels and vectorised (methods.md §4.7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Study area: the river buffer (or an AOI) and its sub-regions (methods.md §7.1).
+"""Study area: the river buffer (or an AOI) and its sub-regions (methods.md §4.1).
 
 Sub-regions come from a polygon file when given, else from a sub-region attribute of the river centre lines (each
 part of the study area goes to its nearest river's sub-region); otherwise the main stem is cut into thirds of its
@@ -167,7 +167,7 @@ def require_pixel(area: shapely.Geometry, grid: Grid, what: str) -> None:
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
                subregions: gpd.GeoDataFrame | None, elevation, *, buffer_km: float, subregion_field: str,
                aoi_name: str = "aoi") -> gpd.GeoDataFrame:
-    """The study area of a region with its sub-regions (docs/methods.md, study area).
+    """The study area of a region with its sub-regions (methods.md §4.1).
 
     The AOI clipped to the grid, else the river buffer of ``buffer_km``. Sub-regions from the ``subregions``
     polygons (attribute ``subregion_field``), else from that attribute of the rivers, else thirds of the main stem

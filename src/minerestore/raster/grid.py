@@ -1,6 +1,6 @@
 """The region grid: the one raster grid (CRS, transform, shape) every pixel stage of a region works on.
 
-design.md §3: rasters are in a projected CRS in metres; every input is brought onto this grid.
+design.md, Data contracts: rasters are in a projected CRS in metres; every input is brought onto this grid.
 """
 
 from __future__ import annotations

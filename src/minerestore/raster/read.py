@@ -379,7 +379,7 @@ def read_domain_and_water(path: str | os.PathLike, grid: Grid, chunk_px: int | N
     uint8: 1 water, 0 not, 255 outside the study area).
 
     The domain is every pixel that is not 255: the masks rule writes 255 outside the study area, burnt with the
-    pixel-centre rule (:func:`minerestore.mask.land.region_masks`; docs/methods.md, analysis domain). Reading it
+    pixel-centre rule (:func:`minerestore.mask.land.region_masks`; methods.md §8). Reading it
     here saves every later job loading the study-area polygons (geopandas) and burning them again.
 
     Parameters

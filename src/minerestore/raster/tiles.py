@@ -1,4 +1,4 @@
-"""Tiles and windows of the region grid (design.md §6 scale-out).
+"""Tiles and windows of the region grid (design.md, Principles: bounded memory).
 
 The region grid is cut into square tiles of ``tiles.size_px`` with ids ``r{row}c{col}``; pixel stages run per
 tile and year. Neighbourhood operations read a tile with a margin (:func:`halo_windows`), per-polygon statistics

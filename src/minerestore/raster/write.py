@@ -1,5 +1,6 @@
-"""Writing rasters on the region grid: atomically (design.md §5: a temporary name renamed when complete), with one
-described band per quantity, whole or block by block from (dask) layers, and scratch spills of lazy layers."""
+"""Writing rasters on the region grid: atomically (design.md, Data contracts: a temporary name renamed when
+complete), with one described band per quantity, whole or block by block from (dask) layers, and scratch spills
+of lazy layers."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def raster_writer(
     profile : dict
         rasterio profile (e.g. from :meth:`minerestore.grid.Grid.profile`); ``count`` is set from ``band_names``.
     band_names : list of str
-        One name per band, stored as the band description (design.md §3).
+        One name per band, stored as the band description (design.md, Data contracts).
     tags : dict, optional
         Dataset tags (sensor, season, years).
     """
@@ -54,7 +55,7 @@ def write_raster(
 ) -> None:
     """Write a (bands, rows, cols) array atomically with one described band per quantity.
 
-    Float32 rasters use NaN as nodata (design.md §3); see :func:`raster_writer` for the other arguments.
+    Float32 rasters use NaN as nodata (design.md, Data contracts); see :func:`raster_writer` for the other arguments.
 
     Raises
     ------

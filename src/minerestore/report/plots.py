@@ -109,17 +109,45 @@ def mines_status_map(study_area, mines, rivers=None) -> plt.Figure:
     return fig
 
 
-def bsp_boxplots(bsp: pd.DataFrame) -> plt.Figure:
-    """BSP by year: all mines vs abandoned (restoring) mines. bsp: mine_id, year, bsp_pct, status."""
+def _whis(whiskers: list | None):
+    """Matplotlib's ``whis``: 1.5 (x IQR, Tukey) for None, else the (low, high) percentiles."""
+    return 1.5 if whiskers is None else tuple(whiskers)
+
+
+def _whisker_label(whiskers: list | None) -> str:
+    return "whiskers 1.5 × IQR" if whiskers is None else f"whiskers {whiskers[0]:g}–{whiskers[1]:g} %"
+
+
+def bsp_boxplots(bsp: pd.DataFrame, *, whiskers: list | None) -> plt.Figure:
+    """BSP by year: all mines vs abandoned (restoring) mines. bsp: mine_id, year, bsp_pct, status; whiskers:
+    None (1.5 x IQR) or [low, high] percentiles (config ``report.whisker_percentiles``; the study: [10, 90])."""
     if bsp["bsp_pct"].notna().sum() == 0:
         return _no_data("Bare surface percentage of mines")
     frame = pd.concat([bsp.assign(group="all mines"), bsp[bsp["status"] == "abandoned"].assign(group="abandoned")],
                       ignore_index=True)
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.boxplot(data=frame, x="year", y="bsp_pct", hue="group", palette=[PALETTE[7], STATUS_COLOURS["abandoned"]], ax=ax)
+    sns.boxplot(data=frame, x="year", y="bsp_pct", hue="group", palette=[PALETTE[7], STATUS_COLOURS["abandoned"]],
+                whis=_whis(whiskers), ax=ax)
     ax.set_ylabel("Bare surface percentage (%)")
-    ax.set_xlabel("Year")
+    ax.set_xlabel(f"Year ({_whisker_label(whiskers)})")
     ax.set_title("Bare surface percentage of mines")
+    return fig
+
+
+def mines_by_river(table: pd.DataFrame) -> plt.Figure:
+    """Bar chart of the mines per river (mines/by_river.csv: river, n_mines, area_km2), as the Yangtze study's
+    Fig. 5: the number of mines, and their area on a second axis."""
+    if table.empty:
+        return _no_data("Mines per river")
+    fig, ax = plt.subplots(figsize=(max(5, 0.35 * len(table) + 2), 4))
+    x = np.arange(len(table))
+    ax.bar(x, table["n_mines"], color=PALETTE[0])
+    ax.set_xticks(x, table["river"], rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("Mines (nearest river)")
+    area = ax.twinx()
+    area.plot(x, table["area_km2"], "o", color=PALETTE[3], markersize=4)
+    area.set_ylabel("Mine area (km²)", color=PALETTE[3])
+    ax.set_title("Mines per river")
     return fig
 
 
@@ -142,15 +170,16 @@ def _by_status(stats: pd.DataFrame, index: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def rem_boxplots(stats: pd.DataFrame) -> plt.Figure:
-    """REM of mines by year for all, abandoned and active mines (ecology/mines.csv joined with status)."""
+def rem_boxplots(stats: pd.DataFrame, *, whiskers: list | None) -> plt.Figure:
+    """REM of mines by year for all, abandoned and active mines (ecology/mines.csv joined with status); whiskers as
+    :func:`bsp_boxplots`."""
     if stats.empty:
         return _no_data("REM of mines")
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.boxplot(data=_by_status(stats, "rem"), x="year", y="mean", hue="group",
-                palette=[PALETTE[7], STATUS_COLOURS["abandoned"], STATUS_COLOURS["active"]], ax=ax)
+                palette=[PALETTE[7], STATUS_COLOURS["abandoned"], STATUS_COLOURS["active"]], whis=_whis(whiskers), ax=ax)
     ax.set_ylabel("Mean REM of a mine (0–1)")
-    ax.set_xlabel("Year")
+    ax.set_xlabel(f"Year ({_whisker_label(whiskers)})")
     ax.set_title("REM of mines")
     return fig
 

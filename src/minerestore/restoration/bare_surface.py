@@ -1,4 +1,4 @@
-"""Bare Surface Percentage (BSP) of mines and restoration rates (methods.md §3.1, §7.1)."""
+"""Bare Surface Percentage (BSP) of mines and restoration rates (methods.md §6.1, §6.3)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,28 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.zonal import zonal
 
 
-def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd.GeoDataFrame, grid: Grid,
+def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray | None, mines: gpd.GeoDataFrame, grid: Grid,
               threshold: float) -> pd.DataFrame:
-    """BSP of every mine in every year.
+    """BSP of every mine in every year (the Yangtze study's Eq. 1: BSP_t = S_bt / S_t x 100).
 
-    ``BSP = 100 x bare_px / valid_px`` where valid pixels have an NDVI and are not water, bare pixels have
-    NDVI < ``threshold``, and each pixel counts with the fraction of its area inside the mine
-    (exactextract coverage fractions; methods.md §3.1 allows centre or area-weighted, we use area-weighted).
+    ``BSP = 100 x bare_px / valid_px``: valid pixels are the pixels of the mine that have a growing-season NDVI,
+    bare pixels those with NDVI < ``threshold``, and each pixel counts with the fraction of its area inside the
+    mine (exactextract coverage fractions, methods.md §6.1). S_t is the whole mine, as in the study: a pit lake or
+    the river's edge inside the polygon has NDVI < 0.4 and counts as bare. Only pixels without any clear
+    observation in the season are left out (``unobserved_px``). Given a ``water`` mask, its pixels are left out
+    of both counts as well (config ``restoration.bsp_exclude_water``, a deviation from the study).
 
     Parameters
     ----------
     ndvi_by_year : dict year -> ndarray (rows, cols) float32, growing-season NDVI (NaN = no clear observation).
-    water : ndarray (rows, cols) bool, the water mask.
+    water : ndarray (rows, cols) bool, the water mask to leave out; None to count every observed pixel.
     mines : GeoDataFrame with unique ``mine_id``, in the grid CRS.
     threshold : NDVI below which a pixel is bare (config ``thresholds.bsp_ndvi``; the study: 0.4).
 
     Returns
     -------
-    DataFrame: mine_id, year, valid_px, bare_px (coverage-weighted pixel counts), bsp_pct (NaN when a mine has no
-    valid pixel that year).
+    DataFrame: mine_id, year, valid_px, bare_px, unobserved_px (coverage-weighted pixel counts; unobserved: no
+    clear observation that season), bsp_pct (NaN when a mine has no valid pixel that year).
 
     Raises
     ------
@@ -39,20 +42,23 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray, mines: gpd
     dup = mines["mine_id"][mines["mine_id"].duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"duplicate mine_id values {dup[:10]}: mine ids must be unique")
+    columns = ["mine_id", "year", "valid_px", "bare_px", "unobserved_px"]
     frames = []
     for year, ndvi in sorted(ndvi_by_year.items()):
-        stats = zonal({"bare": bare_layer(ndvi, water, threshold)}, mines[["mine_id", "geometry"]], grid,
-                      ["count", "sum"], "mine_id")
+        excluded = np.zeros(ndvi.shape, bool) if water is None else water
+        unobserved = np.where(excluded, np.nan, ~np.isfinite(ndvi)).astype(np.float32)
+        stats = zonal({"bare": bare_layer(ndvi, excluded, threshold), "unobserved": unobserved},
+                      mines[["mine_id", "geometry"]], grid, ["count", "sum"], "mine_id")
         frames.append(pd.DataFrame({"mine_id": stats["mine_id"], "year": year, "valid_px": stats["bare_count"],
-                                    "bare_px": stats["bare_sum"]}))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["mine_id", "year", "valid_px", "bare_px"])
+                                    "bare_px": stats["bare_sum"], "unobserved_px": stats["unobserved_sum"]}))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["bsp_pct"] = np.where(out["valid_px"] > 0, 100 * out["bare_px"] / out["valid_px"], np.nan)
     return out.sort_values(["mine_id", "year"]).reset_index(drop=True)
 
 
 def restoration_rate(bare_km2: pd.Series, base: float, convention: str) -> pd.Series:
-    """Restoration rate (%) of a bare area against the base year's (methods.md §3.1, §7.1).
+    """Restoration rate (%) of a bare area against the base year's (methods.md §6.3).
 
     ``convention`` (config ``restoration.rr_convention``) ``'base'``: RR = (S_base − S_t) / S_base x 100, the
     text's definition: the treated area compared with the bare area of the base year; RR > 0 means the bare
@@ -74,7 +80,7 @@ def restoration_rate(bare_km2: pd.Series, base: float, convention: str) -> pd.Se
 def rate_tables(bsp: pd.DataFrame, mines: pd.DataFrame, base_year: int,
                 convention: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Restoration rates by sub-region (plus ``all``) and by mine, per year, against ``base_year``
-    (methods.md §3.1; docs/methods.md, restoration rate).
+    (methods.md §6.3).
 
     A mine's bare area in a year is S = BSP / 100 x its area (km², the polygon area, so the coverage-weighted
     share of bare pixels among its cloud-free land pixels is scaled to the whole mine: clouds do not count as

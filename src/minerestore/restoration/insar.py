@@ -1,4 +1,4 @@
-"""Mine activity from InSAR deformation (docs/methods.md, InSAR activity; the DeepLabV3+ / OBIA / InSAR study).
+"""Mine activity from InSAR deformation (methods.md §7; the DeepLabV3+ / OBIA / InSAR study).
 
 The study measures SBAS-InSAR line-of-sight (LOS) velocity from Sentinel-1 and attributes any deformation within
 0.5 km of a mine to that mine. A pixel is stable within ±5 mm/yr, positive above +5 mm/yr and negative below

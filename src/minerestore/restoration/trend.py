@@ -1,4 +1,4 @@
-"""Mann–Kendall trend test and Sen's slope, per mine and per pixel (methods.md §4).
+"""Mann–Kendall trend test and Sen's slope, per mine and per pixel (methods.md §6.2, §6.4).
 
 Per series we call :func:`pymannkendall.original_test`. For whole rasters :func:`mann_kendall_grid` computes the
 same quantities vectorised over pixels (pymannkendall loops in Python per series, which is ~10⁴x too slow for
@@ -49,7 +49,7 @@ def mann_kendall_grid(stack: np.ndarray, alpha: float, block_rows: int = 256,
 
     References
     ----------
-    Mann (1945), Kendall (1975), Sen (1968), Conover (1980); pymannkendall ``original_test`` (methods.md §4).
+    Mann (1945), Kendall (1975), Sen (1968), Conover (1980); pymannkendall ``original_test`` (methods.md §6.2).
     """
     if stack.ndim != 3:
         raise ValueError(f"stack must be (years, rows, cols), got shape {stack.shape}")
@@ -117,7 +117,7 @@ def exact_p(values: np.ndarray) -> float:
 
 
 def classify(s: float, p: float, n: int, alpha: float, min_years: int) -> str:
-    """Restoration status of a mine from its BSP trend (methods.md §7.1): ``insufficient`` when fewer than
+    """Restoration status of a mine from its BSP trend (methods.md §6.2): ``insufficient`` when fewer than
     ``min_years`` valid years (never reported as no trend), ``abandoned`` for a significant decrease of the bare
     share (restoring), ``active`` for a significant increase, else ``no_trend``."""
     if n < min_years:

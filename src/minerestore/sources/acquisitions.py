@@ -1,6 +1,6 @@
 """Acquisitions: the table of scenes a region is built from, and reading one scene onto the region grid.
 
-The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition):
+The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition), and optionally ``bands``:
 
 - ``path``: a multi-band GeoTIFF whose band descriptions are the product's native band names (``B02``,
   ``SR_B4``, ``QA_PIXEL`` …), or a pattern with ``{band}`` replaced by each native band name
@@ -8,6 +8,8 @@ The table (CSV) has the columns ``path, date, sensor`` (one row per acquisition)
   also need ``<prefix>MTL.txt`` beside the bands, where ``<prefix>`` is the pattern before ``{band}``.
 - ``date``: ISO date of the acquisition (for ready composites, any date in the year they stand for).
 - ``sensor``: a key of :data:`minerestore.sources.sensors.PROFILES`.
+- ``bands``: the native bands the acquisition has, space-separated, when it has only some of its product's (a
+  remote region fetches the quality bands alone of a scene that only the snow mask reads); empty = all.
 
 Every file is re-projected onto the region grid by GDAL's warper (bilinear for reflectance and temperature,
 nearest for quality bands), so inputs in any CRS and resolution are re-projected on the fly and a window of the
@@ -17,8 +19,10 @@ grid reads only the bytes it needs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,7 +36,16 @@ from rasterio.windows import Window
 from minerestore.raster.grid import Grid
 from minerestore.raster.read import band_index, read_on_grid
 from minerestore.sources import landsat_l1
-from minerestore.sources.sensors import QA_FUNCTIONS, SensorProfile, get_profile, scale_level2
+from minerestore.sources.clouds import cloud_mask
+from minerestore.sources.sensors import (
+    NDSI_QUANTITIES,
+    QA_FUNCTIONS,
+    S2CLOUDLESS_BANDS,
+    SensorProfile,
+    get_profile,
+    ndsi_snow,
+    scale_level2,
+)
 
 if TYPE_CHECKING:  # pandas is imported where a table is read or built: the composite jobs need none
     import pandas as pd
@@ -49,6 +62,7 @@ class Acquisition:
     path: str
     date: date
     sensor: str
+    bands: tuple[str, ...] | None = None  # the native bands it has, when only some of its product's
 
     @property
     def acquisition_id(self) -> str:
@@ -69,6 +83,44 @@ class Acquisition:
         prefix = self.path.split("{band}")[0]
         return f"{prefix}MTL.txt"
 
+    def has_band(self, native: str) -> bool:
+        """Whether the acquisition has a native band: listed in ``bands``, else its file exists (``{band}``
+        pattern) or the multi-band file has a band of that description."""
+        if self.bands is not None:
+            return native in self.bands
+        file, index = self.band_file(native)
+        return os.path.exists(file) if index else native in _descriptions(file)
+
+    def quality_bands(self) -> list[str]:
+        """The quality bands it is read with: the profile's, less an optional one it lacks (QA60)."""
+        profile = self.profile
+        return [q for q in profile.quality_bands if not profile.qa_optional or self.has_band(q)]
+
+    def uses_cloud_detector(self) -> bool:
+        """A Sentinel-2 Level-1C acquisition without QA60: its clouds come from s2cloudless
+        (:mod:`minerestore.sources.clouds`), which reads :data:`minerestore.sources.sensors.S2CLOUDLESS_BANDS`."""
+        return self.profile.level == "L1C" and not self.quality_bands()
+
+    def native_bands(self) -> list[str]:
+        """Every native band the acquisition is read with: its product's value bands (those it has, when
+        ``bands`` says), its quality bands and, for the cloud detector, the bands s2cloudless classifies."""
+        values = [v for v in self.profile.bands.values() if self.bands is None or v in self.bands]
+        detector = list(S2CLOUDLESS_BANDS) if self.uses_cloud_detector() else []
+        return list(dict.fromkeys(values + self.quality_bands() + detector))
+
+
+@functools.cache
+def _descriptions(path: str) -> tuple:
+    """Band descriptions of a multi-band file (read once per process)."""
+    with rasterio.open(path) as src:
+        return tuple(src.descriptions)
+
+
+def table_bands(value) -> tuple[str, ...] | None:
+    """The ``bands`` cell of an acquisitions table: space-separated native names -> tuple, empty -> None."""
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    return tuple(text.split()) if text else None
+
 
 def read_table(path: str | os.PathLike) -> list[Acquisition]:
     """Read and check an acquisitions table.
@@ -80,8 +132,8 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed or the table (or the
-        file) is empty;
+        Naming the table and the row when a column is missing, a date cannot be parsed, the ``bands`` cell names
+        a band the product does not have, or the table (or the file) is empty;
         naming the rows when two list the same file.
     KeyError
         Naming the table row when a sensor is unknown.
@@ -110,7 +162,13 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         p = str(row["path"]).strip()
         if not os.path.isabs(p):
             p = str((table_path.parent / p).resolve())
-        out.append(Acquisition(p, when, str(row["sensor"]).strip()))
+        bands = table_bands(row.get("bands"))
+        known = [*get_profile(str(row["sensor"]).strip()).native_bands, *S2CLOUDLESS_BANDS]
+        unknown = [b for b in bands or () if b not in known]
+        if unknown:
+            raise ValueError(f"{where}: bands {unknown} are not bands of {row['sensor']} ({known}); list the native "
+                             "band names the acquisition has, separated by spaces, or leave the cell empty")
+        out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands))
     _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
 
@@ -127,7 +185,7 @@ def _refuse_duplicates(acquisitions: list[Acquisition], table_path: Path) -> Non
 
 
 def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
-    """The acquisitions as a table with ``acquisition_id, path, date, year, month, sensor``."""
+    """The acquisitions as a table with ``acquisition_id, path, date, year, month, sensor, bands``."""
     import pandas as pd
 
     return pd.DataFrame(
@@ -138,6 +196,7 @@ def to_table(acquisitions: list[Acquisition]) -> pd.DataFrame:
             "year": [a.date.year for a in acquisitions],
             "month": [a.date.month for a in acquisitions],
             "sensor": [a.sensor for a in acquisitions],
+            "bands": [" ".join(a.bands) if a.bands is not None else "" for a in acquisitions],
         }
     )
 
@@ -183,44 +242,76 @@ def read_observation(
     only : tuple of str, optional
         Canonical quantities to read (e.g. ``("lst",)`` for an acquisition that only contributes LST).
     conservative_scl : bool
-        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §3.2; config ``composite.scl_conservative``).
+        Sentinel-2: also mask SCL classes 2 and 7 (methods.md §1.1; config ``composite.scl_conservative``).
 
     Returns
     -------
     dict
         ``blue … swir2`` reflectance (float32, unitless, NaN where not clear), ``lst`` (float32, K) when the
         product has it, ``clear`` and ``snow`` (bool). Arrays have the window's shape (rows, cols).
-        Pixels outside the scene footprint are not clear.
+        Pixels outside the scene footprint are not clear. An acquisition with only its quality bands (``bands``)
+        gives ``clear`` and ``snow`` alone. Sentinel-2 Level-1C: clouds from QA60, else from s2cloudless
+        (:mod:`minerestore.sources.clouds`); snow from NDSI (:func:`minerestore.sources.sensors.ndsi_snow`, its
+        green, NIR and SWIR1 read whatever ``only`` asks), snow pixels not clear.
 
     Raises
     ------
     OSError
         If a band file cannot be opened (names the file).
     KeyError
-        If a band is missing from a multi-band file (names the file, the band and the bands it has).
+        If a band is missing from a multi-band file (names the file, the band and the bands it has), or the
+        acquisition has none of the quantities asked nor a quality band.
     """
     window = window or Window(0, 0, grid.width, grid.height)
     profile = acq.profile
-    bands = {k: v for k, v in profile.bands.items() if only is None or k in only}
-    if not bands:
-        raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only}")
+    wanted = {k: v for k, v in profile.bands.items() if only is None or k in only}
+    if profile.level == "L1C":
+        wanted.update({k: profile.bands[k] for k in NDSI_QUANTITIES})
+    bands = {k: v for k, v in wanted.items() if acq.bands is None or v in acq.bands}
+    quality = acq.quality_bands()
+    if not bands and not quality:
+        raise KeyError(f"{acq.path}: sensor {acq.sensor} has none of the quantities {only} (bands {acq.bands})")
     # quality flags by nearest neighbour, values bilinear; bands of one file in one read
-    dns = _read_natives(acq, {**{q: Resampling.nearest for q in profile.quality_bands},
+    dns = _read_natives(acq, {**{q: Resampling.nearest for q in quality},
                               **{n: Resampling.bilinear for n in bands.values()}}, grid, window)
-    if profile.qa_band:
+    if quality:
         kwargs = {"conservative": conservative_scl} if profile.qa_kind == "scl" else {}
-        clear, snow = QA_FUNCTIONS[profile.qa_kind](*(dns[b] for b in profile.quality_bands), **kwargs)
+        clear, snow = QA_FUNCTIONS[profile.qa_kind](*(dns[b] for b in quality), **kwargs)
     else:
         clear = np.ones((int(window.height), int(window.width)), bool)
         snow = np.zeros_like(clear)
+    if acq.uses_cloud_detector():
+        clear &= ~cloud_mask(functools.partial(toa_bands, acq), grid, window)
     dn = {name: dns[native] for name, native in bands.items()}
-    if profile.level == "L2":
+    if not dn:
+        out = {}
+    elif profile.scaled:
         out, clear = scale_level2(dn, profile, clear)
     else:
         out, clear = _level1_or_composite_values(acq, dn, clear)
+    if profile.level == "L1C" and all(k in out for k in NDSI_QUANTITIES):
+        snow = ndsi_snow(out["green"], out["nir"], out["swir1"])  # NaN where not clear: False there
+        clear &= ~snow
+        for values in out.values():
+            values[snow] = np.nan
     snow &= ~clear
+    out = {k: v for k, v in out.items() if only is None or k in only}
     out["clear"] = clear
     out["snow"] = snow
+    return out
+
+
+def toa_bands(acq: Acquisition, grid: Grid, natives, resampling: Resampling) -> dict[str, np.ndarray]:
+    """Native bands of a Sentinel-2 Level-1C acquisition on all of ``grid`` as top-of-atmosphere reflectance
+    (``DN * scale + offset`` of its profile; float32, NaN where no data), read with ``resampling``: what the cloud
+    detector classifies (:func:`minerestore.sources.clouds.cloud_mask`)."""
+    profile = acq.profile
+    dns = _read_natives(acq, {n: resampling for n in natives}, grid, Window(0, 0, grid.width, grid.height))
+    out = {}
+    for native, dn in dns.items():
+        values = np.multiply(dn, np.float32(profile.scale), dtype=np.float32) + np.float32(profile.offset)
+        values[(dn == profile.nodata_dn) | ~np.isfinite(dn)] = np.nan
+        out[native] = values
     return out
 
 
@@ -258,7 +349,8 @@ def open_band_file(acq: Acquisition, native: str):
     try:
         src = rasterio.open(file)
     except rasterio.errors.RasterioIOError as err:
-        raise OSError(f"{file}: unreadable ({err}); listed as a {acq.sensor} acquisition of {acq.date}") from None
+        raise OSError(f"{file}: unreadable ({err}){_jpeg2000_hint(file)}; listed as a {acq.sensor} acquisition "
+                      f"of {acq.date}") from None
     if src.crs is None:
         src.close()
         raise ValueError(f"{file}: the raster has no CRS, so it cannot be placed on the region grid; assign one "
@@ -266,10 +358,82 @@ def open_band_file(acq: Acquisition, native: str):
     return src
 
 
+#: GDAL drivers that read JPEG 2000 (the Sentinel-2 SAFE band files), the open-source one first.
+JPEG2000_DRIVERS = ("JP2OpenJPEG", "JP2KAK", "JP2ECW", "JP2MrSID")
+
+
+def gdal_drivers() -> set[str]:
+    """Names of the raster drivers of the GDAL that rasterio runs on."""
+    with rasterio.Env() as env:
+        return set(env.drivers())
+
+
+def _jpeg2000_hint(file: str) -> str:
+    """What to do about a JPEG 2000 file GDAL could not open: the driver it needs, or that the file is bad."""
+    if Path(file).suffix.lower() not in (".jp2", ".j2k", ".jpx"):
+        return ""
+    present = [d for d in JPEG2000_DRIVERS if d in gdal_drivers()]
+    if not present:
+        return ("; reading JPEG 2000 needs GDAL's JP2OpenJPEG driver, which this GDAL lacks: install a GDAL built "
+                "with OpenJPEG (conda-forge gdal, or the rasterio wheels) or convert the file to GeoTIFF with "
+                "gdal_translate")
+    return (f"; GDAL's JPEG 2000 driver ({present[0]}) cannot read it: the file is truncated or not JPEG 2000; "
+            "fetch it again")
+
+
+#: Processing baseline in a Sentinel-2 product or granule name (``S2A_MSIL1C_20220130T031009_N0400_R075_…``).
+BASELINE_IN_NAME = re.compile(r"_N(\d{2})(\d{2})_")
+#: Tags that may state a file's processing baseline.
+BASELINE_TAGS = ("PROCESSING_BASELINE", "processing_baseline", "s2:processing_baseline")
+
+
+def processing_baseline(path: str, tags: dict) -> tuple[str | None, bool]:
+    """(baseline ``"NN.NN"`` or None, whether it comes from a product name): from a tag, else from an ``_NNNNN_``
+    token of the path."""
+    for key in BASELINE_TAGS:
+        if tags.get(key):
+            return str(tags[key]), False
+    match = BASELINE_IN_NAME.search(str(path))
+    return (f"{match[1]}.{match[2]}", True) if match else (None, False)
+
+
+def check_scene_files(acq: Acquisition, crs_of: dict[str, str], baseline_of: dict[str, tuple]) -> None:
+    """The band files of one scene agree: one CRS, one processing baseline, and a baseline that a product
+    name states fits the sensor listed (raw Sentinel-2 DN of baseline 04.00 and later carry the +1000 offset:
+    ``sentinel2_l1c_pb04`` / ``sentinel2_l2a_pb04``; earlier ones none).
+
+    Parameters
+    ----------
+    crs_of : file -> CRS (WKT or EPSG string); baseline_of : file -> :func:`processing_baseline`.
+
+    Raises
+    ------
+    ValueError
+        Naming the files and what differs, or the file, its baseline and the sensor to list.
+    """
+    where = f"{acq.sensor} acquisition of {acq.date}"
+    for what, values in (("CRSs", {f: str(c) for f, c in crs_of.items()}),
+                         ("processing baselines", {f: b[0] for f, b in baseline_of.items() if b[0]})):
+        if len(set(values.values())) > 1:
+            listing = "; ".join(f"{f}: {v}" for f, v in sorted(values.items()))
+            raise ValueError(f"{where}: its band files are at different {what} ({listing}); the bands of one scene "
+                             "come from one product: list the files of one product in this row")
+    if acq.profile.family != "sentinel2":
+        return
+    offset = acq.profile.offset != 0
+    for file, (baseline, from_name) in sorted(baseline_of.items()):
+        if baseline and from_name and (baseline >= "04.00") != offset:
+            fix = acq.sensor.removesuffix("_pb04") if offset else f"{acq.sensor}_pb04"
+            raise ValueError(f"{file}: processing baseline {baseline} (in its name) but listed as {acq.sensor}, "
+                             f"whose reflectance offset is {acq.profile.offset:g}: raw Sentinel-2 DN of baseline "
+                             f"04.00 and later carry a +1000 offset; list it as {fix}")
+
+
 def data_share(acq: Acquisition, grid: Grid) -> float:
-    """Share of ``grid`` where the acquisition's first reflectance band has data (nearest neighbour; pixels
-    outside the scene and no-data pixels count as without). Read on ``grid`` itself: pass a coarse one."""
-    native = next(iter(acq.profile.bands.values()))
+    """Share of ``grid`` where the acquisition's first band (:meth:`Acquisition.native_bands`: a value band, or
+    the quality band of one fetched for a mask period alone) has data (nearest neighbour; pixels outside the scene
+    and no-data pixels count as without). Read on ``grid`` itself: pass a coarse one."""
+    native = acq.native_bands()[0]
     dn = _read_natives(acq, {native: Resampling.nearest}, grid, Window(0, 0, grid.width, grid.height))[native]
     valid = np.isfinite(dn) if np.issubdtype(dn.dtype, np.floating) else np.ones(dn.shape, bool)
     if acq.profile.nodata_dn is not None:
@@ -312,14 +476,15 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
         A file without CRS; wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
         Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected; saturated or
         clipped data: more than 5 % of valid integer DN at the largest value of their data type (more than
-        0.5 % is logged as a warning).
+        0.5 % is logged as a warning); band files of one scene in different CRSs or at different processing
+        baselines, or at a baseline the sensor listed does not fit (:func:`check_scene_files`).
     """
     profile = acq.profile
     if profile.level == "L1":
         landsat_l1.read_mtl(acq.mtl_path())
     with contextlib.ExitStack() as stack:
         opened = {}  # one open per file: the bands of a multi-band file share it
-        for name in profile.native_bands:
+        for name in acq.native_bands():
             file, index = acq.band_file(name)
             if file not in opened:
                 opened[file] = stack.enter_context(open_band_file(acq, name))
@@ -328,6 +493,8 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
             if name in profile.quality_bands or name == profile.bands.get("lst"):
                 continue
             _check_scale(acq, name, file, block_sample(src, idx, sample * sample))
+        check_scene_files(acq, {f: src.crs.to_string() for f, src in opened.items()},
+                          {f: processing_baseline(f, src.tags()) for f, src in opened.items()})
 
 
 def _check_scale(acq: Acquisition, name: str, file, dn: np.ndarray) -> None:

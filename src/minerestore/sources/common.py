@@ -1,11 +1,12 @@
-"""What the remote sources share: the input roles of a region, the fetch cache (a file is fetched again only when
-its items or checksum differ) and provenance records, and the per-band writer of fetched data."""
+"""What the remote sources share: the input roles of a region, what each date is fetched for (the growing season,
+or a mask period only) and with which bands, the fetch cache (a file is fetched again only when its items or
+checksum differ) and provenance records, and the per-band writer of fetched data."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import rasterio
@@ -13,8 +14,9 @@ import rasterio
 from minerestore.io import write_text
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import write_blocks
+from minerestore.seasons import in_season, season_dates
 from minerestore.sources.contract import lst_family
-from minerestore.sources.sensors import PROFILES
+from minerestore.sources.sensors import NDSI_QUANTITIES, PROFILES, S2CLOUDLESS_BANDS
 
 
 class FetchError(RuntimeError):
@@ -32,11 +34,71 @@ ASSET_ALIASES = {
 }
 
 
-def band_assets(item, sensor: str) -> dict[str, str]:
-    """Native band name -> asset key of ``item`` for every band of the sensor profile.
+#: What a date is fetched for: its growing season (every band), or only a mask period (methods.md §4.3): the
+#: vegetation period reads NDVI, the snow period the quality flags (and, for Sentinel-2 Level-1C, which has no
+#: snow flag, the bands of the NDSI rule).
+PURPOSES = ("season", "vegetation", "snow")
+#: Quantities a mask-period-only date is fetched with, besides the quality bands.
+PURPOSE_QUANTITIES = {"vegetation": ("red", "nir", "ndvi"), "snow": ()}
+#: Days without a Level-2A item at the start of the dates to fetch after which ``sentinel2_level: auto`` fills
+#: them with Level-1C (:func:`minerestore.sources.stac.auto_level_items`): Sentinel-2 revisits every 5 days, so
+#: a month without any item over the region is an archive that had not started there, not a cloud gap.
+AUTO_GAP_DAYS = 31
 
-    The asset is the native name itself (``B04``, ``SR_B4``, ``sur_refl_b01``), its un-padded form (``B4``,
-    as Earth Engine names Sentinel-2 bands) or a common asset key (``red``, ``nir08``, ``qa_pixel``).
+
+def fetch_purpose(day: date, season: tuple[int, int] | None, periods: dict[str, list] | None) -> str | None:
+    """What an acquisition of ``day`` is fetched for: ``season`` when it lies in the growing season (``season``
+    start and end month; None: a year no composite reads, fetched for the masks alone), else the first mask
+    period of ``periods`` (:func:`minerestore.seasons.period_dates`: period -> [(start, end) ISO dates]) one of
+    whose windows holds it, else None (not fetched). Without ``periods`` (a role the masks do not read, LST) only
+    the season counts."""
+    if season is not None and in_season(day.month, *season):
+        return "season"
+    for period in ("vegetation", "snow"):
+        if any(date.fromisoformat(str(a)[:10]) <= day <= date.fromisoformat(str(b)[:10])
+               for a, b in (periods or {}).get(period, ())):
+            return period
+    return None
+
+
+def fetch_interval(year: int, season: tuple[int, int] | None,
+                   periods: dict[str, list] | None) -> tuple[date, date] | None:
+    """The dates of calendar year ``year`` to search: its growing season (:func:`minerestore.seasons.season_dates`;
+    ``season`` None for a year fetched for the masks alone) and the part of every mask-period window
+    (``periods``, as for :func:`fetch_purpose`) that falls in the year; None when nothing is."""
+    span = season_dates(year, season) if season is not None else None
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for a, b in (w for windows in (periods or {}).values() for w in windows):
+        a, b = max(date.fromisoformat(str(a)[:10]), first), min(date.fromisoformat(str(b)[:10]), last)
+        if a <= b:
+            span = (min(span[0], a), max(span[1], b)) if span else (a, b)
+    return span
+
+
+def fetched_bands(sensor: str, purpose: str, has_qa: bool) -> list[str]:
+    """Native bands fetched of an acquisition of ``sensor`` for ``purpose`` (:data:`PURPOSES`): every band for
+    the season, the NDVI inputs or none for a mask period; always the quality bands, and for Sentinel-2 Level-1C
+    the NDSI bands and, without QA60 (``has_qa`` False), the bands of the cloud detector."""
+    profile = PROFILES[sensor]
+    quantities = list(profile.bands) if purpose == "season" else list(PURPOSE_QUANTITIES[purpose])
+    if profile.level == "L1C":
+        quantities += NDSI_QUANTITIES
+    values = [profile.bands[q] for q in dict.fromkeys(quantities) if q in profile.bands]
+    quality = [q for q in profile.quality_bands if has_qa or not profile.qa_optional]
+    detector = list(S2CLOUDLESS_BANDS) if profile.level == "L1C" and not quality else []
+    return list(dict.fromkeys(values + quality + detector))
+
+
+def _asset_key(item, native: str, name: str | None) -> str | None:
+    """The asset of ``item`` holding a native band: the native name, its un-padded form (``B4``, as Earth Engine
+    names Sentinel-2 bands) or a common asset key of its quantity ``name`` (``red``, ``nir08``, ``qa_pixel``)."""
+    unpadded = native[0] + native[1:].lstrip("0") if native[:1] == "B" else native
+    return next((k for k in (native, unpadded, *ASSET_ALIASES.get(name, ())) if k in item.assets), None)
+
+
+def band_assets(item, sensor: str, purpose: str = "season") -> dict[str, str]:
+    """Native band name -> asset key of ``item`` for the bands fetched for ``purpose`` (:func:`fetched_bands`;
+    an optional quality band, QA60, when the item has it).
 
     Raises
     ------
@@ -45,33 +107,40 @@ def band_assets(item, sensor: str) -> dict[str, str]:
     """
     profile = PROFILES[sensor]
     canonical = {v: k for k, v in profile.bands.items()}
-    if profile.qa_band:
-        canonical[profile.qa_band] = "qa"
-    if profile.qc_band:
-        canonical[profile.qc_band] = "qc"
+    canonical.update({q: k for q, k in ((profile.qa_band, "qa"), (profile.qc_band, "qc")) if q})
+    has_qa = bool(profile.qa_band) and _asset_key(item, profile.qa_band, "qa") is not None
     out = {}
-    for native, name in canonical.items():
-        unpadded = native[0] + native[1:].lstrip("0") if native[:1] == "B" else native
-        for key in (native, unpadded, *ASSET_ALIASES.get(name, ())):
-            if key in item.assets:
-                out[native] = key
-                break
-        else:
-            raise FetchError(f"item {item.id}: no asset for band {native} ({name}); assets: {sorted(item.assets)}")
+    for native in fetched_bands(sensor, purpose, has_qa):
+        key = _asset_key(item, native, canonical.get(native))
+        if key is None:
+            raise FetchError(f"item {item.id}: no asset for band {native} ({canonical.get(native, 'cloud detector')}); "
+                             f"assets: {sorted(item.assets)}")
+        out[native] = key
     return out
 
 
 def roles(region: dict) -> list[str]:
-    """Acquisition roles to fetch: the region's sensor family, plus the LST family when it is another one
+    """Acquisition roles to fetch: the region's sensor family (``sentinel2_l1c`` for Sentinel-2 with
+    ``sentinel2_level: l1c``; ``sentinel2`` for l2a and auto), plus the LST family when it is another one
     (``modis_lst`` for MODIS LST: MOD11A2 is a product apart from MOD09A1), plus ``modis_ndvi`` (MOD13A1, the
-    NDVI source of the mining-cities study) for MODIS regions."""
-    out = [region["sensor"]] + (["modis_ndvi"] if region["sensor"] == "modis" else [])
+    NDVI source of the mining-cities study) for MODIS regions. The first role and ``modis_ndvi`` feed the masks
+    (:func:`mask_roles`)."""
+    primary = region["sensor"]
+    if primary == "sentinel2" and region.get("sentinel2_level") == "l1c":
+        primary = "sentinel2_l1c"
+    out = [primary] + (["modis_ndvi"] if region["sensor"] == "modis" else [])
     lst = lst_family(region)
     if lst == "modis":
         out.append("modis_lst")
     elif lst not in ("none", region["sensor"]):
         out.append(lst)
     return out
+
+
+def mask_roles(region: dict) -> list[str]:
+    """The roles whose acquisitions the vegetation and snow masks read (the reflectance family and MOD13A1
+    NDVI): they are also fetched for the mask periods; the LST roles only for the growing season."""
+    return [r for r in roles(region) if r == roles(region)[0] or r == "modis_ndvi"]
 
 
 def sha256(path: Path) -> str:

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import importlib
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 from minerestore.raster.grid import Grid
-from minerestore.seasons import season_dates
 from minerestore.sources.common import (
+    AUTO_GAP_DAYS,
     EmptySearchError,
     FetchError,
     band_assets,
     cached_record,
+    fetch_interval,
+    fetch_purpose,
+    mask_roles,
     provenance_record,
     roles,
     write_band,
@@ -31,16 +34,19 @@ from minerestore.sources.common import (
 
 log = logging.getLogger(__name__)
 
-COLLECTIONS = {"sentinel2": "COPERNICUS/S2_SR_HARMONIZED", "landsat": "LANDSAT/LC08/C02/T1_L2",
+COLLECTIONS = {"sentinel2": "COPERNICUS/S2_SR_HARMONIZED", "sentinel2_l1c": "COPERNICUS/S2_HARMONIZED",
+               "landsat": "LANDSAT/LC08/C02/T1_L2",
                "modis": "MODIS/061/MOD09A1", "modis_ndvi": "MODIS/061/MOD13A1",
                "modis_lst": "MODIS/061/MOD11A2"}
 #: Sensor profile of each known collection (the harmonised Sentinel-2 collection has the offset removed).
 SENSORS = {"COPERNICUS/S2_SR_HARMONIZED": "sentinel2_l2a", "COPERNICUS/S2_SR": "sentinel2_l2a_pb04",
+           "COPERNICUS/S2_HARMONIZED": "sentinel2_l1c",
            "LANDSAT/LC09/C02/T1_L2": "landsat9_c2l2", "LANDSAT/LC08/C02/T1_L2": "landsat8_c2l2",
            "LANDSAT/LE07/C02/T1_L2": "landsat7_c2l2", "LANDSAT/LT05/C02/T1_L2": "landsat5_c2l2",
            "MODIS/061/MOD09A1": "modis_mod09a1", "MODIS/061/MOD13A1": "modis_mod13a1",
            "MODIS/061/MOD11A2": "modis_mod11a2"}
-DTYPES = {"sentinel2": ("uint16", 0), "landsat": ("uint16", 0), "modis": ("int16", -28672),
+DTYPES = {"sentinel2": ("uint16", 0), "sentinel2_l1c": ("uint16", 0), "landsat": ("uint16", 0),
+          "modis": ("int16", -28672),
           "modis_ndvi": ("int16", -3000), "modis_lst": ("uint16", 0)}
 
 
@@ -85,8 +91,60 @@ def _open(ee, collection: str, grid: Grid, start, end, chunk_px: int):
     return ds.rename({"X": "x", "Y": "y"}).transpose("time", "y", "x")
 
 
-def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: Path) -> dict:
-    """Fetch every acquisition role of one year's growing season from Earth Engine onto ``grid``.
+def fetch_images(ds, collection: str, sensor: str, role: str, grid: Grid, *, season: tuple[int, int] | None,
+                 periods: dict | None, cache: Path) -> tuple[list[dict], list[dict]]:
+    """Write the images of an opened collection (:func:`_open`), each date with the bands of what it is fetched
+    for (:func:`minerestore.sources.common.fetch_purpose`; dates fetched for nothing are skipped).
+
+    Returns
+    -------
+    rows (path, date, sensor, bands, purpose) and provenance records (with their purpose).
+    """
+    dtype, nodata = DTYPES[role]
+    rows, provenance = [], []
+    for t in range(ds.sizes["time"]):
+        when = str(ds["time"].values[t])[:10]
+        purpose = fetch_purpose(date.fromisoformat(when), season, periods)
+        if purpose is None:
+            continue
+        assets = band_assets(SimpleNamespace(id=collection, assets=set(ds.data_vars)), sensor, purpose)
+        stem = f"{when}_{sensor}"
+        image_id = str(ds["id"].values[t]) if "id" in ds.coords else f"{collection}/{when}"
+        for native, var in assets.items():
+            path = cache / f"{stem}_{native}.tif"
+            record = cached_record(path, [image_id])
+            if record is None:
+                band = ds[var].isel(time=t).fillna(nodata).astype(dtype)
+                write_band(band, path, grid, native, nodata=nodata, chunk_px=2048,
+                           tags={"sensor": sensor, "collection": collection})
+                record = provenance_record(path, [image_id], [f"ee://{collection}"])
+            provenance.append({**record, "purpose": purpose})
+        rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
+                     "bands": list(assets), "purpose": purpose})
+    return rows, provenance
+
+
+def _sensor(collection: str) -> str:
+    if collection not in SENSORS:
+        raise EarthEngineError(f"collection {collection!r} has no sensor profile; known: {sorted(SENSORS)}")
+    return SENSORS[collection]
+
+
+def _open_or_none(ee, collection: str, grid: Grid, start: date, end: date):
+    try:
+        return _open(ee, collection, grid, start, end, 2048)
+    except EmptySearchError:
+        return None
+
+
+def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: Path, *, periods: dict | None,
+                      season_year: bool) -> dict:
+    """Fetch every acquisition role of one calendar year from Earth Engine onto ``grid``: the growing season (when
+    ``season_year``) and, for the roles the masks read, the dates of the mask ``periods`` in the year, with the
+    bands each needs. Sentinel-2 with ``sentinel2_level: auto``: ``COPERNICUS/S2_SR_HARMONIZED`` where it has
+    images over the region, ``COPERNICUS/S2_HARMONIZED`` (Level-1C) for the dates before its first one when they
+    span more than :data:`minerestore.sources.common.AUTO_GAP_DAYS` (the Level-2A collection starts in 2017, and
+    over Asia in December 2018).
 
     Returns the same record as :func:`minerestore.sources.stac.fetch_year_record` (``rows``, ``provenance``).
 
@@ -94,34 +152,35 @@ def fetch_year_record(ee_cfg: dict, region: dict, grid: Grid, year: int, cache: 
     ------
     EarthEngineError, EmptySearchError
     """
-
     ee = initialise(ee_cfg["project"])
-    season = (region["season"]["start_month"], region["season"]["end_month"])
-    start, end = season_dates(year, season)
+    season = (region["season"]["start_month"], region["season"]["end_month"]) if season_year else None
+    collections = {**COLLECTIONS, **ee_cfg["collections"]}
     rows, provenance = [], []
     for role in roles(region):
-        collection = {**COLLECTIONS, **ee_cfg["collections"]}[role]
-        sensor = SENSORS.get(collection)
-        if sensor is None:
-            raise EarthEngineError(f"collection {collection!r} has no sensor profile; known: {sorted(SENSORS)}")
-        ds = _open(ee, collection, grid, start, end, 2048)
-        assets = band_assets(SimpleNamespace(id=collection, assets=set(ds.data_vars)), sensor)
-        dtype, nodata = DTYPES[role]
-        for t in range(ds.sizes["time"]):
-            when = str(ds["time"].values[t])[:10]
-            stem = f"{when}_{sensor}"
-            image_id = str(ds["id"].values[t]) if "id" in ds.coords else f"{collection}/{when}"
-            for native, var in assets.items():
-                path = cache / f"{stem}_{native}.tif"
-                record = cached_record(path, [image_id])
-                if record is None:
-                    band = ds[var].isel(time=t).fillna(nodata).astype(dtype)
-                    write_band(band, path, grid, native, nodata=nodata, chunk_px=2048,
-                               tags={"sensor": sensor, "collection": collection})
-                    record = provenance_record(path, [image_id], [f"ee://{collection}"])
-                provenance.append(record)
-            rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
-                         "bands": list(assets)})
+        role_periods = periods if role in mask_roles(region) else None
+        interval = fetch_interval(year, season, role_periods)
+        if interval is None:
+            continue
+        opened = []
+        if role == "sentinel2" and region.get("sentinel2_level") == "auto":
+            l2a = _open_or_none(ee, collections[role], grid, *interval)
+            first = date.fromisoformat(str(l2a["time"].values.min())[:10]) if l2a is not None else None
+            opened.append((role, collections[role], l2a))
+            if first is None or (first - interval[0]).days > AUTO_GAP_DAYS:
+                end = min(interval[1], first - timedelta(days=1)) if first else interval[1]
+                opened.append(("sentinel2_l1c", collections["sentinel2_l1c"],
+                               _open_or_none(ee, collections["sentinel2_l1c"], grid, interval[0], end)))
+                log.warning("sentinel2_level auto, %d: %s has no image over the region before %s; Level-1C "
+                            "(top-of-atmosphere) images of %s fill the dates before it", year, collections[role],
+                            first or "the year's end", collections["sentinel2_l1c"])
+        else:
+            opened.append((role, collections[role], _open(ee, collections[role], grid, *interval, 2048) if season
+                           else _open_or_none(ee, collections[role], grid, *interval)))
+        for group_role, collection, ds in opened:
+            if ds is not None:
+                r, p = fetch_images(ds, collection, _sensor(collection), group_role, grid, season=season,
+                                    periods=role_periods, cache=cache)
+                rows, provenance = rows + r, provenance + p
     return {"rows": rows, "provenance": provenance}
 
 

@@ -48,7 +48,7 @@ def footprint(acq: Acquisition, crs: str) -> tuple[float, float, float, float]:
     OSError, ValueError
         From :func:`minerestore.sources.acquisitions.open_band_file` (unreadable file, no CRS).
     """
-    with open_band_file(acq, acq.profile.native_bands[0]) as src:
+    with open_band_file(acq, acq.native_bands()[0]) as src:
         return transform_bounds(src.crs, crs, *src.bounds)
 
 
@@ -104,6 +104,27 @@ def refuse_repeated_scenes(acquisitions: list[Acquisition], crs: str, table_path
                                      "over the same area: the scene is listed twice; remove one row")
 
 
+def refuse_mixed_levels(acquisitions: list[Acquisition], table_path: str) -> None:
+    """Level-1C (top-of-atmosphere) and Level-2A (surface) reflectance of the same date would meet in one
+    composite's median, as if one scene were two observations on different scales.
+
+    Raises
+    ------
+    ValueError
+        Naming the table, the date and a file of each level.
+    """
+    by_date: dict = {}
+    for acq in acquisitions:
+        if acq.profile.family == "sentinel2":
+            by_date.setdefault(acq.date, {}).setdefault(acq.profile.level, acq)
+    for when, levels in sorted(by_date.items()):
+        if len(levels) > 1:
+            l1c, l2a = levels["L1C"], levels["L2"]
+            raise ValueError(f"{table_path}: {l1c.path} ({l1c.sensor}) and {l2a.path} ({l2a.sensor}) are Level-1C and "
+                             f"Level-2A of {when}: one composite cannot mix top-of-atmosphere and surface reflectance "
+                             "of one date; keep one level per date")
+
+
 def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
     """The acquisitions with data on the region grid; each other one (outside the grid, or all no data over it) is
     logged as a warning naming its file and left out, so it is not counted in a composite's ``n_acquisitions``.
@@ -149,7 +170,7 @@ def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
     table = _abs(spec["acquisitions"], base)
     files = [table]
     for acq in read_table(table):
-        files += sorted({acq.band_file(native)[0] for native in acq.profile.native_bands})
+        files += sorted({acq.band_file(native)[0] for native in acq.native_bands()})
         if acq.profile.level == "L1":
             files.append(acq.mtl_path())
     files += [_abs(spec[k], base) for k in SOURCE_KEYS if spec.get(k)]
@@ -220,6 +241,7 @@ def ingest(spec: dict, base: str | os.PathLike, grid: Grid, season: tuple[int, i
     for acq in acquisitions:
         check_acquisition(acq)
     refuse_repeated_scenes(acquisitions, grid.crs, table_path)
+    refuse_mixed_levels(acquisitions, table_path)
     acquisitions = on_grid(acquisitions, grid)
     usable = [a for a in acquisitions if years[0] <= (season_year(a.date, *season) or 0) <= years[1]]
     if not usable:

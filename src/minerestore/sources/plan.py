@@ -1,4 +1,4 @@
-"""The region grid and its tiles, planned from the config before any job runs (design.md §6).
+"""The region grid and its tiles, planned from the config before any job runs (design.md, Principles: planning once).
 
 synthetic: the scene square; stac / earthengine: ``bounds``, the AOI or the buffered rivers; local: ``bounds`` or
 the union of the acquisitions' footprints. The plan rule writes the grid once (``inputs/grid.json``); ingest and

@@ -23,7 +23,7 @@ from minerestore.sources.contract import SOURCE_GROUPS, SOURCE_KEYS
 
 
 def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str, dict],
-                    fetched: list[tuple[str, dict]], workdir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
+                    fetched: list[tuple[str, dict]], workdir: str | os.PathLike, out_dir: str | os.PathLike) -> dict:
     """Write ``inputs.yaml``, ``acquisitions.csv``, ``manifest.csv`` and the virtual mosaics of a remote region.
 
     Parameters
@@ -31,12 +31,19 @@ def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str,
     region : the region config; its local files (rivers, aoi, drivers…) are carried over as absolute paths.
     grid, size_px : the planned region grid and its tile size.
     static : tile id -> record of the static fetch (``layers``: name -> file, ``provenance``).
-    fetched : (tile id, record of a yearly fetch: ``rows`` with path pattern, date, sensor, bands; ``provenance``).
+    fetched : (tile id, record of a yearly fetch: ``rows`` with path pattern, date, sensor, bands, purpose;
+        ``provenance`` with the purpose of each file).
     workdir : folder relative paths of the config are taken from.
 
     Writes one VRT per static layer (``layers/{name}.vrt``) and per acquisition band
     (``acquisitions/{date}_{sensor}_{band}.vrt``, tiles without that acquisition read as nodata); Level-1
-    acquisitions get their MTL beside them.
+    acquisitions get their MTL beside them. ``acquisitions.csv`` lists each acquisition's bands (a date fetched
+    for a mask period only has some) and ``manifest.csv`` the purpose of each file (``season``, ``vegetation``,
+    ``snow``: :func:`minerestore.sources.common.fetch_purpose`).
+
+    Returns
+    -------
+    dict purpose -> number of acquisitions.
 
     Raises
     ------
@@ -47,7 +54,8 @@ def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str,
     acquisitions: dict[tuple[str, str], dict] = {}
     for tile, record in fetched:
         for row in record["rows"]:
-            entry = acquisitions.setdefault((row["date"], row["sensor"]), {"bands": row["bands"], "tiles": {}})
+            entry = acquisitions.setdefault((row["date"], row["sensor"]),
+                                            {"bands": row["bands"], "purpose": row["purpose"], "tiles": {}})
             entry["tiles"][tile] = row["path"]
     if not acquisitions:
         raise ValueError("the fetch found no acquisition in any year; widen the season, years or stac.max_cloud")
@@ -60,7 +68,7 @@ def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str,
         mtl = Path(next(iter(entry["tiles"].values())).split("{band}")[0] + "MTL.txt")
         if mtl.exists():
             shutil.copyfile(mtl, f"{stem}MTL.txt")
-        rows.append({"path": f"{stem}{{band}}.vrt", "date": when, "sensor": sensor})
+        rows.append({"path": f"{stem}{{band}}.vrt", "date": when, "sensor": sensor, "bands": " ".join(entry["bands"])})
     write_table(out / "acquisitions.csv", pd.DataFrame(rows))
     layers: dict[str, dict[str, str]] = {}
     for tile, record in static.items():
@@ -80,3 +88,5 @@ def inputs_manifest(region: dict, grid: Grid, *, size_px: int, static: dict[str,
     if region.get("aoi_select"):
         spec["aoi_select"] = dict(region["aoi_select"])
     write_text(out / "inputs.yaml", yaml.safe_dump(spec, sort_keys=False))
+    purposes = [e["purpose"] for e in acquisitions.values()]
+    return {p: purposes.count(p) for p in dict.fromkeys(purposes)}

@@ -7,9 +7,13 @@ has it, for the seven-band MODIS tasseled cap), ``ndvi`` where the product is a 
 ``snow`` (a valid snow observation, kept for the snow mask).
 
 Sources: methods.md §1.1 (Landsat C2 L2 scale/offset and QA_PIXEL bits, MODIS MOD09A1 StateQA and MOD11A2
-QC bits, Sentinel-2 L2A scale and BOA offset) and §3.2 (SCL classes to mask); the MOD09A1 500 m QC bits (MODLAND
+QC bits, Sentinel-2 L2A scale and BOA offset) (with the SCL classes to mask); the MOD09A1 500 m QC bits (MODLAND
 QA and per-band data quality) and the MOD13A1 VI Quality bits from the MODIS Surface Reflectance and VI user's
-guides (Vermote et al.; Didan et al.), as GRASS ``i.modis.qc`` decodes them.
+guides (Vermote et al.; Didan et al.), as GRASS ``i.modis.qc`` decodes them. Sentinel-2 Level-1C (methods.md
+§1.3): top-of-atmosphere reflectance DN / 10000, minus 0.1 for processing baseline 04.00 and later unless
+harmonised (ESA's radiometric offset, as Earth Engine's harmonised collections remove it); QA60 bits 10 (opaque
+clouds) and 11 (cirrus) from the Earth Engine catalogue's description of ``COPERNICUS/S2_HARMONIZED``; snow by the
+NDSI rule of :func:`ndsi_snow`, as Level-1C has no scene classification.
 """
 
 from __future__ import annotations
@@ -22,12 +26,23 @@ REFLECTANCE_BANDS = ("blue", "green", "red", "nir", "swir1", "swir2")
 #: Reflectance bands only some sensors have: MODIS band 5 (1230–1250 nm).
 EXTRA_REFLECTANCE_BANDS = ("swir1240",)
 
-#: Sentinel-2 SCL classes masked as not clear (methods.md §3.2): no data, saturated, cloud shadow,
+#: Sentinel-2 SCL classes masked as not clear (methods.md §1.1): no data, saturated, cloud shadow,
 #: cloud medium/high probability, cirrus, snow (snow is counted separately as a snow observation).
 SCL_MASKED = (0, 1, 3, 8, 9, 10, 11)
 #: Optional conservative additions: dark area pixels, unclassified/low-probability cloud.
 SCL_CONSERVATIVE = (2, 7)
 SCL_SNOW = 11
+#: QA60 bits of Sentinel-2 Level-1C: 10 opaque clouds, 11 cirrus (Earth Engine, COPERNICUS/S2_HARMONIZED).
+QA60_OPAQUE, QA60_CIRRUS = 10, 11
+#: Snow from the normalised difference snow index where a product has no snow flag (Sentinel-2 Level-1C): NDSI =
+#: (G - SWIR1) / (G + SWIR1) >= 0.4 with NIR > 0.11 and green > 0.10 reflectance, the SNOMAP rule of Hall et al.
+#: (1995, Remote Sens. Environ. 54:127-140; Hall, Riggs & Salomonson 2002 for MODIS); the NIR test keeps water
+#: (NDSI high, NIR dark) out.
+NDSI_SNOW, NDSI_MIN_NIR, NDSI_MIN_GREEN = 0.4, 0.11, 0.10
+#: Quantities the NDSI snow rule reads.
+NDSI_QUANTITIES = ("green", "nir", "swir1")
+#: The ten Level-1C bands s2cloudless classifies, in its order (its ``MODEL_BAND_IDS``).
+S2CLOUDLESS_BANDS = ("B01", "B02", "B04", "B05", "B08", "B8A", "B09", "B10", "B11", "B12")
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,11 @@ class SensorProfile:
     nodata_dn : int or None
         DN marking fill.
     level : str
-        ``L2`` (surface reflectance), ``L1`` (needs MTL calibration, :mod:`minerestore.landsat_l1`).
+        ``L2`` (surface reflectance), ``L1C`` (Sentinel-2 top-of-atmosphere reflectance, ``DN * scale + offset`` as
+        Level-2), ``L1`` (needs MTL calibration, :mod:`minerestore.landsat_l1`) or ``composite``.
+    qa_optional : bool
+        The quality band may be missing (Sentinel-2 Level-1C without QA60): clouds then come from a cloud detector
+        (:mod:`minerestore.sources.clouds`).
     """
 
     family: str
@@ -70,6 +89,12 @@ class SensorProfile:
     nodata_dn: int | None = 0
     level: str = "L2"
     qc_band: str | None = None
+    qa_optional: bool = False
+
+    @property
+    def scaled(self) -> bool:
+        """Reflectance is ``DN * scale + offset`` (Level-2 and Sentinel-2 Level-1C), not an MTL calibration."""
+        return self.level in ("L2", "L1C")
 
     @property
     def quality_bands(self) -> list[str]:
@@ -81,6 +106,7 @@ class SensorProfile:
         return list(self.bands.values()) + self.quality_bands
 
 
+_S2_BANDS = {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir1": "B11", "swir2": "B12"}
 _L89_C2 = {"blue": "SR_B2", "green": "SR_B3", "red": "SR_B4", "nir": "SR_B5", "swir1": "SR_B6", "swir2": "SR_B7",
            "lst": "ST_B10"}
 _L57_C2 = {"blue": "SR_B1", "green": "SR_B2", "red": "SR_B3", "nir": "SR_B4", "swir1": "SR_B5", "swir2": "SR_B7",
@@ -93,14 +119,19 @@ _L57_C1 = {"blue": "B1", "green": "B2", "red": "B3", "nir": "B4", "swir1": "B5",
 PROFILES: dict[str, SensorProfile] = {
     # Sentinel-2 L2A, harmonised DN (BOA offset already removed); methods.md §1.1
     "sentinel2_l2a": SensorProfile(
-        "sentinel2",
-        {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir1": "B11", "swir2": "B12"},
-        "SCL", "scl", scale=1e-4, offset=0.0, dn_max=10000, nodata_dn=0),
+        "sentinel2", _S2_BANDS, "SCL", "scl", scale=1e-4, offset=0.0, dn_max=10000, nodata_dn=0),
     # Sentinel-2 L2A raw products of processing baseline >= 04.00: BOA_ADD_OFFSET = -1000
     "sentinel2_l2a_pb04": SensorProfile(
-        "sentinel2",
-        {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir1": "B11", "swir2": "B12"},
-        "SCL", "scl", scale=1e-4, offset=-0.1, dn_max=11000, nodata_dn=0),
+        "sentinel2", _S2_BANDS, "SCL", "scl", scale=1e-4, offset=-0.1, dn_max=11000, nodata_dn=0),
+    # Sentinel-2 Level-1C top-of-atmosphere reflectance (methods.md §1.3): harmonised DN (Earth Engine's
+    # COPERNICUS/S2_HARMONIZED, and products before baseline 04.00), and raw products of baseline >= 04.00 (offset
+    # -1000 DN). Clouds from QA60 where the acquisition has it, else from the cloud detector; TOA reflectance
+    # of bright clouds and snow exceeds 1, hence the larger dn_max. Baseline 04.00 products carry no QA60 raster.
+    "sentinel2_l1c": SensorProfile(
+        "sentinel2", _S2_BANDS, "QA60", "qa60", scale=1e-4, offset=0.0, dn_max=20000, nodata_dn=0, level="L1C",
+        qa_optional=True),
+    "sentinel2_l1c_pb04": SensorProfile(
+        "sentinel2", _S2_BANDS, None, "none", scale=1e-4, offset=-0.1, dn_max=21000, nodata_dn=0, level="L1C"),
     "landsat8_c2l2": SensorProfile("landsat", _L89_C2, **_C2),
     "landsat9_c2l2": SensorProfile("landsat", _L89_C2, **_C2),
     "landsat7_c2l2": SensorProfile("landsat", _L57_C2, **_C2),
@@ -148,7 +179,7 @@ def _bits(qa: np.ndarray, first: int, count: int = 1) -> np.ndarray:
 
 
 def scl_masks(scl: np.ndarray, conservative: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §3.2).
+    """Clear and snow masks from the Sentinel-2 L2A scene classification (methods.md §1.1).
 
     Parameters
     ----------
@@ -165,6 +196,25 @@ def scl_masks(scl: np.ndarray, conservative: bool) -> tuple[np.ndarray, np.ndarr
     """
     masked = SCL_MASKED + (SCL_CONSERVATIVE if conservative else ())
     return ~np.isin(scl, masked), scl == SCL_SNOW
+
+
+def qa60_masks(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clear mask from the Sentinel-2 Level-1C ``QA60`` band (methods.md §1.3): ``qa`` ndarray of int (any shape)
+    -> (clear, snow) bool arrays of that shape. Clear iff bit 10 (opaque clouds) and bit 11 (cirrus) are 0. QA60
+    flags no snow: ``snow`` is all False (:func:`ndsi_snow` gives it from the reflectance)."""
+    q = qa.astype(np.int64)
+    clear = (_bits(q, QA60_OPAQUE) == 0) & (_bits(q, QA60_CIRRUS) == 0)
+    return clear, np.zeros_like(clear)
+
+
+def ndsi_snow(green: np.ndarray, nir: np.ndarray, swir1: np.ndarray) -> np.ndarray:
+    """Snow from reflectance where a product has no snow flag (Sentinel-2 Level-1C; methods.md §1.3): NDSI =
+    (G − SWIR1) / (G + SWIR1) >= :data:`NDSI_SNOW` with NIR > :data:`NDSI_MIN_NIR` and green >
+    :data:`NDSI_MIN_GREEN` (Hall et al. 1995). Reflectance arrays (unitless) of one shape -> bool of that shape;
+    False where a value is NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ndsi = (green - swir1) / (green + swir1)
+    return (ndsi >= NDSI_SNOW) & (nir > NDSI_MIN_NIR) & (green > NDSI_MIN_GREEN)
 
 
 def qa_pixel_masks(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -252,6 +302,7 @@ def mod11_qc_masks(qc: np.ndarray, accept_unreliable: bool = False) -> tuple[np.
 
 QA_FUNCTIONS = {
     "scl": scl_masks,
+    "qa60": qa60_masks,
     "qa_pixel": qa_pixel_masks,
     "bqa_c1": bqa_c1_masks,
     "state_qa": state_qa_masks,

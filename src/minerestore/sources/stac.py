@@ -1,4 +1,4 @@
-"""Remote inputs from STAC catalogs (``source: stac``; design.md §2 fetch stage).
+"""Remote inputs from STAC catalogs (``source: stac``; design.md, Stages and rules: fetch).
 
 Searches a catalog with pystac-client and loads the assets with odc-stac onto the region grid, tile by tile
 (``chunk_px``), so memory is bounded by the chunk and not by the region. What it writes is an ordinary local
@@ -27,19 +27,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rasterio.warp import transform_bounds
 
 from minerestore.io import remove_leftovers, write_text
 from minerestore.raster.grid import Grid
-from minerestore.seasons import in_season, season_dates
 from minerestore.sources.common import (
+    AUTO_GAP_DAYS,
     EmptySearchError,
     FetchError,
     band_assets,
     cached_record,
+    fetch_interval,
+    fetch_purpose,
+    mask_roles,
     provenance_record,
     roles,
     write_band,
@@ -59,8 +62,8 @@ CATALOGS = {
     "earth-search": {
         "url": "https://earth-search.aws.element84.com/v1",
         "sign": False,
-        "collections": {"sentinel2": "sentinel-2-l2a", "landsat": "landsat-c2-l2", "dem": "cop-dem-glo-30",
-                        "landcover": "esa-worldcover"},
+        "collections": {"sentinel2": "sentinel-2-l2a", "sentinel2_l1c": "sentinel-2-l1c", "landsat": "landsat-c2-l2",
+                        "dem": "cop-dem-glo-30", "landcover": "esa-worldcover"},
     },
 }
 
@@ -77,7 +80,8 @@ STATIC_LAYERS = {
 }
 
 #: Product nodata and dtype of acquisitions (QA bands of Landsat mark fill with bit 0 = 1).
-PRODUCT_DTYPE = {"sentinel2": ("uint16", 0), "landsat": ("uint16", 0), "modis": ("int16", -28672),
+PRODUCT_DTYPE = {"sentinel2": ("uint16", 0), "sentinel2_l1c": ("uint16", 0), "landsat": ("uint16", 0),
+                 "modis": ("int16", -28672),
                  "modis_ndvi": ("int16", -3000), "modis_lst": ("uint16", 0)}
 
 
@@ -196,8 +200,9 @@ def grid_bbox_ll(grid: Grid) -> tuple[float, float, float, float]:
 def item_sensor(item, role: str, collection: str) -> str:
     """Sensor profile name (:data:`minerestore.sources.sensors.PROFILES`) of an item of a role's collection.
 
-    Sentinel-2 items of processing baseline >= 04.00 whose BOA offset is not applied are
-    ``sentinel2_l2a_pb04``; Landsat items are named by platform and level (``landsat8_c2l2``, ``landsat7_l1``).
+    Sentinel-2 items of processing baseline >= 04.00 whose offset is not applied are ``sentinel2_l2a_pb04`` (or
+    ``sentinel2_l1c_pb04`` in the Level-1C role); Landsat items are named by platform and level
+    (``landsat8_c2l2``, ``landsat7_l1``).
 
     Raises
     ------
@@ -205,10 +210,11 @@ def item_sensor(item, role: str, collection: str) -> str:
         For a Landsat platform without a profile (names the item).
     """
     props = item.properties
-    if role == "sentinel2":
+    if role in ("sentinel2", "sentinel2_l1c"):
         baseline = str(props.get("s2:processing_baseline", "00.00"))
         offset_applied = props.get("earthsearch:boa_offset_applied", False)
-        return "sentinel2_l2a_pb04" if baseline >= "04.00" and not offset_applied else "sentinel2_l2a"
+        level = "l2a" if role == "sentinel2" else "l1c"
+        return f"sentinel2_{level}_pb04" if baseline >= "04.00" and not offset_applied else f"sentinel2_{level}"
     if role == "landsat":
         number = str(props.get("platform", "")).lower().replace("landsat-", "").replace("landsat_", "")
         level = "l1" if "l1" in collection.lower() else "c2l2"
@@ -285,40 +291,139 @@ def acquisition_groups(items: list, role: str, collection: str) -> dict[tuple[st
     return groups
 
 
-def fetch_acquisitions(client, role: str, collection: str, grid: Grid, year: int, *, season: tuple[int, int],
-                       max_cloud: float | None, cache: Path, reads: dict) -> tuple[list[dict], list]:
-    """Fetch one role's acquisitions of a year's growing season onto the grid (``season``: config
-    ``regions.<name>.season`` start and end month; ``max_cloud``: config ``stac.max_cloud``).
+def search_year(client, collection: str, grid: Grid, year: int, *, season: tuple[int, int] | None,
+                periods: dict | None, max_cloud: float | None, until: date | None = None) -> list:
+    """Items of ``collection`` over the grid for what ``year`` is fetched for (:func:`fetch_interval`: the growing
+    season, unless ``season`` is None, and, given ``periods``, the mask-period windows in the year), dated before
+    ``until`` when given, without the dates nothing is fetched for (:func:`fetch_purpose`); [] when nothing is.
+
+    Raises
+    ------
+    EmptySearchError, StacError
+        From :func:`search`.
+    """
+    interval = fetch_interval(year, season, periods)
+    if interval is None:
+        return []
+    start, end = interval
+    if until is not None:
+        end = min(end, until - timedelta(days=1))
+    items = search(client, collection, grid_bbox_ll(grid), start=start, end=end, max_cloud=max_cloud)
+    return [i for i in items if fetch_purpose(_item_interval(i)[0].date(), season, periods)]
+
+
+def fetch_items(items: list, role: str, collection: str, grid: Grid, *, season: tuple[int, int] | None,
+                periods: dict | None, cache: Path, reads: dict) -> tuple[list[dict], list]:
+    """Fetch the acquisitions of ``items`` onto the grid, each date with the bands of what it is fetched for
+    (:func:`minerestore.sources.common.fetch_purpose`, :func:`minerestore.sources.common.fetched_bands`).
 
     Returns
     -------
-    rows : list of dict (path with ``{band}``, date, sensor) for the acquisitions table
-    records : provenance records of the files
+    rows : list of dict (path with ``{band}``, date, sensor, bands, purpose) for the acquisitions table
+    records : provenance records of the files, each with the ``purpose`` of its acquisition
+    """
+    rows, records = [], []
+    dtype, nodata = PRODUCT_DTYPE[role]
+    for (when, sensor), group in acquisition_groups(items, role, collection).items():
+        purpose = fetch_purpose(date.fromisoformat(when), season, periods)
+        assets = band_assets(group[0], sensor, purpose)
+        stem = f"{when}_{sensor}"
+        paths = {native: cache / f"{stem}_{native}.tif" for native in assets}
+        tags = {"sensor": sensor, "date": when, "collection": collection}
+        resampling = {"*": "bilinear", **{assets[q]: "nearest" for q in PROFILES[sensor].quality_bands if q in assets}}
+        fetched = fetch_layers(group, assets, grid, paths, resampling=resampling, dtype=dtype, nodata=nodata,
+                               reads=reads, tags=tags)
+        if PROFILES[sensor].level == "L1":
+            fetched.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt", reads))
+        records += [{**r, "purpose": purpose} for r in fetched]
+        rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
+                     "bands": list(assets), "purpose": purpose})
+    return rows, records
+
+
+def _search_or_none(*args, **kwargs) -> list:
+    try:
+        return search_year(*args, **kwargs)
+    except EmptySearchError:
+        return []
+
+
+def fetch_role(client, role: str, collections: dict, grid: Grid, year: int, *, season: tuple[int, int] | None,
+               region: dict, periods: dict | None, stac_cfg: dict, cache: Path,
+               reads: dict) -> tuple[list[dict], list]:
+    """Fetch one role's acquisitions of ``year`` onto the grid: its growing season (``season``; None for a year
+    fetched for the masks alone, where finding nothing is only warned) and, given ``periods`` (a role the masks
+    read), the mask-period dates of the year with the bands those need. Sentinel-2 with
+    ``sentinel2_level: auto``: :func:`auto_level_items`.
+
+    Returns
+    -------
+    rows, records : as :func:`fetch_items`.
 
     Raises
     ------
     EmptySearchError
-        No item in the bbox and season (names collection, bbox, dates).
+        No item in the bbox and dates of a year a composite reads (names collection, bbox, dates).
+    StacError
+        A role without a collection (names the config key to set).
     """
-    start, end = season_dates(year, season)
-    items = search(client, collection, grid_bbox_ll(grid), start=start, end=end, max_cloud=max_cloud)
-    items = [i for i in items if in_season(_item_interval(i)[0].month, *season)]
+    if fetch_interval(year, season, periods) is None:
+        return [], []
+    kwargs = {"season": season, "periods": periods, "max_cloud": stac_cfg["max_cloud"]}
+    collection = _collection(collections, role, stac_cfg)
+    if role == "sentinel2" and region.get("sentinel2_level") == "auto":
+        groups = auto_level_items(client, collections, stac_cfg, grid, year, **kwargs)
+    else:
+        groups = [(role, collection, (search_year if season else _search_or_none)(client, collection, grid, year,
+                                                                                  **kwargs))]
     rows, records = [], []
-    dtype, nodata = PRODUCT_DTYPE[role]
-    for (when, sensor), group in acquisition_groups(items, role, collection).items():
-        assets = band_assets(group[0], sensor)
-        stem = f"{when}_{sensor}"
-        paths = {native: cache / f"{stem}_{native}.tif" for native in assets}
-        tags = {"sensor": sensor, "date": when, "collection": collection}
-        resampling = {"*": "bilinear", **{assets[q]: "nearest" for q in PROFILES[sensor].quality_bands}}
-        records += fetch_layers(group, assets, grid, paths, resampling=resampling, dtype=dtype, nodata=nodata,
-                                reads=reads, tags=tags)
-        if PROFILES[sensor].level == "L1":
-            records.append(_fetch_text(group[0], "MTL", cache / f"{stem}_MTL.txt", reads))
-        rows.append({"path": str(cache / f"{stem}_{{band}}.tif"), "date": when, "sensor": sensor,
-                     "bands": list(assets)})
-    log.info("%s %d: %d items -> %d acquisitions", collection, year, len(items), len(rows))
+    for group_role, group_collection, items in groups:
+        r, p = fetch_items(items, group_role, group_collection, grid, season=season, periods=periods, cache=cache,
+                           reads=reads)
+        rows, records = rows + r, records + p
+        log.info("%s %d: %d items -> %d acquisitions", group_collection, year, len(items), len(r))
+    if not rows and season is None:
+        log.warning("%s %d: no item in the mask-period dates of the year", collection, year)
     return rows, records
+
+
+def auto_level_items(client, collections: dict, stac_cfg: dict, grid: Grid, year: int, *,
+                     season: tuple[int, int] | None, periods: dict | None, max_cloud: float | None) -> list[tuple]:
+    """Sentinel-2 items of ``year`` with ``sentinel2_level: auto``: Level-2A where the catalog's Level-2A
+    collection covers the region, and Level-1C for the dates of the year before its first Level-2A item when that
+    comes more than :data:`AUTO_GAP_DAYS` after the first date to fetch (a Level-2A archive that had not started
+    over the region, as Earth Engine's before 2017, and over Asia before December 2018; Sentinel-2 revisits
+    every 5 days, so a month without any item is no cloud gap), logged.
+
+    Returns
+    -------
+    list of (role, collection, items): the Level-2A and the Level-1C ones.
+
+    Raises
+    ------
+    EmptySearchError
+        When neither level has an item in a year a composite reads.
+    StacError
+        When Level-1C is needed and the catalog has no Level-1C collection (names the config key to set).
+    """
+    kwargs = {"season": season, "periods": periods, "max_cloud": max_cloud}
+    collection = _collection(collections, "sentinel2", stac_cfg)
+    l2a = _search_or_none(client, collection, grid, year, **kwargs)
+    covered = min((_item_interval(i)[0].date() for i in l2a), default=None)
+    groups = [("sentinel2", collection, l2a)]
+    if covered is None or (covered - fetch_interval(year, season, periods)[0]).days > AUTO_GAP_DAYS:
+        l1c_collection = _collection(collections, "sentinel2_l1c", stac_cfg)
+        l1c = _search_or_none(client, l1c_collection, grid, year, until=covered, **kwargs)
+        groups.append(("sentinel2_l1c", l1c_collection, l1c))
+        if l1c:
+            log.warning("sentinel2_level auto, %d: %s has no Level-2A item over the region before %s; %d Level-1C "
+                        "(top-of-atmosphere) items of %s fill the dates before it", year, collection,
+                        covered or "the year's end", len(l1c), l1c_collection)
+    if season is not None and not any(items for _, _, items in groups):
+        raise EmptySearchError(f"STAC search found no Sentinel-2 item of {[c for _, c, _ in groups]} for {year} in "
+                               f"bbox {[round(v, 4) for v in grid_bbox_ll(grid)]} (lon/lat); check the region "
+                               "bounds, years, season and stac.max_cloud")
+    return groups
 
 
 def _fetch_text(item, key: str, path: Path, reads: dict) -> dict:
@@ -429,24 +534,27 @@ def fetch_static_record(stac_cfg: dict, region: dict, grid: Grid, cache: Path) -
     return {"layers": layers, "provenance": provenance}
 
 
-def fetch_year_record(stac_cfg: dict, region: dict, grid: Grid, year: int, cache: Path) -> dict:
-    """Fetch every acquisition role of one year's growing season onto ``grid``.
+def fetch_year_record(stac_cfg: dict, region: dict, grid: Grid, year: int, cache: Path, *,
+                      periods: dict | None, season_year: bool) -> dict:
+    """Fetch every acquisition role of one calendar year onto ``grid``: the growing season (when ``season_year``:
+    a composite reads the year) and, for the roles the masks read, the dates of the mask ``periods``
+    (:func:`minerestore.seasons.period_dates`; None: the season alone) that fall in the year (:func:`fetch_role`).
 
     Returns
     -------
-    dict with ``rows`` (path, date, sensor) and ``provenance`` (records).
+    dict with ``rows`` (path, date, sensor, bands, purpose) and ``provenance`` (records with their purpose).
 
     Raises
     ------
     StacError, EmptySearchError
     """
-
     client, reads, collections = _client_and_collections(stac_cfg)
-    season = (region["season"]["start_month"], region["season"]["end_month"])
+    season = (region["season"]["start_month"], region["season"]["end_month"]) if season_year else None
     rows, provenance = [], []
     for role in roles(region):
-        r, p = fetch_acquisitions(client, role, _collection(collections, role, stac_cfg), grid, year,
-                                  season=season, max_cloud=stac_cfg["max_cloud"], cache=cache, reads=reads)
+        role_periods = periods if role in mask_roles(region) else None
+        r, p = fetch_role(client, role, collections, grid, year, season=season, region=region, periods=role_periods,
+                          stac_cfg=stac_cfg, cache=cache, reads=reads)
         rows += r
         provenance += p
     return {"rows": rows, "provenance": provenance}

@@ -16,6 +16,26 @@ def season(wildcards):
     return (s["start_month"], s["end_month"])
 
 
+def fetch_years(region):
+    """Calendar years a remote region fetches: its data years (growing seasons) and every year a mask period's
+    windows reach (the Yangtze study's vegetation window starts in 2015)."""
+    years = set(data_years(region))
+    for windows in mask_periods(region).values():
+        for start, end in windows:
+            years |= set(range(int(str(start)[:4]), int(str(end)[:4]) + 1))
+    return sorted(years)
+
+
+def fetch_periods(wildcards):
+    """The mask periods (minerestore.seasons.period_dates) a remote region fetches the dates of."""
+    return mask_periods(wildcards.region)
+
+
+def season_year(wildcards):
+    """Whether a composite reads the growing season of the fetch job's year."""
+    return int(wildcards.year) in data_years(wildcards.region)
+
+
 def year_span(wildcards):
     """First and last calendar year of the acquisitions a region reads (its analysis years' windows)."""
     span = data_years(wildcards.region)

@@ -15,6 +15,11 @@ def has_accuracy(region):
     return reference and METHODS[value("identify.method")].comparable
 
 
+def has_rivers(region):
+    """The region has river centre lines (its own, or the synthetic scene's): mines are counted per river."""
+    return "rivers" in value("region", region) or value("region.source", region) == "synthetic"
+
+
 def method_output(method, wildcards):
     """(mine polygons, timing file) of an identification method: the output of the rule the registry names for
     it (minerestore.identify.methods), with a network's model card, else the rule's benchmark, as timing."""

@@ -2,7 +2,7 @@
 
 A date's image is the year's surface (reflectance and LST) with growing-season phenology, transient snow on high
 ground early in the season, occasional floods of the floodplain, fractal clouds with displaced shadows, and
-sensor noise; quality bands are derived from the same masks (SCL classes, methods.md §3.2; QA_PIXEL bits,
+sensor noise; quality bands are derived from the same masks (SCL classes and QA_PIXEL bits,
 methods.md §1.1). Encoding follows the products: Sentinel-2 reflectance x 10000 (uint16, 0 = no data);
 Landsat SR = (rho + 0.2) / 2.75e-5 and ST = (T - 149) / 0.00341802 (uint16, 0 = fill).
 """
@@ -146,7 +146,7 @@ def landsat(r: Rendered, factor: int) -> np.ndarray:
 def water_history(water: np.ndarray, floodplain: np.ndarray, factor: int, rng: np.random.Generator,
                   months: list[tuple[int, int]]) -> np.ndarray:
     """JRC Global Surface Water monthly-history-like stack (months, rows/factor, cols/factor), uint8:
-    0 no data, 1 not water, 2 water (methods.md §3.3). Floodplains are water in some wet-season months;
+    0 no data, 1 not water, 2 water (methods.md §4.2). Floodplains are water in some wet-season months;
     each month loses a random 0–25 % of pixels to no data (clouds)."""
     perm = _block_mean(water, factor) > 0.5
     flood = _block_mean(floodplain, factor) > 0.5

@@ -1,0 +1,21 @@
+"""Mines per river: each mine's nearest line of the rivers file, counted and summed by river name (the Yangtze
+study's Fig. 5; minerestore.identify.mines.by_river)."""
+
+from minerestore.identify.mines import by_river, river_names
+from minerestore.io import write_table
+from minerestore.raster.vector import read_mines, read_vector
+from minerestore.scripting import configure
+from minerestore.sources.contract import read_region
+
+
+def main(smk) -> None:
+    log = configure(smk.log[0])
+    grid, sources = read_region(smk.input.grid, smk.input.sources)
+    rivers = read_vector(sources["rivers"], grid.crs, kind="lines")
+    table = by_river(read_mines(smk.input.mines), rivers, river_names(rivers, smk.params.river_field, sources["rivers"]))
+    log.info("mines per river:\n%s", table.to_string(index=False))
+    write_table(smk.output.table, table)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake
