@@ -115,6 +115,9 @@ CONFIG_CASES = {
     "reversed FVC percentiles": (lambda c: c.update(ecology={"fvc_percentiles": [95, 5]}),
                                  r"config key ecology.fvc_percentiles: \[95, 5\] - the first \(bare soil\) must be "
                                  r"below the second"),
+    "windows that overlap by their size": (
+        lambda c: c.update(identify={"method": "candidates", "dl": {"patch_px": 64, "overlap_px": 64}}),
+        r"config key identify.dl.overlap_px: 64 is not below identify.dl.patch_px \(64\)"),
     "an even Rao window": (lambda c: c.update(ecology={"rao_window": 4}),
                            r"config key ecology.rao_window: 4 - the moving window needs a centre pixel"),
     "reversed boxplot whiskers": (lambda c: c.update(report={"whisker_percentiles": [90, 10]}),

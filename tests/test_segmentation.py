@@ -215,7 +215,7 @@ def test_a_trained_model_is_applied_to_another_region_or_refused_for_other_bands
     other = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
     other["regions"] = {"tiny_b": other["regions"]["tiny"] | {"synthetic": other["regions"]["tiny"]["synthetic"]
                                                                            | {"seed": 8}}}
-    other |= {"identify": {"method": "unet", "dl": {"model": str(model), "patch_px": 64}},
+    other |= {"identify": {"method": "unet", "dl": {"model": str(model), "patch_px": 64, "overlap_px": 16}},
               "results": str(tmp / "results")}
     (tmp / "apply.yaml").write_text(yaml.safe_dump(other))
     target = tmp / "results" / "tiny_b" / "mines" / "mines.gpkg"
@@ -259,3 +259,10 @@ def test_refine_objects_measures_each_objects_share_of_network_mine():
                                  segmentation={"scale": 100, "sigma": 0.0, "min_size_px": 5})
     square = objects[objects["area_m2"] == 100 * 100]
     assert len(square) == 1 and square["share"].item() == pytest.approx(0.7) and square["training"].item()
+
+
+@pytest.mark.bad_input
+def test_windows_overlapping_by_their_size_are_refused():
+    model = seg.build_model("unet", 2, "resnet18", None)
+    with pytest.raises(ValueError, match="identify.dl.overlap_px = 32: the windows' overlap must be below their size"):
+        seg.predict(model, np.zeros((2, 40, 40), np.float32), patch=32, overlap=32, dev=torch.device("cpu"))

@@ -196,6 +196,11 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     if not low < high:
         raise ConfigError(f"config key ecology.fvc_percentiles: [{low:g}, {high:g}] - the first (bare soil) must be "
                           "below the second (full vegetation), e.g. [5, 95]")
+    dl = config["identify"]["dl"]
+    if dl["overlap_px"] >= dl["patch_px"]:
+        raise ConfigError(f"config key identify.dl.overlap_px: {dl['overlap_px']} is not below identify.dl.patch_px "
+                          f"({dl['patch_px']}): the sliding windows would advance by one pixel (thousands of times "
+                          "the work); use an overlap of a quarter of the patch (the default 64 of 256)")
     if config["ecology"]["rao_window"] % 2 == 0:
         raise ConfigError(f"config key ecology.rao_window: {config['ecology']['rao_window']} - the moving window "
                           "needs a centre pixel: use an odd size (3, 5, 7 …)")

@@ -337,15 +337,24 @@ def _evaluate(model, x, y, ce, dice, dev) -> float:
 def predict(model, image: np.ndarray, *, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
     """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of ``patch``
     px overlapping by ``overlap`` px, the probabilities of overlapping windows averaged. float32 (rows, cols).
-    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`probability_tiles`)."""
+    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`probability_tiles`).
+
+    Raises
+    ------
+    ValueError
+        When ``overlap`` is not below ``patch`` (config ``identify.dl.overlap_px`` against the model's patch).
+    """
     import torch
 
+    if not 0 <= overlap < patch:
+        raise ValueError(f"identify.dl.overlap_px = {overlap}: the windows' overlap must be below their size, "
+                         f"{patch} px (the model's patch), or they would advance by one pixel")
     bands, rows, cols = image.shape
     pad_r, pad_c = max(0, patch - rows), max(0, patch - cols)
     padded = np.pad(image, ((0, 0), (0, pad_r), (0, pad_c))) if pad_r or pad_c else image
     total = np.zeros(padded.shape[1:], np.float32)
     count = np.zeros(padded.shape[1:], np.float32)
-    step = max(1, patch - overlap)
+    step = patch - overlap
     origins = [(r, c) for r in patch_origins(padded.shape[1], patch, step)
                for c in patch_origins(padded.shape[2], patch, step)]
     model.to(dev).eval()
