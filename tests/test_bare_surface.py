@@ -68,6 +68,19 @@ def test_mine_without_valid_pixel_gives_nan():
     assert out["unobserved_px"].iloc[0] == pytest.approx(1)
 
 
+@pytest.mark.bad_input
+def test_a_mine_smaller_than_a_pixel_has_no_bsp(caplog):
+    """A mine of a quarter pixel (5 m x 5 m on 10 m pixels): its BSP would be the bare share of a fraction of one
+    pixel; it is NaN with a warning naming the mine, while a two-pixel mine keeps its BSP."""
+    mines = gpd.GeoDataFrame({"mine_id": ["tiny", "two"]}, geometry=[box(0, 35, 5, 40), box(20, 30, 40, 40)],
+                             crs=GRID.crs)
+    out = bsp_table({2016: np.full((4, 4), 0.1, np.float32)}, None, mines, GRID, BSP_NDVI).set_index("mine_id")
+    assert out.loc["tiny", "valid_px"] == pytest.approx(0.25) and np.isnan(out.loc["tiny", "bsp_pct"])
+    assert out.loc["two", "bsp_pct"] == pytest.approx(100)
+    assert "1 mine-years of 1 mines have less than one pixel's area observed (smallest 0.25 px, mine tiny)" in \
+        caplog.text
+
+
 def test_duplicate_mine_ids():
     mines = gpd.GeoDataFrame({"mine_id": ["A", "A"]}, geometry=[box(0, 30, 10, 40)] * 2, crs=GRID.crs)
     with pytest.raises(ValueError, match=r"duplicate mine_id values \['A'\]"):

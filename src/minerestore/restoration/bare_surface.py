@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,6 +11,12 @@ import pandas as pd
 from minerestore.indices import bare_layer
 from minerestore.raster.grid import Grid
 from minerestore.raster.zonal import zonal
+
+log = logging.getLogger(__name__)
+
+#: Fewest observed pixels (coverage-weighted) a mine-year needs for a BSP: below one pixel's area it would be the
+#: bare share of a fraction of a pixel.
+MIN_VALID_PX = 1.0
 
 
 def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray | None, mines: gpd.GeoDataFrame, grid: Grid,
@@ -32,7 +40,8 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray | None, min
     Returns
     -------
     DataFrame: mine_id, year, valid_px, bare_px, unobserved_px (coverage-weighted pixel counts; unobserved: no
-    clear observation that season), bsp_pct (NaN when a mine has no valid pixel that year).
+    clear observation that season), bsp_pct (NaN when a mine has less than :data:`MIN_VALID_PX` valid pixel
+    that year; logged as a warning when it has some).
 
     Raises
     ------
@@ -52,8 +61,14 @@ def bsp_table(ndvi_by_year: dict[int, np.ndarray], water: np.ndarray | None, min
         frames.append(pd.DataFrame({"mine_id": stats["mine_id"], "year": year, "valid_px": stats["bare_count"],
                                     "bare_px": stats["bare_sum"], "unobserved_px": stats["unobserved_sum"]}))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    small = out[(out["valid_px"] > 0) & (out["valid_px"] < MIN_VALID_PX)]
+    if len(small):
+        log.warning("%d mine-years of %d mines have less than one pixel's area observed (smallest %.2f px, mine %s): "
+                    "their BSP would come from a fraction of a pixel and is left out (NaN); a finer grid measures "
+                    "them", len(small), small["mine_id"].nunique(), small["valid_px"].min(),
+                    small.loc[small["valid_px"].idxmin(), "mine_id"])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["bsp_pct"] = np.where(out["valid_px"] > 0, 100 * out["bare_px"] / out["valid_px"], np.nan)
+        out["bsp_pct"] = np.where(out["valid_px"] >= MIN_VALID_PX, 100 * out["bare_px"] / out["valid_px"], np.nan)
     return out.sort_values(["mine_id", "year"]).reset_index(drop=True)
 
 
