@@ -151,3 +151,17 @@ def test_three_d_river_lines_give_the_study_area_of_their_two_d_lines(tmp_path):
                                 subregion_field="basin").sort_values("subregion")
     assert got["subregion"].tolist() == want["subregion"].tolist()
     np.testing.assert_allclose(got["area_km2"], want["area_km2"])
+
+
+@pytest.mark.bad_input
+def test_a_study_area_cut_by_the_grid_is_reported(caplog):
+    """An AOI half outside the region grid (bounds smaller than it, or scenes covering half of it): the study
+    area is the half inside, and the cut is warned with its share."""
+    aoi = gpd.GeoDataFrame(geometry=[box(3000, 0, 9000, 3000)], crs=GRID.crs)  # the grid spans x 0-6000
+    zones = studyarea.study_area(GRID, None, aoi, None, None, buffer_km=1.0, subregion_field="basin", aoi_name="my_aoi.gpkg")
+    assert zones["area_km2"].sum() == pytest.approx(9.0)
+    assert "my_aoi.gpkg reaches beyond the region grid" in caplog.text and "50.0 % of it (9.00 km²)" in caplog.text
+    caplog.clear()
+    studyarea.study_area(GRID, None, gpd.GeoDataFrame(geometry=[box(100, 100, 5000, 2900)], crs=GRID.crs), None,
+                         None, buffer_km=1.0, subregion_field="basin")
+    assert "reaches beyond" not in caplog.text

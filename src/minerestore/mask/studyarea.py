@@ -39,10 +39,27 @@ def river_buffer(rivers: gpd.GeoDataFrame, buffer_m: float, grid: Grid) -> shape
     """
     if rivers.empty:
         raise ValueError("no river centre lines; give rivers or an AOI")
-    area = shapely.union_all(rivers.geometry.buffer(buffer_m).to_numpy()).intersection(box(*grid.bounds))
+    area = within_grid(shapely.union_all(rivers.geometry.buffer(buffer_m).to_numpy()), grid, "the river buffer")
     if area.is_empty:
         raise ValueError("the river buffer does not overlap the region grid; check the CRS of the rivers file")
     return area
+
+
+#: Share of the AOI or the river buffer outside the region grid from which the cut is warned about.
+MAX_CUT_SHARE = 0.01
+
+
+def within_grid(area: shapely.Geometry, grid: Grid, what: str) -> shapely.Geometry:
+    """``area`` clipped to the region grid; a cut of more than :data:`MAX_CUT_SHARE` of it (``bounds`` smaller than
+    the AOI or the rivers, or local scenes covering part of them) is logged as a warning with the share, so a study
+    area does not shrink unsaid."""
+    inside = area.intersection(box(*grid.bounds))
+    lost = 1 - inside.area / area.area if area.area else 0.0
+    if lost > MAX_CUT_SHARE:
+        log.warning("%s reaches beyond the region grid %s: %.1f %% of it (%.2f km²) is cut off the study area "
+                    "(widen bounds, or give scenes that cover it)", what, tuple(round(v) for v in grid.bounds),
+                    100 * lost, (area.area - inside.area) / 1e6)
+    return inside
 
 
 def main_stem(rivers: gpd.GeoDataFrame, elevation=None) -> shapely.LineString:
@@ -190,7 +207,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
         When the AOI (named ``aoi_name``) does not overlap the grid, or the study area covers no pixel of it.
     """
     if aoi is not None:
-        area = shapely.union_all(aoi.geometry.to_numpy()).intersection(box(*grid.bounds))
+        area = within_grid(shapely.union_all(aoi.geometry.to_numpy()), grid, aoi_name)
         if area.is_empty:
             raise ValueError(f"{aoi_name}: the AOI does not overlap the region grid")
     else:
