@@ -63,7 +63,7 @@ rule all:
 
 
 onstart:
-    record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version())
+    record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version(workflow.basedir))
 
 
 onerror:

@@ -25,6 +25,21 @@ class WriterError(ValueError):
     """Another checkout or working directory writes this results folder; the message names both and what to do."""
 
 
+def code_version(workflow_dir: str | os.PathLike) -> str:
+    """The package version and, in a git checkout, its commit (``-dirty`` when tracked files differ from it)."""
+    import subprocess
+
+    from minerestore import __version__
+
+    git = ["git", "-C", str(workflow_dir)]
+    try:
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return __version__
+    return f"{__version__} {commit.stdout.strip()}{'-dirty' if dirty.stdout.strip() else ''}"
+
+
 def config_hash(config: dict) -> str:
     """SHA-256 (first 12 hex digits) of a config as canonical JSON (sorted keys)."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -36,7 +36,7 @@ from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa:
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import check_crs_scale, planned_grid, study_area_tiles  # noqa: E402
-from minerestore.writer import WriterError, check_writer, record_writer  # noqa: E402
+from minerestore.writer import WriterError, check_writer, code_version, record_writer  # noqa: E402
 
 
 def _keep_cli_regions():
@@ -75,7 +75,7 @@ def stop_on_config_error(check):
     and what to do; a traceback would only hide it)."""
     try:
         check()
-    except ConfigError as err:
+    except (ConfigError, WriterError) as err:
         sys.exit(f"Error: {err}")
 
 
@@ -230,31 +230,5 @@ def _plan():
             raise ConfigError(f"region {region!r}: {err}") from None
 
 
-def _check_writer():
-    """Refuse to write a results folder that another checkout or working directory writes (minerestore.writer)."""
-    try:
-        check_writer(RESULTS, workflow.basedir, Path.cwd())
-    except WriterError as err:
-        raise ConfigError(str(err)) from None
-
-
-def code_version():
-    """The package version and, in a git checkout, the commit (with ``-dirty`` when the tracked files differ from it)."""
-    import subprocess
-    from minerestore import __version__
-
-    git = ["git", "-C", workflow.basedir]
-    try:
-        commit = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return __version__
-    return f"{__version__} {commit.stdout.strip()}{'-dirty' if dirty.stdout.strip() else ''}"
-
-
 stop_on_config_error(_plan)
-stop_on_config_error(_check_writer)
+stop_on_config_error(lambda: check_writer(RESULTS, workflow.basedir, Path.cwd()))
