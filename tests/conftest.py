@@ -1,6 +1,7 @@
 """Shared fixtures: paths to the repository and to ../shared/data (tests needing it skip when it is absent)."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,14 @@ def snakemake(*args, cwd=REPO, timeout=600, check=False) -> subprocess.Completed
     exe = Path(sys.executable).with_name("snakemake")
     cmd = [str(exe), "--cores", "2", *map(str, args)]
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          start_new_session=True) as run:
+        try:
+            stdout, stderr = run.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)  # Snakemake and the jobs it started, not Snakemake alone
+            raise
+    proc = subprocess.CompletedProcess(cmd, run.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
