@@ -57,6 +57,8 @@ rule segment:
         composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "{network}", "mines.gpkg"),
+        network_mines=rpath("{region}", "mines", "{network}", "network_mines.gpkg"),
+        refine=rpath("{region}", "mines", "{network}", "refine.json"),
         probability=rpath("{region}", "mines", "{network}", "probability.tif"),
         history=rpath("{region}", "mines", "{network}", "history.csv"),
         split=rpath("{region}", "mines", "{network}", "split.csv"),
