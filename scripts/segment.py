@@ -11,6 +11,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from minerestore.identify import segmentation as seg
+from minerestore.identify.obia import check_objects
 from minerestore.identify.reference import load_reference, training_split
 from minerestore.io import write_table, write_text, write_vector
 from minerestore.mask.patches import join_tiles, vectorise
@@ -61,7 +62,7 @@ def main(smk) -> None:
                     "0.5 is used")
         threshold = 0.5
     log.info("mine probability threshold %.2f (identify.dl.threshold: %s)", threshold, dl["threshold"])
-    started, pieces, objects, segmented, codes = time.perf_counter(), [], [], 0, set()
+    started, pieces, objects, segmented, pixels, codes = time.perf_counter(), [], [], 0, 0, set()
     bounds = seg.study_area_bounds(composites, dem, grid, smk.params.tile_px, zones) if dl["refine"] else None
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
         for window, prob, layers in seg.probability_tiles(model, card, composites, dem, grid,
@@ -75,11 +76,12 @@ def main(smk) -> None:
                 tile_objects, count, found = seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train],
                                                              dl=dl, segmentation=ident["segmentation"], bounds=bounds)
                 objects.append(tile_objects)
-                segmented, codes = segmented + count, codes | found
+                segmented, pixels, codes = segmented + count, pixels + int(inside.sum()), codes | found
     seconds = time.perf_counter() - started
     network_mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
     mines, record = network_mines, {"refined": False}
     if dl["refine"]:
+        check_objects(segmented, pixels, ident["segmentation"])
         absent = seg.missing_classes(dl["refine_exclude_classes"], codes, sources.get("landcover"))
         mines, record = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones,
                                    segmented=segmented, min_mine_area_m2=ident["min_mine_area_m2"],

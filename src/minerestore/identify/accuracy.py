@@ -241,3 +241,28 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     return {**{f"pixel_{k}": v for k, v in {**pixel, **confusion_metrics(**pixel)}.items()},
             **{f"object_{k}": v for k, v in obj.items()},
             **object_match(predicted, test_mines, overlap, scored=~touching)}
+
+
+def by_type(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, types: pd.Series, overlap: float
+            ) -> pd.DataFrame:
+    """Identification rate and mean area similarity per mine type (the DeepLabV3 / OBIA / SBAS-InSAR study's
+    Fig. 6): :func:`object_match` of the predicted mines against the reference mines of each type.
+
+    Parameters
+    ----------
+    predicted, reference : mine polygons (one CRS); types : the type of each reference mine (aligned with
+        ``reference``; '' for none, reported as ``unknown``).
+
+    Returns
+    -------
+    DataFrame mine_type, reference_mines, matched, identification_rate, mean_area_similarity (one row per type,
+    sorted by type).
+    """
+    rows = []
+    labels = types.replace("", "unknown").to_numpy()
+    for name in sorted(set(labels)):
+        match = object_match(predicted, reference[labels == name], overlap)
+        rows.append({"mine_type": name, **{k: match[k] for k in ("reference_mines", "matched", "identification_rate",
+                                                                  "mean_area_similarity")}})
+    return pd.DataFrame(rows, columns=["mine_type", "reference_mines", "matched", "identification_rate",
+                                       "mean_area_similarity"])

@@ -579,14 +579,11 @@ def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np
 
 def study_area_bounds(composites, dem_path, grid, tile_px: int, zones) -> dict:
     """2nd/98th percentile bounds of the segmentation layers over the whole study area, read tile by tile
-    (:func:`minerestore.identify.obia.percentile_bounds`), so every tile's objects are scaled alike."""
-    from minerestore.identify.obia import layer_histograms, object_layers, percentile_bounds
-    from minerestore.raster.tiles import tile_grid, tile_windows
-    from minerestore.raster.vector import burn
+    (:func:`minerestore.identify.obia.segmentation_windows`), so every tile's objects are scaled alike."""
+    from minerestore.identify.obia import segmentation_windows
 
-    return percentile_bounds([layer_histograms(object_layers(composites, dem_path, grid, window),
-                                               burn(zones.geometry, tile_grid(grid, window)).astype(bool))
-                              for window in tile_windows(grid, tile_px).values()])
+    return segmentation_windows("study_area", patches=None, zones=zones, grid=grid, size_px=tile_px,
+                                composites=composites, dem_path=dem_path)[0]
 
 
 def refine_tile(sources, layers, tgrid, inside, mine, train_mines, *, dl, segmentation, bounds):

@@ -399,7 +399,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     velocity, coherence, insar_truth, ref = synthetic_insar.products(
         mines, mine_fields["label"], classes, grid, coarse=lgrid, factor=factor,
         rng=np.random.default_rng([p.seed, 16]))
-    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref=ref, years=p.years)
+    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref=ref, years=p.years,
+                                         rng=np.random.default_rng([p.seed, 17]))
     write_table(out / "truth" / "insar_truth.csv", insar_truth)
     manifest = {
         "crs": grid.crs,
