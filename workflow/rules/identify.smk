@@ -156,6 +156,7 @@ rule compare_methods:
         patches=rules.candidates.output.vector,
         mines=lambda w: [method_output(m, w)[0] for m in COMPARED],
         timing=lambda w: [method_output(m, w)[1] for m in COMPARED],
+        network_mines=compared_network_mines,
     output:
         table=rpath("{region}", "mines", "methods.csv"),
         figure=rpath("{region}", "figures", "methods.png"),
@@ -171,6 +172,8 @@ rule compare_methods:
         runtime=20,
     params:
         methods=COMPARED,
+        networks=[m for m in COMPARED if m in NETWORKS],
+        refine=setting("identify.dl.refine"),
         tile_px=TILE_PX,
         overlap=setting("identify.overlap"),
         train_fraction=setting("identify.train_fraction"),
@@ -281,9 +284,9 @@ rule mine_statistics:
         **REGION_INPUTS,
         mines=rules.mines.output.mines,
     output:
+        **{by: rpath("{region}", "mines", f"statistics_{by}.csv") for by in STATISTICS},
         attributes=rpath("{region}", "mines", "mine_attributes.csv"),
         density=rpath("{region}", "mines", "kernel_density.tif"),
-        **{by: rpath("{region}", "mines", f"statistics_{by}.csv") for by in STATISTICS},
     log:
         log_path("{region}", "mine_statistics"),
     benchmark:

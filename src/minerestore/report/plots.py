@@ -300,10 +300,13 @@ def pc1_share_lines(pca: pd.DataFrame) -> plt.Figure:
 
 def methods_bars(table: pd.DataFrame) -> plt.Figure:
     """The identification methods on the same test mines (mines/methods.csv): pixel F1, kappa and IoU, the
-    identification rate and the mean area similarity, one group of bars per method."""
+    identification rate and the mean area similarity, one group of bars per method (a refined network's as
+    ``{network} + p_intsct``)."""
     metrics = {"pixel_f1": "pixel F1", "pixel_kappa": "kappa", "pixel_iou": "IoU",
                "identification_rate": "identification rate", "mean_area_similarity": "area similarity"}
-    frame = table.melt(id_vars="method", value_vars=list(metrics), var_name="metric", value_name="value")
+    named = table.assign(method=[m if r in ("none", "network") or pd.isna(r) else f"{m} + {r}"
+                                 for m, r in zip(table["method"], table.get("refinement", pd.Series(["none"] * len(table))))])
+    frame = named.melt(id_vars="method", value_vars=list(metrics), var_name="metric", value_name="value")
     frame["metric"] = frame["metric"].map(metrics)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     sns.barplot(data=frame, x="metric", y="value", hue="method", palette=PALETTE, ax=ax)

@@ -68,7 +68,7 @@ def has_types(region):
 
 
 def mines_figure_names(region):
-    """The figures of the mines of a region (rule plot_mines): their statistics and density, and their accuracy by
+    """The figures of the mines of a region (drawn by plot_mines) - their statistics and density, and their accuracy by
     type when the region asks for types and has an accuracy."""
     return MINES_FIGURES if has_types(region) and has_accuracy(region) else MINES_FIGURES[:2]
 
@@ -79,7 +79,10 @@ def mines_figure_inputs(wildcards):
         return {"by_type": for_job(rules.accuracy.output.by_type, wildcards)}
     if wildcards.mines_figure == "mine_density":
         out = rules.mine_statistics.output
-        return {"density": for_job(out.density, wildcards), "mines": for_job(rules.mines.output.mines, wildcards)}
+        return {
+            "density": for_job(out.density, wildcards),
+            "mines": for_job(rules.mines.output.mines, wildcards),
+        }
     return {by: for_job(getattr(rules.mine_statistics.output, by), wildcards) for by in STATISTICS}
 
 
@@ -100,10 +103,22 @@ def identify_targets(region):
     classifier comparison and sensitivity, the refined networks' figures."""
     r = rules
     out = [expand(p, region=region)[0] for p in r.mine_statistics.output]
-    out += [rpath(region, "figures", f"{n}.{ext}") for n in mines_figure_names(region) for ext in ("png", "svg")]
+    out += [
+        rpath(region, "figures", f"{n}.{ext}") for n in mines_figure_names(region) for ext in ("png", "svg")
+    ]
     if object_rf_runs():
         out += [expand(p, region=region)[0] for p in r.classifiers.output]
-        out += expand(r.sensitivity.output.table, region=region) if value("identify.sensitivity")["scales"] else []
+        out += (
+            expand(r.sensitivity.output.table, region=region)
+            if value("identify.sensitivity")["scales"]
+            else []
+        )
     for network in refined_networks():
         out += [expand(p, region=region, network=network)[0] for p in r.plot_refined.output]
     return out
+
+
+def compared_network_mines(wildcards):
+    """The networks' own mines (before any refinement) of the compared networks."""
+    out = rules.segment.output.network_mines
+    return [for_job(out, wildcards, network=m) for m in COMPARED if m in NETWORKS]
