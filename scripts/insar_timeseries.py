@@ -18,8 +18,7 @@ def main(smk) -> None:
     activity = pd.read_csv(smk.input.activity, dtype={"mine_id": str})
     chosen = insar.chosen_mines(activity, options["timeseries_mines"], options["timeseries_count"])
     mines = read_mines(smk.input.mines).set_index("mine_id").loc[chosen].reset_index()
-    series = insar.displacement_series(mines, sources["insar"]["timeseries"], buffer_km=options["buffer_km"],
-                                       units=options["units"])
+    series = insar.displacement_series(mines, sources["insar"]["timeseries"], units=options["units"])
     series = series.merge(activity[["mine_id", "insar_class"]], on="mine_id", how="left")
     log.info("displacement of %d mines at %d dates; last date:\n%s", series["mine_id"].nunique(),
              series["date"].nunique(), series.groupby("mine_id").tail(1).to_string(index=False))

@@ -79,6 +79,18 @@ def test_model_card_refuses_other_bands_or_normalisation():
         card.check_compatible(["red", "nir", "ndvi"], std=[0.05, 0.2, 0.2])
 
 
+def test_each_network_has_its_studys_encoder_unless_one_is_given():
+    from minerestore.identify.networks import NETWORKS
+
+    assert seg.encoder_of("deeplabv3", None) == "resnet50"  # the DeepLabV3 study's backbone (its §2.2.2)
+    assert seg.encoder_of("unet", None) == "resnet18" and seg.encoder_of("deeplabv3", "resnet18") == "resnet18"
+    model = seg.build_model("deeplabv3", 3, seg.encoder_of("deeplabv3", None), None)
+    assert type(model).__name__ == "DeepLabV3" and type(model.encoder).__name__ == "ResNetEncoder"
+    assert sum(p.numel() for p in model.encoder.parameters()) > 20e6  # ResNet-50, not ResNet-18 (11 M)
+    assert model(torch.zeros(1, 3, 64, 64)).shape == (1, 2, 64, 64)
+    assert NETWORKS["deeplabv3"].label == "DeepLabV3"
+
+
 def test_devices():
     assert seg.device("cpu").type == "cpu"
     assert seg.device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -165,7 +177,7 @@ def compared(tmp_path_factory):
     from conftest import REPO, snakemake
 
     tmp = tmp_path_factory.mktemp("compare")
-    extra = {"identify": {"compare": ["object_rf", "unet"],  # DeepLabV3+ shares the code path (unit tests above)
+    extra = {"identify": {"compare": ["object_rf", "unet"],  # the DeepLabVs share the code path (unit tests above)
                           "dl": {"patch_px": 64, "step_px": 32, "overlap_px": 16, "epochs": 3, "refine": True}},
              "results": str(tmp / "results")}
     (tmp / "compare.yaml").write_text(yaml.safe_dump(extra))
@@ -179,12 +191,14 @@ def compared(tmp_path_factory):
 def test_methods_are_compared_on_the_same_test_mines(compared):
     import json
 
+    import geopandas as gpd
     import pandas as pd
     import rasterio
 
     _, mines = compared
     table = pd.read_csv(mines / "methods.csv")
-    assert table["method"].tolist() == ["object_rf", "unet"]
+    assert table["method"].tolist() == ["object_rf", "unet", "unet"]
+    assert table["refinement"].tolist() == ["none", "network", "p_intsct"]  # the network's own mines, then refined
     assert table["test_mines"].nunique() == 1 and table["test_mines"].iloc[0] == 4  # half of the 8 mines
     for column in ("pixel_oa", "pixel_precision", "pixel_recall", "pixel_f1", "pixel_kappa", "pixel_iou", "pixel_miou",
                    "object_tp", "object_fp", "object_fn", "object_tn", "identification_rate", "mean_area_similarity",
@@ -203,6 +217,13 @@ def test_methods_are_compared_on_the_same_test_mines(compared):
     assert (compared[1].parent / "figures" / "methods.png").stat().st_size > 0
     log = (compared[0] / "results" / "tiny" / "logs" / "segment_unet.log").read_text()
     assert "p_intsct refinement: p = " in log  # the network's mines refined by segmentation objects
+    record = json.loads((mines / "unet" / "refine.json").read_text())
+    assert record["refined"] and 0 < record["p"] <= 1 and record["p_pct"] == round(100 * record["p"], 2)
+    counts = [step["count"] for step in record["steps"]]
+    assert counts[0] >= counts[1] >= counts[2] and counts[3] >= counts[4] >= counts[5] >= counts[6]
+    assert counts[-1] == len(gpd.read_file(mines / "unet" / "mines.gpkg"))
+    assert record["network_mines"] == len(gpd.read_file(mines / "unet" / "network_mines.gpkg"))
+    assert record["exclude_classes_absent"] == [] or "are not in" in log
 
 
 @pytest.mark.workflow

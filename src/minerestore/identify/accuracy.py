@@ -74,7 +74,7 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
 
     A reference mine is *matched* (identified) when predicted mines cover more than ``overlap`` of its area, else
     *omitted*; a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference
-    mines. ``identification_rate`` = matched / reference mines (the DeepLabV3+ study's 95.8 %). The area similarity
+    mines. ``identification_rate`` = matched / reference mines (the DeepLabV3 study's 95.8 %). The area similarity
     of a matched mine is min(A_p, A_r) / max(A_p, A_r), A_r its area and A_p the area of the predicted mines that
     overlap it (1 = same size); ``mean_area_similarity`` averages it over the matched mines (that study: 0.78).
 

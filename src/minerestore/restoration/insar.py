@@ -1,4 +1,4 @@
-"""Mine activity from InSAR deformation (docs/methods.md, InSAR activity; the DeepLabV3+ / OBIA / InSAR study).
+"""Mine activity from InSAR deformation (docs/methods.md, InSAR activity; the DeepLabV3 / OBIA / SBAS-InSAR study).
 
 The study measures SBAS-InSAR line-of-sight (LOS) velocity from Sentinel-1 and attributes any deformation within
 0.5 km of a mine to that mine. A pixel is stable within ±5 mm/yr, positive above +5 mm/yr and negative below
@@ -273,32 +273,32 @@ def disagreement(insar_class: pd.Series, status: pd.Series) -> pd.Series:
     return (status.eq("abandoned") & deforming) | (status.eq("active") & insar_class.eq("no_change"))
 
 
-def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, buffer_km: float,
-                        units: str) -> pd.DataFrame:
+def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, units: str) -> pd.DataFrame:
     """Cumulative displacement per date of each mine from a MintPy ``timeseries.h5`` (the DeepLabV3 / OBIA /
-    SBAS-InSAR study's Fig. 10): the mean over the pixels of the mine's buffer (the mine and ``buffer_km``
-    around it, as :func:`mine_activity`) of each date's displacement, relative to the reference pixel
-    (``REF_Y`` / ``REF_X``) and to the first date.
+    SBAS-InSAR study's Fig. 10): the mean over the mine's pixels (every pixel the polygon touches, so a mine
+    smaller than a pixel has one) of each date's displacement, relative to the reference pixel (``REF_Y`` /
+    ``REF_X``) and to the first date. The mine itself, not its buffer: the buffer's stable ground would dilute the
+    mine's motion.
 
-    Each mine's buffer is read alone (an h5py slice of its window of every date), so memory is one window of
-    the series, not the file.
+    Each mine is read alone (an h5py slice of its window at every date), so memory is one window of the series,
+    not the file.
 
     Parameters
     ----------
     mines : GeoDataFrame with ``mine_id`` (projected CRS, metres).
     path : a geocoded MintPy ``timeseries.h5`` (dataset ``timeseries`` (dates, rows, cols), ``date`` as
         YYYYMMDD, ``X_FIRST`` … ``EPSG``, ``UNIT`` m by default).
-    buffer_km, units : config ``insar.buffer_km`` and ``insar.units`` (``auto`` reads ``UNIT``; m/yr or mm/yr
-        name the displacement's metres or millimetres).
+    units : config ``insar.units`` (``auto`` reads ``UNIT``; m/yr or mm/yr name the displacement's metres or
+        millimetres).
 
     Returns
     -------
-    DataFrame mine_id, date (ISO), displacement_mm, n_pixels (the buffer's pixels with a value at every date).
+    DataFrame mine_id, date (ISO), displacement_mm, n_pixels (the mine's pixels with a value at every date).
 
     Raises
     ------
     ValueError
-        Naming the file: not geocoded, or no mine buffer reaches a pixel of it with values (the series is off the
+        Naming the file: not geocoded, or no mine reaches a pixel of it with values (the series is off the
         region: check its extent and CRS).
     KeyError
         Naming the file when it has no ``timeseries`` or ``date`` dataset.
@@ -325,15 +325,15 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, buf
                                     float(attrs["Y_FIRST"]))
         factor = TO_MM_YR[_units(units, attrs.get("UNIT", "m"), path)]
         ref = data[:, int(attrs["REF_Y"]), int(attrs["REF_X"])] if "REF_Y" in attrs and "REF_X" in attrs else 0.0
-        buffers = mines.geometry.buffer(buffer_km * 1000.0).to_crs(f"EPSG:{int(attrs['EPSG'])}")
+        shapes = mines.geometry.to_crs(f"EPSG:{int(attrs['EPSG'])}")
         rows = []
-        for mine_id, geom in zip(mines["mine_id"], buffers):
+        for mine_id, geom in zip(mines["mine_id"], shapes):
             window = from_bounds(*geom.bounds, transform).round_offsets().round_lengths()
             window = window.intersection(Window(0, 0, width, height)) if _overlaps(window, width, height) else None
             if window is None or window.width < 1 or window.height < 1:
                 continue
             (r0, r1), (c0, c1) = ((int(a), int(b)) for a, b in window.toranges())
-            inside = rasterize([(geom, 1)], out_shape=(r1 - r0, c1 - c0),
+            inside = rasterize([(geom, 1)], out_shape=(r1 - r0, c1 - c0), all_touched=True,
                                transform=rasterio.windows.transform(window, transform)).astype(bool)
             block = data[:, r0:r1, c0:c1].astype(np.float64) - np.reshape(ref, (-1, 1, 1))
             valid = inside & np.isfinite(block).all(axis=0)
@@ -343,7 +343,7 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, buf
             rows += [{"mine_id": mine_id, "date": d, "displacement_mm": (m - mean[0]) * factor,
                       "n_pixels": int(valid.sum())} for d, m in zip(dates, mean)]
     if not rows:
-        raise ValueError(f"{path}: no mine buffer reaches a pixel of the time series with values (it covers "
+        raise ValueError(f"{path}: no mine reaches a pixel of the time series with values (it covers "
                          f"{n_dates} dates on {width} x {height} pixels in EPSG:{attrs['EPSG']} from "
                          f"({transform.c:g}, {transform.f:g})): it is off the region; check its extent and CRS")
     return pd.DataFrame(rows)
