@@ -63,6 +63,8 @@ def test_terrain_of_a_dem_plane(tmp_path):
     attributes = statistics.mine_attributes(mines, terrain_table=table, river_km=None, types=None, options=OPTIONS)
     assert attributes["slope_band"].astype(str).unique().tolist() == ["2–6 °"]
     assert attributes["elevation_band"].astype(str).tolist() == ["100–200 m", "100–200 m", "200–300 m"]
+    assert statistics.by_class(attributes, "elevation_band")["elevation_band"].tolist() == ["100–200 m", "200–300 m",
+                                                                                         "all"]
 
 
 def test_river_distance_and_kernel_density():

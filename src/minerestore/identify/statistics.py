@@ -87,15 +87,17 @@ def river_distance_km(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.S
     return pd.Series(mines.geometry.distance(lines).to_numpy() / 1000, index=mines.index, name="river_km")
 
 
-def band_labels(values: pd.Series, edges: list[float], unit: str) -> pd.Series:
-    """The band of each value between consecutive ``edges`` (left-closed: [a, b)), labelled ``a–b unit``; values
-    beyond the last edge fall in ``>= last unit``, below the first in ``< first unit``, NaN in ''. An ordered
-    categorical, so the tables keep the bands in order."""
+def band_labels(values: pd.Series, edges: list[float], unit: str, open_ends: bool = True) -> pd.Series:
+    """The band of each value between consecutive ``edges`` (left-closed: [a, b)), labelled ``a–b unit``; with
+    ``open_ends``, values beyond the last edge fall in ``>= last unit`` and below the first in ``< first unit``
+    (without, the edges span the values: :func:`elevation_edges`); NaN in ''. An ordered categorical, so the
+    tables keep the bands in order."""
     e = [float(x) for x in edges]
     names = [f"< {e[0]:g} {unit}", *(f"{a:g}–{b:g} {unit}" for a, b in zip(e[:-1], e[1:])), f">= {e[-1]:g} {unit}"]
     index = np.searchsorted(e, values.to_numpy(float), side="right")
     labels = np.where(np.isfinite(values.to_numpy(float)), np.take(names, index), "")
-    return pd.Series(pd.Categorical(labels, categories=[*names, ""], ordered=True), index=values.index)
+    shown = names if open_ends else names[1:-1]
+    return pd.Series(pd.Categorical(labels, categories=[*shown, ""], ordered=True), index=values.index)
 
 
 def elevation_edges(elevation: pd.Series, band_m: float) -> list[float]:
@@ -127,7 +129,7 @@ def mine_attributes(mines: gpd.GeoDataFrame, *, terrain_table: pd.DataFrame | No
     if terrain_table is not None:
         out["elevation_m"], out["slope_deg"] = terrain_table["elevation_m"], terrain_table["slope_deg"]
         edges = elevation_edges(out["elevation_m"], options["elevation_band_m"])
-        out["elevation_band"] = band_labels(out["elevation_m"], edges, "m")
+        out["elevation_band"] = band_labels(out["elevation_m"], edges, "m", open_ends=False)
         out["slope_band"] = band_labels(out["slope_deg"], options["slope_bands_deg"], "°")
     if river_km is not None:
         out["river_km"] = river_km
@@ -152,8 +154,9 @@ def by_class(attributes: pd.DataFrame, by: str) -> pd.DataFrame:
     table["mines_pct"] = 100 * table["mines"] / total
     table["mean_area_km2"] = table["total_area_km2"] / table["mines"].where(table["mines"] > 0)
     table["area_pct"] = 100 * table["total_area_km2"] / area if area > 0 else np.nan
-    everything = {by: "all", "mines": len(attributes), "total_area_km2": area, "mines_pct": 100.0,
-                  "mean_area_km2": area / len(attributes) if len(attributes) else np.nan, "area_pct": 100.0}
+    share = 100.0 if len(attributes) else np.nan
+    everything = {by: "all", "mines": len(attributes), "total_area_km2": area, "mines_pct": share,
+                  "mean_area_km2": area / len(attributes) if len(attributes) else np.nan, "area_pct": share}
     table = pd.concat([table, pd.DataFrame([everything])], ignore_index=True)
     return table[[by, "mines", "mines_pct", "total_area_km2", "mean_area_km2", "area_pct"]]
 

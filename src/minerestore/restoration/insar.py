@@ -326,11 +326,12 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, uni
         factor = TO_MM_YR[_units(units, attrs.get("UNIT", "m"), path)]
         ref = data[:, int(attrs["REF_Y"]), int(attrs["REF_X"])] if "REF_Y" in attrs and "REF_X" in attrs else 0.0
         shapes = mines.geometry.to_crs(f"EPSG:{int(attrs['EPSG'])}")
-        rows = []
+        rows, missed = [], []
         for mine_id, geom in zip(mines["mine_id"], shapes):
             window = from_bounds(*geom.bounds, transform).round_offsets().round_lengths()
             window = window.intersection(Window(0, 0, width, height)) if _overlaps(window, width, height) else None
             if window is None or window.width < 1 or window.height < 1:
+                missed.append(mine_id)
                 continue
             (r0, r1), (c0, c1) = ((int(a), int(b)) for a, b in window.toranges())
             inside = rasterize([(geom, 1)], out_shape=(r1 - r0, c1 - c0), all_touched=True,
@@ -338,6 +339,7 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, uni
             block = data[:, r0:r1, c0:c1].astype(np.float64) - np.reshape(ref, (-1, 1, 1))
             valid = inside & np.isfinite(block).all(axis=0)
             if not valid.any():
+                missed.append(mine_id)
                 continue
             mean = block[:, valid].mean(axis=1)
             rows += [{"mine_id": mine_id, "date": d, "displacement_mm": (m - mean[0]) * factor,
@@ -346,6 +348,9 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, uni
         raise ValueError(f"{path}: no mine reaches a pixel of the time series with values (it covers "
                          f"{n_dates} dates on {width} x {height} pixels in EPSG:{attrs['EPSG']} from "
                          f"({transform.c:g}, {transform.f:g})): it is off the region; check its extent and CRS")
+    if missed:
+        log.warning("%s: mines %s have no pixel with a value at every date (outside the series, or no data): no "
+                    "displacement series for them", path, missed)
     return pd.DataFrame(rows)
 
 
