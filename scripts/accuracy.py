@@ -10,8 +10,7 @@ import pandas as pd
 import shapely
 
 from minerestore.identify import accuracy
-from minerestore.identify.reference import load_reference
-from minerestore.identify.statistics import mine_types
+from minerestore.identify.reference import load_reference, mine_types
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
 from minerestore.scripting import configure

@@ -4,7 +4,6 @@ object-based study's Tables 5-8 and Fig. 5), or the accuracy by mine type (the D
 import pandas as pd
 import rasterio
 
-from minerestore.identify.statistics import GROUPINGS
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.scripting import configure
@@ -13,7 +12,7 @@ from minerestore.scripting import configure
 def figure(smk):
     name = smk.wildcards.mines_figure
     if name == "mine_statistics":
-        return plots.mine_statistics({by: pd.read_csv(getattr(smk.input, by)) for by in GROUPINGS})
+        return plots.mine_statistics({by: pd.read_csv(path) for by, path in smk.input.items()})  # one per grouping
     if name == "mine_density":
         with rasterio.open(smk.input.density) as src:
             density, bounds, bandwidth = src.read(1), tuple(src.bounds), float(src.tags()["bandwidth_km"])

@@ -4,6 +4,7 @@ object-based study's Tables 5-8 and Fig. 5; minerestore.identify.statistics)."""
 import pandas as pd
 
 from minerestore.identify import statistics
+from minerestore.identify.reference import mine_types
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
 from minerestore.raster.write import write_raster
@@ -32,7 +33,7 @@ def main(smk) -> None:
     rivers = statistics.river_distance_km(mines, read_vector(sources["rivers"], grid.crs, "lines")) \
         if "rivers" in sources else None
     attributes = statistics.mine_attributes(mines, terrain_table=terrain, river_km=rivers,
-                                            types=statistics.mine_types(mines, typed, field, path), options=options)
+                                            types=mine_types(mines, typed, field, path), options=options)
     why = {"mine_type": "regions.<name>.reference_type_field is not set or not in the file",
            "elevation_band": "the region has no DEM", "slope_band": "the region has no DEM",
            "river_band": "the region has no rivers file"}

@@ -13,6 +13,7 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from minerestore.identify import accuracy, classifiers, statistics
+from minerestore.identify.reference import mine_types
 from minerestore.raster.grid import Grid
 
 CRS = "EPSG:32650"
@@ -86,10 +87,10 @@ def test_types_from_the_largest_overlap_or_a_warning_naming_the_field(caplog):
     mines = mines_frame()
     typed = gpd.GeoDataFrame({"kind": ["coal", "metal"]},
                              geometry=[box(400000, 3300700, 400600, 3301000), Point(401100, 3299600)], crs=CRS)
-    assert statistics.mine_types(mines, typed, "kind", "rights.gpkg").tolist() == ["coal", "", "metal"]
-    assert statistics.mine_types(mines, typed, None, "rights.gpkg") is None  # no type asked: no warning
+    assert mine_types(mines, typed, "kind", "rights.gpkg").tolist() == ["coal", "", "metal"]
+    assert mine_types(mines, typed, None, "rights.gpkg") is None  # no type asked: no warning
     with caplog.at_level(logging.WARNING):
-        assert statistics.mine_types(mines, typed, "mine_type", "rights.gpkg") is None
+        assert mine_types(mines, typed, "mine_type", "rights.gpkg") is None
     assert "reference_type_field 'mine_type': rights.gpkg has no such field (it has ['kind'])" in caplog.text
     assert "the table of mines by type is skipped" in caplog.text
 

@@ -3,7 +3,8 @@ docs/methods.md, mine statistics): counts, total and mean area of the mines by a
 elevation band, slope band and band of distance to the nearest river, and the kernel density of the mines.
 
 Each mine gets its attributes first (:func:`mine_attributes`: mean elevation and slope over its polygon with exact
-coverage fractions, distance to the nearest river line, type from the reference or a mine-rights layer), then
+coverage fractions, distance to the nearest river line, type from the reference or a mine-rights layer,
+:func:`minerestore.identify.reference.mine_types`), then
 :func:`by_class` groups them. The kernel density is scikit-learn's ``KernelDensity`` (Gaussian kernel) of the
 mine centroids.
 """
@@ -22,37 +23,6 @@ log = logging.getLogger(__name__)
 
 #: The tables, by the name of their ``by`` column (``mines/statistics_{by}.csv``).
 GROUPINGS = ("area_class", "mine_type", "subregion", "elevation_band", "slope_band", "river_band")
-
-
-def mine_types(mines: gpd.GeoDataFrame, typed: gpd.GeoDataFrame | None, field: str | None,
-               source: str | None) -> pd.Series | None:
-    """The type of each mine: the ``field`` of the polygon of ``typed`` (the reference mines or a mine-rights
-    layer) it overlaps most, or of the point of ``typed`` inside it; '' where none. None, with a warning naming
-    the field and the file, when no type is asked (``field`` None), the layer lacks the field, or there is no
-    layer.
-
-    Parameters
-    ----------
-    mines : mine polygons (one CRS with ``typed``); typed : polygons or points with ``field``, or None.
-    field : config ``regions.<name>.reference_type_field``; source : the layer's path, for messages.
-    """
-    if field is None:
-        return None
-    if typed is None or field not in typed:
-        have = [] if typed is None else [c for c in typed.columns if c != "geometry"]
-        log.warning("regions.<name>.reference_type_field %r: %s has no such field (it has %s); the table of mines by "
-                    "type is skipped", field, source or "the region (no reference_mines nor mine_rights)", have)
-        return None
-    out = []
-    values = typed[field].astype(str).to_numpy()
-    for geom in mines.geometry:
-        hits = np.flatnonzero(typed.geometry.intersects(geom).to_numpy())
-        if not len(hits):
-            out.append("")
-            continue
-        overlap = typed.geometry.iloc[hits].intersection(geom).area.to_numpy()
-        out.append(values[hits[int(np.argmax(overlap))]])  # points (area 0): the first inside
-    return pd.Series(out, index=mines.index, name="mine_type")
 
 
 def terrain(mines: gpd.GeoDataFrame, grid: Grid, dem_path: str, tile_px: int) -> pd.DataFrame:
@@ -118,7 +88,8 @@ def mine_attributes(mines: gpd.GeoDataFrame, *, terrain_table: pd.DataFrame | No
     Parameters
     ----------
     mines : the final mines (mine_id, area_km2, subregion); terrain_table : :func:`terrain`, or None;
-    river_km : :func:`river_distance_km`, or None; types : :func:`mine_types`, or None.
+    river_km : :func:`river_distance_km`, or None; types : :func:`minerestore.identify.reference.mine_types`, or
+        None.
     options : config ``identify.statistics`` (area_classes_km2, elevation_band_m, slope_bands_deg,
         river_bands_km).
     """
