@@ -136,11 +136,16 @@ def test_identification_outputs(tiny_run):
     assert by_area.loc["all", "total_area_km2"] == pytest.approx(mines["area_km2"].sum())
     for by in ("subregion", "elevation_band", "slope_band", "river_band"):
         assert pd.read_csv(out / "mines" / f"statistics_{by}.csv")["mines"].iloc[-1] == len(mines), by
-    assert pd.read_csv(out / "mines" / "statistics_mine_type.csv").empty  # no type field asked
+    by_type = pd.read_csv(out / "mines" / "statistics_mine_type.csv").set_index("mine_type")
+    assert by_type.loc["all", "mines"] == len(mines)  # config/tiny.yaml: reference_type_field mine_type
+    assert set(by_type.index) <= {"sand_gravel", "building_stone", "metal", "unknown", "all"}
+    accuracy_types = pd.read_csv(out / "mines" / "accuracy_by_type.csv")
+    assert accuracy_types.groupby("scope")["reference_mines"].sum().to_dict() == {"all": 8, "test": 4}
+    assert accuracy_types["identification_rate"].between(0, 1).all()
     with rasterio.open(out / "mines" / "kernel_density.tif") as src:
         density = src.read(1)
         assert float(src.tags()["bandwidth_km"]) > 0 and (density >= 0).all() and density.max() > 0
-    for figure in ("mine_statistics", "mine_density", "classifiers_roc", "insar_timeseries"):
+    for figure in ("mine_statistics", "mine_density", "accuracy_by_type", "classifiers_roc", "insar_timeseries"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 0, figure
     series = pd.read_csv(out / "restoration" / "insar_timeseries.csv")
     assert series["date"].nunique() == 4 * 7 and (series.groupby("mine_id")["displacement_mm"].first() == 0).all()
