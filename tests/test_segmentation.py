@@ -87,7 +87,7 @@ def test_each_network_has_its_studys_encoder_unless_one_is_given():
     model = seg.build_model("deeplabv3", 3, seg.encoder_of("deeplabv3", None), None)
     assert type(model).__name__ == "DeepLabV3" and type(model.encoder).__name__ == "ResNetEncoder"
     assert sum(p.numel() for p in model.encoder.parameters()) > 20e6  # ResNet-50, not ResNet-18 (11 M)
-    assert model(torch.zeros(1, 3, 64, 64)).shape == (1, 2, 64, 64)
+    assert model(torch.zeros(2, 3, 64, 64)).shape == (2, 2, 64, 64)
     assert NETWORKS["deeplabv3"].label == "DeepLabV3"
 
 
