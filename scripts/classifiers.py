@@ -15,10 +15,16 @@ def main(smk) -> None:
     features = pd.read_csv(smk.input.features).set_index("object")
     roles = pd.read_csv(smk.input.objects).set_index("object")
     train, test = (roles[(roles["role"] == role) & (roles["y"] >= 0)] for role in ("train", "test"))
-    table, roc = classifiers.compare(features.loc[train.index], train["y"].to_numpy(), features.loc[test.index],
-                                     test["y"].to_numpy(), seed=smk.params.seed)
-    log.info("classifiers on %d test objects (trained on %d):\n%s", len(test), len(train),
-             table[["classifier", "auc", "f1", "oa", "kappa"]].to_string(index=False))
+    problem = classifiers.missing_class(train["y"].to_numpy(), test["y"].to_numpy())
+    if problem:  # a side analysis: the mines stand, the comparison is left empty and said so
+        log.warning("%s; the comparison is left empty", problem)
+        table = pd.DataFrame(columns=["classifier", "label", "auc", "f1", "oa", "kappa"])
+        roc = pd.DataFrame(columns=["classifier", "fpr", "tpr", "threshold"])
+    else:
+        table, roc = classifiers.compare(features.loc[train.index], train["y"].to_numpy(), features.loc[test.index],
+                                         test["y"].to_numpy(), seed=smk.params.seed)
+        log.info("classifiers on %d test objects (trained on %d):\n%s", len(test), len(train),
+                 table[["classifier", "auc", "f1", "oa", "kappa"]].to_string(index=False))
     write_table(smk.output.table, table)
     write_table(smk.output.roc, roc)
     plots.save(plots.classifiers_roc(table, roc), smk.output.figure.removesuffix(".png"))

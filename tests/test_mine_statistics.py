@@ -125,3 +125,5 @@ def test_classifiers_on_separable_objects():
     assert (first["fpr"] == 0).all() and (roc.groupby("classifier")["tpr"].last() == 1).all()
     with pytest.raises(ValueError, match="the test objects hold 0 mine and 40 other objects"):
         classifiers.compare(x_train, y_train, x_test.iloc[:40], y_test[:40], seed=0)
+    assert classifiers.missing_class(y_train, y_test) is None
+    assert "the training objects hold 60 mine and 0 other" in classifiers.missing_class(y_train[60:], y_test)

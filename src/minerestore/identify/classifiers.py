@@ -34,6 +34,17 @@ def classifier(name: str, seed: int):
             "random_forest": lambda: RandomForestClassifier(random_state=seed)}[name]()
 
 
+def missing_class(y_train: np.ndarray, y_test: np.ndarray) -> str | None:
+    """Why the classifiers cannot be compared (the training or the test objects lack a class, which AUC and the
+    fits need), naming the counts and what to do; None when both sets hold both classes."""
+    for name, y in (("training", y_train), ("test", y_test)):
+        counts = np.bincount(np.asarray(y, int), minlength=2)
+        if (counts == 0).any():
+            return (f"classifier comparison: the {name} objects hold {counts[1]} mine and {counts[0]} other objects; "
+                    "both classes are needed (give more reference mines, or change identify.train_fraction)")
+    return None
+
+
 def compare(x_train: pd.DataFrame, y_train: np.ndarray, x_test: pd.DataFrame, y_test: np.ndarray, *,
             seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit each classifier of :data:`CLASSIFIERS` on the training objects and score it on the test objects.
@@ -57,11 +68,9 @@ def compare(x_train: pd.DataFrame, y_train: np.ndarray, x_test: pd.DataFrame, y_
 
     from minerestore.identify.accuracy import confusion_metrics
 
-    for name, y in (("training", y_train), ("test", y_test)):
-        counts = np.bincount(np.asarray(y, int), minlength=2)
-        if (counts == 0).any():
-            raise ValueError(f"classifier comparison: the {name} objects hold {counts[1]} mine and {counts[0]} other "
-                             "objects; both classes are needed (give more reference mines)")
+    problem = missing_class(y_train, y_test)
+    if problem:
+        raise ValueError(problem)
     rows, curves = [], []
     for name, label in CLASSIFIERS.items():
         model = classifier(name, seed).fit(x_train, y_train)

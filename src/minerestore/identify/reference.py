@@ -111,7 +111,7 @@ def mine_types(mines: gpd.GeoDataFrame, typed: gpd.GeoDataFrame | None, field: s
                     "type is skipped", field, source or "the region (no reference_mines nor mine_rights)", have)
         return None
     out = []
-    values = typed[field].astype(str).to_numpy()
+    values = typed[field].where(typed[field].notna(), "").astype(str).to_numpy()  # no value: no type
     for geom in mines.geometry:
         hits = np.flatnonzero(typed.geometry.intersects(geom).to_numpy())
         if not len(hits):

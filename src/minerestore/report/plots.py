@@ -452,7 +452,10 @@ def classifiers_roc(table: pd.DataFrame, roc: pd.DataFrame) -> plt.Figure:
     """ROC curves of the classifiers on the test objects, AUC in the legend (the Yili study's Fig. 8).
 
     table : mines/classifiers.csv (classifier, label, auc); roc : mines/classifiers_roc.csv (classifier, fpr, tpr).
+    An empty table (no test objects of both classes) gives a figure that says so.
     """
+    if table.empty:
+        return _no_data("Classifiers on the test objects", "no test objects of both classes")
     fig, ax = plt.subplots(figsize=(4.8, 4.5))
     for i, row in enumerate(table.itertuples()):
         curve = roc[roc["classifier"] == row.classifier]

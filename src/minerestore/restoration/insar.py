@@ -347,7 +347,7 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, uni
     if not rows:
         raise ValueError(f"{path}: no mine reaches a pixel of the time series with values (it covers "
                          f"{n_dates} dates on {width} x {height} pixels in EPSG:{attrs['EPSG']} from "
-                         f"({transform.c:g}, {transform.f:g})): it is off the region; check its extent and CRS")
+                         f"({transform.c:g}, {transform.f:g})): it is off the region, or no data there; check its extent and CRS")
     if missed:
         log.warning("%s: mines %s have no pixel with a value at every date (outside the series, or no data): no "
                     "displacement series for them", path, missed)
