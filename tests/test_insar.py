@@ -193,7 +193,7 @@ def test_a_time_series_off_the_region_is_refused_naming_it(tmp_path):
                   {"date": dates})
     far = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(500000, 3300000, 500100, 3300100)], crs="EPSG:32650")
     with pytest.raises(ValueError, match=r"timeseries.h5: no mine reaches a pixel of the time series .* it is "
-                                         r"off the region; check its extent and CRS"):
+                                         r"off the region, or no data there; check its extent and CRS"):
         insar.displacement_series(far, path, units="auto")
     velocity = mintpy(tmp_path / "velocity.h5", np.zeros((34, 34), np.float32))
     with pytest.raises(KeyError, match=r"velocity.h5: no \['timeseries', 'date'\] dataset"):
