@@ -1,14 +1,16 @@
 """Accuracy of the mine polygons against the reference (minerestore.identify.accuracy): pixel and object confusion
-with their metrics per scope, and mine-level matches, identification rate and area similarity. Scopes: ``all``
+with their metrics per scope, and mine-level matches, identification rate and area similarity (also per mine type
+when the reference has a type field). Scopes: ``all``
 pixels of the study area (objects: the object random forest's objects, else the candidate patches); with object_rf
 also ``test``, without what the forest saw in training."""
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from minerestore.identify import accuracy
-from minerestore.identify.reference import load_reference
+from minerestore.identify.reference import load_reference, mine_types
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
 from minerestore.scripting import configure, run
@@ -41,6 +43,18 @@ def main(smk) -> None:
     table = accuracy.accuracy_table(scopes, objects, accuracy.object_match(mines, reference, smk.params.overlap))
     log.info("accuracy:\n%s", table.to_string(index=False))
     write_table(smk.output.accuracy, table)
+    types = mine_types(reference, read_vector(path, grid.crs), smk.params.type_field, path)
+    by_type = pd.DataFrame(columns=["scope", "mine_type", "reference_mines", "matched", "identification_rate",
+                                    "mean_area_similarity"])
+    if types is not None:
+        scopes = {"all": np.ones(len(reference), bool)}
+        if smk.input.get("method_split"):  # the mines the method did not train on
+            split = pd.read_csv(smk.input.method_split, dtype={"mine_id": str})
+            scopes["test"] = reference["mine_id"].isin(set(split.loc[split["role"] == "test", "mine_id"])).to_numpy()
+        by_type = pd.concat([accuracy.by_type(mines, reference[keep], types[keep], smk.params.overlap)
+                             .assign(scope=scope) for scope, keep in scopes.items()])[by_type.columns]
+        log.info("by mine type:\n%s", by_type.to_string(index=False))
+    write_table(smk.output.by_type, by_type)
 
 
 if __name__ == "__main__":

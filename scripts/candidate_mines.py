@@ -22,8 +22,9 @@ def main(smk) -> None:
         log.warning("no candidate patch: no mine")
         write_vector(smk.output.mines, candidates[["geometry"]])
         return
-    patch_args = (candidates, grid, smk.params.tile_px, list(smk.input.composites), sources.get("dem"))
-    bounds, windows = obia.patch_bounds(*patch_args)
+    bounds, windows = obia.segmentation_windows("candidates", patches=candidates, zones=None, grid=grid,
+                                                size_px=smk.params.tile_px, composites=list(smk.input.composites),
+                                                dem_path=sources.get("dem"))
     features = pd.concat([obia.object_features(labels, layers, grid.resolution, glcm_layers=(), bounds=bounds)
                           for _, labels, layers in windows]).sort_index()
     keep = patches.filter_candidates(features, smk.params.rules)

@@ -1,5 +1,6 @@
 """The identification methods side by side on the same test mines (minerestore.identify.accuracy.test_scores): one
-row per method with pixel, object and mine-level scores, training seconds and inference speed, and a figure."""
+row per method (a network's own mines and, with identify.dl.refine, its refined ones: column refinement) with pixel,
+object and mine-level scores, training seconds and inference speed, and a figure."""
 
 import json
 from pathlib import Path
@@ -35,14 +36,20 @@ def main(smk) -> None:
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
     train = training_split(len(reference), smk.params.train_fraction, smk.params.seed)
     patches = read_vector(smk.input.patches, grid.crs)
+    network_mines = dict(zip(smk.params.networks, smk.input.network_mines))
     rows = []
     for method, mines_path, timing_path in zip(smk.params.methods, smk.input.mines, smk.input.timing):
-        scores = test_scores(grid, zones, read_vector(mines_path, grid.crs), reference, train, patches,
-                             tile_px=smk.params.tile_px, overlap=smk.params.overlap)
-        rows.append({"method": method, "test_mines": int((~train).sum()), **scores, **timing(timing_path)})
+        versions = {"none": mines_path}
+        if method in network_mines:  # the network's own mines, then (with identify.dl.refine) the refined ones
+            versions = {"network": network_mines[method], **({"p_intsct": mines_path} if smk.params.refine else {})}
+        for refinement, path in versions.items():
+            scores = test_scores(grid, zones, read_vector(path, grid.crs), reference, train, patches,
+                                 tile_px=smk.params.tile_px, overlap=smk.params.overlap)
+            rows.append({"method": method, "refinement": refinement, "test_mines": int((~train).sum()), **scores,
+                         **timing(timing_path)})
     table = pd.DataFrame(rows)
     log.info("methods on the %d test mines:\n%s", int((~train).sum()),
-             table[["method", "pixel_f1", "pixel_kappa", "identification_rate", "mean_area_similarity",
+             table[["method", "refinement", "pixel_f1", "pixel_kappa", "identification_rate", "mean_area_similarity",
                     "train_seconds"]].to_string(index=False))
     write_table(smk.output.table, table)
     plots.save(plots.methods_bars(table), smk.output.figure.removesuffix(".png"))

@@ -1,4 +1,4 @@
-"""Object-based random forest: segment the candidate patches, label objects from the reference mines, tune and
+"""Object-based random forest: segment the study area (or the candidate patches), label objects from the reference mines, tune and
 fit the forest, report CV/OOB and permutation importance, predict and merge mine objects
 (minerestore.identify.obia.object_rf)."""
 
@@ -19,10 +19,12 @@ def main(smk) -> None:
     patches = read_vector(smk.input.patches, grid.crs).reset_index(drop=True)
     path = reference_mines_path(sources)
     reference = load_reference(read_vector(path, grid.crs), path, grid.crs, box(*grid.bounds), smk.params.id_field)
-    with timed(log, f"object random forest on {len(patches)} patches"):
-        res = obia.object_rf(patches, reference, grid, tile_px=smk.params.tile_px,
+    zones = read_vector(smk.input.study_area, grid.crs)
+    with timed(log, f"object random forest ({smk.params.identify['segmentation']['domain']})"):
+        res = obia.object_rf(reference, grid, patches=patches, zones=zones, tile_px=smk.params.tile_px,
                              composites=list(smk.input.composites), dem_path=sources.get("dem"),
                              options=smk.params.identify, seed=smk.params.seed, threads=smk.threads)
+    write_table(smk.output.features, res["features"].rename_axis("object").reset_index())
     write_table(smk.output.cv, res["cv"])
     write_table(smk.output.importance, res["importance"])
     write_table(smk.output.objects, res["roles"].rename_axis("object").reset_index())

@@ -2,6 +2,7 @@
 training share of the reference mines (the split object_rf uses), or apply a given model; write the model with its
 card, the mine probability raster and the mine polygons."""
 
+import json
 import time
 
 import geopandas as gpd
@@ -10,8 +11,9 @@ import pandas as pd
 from shapely.geometry import box
 
 from minerestore.identify import segmentation as seg
+from minerestore.identify.obia import check_objects
 from minerestore.identify.reference import load_reference, training_split
-from minerestore.io import write_table, write_vector
+from minerestore.io import write_table, write_text, write_vector
 from minerestore.mask.patches import join_tiles, vectorise
 from minerestore.raster.tiles import tile_grid
 from minerestore.raster.vector import burn, read_vector
@@ -46,10 +48,11 @@ def main(smk) -> None:
                                            step=dl["step_px"], rim_px=dl["rim_px"])
         log.info("%d training patches of %d px, %.2f %% mine pixels, bands %s, device %s", len(x), dl["patch_px"],
                  100 * float(np.mean(y == 1)), bands, dev)
-        model = seg.build_model(method, len(bands), dl["encoder"], dl["encoder_weights"])
+        encoder = seg.encoder_of(method, dl["encoder"])
+        model = seg.build_model(method, len(bands), encoder, dl["encoder_weights"])
         fit = seg.train(model, x, y, options=dl, seed=smk.params.seed, dev=dev)
         history = pd.DataFrame(fit["history"])
-        card = seg.ModelCard(method, dl["encoder"], bands, mean, std, dl["patch_px"], grid.resolution,
+        card = seg.ModelCard(method, encoder, bands, mean, std, dl["patch_px"], grid.resolution,
                              smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
         if len(fit["validation"]):
             card.threshold = seg.calibrated_threshold(model, x[fit["validation"]], y[fit["validation"]], dev)
@@ -59,7 +62,7 @@ def main(smk) -> None:
                     "0.5 is used")
         threshold = 0.5
     log.info("mine probability threshold %.2f (identify.dl.threshold: %s)", threshold, dl["threshold"])
-    started, pieces, objects = time.perf_counter(), [], []
+    started, pieces, objects, segmented, pixels, codes = time.perf_counter(), [], [], 0, 0, set()
     bounds = seg.study_area_bounds(composites, dem, grid, smk.params.tile_px, zones) if dl["refine"] else None
     with raster_writer(smk.output.probability, grid.profile(1), ["mine_probability"]) as dst:
         for window, prob, layers in seg.probability_tiles(model, card, composites, dem, grid,
@@ -70,19 +73,29 @@ def main(smk) -> None:
             inside, mine = burn(zones.geometry, tgrid).astype(bool), prob >= threshold
             pieces.append(vectorise(mine & inside, tgrid))
             if dl["refine"]:
-                objects.append(seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train], dl=dl,
-                                               segmentation=ident["segmentation"], bounds=bounds))
+                tile_objects, count, found = seg.refine_tile(sources, layers, tgrid, inside, mine, reference[is_train],
+                                                             dl=dl, segmentation=ident["segmentation"], bounds=bounds)
+                objects.append(tile_objects)
+                segmented, pixels, codes = segmented + count, pixels + int(inside.sum()), codes | found
     seconds = time.perf_counter() - started
-    mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
+    network_mines = join_tiles(pieces, ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
+    mines, record = network_mines, {"refined": False}
     if dl["refine"]:
-        mines = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones, mines, ident=ident,
-                           grid=grid)
+        check_objects(segmented, pixels, ident["segmentation"])
+        absent = seg.missing_classes(dl["refine_exclude_classes"], codes, sources.get("landcover"))
+        mines, record = seg.refine(pd.concat(objects, ignore_index=True), reference[is_train], zones,
+                                   segmented=segmented, min_mine_area_m2=ident["min_mine_area_m2"],
+                                   exclude_overlap=dl["refine_exclude_overlap"], grid=grid)
+        record = {"refined": True, "network_mines": len(network_mines), "refined_mines": len(mines),
+                  "exclude_classes": dl["refine_exclude_classes"], "exclude_classes_absent": absent, **record}
     card.metrics = {"inference_seconds": round(seconds, 2),
                     "inference_megapixels_per_s": round(grid.width * grid.height / 1e6 / seconds, 3)}
     log.info("%d mine polygons; inference %.1f s (%.2f Mpx/s)", len(mines), seconds,
              card.metrics["inference_megapixels_per_s"])
     seg.save_model(model, card, smk.output.model)
     write_table(smk.output.history, history)
+    write_vector(smk.output.network_mines, network_mines)
+    write_text(smk.output.refine, json.dumps(record, indent=1))
     write_vector(smk.output.mines, mines)
 
 

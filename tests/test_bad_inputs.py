@@ -124,6 +124,9 @@ CONFIG_CASES = {
                                   r"config key report.whisker_percentiles: \[90, 10\] - give \[low, high\]"),
     "a global analysis grid finer than the pixels": (
         lambda c: c.update(drivers={"grid_m": 5}), r"config key drivers.grid_m: the drivers' analysis grid of 5 m"),
+    "river bands out of order": (
+        lambda c: c["identify"].update(statistics={"river_bands_km": [5, 2, 10]}),
+        r"config key identify.statistics.river_bands_km: \[5, 2, 10\] - class edges must increase"),
 }
 
 

@@ -168,3 +168,42 @@ def test_cross_table_and_disagreement():
     assert list(cross.index) == ["positive", "decorrelated", "no_change", "total"]
     flags = insar.disagreement(activity["insar_class"], status["status"])
     assert flags.tolist() == [True, True, False, False]
+
+
+def test_displacement_series_of_a_mine_by_hand(tmp_path):
+    """Three dates; the mine's pixels sink 0, 6 and 10 mm, the reference pixel (far away) moves 0, 1, 2 mm:
+    the mine's cumulative displacement is 0, -7, -12 mm (relative to the reference and the first date); the
+    series is read in m (MintPy's UNIT) and given in mm."""
+    dates = np.array([b"20190601", b"20191201", b"20200601"])
+    series = np.zeros((3, 34, 34), np.float32)
+    series[:, 30, 30] = [0.0, 0.001, 0.002]  # the reference pixel
+    series[:, 10:20, 10:20] = np.array([0.0, -0.006, -0.010])[:, None, None]
+    path = mintpy(tmp_path / "timeseries.h5", series, "timeseries", "m", (30, 30), {"date": dates})
+    mine = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(400320, 3300420, 400580, 3300680)], crs="EPSG:32650")
+    table = insar.displacement_series(mine, path, units="auto")  # the pixels it touches: rows and cols 10-19
+    assert table["date"].tolist() == ["2019-06-01", "2019-12-01", "2020-06-01"]
+    np.testing.assert_allclose(table["displacement_mm"], [0.0, -7.0, -12.0], atol=1e-4)
+    assert (table["n_pixels"] > 0).all()
+
+
+@pytest.mark.bad_input
+def test_a_time_series_off_the_region_is_refused_naming_it(tmp_path):
+    dates = np.array([b"20190601", b"20200601"])
+    path = mintpy(tmp_path / "timeseries.h5", np.zeros((2, 34, 34), np.float32), "timeseries", "m", (0, 0),
+                  {"date": dates})
+    far = gpd.GeoDataFrame({"mine_id": ["M1"]}, geometry=[box(500000, 3300000, 500100, 3300100)], crs="EPSG:32650")
+    with pytest.raises(ValueError, match=r"timeseries.h5: no mine reaches a pixel of the time series .* it is "
+                                         r"off the region, or no data there; check its extent and CRS"):
+        insar.displacement_series(far, path, units="auto")
+    velocity = mintpy(tmp_path / "velocity.h5", np.zeros((34, 34), np.float32))
+    with pytest.raises(KeyError, match=r"velocity.h5: no \['timeseries', 'date'\] dataset"):
+        insar.displacement_series(far, velocity, units="auto")
+
+
+def test_chosen_mines_are_the_fastest_deforming_ones_or_those_named():
+    activity = pd.DataFrame({"mine_id": ["a", "b", "c", "d"], "velocity_median": [1.0, -20.0, 9.0, 30.0],
+                             "insar_class": ["no_change", "negative", "positive", "decorrelated"]})
+    assert insar.chosen_mines(activity, [], 3) == ["b", "c", "d"]
+    assert insar.chosen_mines(activity, ["a"], 3) == ["a"]
+    with pytest.raises(KeyError, match=r"insar.timeseries_mines: \['z'\] are not mines of the region"):
+        insar.chosen_mines(activity, ["a", "z"], 3)

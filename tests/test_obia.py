@@ -22,10 +22,53 @@ def test_shape_features_of_a_square():
     row = f.loc[1]
     assert row["area_m2"] == 100 * 100
     assert row["length_width"] == pytest.approx(1.0, abs=1e-6)
+    assert row["length_m"] == pytest.approx(100.0, rel=1e-6)  # eCognition: sqrt(area * length/width)
     assert row["mean_brightness"] == pytest.approx(0.2)
     # skimage's perimeter of a 10 x 10 px square is 36 px (pixel-centre estimate), so shape index = 360/(4*100)
     assert row["shape_index"] == pytest.approx(0.9)
     assert row["max_difference"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_brightness_and_max_difference_are_the_studys_of_the_visible_bands():
+    """Eq. 1: B = (0.10 + 0.20 + 0.30) / 3 = 0.20 (NIR 0.9 and SWIR1 0.8 left out); Eq. 2: MaxDiff =
+    |0.10 - 0.30| / 0.20 = 1.0. An object of zero reflectance has MaxDiff 0, not a division by zero."""
+    labels = np.zeros((6, 6), np.int32)
+    labels[:3], labels[3:] = 1, 2
+    lay = layers(labels.shape, blue=0.1, green=0.2, red=0.3, nir=0.9, swir1=0.8)
+    for band in ("blue", "green", "red"):
+        lay[band][3:] = 0.0
+    f = obia.object_features(labels, lay, resolution=10, glcm_layers=())
+    assert f.loc[1, "brightness"] == pytest.approx(0.2) and f.loc[1, "max_difference"] == pytest.approx(1.0)
+    assert f.loc[2, "brightness"] == 0 and f.loc[2, "max_difference"] == 0
+
+
+def test_the_study_has_56_features_and_the_extras_are_options():
+    study = obia.feature_columns(glcm_layers=["nir"], extra=[])
+    assert len(study) == 56 and len(set(study)) == 56
+    assert study[:8] == ["mean_red", "mean_green", "mean_blue", "mean_nir", "mean_ndvi", "mean_ndwi", "brightness",
+                         "max_difference"]
+    assert "glcm_nir_asm_135" in study and "glcm_nir_std" in study and "mean_swir1" not in study
+    assert int(np.log2(len(study))) == 5  # max_features log2 at each split
+    before = obia.feature_columns(glcm_layers=["blue", "green", "red", "nir"], extra=["swir1", "ndvi_range"])
+    assert len(before) == 16 + 4 * 40 + 2 and before[-2:] == ["mean_swir1", "mean_ndvi_range"]
+    with pytest.raises(KeyError, match="identify.features.extra \\['ndbi'\\]"):
+        obia.feature_columns(glcm_layers=[], extra=["ndbi"])
+    labels = np.zeros((12, 12), np.int32)
+    labels[:6], labels[6:] = 1, 2
+    f = obia.object_features(labels, layers(labels.shape), resolution=10, glcm_layers=("nir",))
+    assert set(study) <= set(f.columns)  # every column the forest reads is computed
+
+
+@pytest.mark.bad_input
+def test_a_scale_leaving_one_object_or_objects_too_small_is_refused():
+    seg = {"scale": 1e6, "min_size_px": 20}
+    with pytest.raises(ValueError, match=r"identify.segmentation.scale 1e\+06 \(min_size_px 20\) makes 1 object of "
+                                         r"the 400 pixels segmented: .* lower the scale"):
+        obia.check_objects(1, 400, seg)
+    with pytest.raises(ValueError, match=r"identify.segmentation.scale 0.01 \(min_size_px 1\) cuts the 400 pixels "
+                                         r"segmented into 390 objects, fewer than 4 pixels each .* raise the scale"):
+        obia.check_objects(390, 400, {"scale": 0.01, "min_size_px": 1})
+    obia.check_objects(100, 400, seg)
 
 
 def test_per_object_glcm_ignores_outside_pixels():

@@ -79,6 +79,18 @@ def test_model_card_refuses_other_bands_or_normalisation():
         card.check_compatible(["red", "nir", "ndvi"], std=[0.05, 0.2, 0.2])
 
 
+def test_each_network_has_its_studys_encoder_unless_one_is_given():
+    from minerestore.identify.networks import NETWORKS
+
+    assert seg.encoder_of("deeplabv3", None) == "resnet50"  # the DeepLabV3 study's backbone (its §2.2.2)
+    assert seg.encoder_of("unet", None) == "resnet18" and seg.encoder_of("deeplabv3", "resnet18") == "resnet18"
+    model = seg.build_model("deeplabv3", 3, seg.encoder_of("deeplabv3", None), None)
+    assert type(model).__name__ == "DeepLabV3" and type(model.encoder).__name__ == "ResNetEncoder"
+    assert sum(p.numel() for p in model.encoder.parameters()) > 20e6  # ResNet-50, not ResNet-18 (11 M)
+    assert model(torch.zeros(2, 3, 64, 64)).shape == (2, 2, 64, 64)
+    assert NETWORKS["deeplabv3"].label == "DeepLabV3"
+
+
 def test_devices():
     assert seg.device("cpu").type == "cpu"
     assert seg.device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -116,7 +128,7 @@ def test_training_is_deterministic_on_cpu():
         assert torch.equal(va, vb), k
 
 
-@pytest.mark.parametrize("method", ["unet", "deeplabv3plus"])
+@pytest.mark.parametrize("method", ["unet", "deeplabv3plus", "deeplabv3"])
 def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     model, fit = fitted(method)
     assert fit["history"][-1]["train_loss"] < fit["history"][0]["train_loss"]
@@ -165,7 +177,7 @@ def compared(tmp_path_factory):
     from conftest import REPO, snakemake
 
     tmp = tmp_path_factory.mktemp("compare")
-    extra = {"identify": {"compare": ["object_rf", "unet"],  # DeepLabV3+ shares the code path (unit tests above)
+    extra = {"identify": {"compare": ["object_rf", "unet"],  # the DeepLabVs share the code path (unit tests above)
                           "dl": {"patch_px": 64, "step_px": 32, "overlap_px": 16, "epochs": 3, "refine": True}},
              "results": str(tmp / "results")}
     (tmp / "compare.yaml").write_text(yaml.safe_dump(extra))
@@ -179,12 +191,14 @@ def compared(tmp_path_factory):
 def test_methods_are_compared_on_the_same_test_mines(compared):
     import json
 
+    import geopandas as gpd
     import pandas as pd
     import rasterio
 
     _, mines = compared
     table = pd.read_csv(mines / "methods.csv")
-    assert table["method"].tolist() == ["object_rf", "unet"]
+    assert table["method"].tolist() == ["object_rf", "unet", "unet"]
+    assert table["refinement"].tolist() == ["none", "network", "p_intsct"]  # the network's own mines, then refined
     assert table["test_mines"].nunique() == 1 and table["test_mines"].iloc[0] == 4  # half of the 8 mines
     for column in ("pixel_oa", "pixel_precision", "pixel_recall", "pixel_f1", "pixel_kappa", "pixel_iou", "pixel_miou",
                    "object_tp", "object_fp", "object_fn", "object_tn", "identification_rate", "mean_area_similarity",
@@ -203,6 +217,13 @@ def test_methods_are_compared_on_the_same_test_mines(compared):
     assert (compared[1].parent / "figures" / "methods.png").stat().st_size > 0
     log = (compared[0] / "results" / "tiny" / "logs" / "segment_unet.log").read_text()
     assert "p_intsct refinement: p = " in log  # the network's mines refined by segmentation objects
+    record = json.loads((mines / "unet" / "refine.json").read_text())
+    assert record["refined"] and 0 < record["p"] <= 1 and record["p_pct"] == round(100 * record["p"], 2)
+    counts = [step["count"] for step in record["steps"]]
+    assert counts[0] >= counts[1] >= counts[2] and counts[3] >= counts[4] >= counts[5] >= counts[6]
+    assert counts[-1] == len(gpd.read_file(mines / "unet" / "mines.gpkg"))
+    assert record["network_mines"] == len(gpd.read_file(mines / "unet" / "network_mines.gpkg"))
+    assert record["exclude_classes_absent"] == [] or "are not in" in log
 
 
 @pytest.mark.workflow
@@ -231,23 +252,53 @@ def test_a_trained_model_is_applied_to_another_region_or_refused_for_other_bands
            "are ['red', 'nir', 'ndvi']" in proc.stdout + proc.stderr
 
 
-def test_p_intsct_keeps_the_objects_whose_area_best_matches_the_reference():
-    shares = np.array([0.9, 0.2, 0.6, 0.05])
-    areas = np.array([100.0, 100.0, 50.0, 400.0])
-    # by share: 0.9 (100), 0.6 (150), 0.2 (250), 0.05 (650); the reference's 160 m² is closest to 150
-    p = seg.p_intsct(shares, areas, 160.0)
-    assert 0.2 <= p < 0.6 and set(np.flatnonzero(shares > p)) == {0, 2}
-    assert seg.p_intsct(shares, areas, 10.0) == 1.0  # keeping none is closest
-    assert (shares > seg.p_intsct(shares, areas, 1e6)).all()  # keep every object
-    assert seg.p_intsct(np.array([]), np.array([]), 5.0) == 1.0
+def test_p_intsct_cumulates_the_intersections_by_hand():
+    """Objects by p_intsct: 0.9 (A_intsct 90 of 100 m²), 0.6 (30 of 50), 0.2 (20 of 100), 0.05 (20 of 400).
+    ΣA_intsct: 90, 120, 140, 160; against ΣA_ref = 135 the closest is 140 (|5| < |15|), so p = 0.2 and the
+    first three objects are kept. Cumulating the whole objects (100, 150, 250, 650) would have stopped at 150,
+    p = 0.6."""
+    intersect, area = np.array([90.0, 20.0, 30.0, 20.0]), np.array([100.0, 100.0, 50.0, 400.0])
+    p = seg.p_intsct(intersect, area, 135.0)
+    assert p == pytest.approx(0.2)
+    assert set(np.flatnonzero(intersect / area >= p)) == {0, 1, 2}
+    assert seg.p_intsct(intersect, area, 10.0) == pytest.approx(0.9)  # the first object is the closest
+    assert seg.p_intsct(intersect, area, 1e6) == pytest.approx(0.05)  # keep every object
 
 
-def test_refine_objects_measures_each_objects_share_of_network_mine():
+def test_p_intsct_on_the_studys_figure_4_ordering():
+    """The study's Fig. 4: six objects R1..R6 with p_intsct 99, 2, 15, 7, 5, 12 %, sorted R1, R3, R6, R4, R5, R2.
+    With 1000 m² objects, ΣA_intsct runs 990, 1140, 1260, 1330, 1380, 1400 m²; a reference of 1250 m² is closest to
+    1260, so p = 12 %: R1, R3 and R6 kept, R4, R5 and R2 dropped."""
+    shares = {"R1": 0.99, "R2": 0.02, "R3": 0.15, "R4": 0.07, "R5": 0.05, "R6": 0.12}
+    area = np.full(6, 1000.0)
+    intersect = np.array(list(shares.values())) * area
+    p = seg.p_intsct(intersect, area, 1250.0)
+    assert p == pytest.approx(0.12)
+    assert [k for k, v in shares.items() if v >= p] == ["R1", "R3", "R6"]
+    ties = seg.p_intsct(np.array([50.0, 50.0, 10.0]), np.array([100.0, 100.0, 100.0]), 60.0)
+    assert ties == pytest.approx(0.5)  # equal p_intsct go together: 100 (both) beats 50 (one alone is no option)
+
+
+@pytest.mark.bad_input
+def test_p_intsct_refuses_what_it_cannot_threshold():
+    with pytest.raises(ValueError, match="no segmentation object intersects the network's mines"):
+        seg.p_intsct(np.array([]), np.array([]), 5.0)
+    with pytest.raises(ValueError, match="each intersection at most its object's area"):
+        seg.p_intsct(np.array([20.0]), np.array([10.0]), 5.0)
+    with pytest.raises(ValueError, match="reference area positive"):
+        seg.p_intsct(np.array([5.0]), np.array([10.0]), 0.0)
+
+
+def _objects_grid():
     from affine import Affine
 
     from minerestore.raster.grid import Grid
 
-    grid = Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 200), 20, 20)
+    return Grid("EPSG:32650", Affine(10, 0, 0, 0, -10, 200), 20, 20)
+
+
+def test_refine_objects_measures_each_objects_intersection_with_network_mine():
+    grid = _objects_grid()
     ndvi = np.full((20, 20), 0.8, np.float32)
     ndvi[5:15, 5:15] = 0.1  # a bare square: its own object
     layers = {"ndvi": ndvi, "brightness": 1 - ndvi, "ndvi_range": np.zeros((20, 20), np.float32)}
@@ -255,10 +306,64 @@ def test_refine_objects_measures_each_objects_share_of_network_mine():
     mine[5:15, 5:12] = True  # the network found 70 % of it
     train = np.zeros((20, 20), bool)
     train[6, 6] = True
-    objects = seg.refine_objects(layers, np.ones((20, 20), bool), mine, train, np.zeros((20, 20), bool), grid,
-                                 segmentation={"scale": 100, "sigma": 0.0, "min_size_px": 5})
+    excluded = np.zeros((20, 20), bool)
+    excluded[14, 14] = True  # one pixel of cropland in the square
+    objects, count = seg.refine_objects(layers, np.ones((20, 20), bool), mine, train, excluded, grid,
+                                        segmentation={"scale": 100, "sigma": 0.0, "min_size_px": 5})
     square = objects[objects["area_m2"] == 100 * 100]
-    assert len(square) == 1 and square["share"].item() == pytest.approx(0.7) and square["training"].item()
+    assert count >= 2 and len(objects) == 1 and len(square) == 1  # the vegetated object does not touch the mines
+    assert square["intersect_m2"].item() == 70 * 100 and square["training"].item()
+    assert square["excluded_m2"].item() == 100
+
+
+def test_refine_keeps_merges_and_drops_objects_on_excluded_land_cover():
+    """Four objects of 100 m² pixels: A (10 px, 9 in network mines, on a training mine), B (next to A, 6 of 10),
+    C (apart, 5 of 10, one pixel of cropland) and D (apart, 1 of 10). Training mines 1500 m²: ΣA_intsct 900, 1500,
+    2000, 2100 -> p = 0.6; A and B merge into one mine, C (0.5) and D are below p. With p forced lower by a
+    larger reference, C is kept but dropped for its pixel of cropland (any overlap), unless exclude_overlap allows
+    a tenth of it."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    def obj(x0, inter, training=False, excluded=0.0):
+        return {"geometry": box(x0, 0, x0 + 100, 10), "intersect_m2": inter * 100.0, "area_m2": 1000.0,
+                "training": training, "excluded_m2": excluded}
+
+    grid = _objects_grid()
+    objects = gpd.GeoDataFrame([obj(0, 9, True), obj(100, 6, True), obj(300, 5, True, excluded=100.0),
+                                obj(500, 1, True)], crs=grid.crs)
+    zones = gpd.GeoDataFrame(geometry=[box(-1000, -1000, 2000, 1000)], crs=grid.crs)
+    train = gpd.GeoDataFrame(geometry=[box(0, 0, 150, 10)], crs=grid.crs)  # 1500 m²
+    mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=0, exclude_overlap=0.0,
+                               grid=grid)
+    assert record["p"] == pytest.approx(0.6) and len(mines) == 1 and mines.area.item() == pytest.approx(2000)
+    assert [s["count"] for s in record["steps"]] == [9, 4, 2, 1, 1, 1, 1]
+    train = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 10)], crs=grid.crs)  # 2000 m²: p = 0.5, C kept
+    mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=0, exclude_overlap=0.0,
+                               grid=grid)
+    assert record["p"] == pytest.approx(0.5) and len(mines) == 1
+    assert record["steps"][4] == {"step": "not on excluded land cover (step 7)", "count": 1, "dropped": 1}
+    mines, _ = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=0, exclude_overlap=0.1, grid=grid)
+    assert len(mines) == 2  # a tenth of C on cropland is allowed
+    mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=1500, exclude_overlap=0.1,
+                               grid=grid)
+    assert len(mines) == 1 and record["steps"][-1]["dropped"] == 1
+
+
+@pytest.mark.bad_input
+def test_refine_without_a_network_mine_on_the_training_mines_says_so(caplog):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    grid = _objects_grid()
+    objects = gpd.GeoDataFrame({"intersect_m2": [100.0], "area_m2": [1000.0], "training": [False],
+                                "excluded_m2": [0.0]}, geometry=[box(0, 0, 100, 10)], crs=grid.crs)
+    zones = gpd.GeoDataFrame(geometry=[box(-1000, -1000, 2000, 1000)], crs=grid.crs)
+    with pytest.raises(ValueError, match="p cannot be calibrated .* set identify.dl.refine to false"):
+        seg.refine(objects, zones, zones, segmented=1, min_mine_area_m2=0, exclude_overlap=0.0, grid=grid)
+    assert seg.missing_classes([40, 50, 80], {10, 40, 60}, "lc.tif") == [50, 80]
+    assert "codes [50, 80] are not in lc.tif" in caplog.text
+    assert seg.missing_classes([40], set(), None) == [40] and "has no landcover raster" in caplog.text
 
 
 @pytest.mark.bad_input

@@ -119,6 +119,39 @@ def test_identification_outputs(tiny_run):
     assert {"feature", "mda_mean", "mda_std", "rank"} <= set(imp.columns) and len(imp) >= 20
     agreement = pd.read_csv(out / "mines" / "agreement_simulated_global.csv")
     assert 30 < agreement["ours_in_other_pct"].iloc[0] <= 100
+    features = pd.read_csv(out / "mines" / "object_rf" / "features.csv")
+    assert features.shape[1] == 1 + 56 and "brightness" in features and "glcm_nir_entropy" in features  # Table 2
+    assert "objects of" in (out / "logs" / "object_rf.log").read_text()  # the whole study area segmented
+    classifiers = pd.read_csv(out / "mines" / "classifiers.csv")
+    assert classifiers["classifier"].tolist() == ["logistic_regression", "svm", "decision_tree", "random_forest"]
+    assert classifiers["auc"].between(0.5, 1).all() and classifiers["kappa"].notna().all()
+    sensitivity = pd.read_csv(out / "mines" / "sensitivity.csv")
+    assert sensitivity["scale"].unique().tolist() == [50, 100, 300]
+    assert sensitivity["scheme"].unique().tolist() == ["all", "1:1", "1:2", "1:3"]
+    assert sensitivity["oob_error"].between(0, 0.5).all()
+    ratio = sensitivity[sensitivity["scheme"] == "1:2"]
+    assert (ratio["train_not_mine"] == 2 * ratio["train_mine"]).all()
+    by_area = pd.read_csv(out / "mines" / "statistics_area_class.csv").set_index("area_class")
+    assert by_area.loc["all", "mines"] == len(mines) and by_area["mines"].iloc[:-1].sum() == len(mines)
+    assert by_area.loc["all", "total_area_km2"] == pytest.approx(mines["area_km2"].sum())
+    for by in ("subregion", "elevation_band", "slope_band", "river_band"):
+        assert pd.read_csv(out / "mines" / f"statistics_{by}.csv")["mines"].iloc[-1] == len(mines), by
+    by_type = pd.read_csv(out / "mines" / "statistics_mine_type.csv").set_index("mine_type")
+    assert by_type.loc["all", "mines"] == len(mines)  # config/tiny.yaml: reference_type_field mine_type
+    assert set(by_type.index) <= {"sand_gravel", "building_stone", "metal", "unknown", "all"}
+    accuracy_types = pd.read_csv(out / "mines" / "accuracy_by_type.csv")
+    assert accuracy_types.groupby("scope")["reference_mines"].sum().to_dict() == {"all": 8, "test": 4}
+    assert accuracy_types["identification_rate"].between(0, 1).all()
+    with rasterio.open(out / "mines" / "kernel_density.tif") as src:
+        density = src.read(1)
+        assert float(src.tags()["bandwidth_km"]) > 0 and (density >= 0).all() and density.max() > 0
+    for figure in ("mine_statistics", "mine_density", "accuracy_by_type", "classifiers_roc", "insar_timeseries"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 0, figure
+    series = pd.read_csv(out / "restoration" / "insar_timeseries.csv")
+    assert series["date"].nunique() == 4 * 7 and (series.groupby("mine_id")["displacement_mm"].first() == 0).all()
+    deforming = series[series["insar_class"].isin(["positive", "negative"])]
+    # planted active mines move 12-30 mm/yr: over the 6.75 years of dates the fastest moves more than 12 x 6.75 mm
+    assert deforming.groupby("mine_id")["displacement_mm"].last().abs().max() > 12 * 6.75
 
 
 def test_restoration_outputs_recover_the_trajectories(tiny_run):

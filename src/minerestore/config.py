@@ -188,7 +188,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         projected, a listed file that does not exist, a local region without acquisitions, a region with
         neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
         ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region, ``bounds`` not
-        ordered xmin, ymin, xmax, ymax.
+        ordered xmin, ymin, xmax, ymax, class edges of ``identify.statistics`` that do not increase.
     """
     base = Path(base)
     check_registry_names(config)
@@ -208,6 +208,11 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
     if whiskers is not None and not whiskers[0] < whiskers[1]:
         raise ConfigError(f"config key report.whisker_percentiles: {whiskers} - give [low, high] percentiles with "
                           "low < high (the Yangtze study's Fig. 7c: [10, 90])")
+    for edges in ("area_classes_km2", "slope_bands_deg", "river_bands_km"):
+        values = config["identify"]["statistics"][edges]
+        if any(b <= a for a, b in zip(values[:-1], values[1:])):
+            raise ConfigError(f"config key identify.statistics.{edges}: {values} - class edges must increase, "
+                              "e.g. [1, 2, 5]")
     for name, region in config["regions"].items():
         key = f"regions.{name}"
         years = analysis_years(region["years"], f"{key}.years")

@@ -7,16 +7,21 @@ include: "functions/identify.smk"
 
 # Methods scored side by side on the same test mines (identify.compare; minerestore.identify.methods).
 COMPARED = value("identify.compare")
+# The tables of mines by class (minerestore.identify.statistics), by their grouping, and the figures of the mines.
+STATISTICS = list(MINE_GROUPINGS)
+MINES_FIGURES = ["mine_statistics", "mine_density", "accuracy_by_type"]
 
 
 rule object_rf:
     input:
         **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
         patches=rules.candidates.output.vector,
         composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "object_rf", "mines.gpkg"),
         objects=rpath("{region}", "mines", "object_rf", "objects.csv"),
+        features=rpath("{region}", "mines", "object_rf", "features.csv"),
         labels=rpath("{region}", "mines", "object_rf", "objects.tif"),
         split=rpath("{region}", "mines", "object_rf", "split.csv"),
         importance=rpath("{region}", "mines", "rf_importance.csv"),
@@ -41,7 +46,7 @@ rule object_rf:
             "identify.train_fraction",
             "identify.min_mine_area_m2",
             "identify.rf",
-            "identify.glcm_layers",
+            "identify.features",
         ),
         seed=setting("seed"),
         id_field=setting("region.reference_id_field"),
@@ -57,6 +62,8 @@ rule segment:
         composites=COMPOSITES,
     output:
         mines=rpath("{region}", "mines", "{network}", "mines.gpkg"),
+        network_mines=rpath("{region}", "mines", "{network}", "network_mines.gpkg"),
+        refine=rpath("{region}", "mines", "{network}", "refine.json"),
         probability=rpath("{region}", "mines", "{network}", "probability.tif"),
         history=rpath("{region}", "mines", "{network}", "history.csv"),
         split=rpath("{region}", "mines", "{network}", "split.csv"),
@@ -82,6 +89,66 @@ rule segment:
         "../../scripts/segment.py"
 
 
+rule classifiers:
+    input:
+        features=rules.object_rf.output.features,
+        objects=rules.object_rf.output.objects,
+    output:
+        table=rpath("{region}", "mines", "classifiers.csv"),
+        roc=rpath("{region}", "mines", "classifiers_roc.csv"),
+        figure=rpath("{region}", "figures", "classifiers_roc.png"),
+        svg=rpath("{region}", "figures", "classifiers_roc.svg"),
+    log:
+        log_path("{region}", "classifiers"),
+    benchmark:
+        benchmark_path("{region}", "classifiers")
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        seed=setting("seed"),
+    script:
+        "../../scripts/classifiers.py"
+
+
+rule sensitivity:
+    input:
+        **REGION_INPUTS,
+        study_area=rules.study_area.output.study_area,
+        patches=rules.candidates.output.vector,
+        composites=COMPOSITES,
+        cv=rules.object_rf.output.cv,
+    output:
+        table=rpath("{region}", "mines", "sensitivity.csv"),
+    log:
+        log_path("{region}", "sensitivity"),
+    benchmark:
+        benchmark_path("{region}", "sensitivity")
+    conda:
+        "../../envs/analysis.yaml"
+    threads: HALF_THE_CORES
+    resources:
+        mem_mb=lambda wildcards, attempt: 6000 * attempt,
+        runtime=120,
+    params:
+        tile_px=TILE_PX,
+        identify=setting(
+            "identify.segmentation",
+            "identify.overlap",
+            "identify.train_fraction",
+            "identify.rf",
+            "identify.features",
+            "identify.sensitivity",
+        ),
+        seed=setting("seed"),
+        id_field=setting("region.reference_id_field"),
+    script:
+        "../../scripts/sensitivity.py"
+
+
 rule compare_methods:
     input:
         **REGION_INPUTS,
@@ -89,6 +156,7 @@ rule compare_methods:
         patches=rules.candidates.output.vector,
         mines=lambda w: [method_output(m, w)[0] for m in COMPARED],
         timing=lambda w: [method_output(m, w)[1] for m in COMPARED],
+        network_mines=compared_network_mines,
     output:
         table=rpath("{region}", "mines", "methods.csv"),
         figure=rpath("{region}", "figures", "methods.png"),
@@ -104,6 +172,8 @@ rule compare_methods:
         runtime=20,
     params:
         methods=COMPARED,
+        networks=[m for m in COMPARED if m in NETWORKS],
+        refine=setting("identify.dl.refine"),
         tile_px=TILE_PX,
         overlap=setting("identify.overlap"),
         train_fraction=setting("identify.train_fraction"),
@@ -184,12 +254,14 @@ rule mines_by_river:
 rule accuracy:
     input:
         unpack(object_rf_outputs),
+        unpack(method_split),
         **REGION_INPUTS,
         study_area=rules.study_area.output.study_area,
         mines=rules.mines.output.mines,
         candidates=rules.candidates.output.vector,
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
+        by_type=rpath("{region}", "mines", "accuracy_by_type.csv"),
     log:
         log_path("{region}", "accuracy"),
     benchmark:
@@ -203,6 +275,7 @@ rule accuracy:
         tile_px=TILE_PX,
         overlap=setting("identify.overlap"),
         id_field=setting("region.reference_id_field"),
+        type_field=setting("region.reference_type_field"),
     script:
         "../../scripts/accuracy.py"
 
@@ -225,3 +298,77 @@ rule agreement:
         runtime=20,
     script:
         "../../scripts/agreement.py"
+
+
+rule mine_statistics:
+    input:
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+    output:
+        **{by: rpath("{region}", "mines", f"statistics_{by}.csv") for by in STATISTICS},
+        attributes=rpath("{region}", "mines", "mine_attributes.csv"),
+        density=rpath("{region}", "mines", "kernel_density.tif"),
+    log:
+        log_path("{region}", "mine_statistics"),
+    benchmark:
+        benchmark_path("{region}", "mine_statistics")
+    priority: 8
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        tile_px=TILE_PX,
+        statistics=setting("identify.statistics"),
+        type_field=setting("region.reference_type_field"),
+    script:
+        "../../scripts/mine_statistics.py"
+
+
+rule plot_mines:
+    input:
+        unpack(mines_figure_inputs),
+    output:
+        figure=rpath("{region}", "figures", "{mines_figure}.png"),
+        svg=rpath("{region}", "figures", "{mines_figure}.svg"),
+    log:
+        log_path("{region}", "plot_{mines_figure}"),
+    benchmark:
+        benchmark_path("{region}", "plot_{mines_figure}")
+    wildcard_constraints:
+        mines_figure="|".join(MINES_FIGURES),
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    script:
+        "../../scripts/identify_figures.py"
+
+
+rule plot_refined:
+    input:
+        **REGION_INPUTS,
+        probability=rules.segment.output.probability,
+        network_mines=rules.segment.output.network_mines,
+        mines=rules.segment.output.mines,
+        refine=rules.segment.output.refine,
+    output:
+        figure=rpath("{region}", "figures", "refined_{network}.png"),
+        svg=rpath("{region}", "figures", "refined_{network}.svg"),
+    log:
+        log_path("{region}", "plot_refined_{network}"),
+    benchmark:
+        benchmark_path("{region}", "plot_refined_{network}")
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    params:
+        id_field=setting("region.reference_id_field"),
+    script:
+        "../../scripts/refined_figure.py"

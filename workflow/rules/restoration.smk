@@ -122,6 +122,31 @@ rule insar_activity:
         "../../scripts/insar_activity.py"
 
 
+rule insar_timeseries:
+    input:
+        **REGION_INPUTS,
+        mines=rules.mines.output.mines,
+        activity=rules.insar_activity.output.mines,
+    output:
+        table=rpath("{region}", "restoration", "insar_timeseries.csv"),
+        figure=rpath("{region}", "figures", "insar_timeseries.png"),
+        svg=rpath("{region}", "figures", "insar_timeseries.svg"),
+    log:
+        log_path("{region}", "insar_timeseries"),
+    benchmark:
+        benchmark_path("{region}", "insar_timeseries")
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        insar=setting("insar"),
+    script:
+        "../../scripts/insar_timeseries.py"
+
+
 rule trend_map:
     input:
         unpack(trend_inputs),

@@ -12,6 +12,9 @@ def region_targets(region):
     out += expand(r.compare_methods.output.table, region=region) if COMPARED else []
     if has_insar(region):
         out += [expand(p, region=region)[0] for p in [*r.insar_activity.output, *r.plot_insar.output]]
+    if has_insar_timeseries(region):
+        out += [expand(p, region=region)[0] for p in r.insar_timeseries.output]
+    out += identify_targets(region)
     out += expand(list(r.trend_mosaic.output), region=region)
     out += expand(r.ecology_table.output.table, region=region, table=YEARLY_TABLES)
     for rule_outputs in (

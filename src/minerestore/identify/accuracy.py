@@ -84,7 +84,7 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
 
     A reference mine is *matched* (identified) when predicted mines cover more than ``overlap`` of its area, else
     *omitted*; a predicted mine is a *commission* error when less than ``overlap`` of its area lies in reference
-    mines. ``identification_rate`` = matched / reference mines (the DeepLabV3+ study's 95.8 %). The area similarity
+    mines. ``identification_rate`` = matched / reference mines (the DeepLabV3 study's 95.8 %). The area similarity
     of a matched mine is min(A_p, A_r) / max(A_p, A_r), A_r its area and A_p the area of the predicted mines that
     overlap it (1 = same size); ``mean_area_similarity`` averages it over the matched mines (that study: 0.78).
 
@@ -251,3 +251,28 @@ def test_scores(grid: Grid, zones: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, re
     return {**{f"pixel_{k}": v for k, v in {**pixel, **confusion_metrics(**pixel)}.items()},
             **{f"object_{k}": v for k, v in obj.items()},
             **object_match(predicted, test_mines, overlap, scored=~touching)}
+
+
+def by_type(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, types: pd.Series, overlap: float
+            ) -> pd.DataFrame:
+    """Identification rate and mean area similarity per mine type (the DeepLabV3 / OBIA / SBAS-InSAR study's
+    Fig. 6): :func:`object_match` of the predicted mines against the reference mines of each type.
+
+    Parameters
+    ----------
+    predicted, reference : mine polygons (one CRS); types : the type of each reference mine (aligned with
+        ``reference``; '' for none, reported as ``unknown``).
+
+    Returns
+    -------
+    DataFrame mine_type, reference_mines, matched, identification_rate, mean_area_similarity (one row per type,
+    sorted by type).
+    """
+    rows = []
+    labels = types.replace("", "unknown").to_numpy()
+    for name in sorted(set(labels)):
+        match = object_match(predicted, reference[labels == name], overlap)
+        rows.append({"mine_type": name, **{k: match[k] for k in ("reference_mines", "matched", "identification_rate",
+                                                                  "mean_area_similarity")}})
+    return pd.DataFrame(rows, columns=["mine_type", "reference_mines", "matched", "identification_rate",
+                                       "mean_area_similarity"])

@@ -28,12 +28,15 @@ class Network:
     reference : the paper that defined it.
     build : ``build(in_channels, classes, encoder)`` -> a ``torch.nn.Module`` with random weights, mapping
         (batch, in_channels, h, w) float32 to (batch, classes, h, w) logits.
+    encoder : the encoder its study used, taken when ``identify.dl.encoder`` is null (resnet18 where the study gives
+        none: the smallest ResNet, which trains on a CPU).
     """
 
     name: str
     label: str
     reference: str
     build: Callable
+    encoder: str = "resnet18"
 
 
 def smp_builder(architecture: str) -> Callable:
@@ -53,3 +56,6 @@ NETWORKS: Registry[Network] = Registry("segmentation network")
 NETWORKS.add(Network("unet", "U-Net", "Ronneberger, Fischer & Brox (2015), MICCAI", smp_builder("Unet")))
 NETWORKS.add(Network("unetplusplus", "U-Net++", "Zhou et al. (2018), DLMIA", smp_builder("UnetPlusPlus")))
 NETWORKS.add(Network("deeplabv3plus", "DeepLabV3+", "Chen et al. (2018), ECCV", smp_builder("DeepLabV3Plus")))
+# the DeepLabV3 / OBIA / SBAS-InSAR mine study (its §2.2.2): DeepLabV3 with a ResNet-50 backbone
+NETWORKS.add(Network("deeplabv3", "DeepLabV3", "Chen et al. (2017), arXiv:1706.05587", smp_builder("DeepLabV3"),
+                     encoder="resnet50"))

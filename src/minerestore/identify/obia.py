@@ -1,13 +1,15 @@
-"""Object-based random forest for mine identification (methods.md §5.2).
+"""Object-based random forest for mine identification (docs/methods.md, object-based random forest; the Yili
+River basin study).
 
 eCognition's multiresolution segmentation is replaced by scikit-image's graph-based ``felzenszwalb``
-segmentation (``scale`` plays the role of the MRS scale parameter, methods.md §5.2), run inside the candidate
-patches. Objects get the feature families of the Yili-basin study: band means, brightness, max difference, NDVI,
-NDWI, elevation, slope, GLCM texture (homogeneity, dissimilarity, entropy, correlation, contrast, ASM, mean, std;
-averaged over four directions, per-object GLCM as in methods.md §5.2), shape index, length/width, roundness,
-compactness and area; plus the yearly NDVI range, which carries the temporal signal of mining. A random forest
-(scikit-learn) is tuned by grid search with stratified k-fold cross-validation; OOB error is reported for each
-parameter set and permutation (mean decrease in accuracy, MDA) importance is repeated.
+segmentation (``scale`` plays the role of the MRS scale parameter, methods.md §5.2), run over the whole study area
+as the study segments its scene (``identify.segmentation.domain: study_area``) or, faster, inside the candidate
+patches (``candidates``). Objects get the study's 56 features (its Table 2, :func:`feature_columns`): band means
+of R, G, B, NIR, NDVI and NDWI, brightness and max difference of the visible bands (its Eqs. 1–2), elevation and
+slope, the eight GLCM measures in four directions and all directions on one layer, and six geometric features;
+``identify.features`` adds others. A random forest (scikit-learn) is tuned by grid search with stratified k-fold
+cross-validation; OOB error is reported for each parameter set and permutation (mean decrease in accuracy, MDA)
+importance is repeated.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ if TYPE_CHECKING:  # scikit-learn is imported where a forest is fitted, not with
 log = logging.getLogger(__name__)
 
 BANDS = ("blue", "green", "red", "nir", "swir1")
+#: The visible bands, whose object means give brightness and max difference (the study's Eqs. 1–2).
+VISIBLE = ("blue", "green", "red")
+#: The study's object features (its Table 2) other than the GLCM texture: band means, brightness, max
+#: difference, terrain, and geometry.
+STUDY_FEATURES = ("mean_red", "mean_green", "mean_blue", "mean_nir", "mean_ndvi", "mean_ndwi", "brightness",
+                  "max_difference", "mean_elevation", "mean_slope", "shape_index", "length_width", "roundness",
+                  "compactness", "area_m2", "length_m")
+#: Features beyond the study's, by ``identify.features.extra`` name: the SWIR1 mean and the yearly NDVI range
+#: (mining and revegetation change NDVI).
+EXTRA_FEATURES = {"swir1": "mean_swir1", "ndvi_range": "mean_ndvi_range"}
 GLCM_PROPS = ("homogeneity", "dissimilarity", "entropy", "correlation", "contrast", "ASM", "mean", "std")
 GLCM_ANGLES = (0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
 
@@ -99,22 +111,74 @@ def patch_windows(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composite
         yield wgrid, labels, object_layers(composites, dem_path, grid, window)
 
 
-def patch_bounds(patches: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
-                 dem_path: str | None):
-    """2nd/98th percentile bounds of the scaled layers over all candidate pixels (:func:`percentile_bounds`),
-    read window by window, as if the region were segmented at once, and the windows themselves
-    (:func:`patch_windows`) for the caller to go through.
+def study_area_windows(zones: gpd.GeoDataFrame, grid: Grid, size_px: int, composites: list[str | os.PathLike],
+                       dem_path: str | None):
+    """The study area tile by tile (tiles of ``size_px``), as :func:`patch_windows` yields it: (tile grid, uint8
+    (rows, cols) 1 inside the study area, object layers of the tile). Objects are segmented per tile, so an object
+    that a tile edge crosses is two objects (two mine objects are merged again afterwards)."""
+    for window in tile_windows(grid, size_px).values():
+        wgrid = tile_grid(grid, window)
+        yield wgrid, burn(zones.geometry, wgrid), object_layers(composites, dem_path, grid, window)
+
+
+def segmentation_windows(domain: str, *, patches: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grid: Grid,
+                         size_px: int, composites: list[str | os.PathLike], dem_path: str | None):
+    """2nd/98th percentile bounds of the scaled layers over the pixels to segment (:func:`percentile_bounds`), read
+    window by window, as if they were segmented at once, and the windows themselves for the caller to go through.
+
+    Parameters
+    ----------
+    domain : config ``identify.segmentation.domain``: ``study_area`` (every tile of the study area,
+        :func:`study_area_windows`; the study segments its whole scene) or ``candidates`` (the candidate patches,
+        :func:`patch_windows`).
 
     Returns
     -------
-    (bounds dict, iterable of windows). With one window (a region of one tile) it is read once and kept for both;
-    with several, each is read again when iterated, so memory stays one window.
+    (bounds dict, iterable of (window grid, int (rows, cols) > 0 where segmented, layers)). With one window (a
+    region of one tile) it is read once and kept for both; with several, each is read again when iterated, so
+    memory stays one window.
+
+    Raises
+    ------
+    ValueError
+        For another domain.
     """
-    args = (patches, grid, size_px, composites, dem_path)
-    windows = list(patch_windows(*args)) if len(polygon_windows(patches, grid, size_px)) == 1 else None
-    bounds = percentile_bounds([layer_histograms(layers, labels > 0)
-                                for _, labels, layers in (windows or patch_windows(*args))])
-    return bounds, (windows or patch_windows(*args))
+    if domain == "study_area":
+        def windows():
+            return study_area_windows(zones, grid, size_px, composites, dem_path)
+        count = len(tile_windows(grid, size_px))
+    elif domain == "candidates":
+        def windows():
+            return patch_windows(patches, grid, size_px, composites, dem_path)
+        count = len(polygon_windows(patches, grid, size_px))
+    else:
+        raise ValueError(f"identify.segmentation.domain {domain!r}: expected study_area or candidates")
+    kept = list(windows()) if count == 1 else None
+    bounds = percentile_bounds([layer_histograms(layers, mask > 0) for _, mask, layers in (kept or windows())])
+    return bounds, (kept or windows())
+
+
+#: Fewest pixels an object has on average: a GLCM needs a pair of pixels and a shape an axis.
+MIN_MEAN_OBJECT_PX = 4
+
+
+def check_objects(n_objects: int, n_pixels: int, segmentation: dict) -> None:
+    """Refuse a segmentation that leaves nothing to classify: one object, or objects of fewer than
+    :data:`MIN_MEAN_OBJECT_PX` pixels on average (more objects than the pixels allow texture and shape for).
+
+    Raises
+    ------
+    ValueError
+        Naming ``identify.segmentation.scale`` (and ``min_size_px``), the counts and which way to move them.
+    """
+    key = f"identify.segmentation.scale {segmentation['scale']:g} (min_size_px {segmentation['min_size_px']})"
+    if n_objects <= 1:
+        raise ValueError(f"{key} makes {n_objects} object of the {n_pixels} pixels segmented: nothing to tell mines "
+                         "from other land; lower the scale")
+    if n_objects * MIN_MEAN_OBJECT_PX > n_pixels:
+        raise ValueError(f"{key} cuts the {n_pixels} pixels segmented into {n_objects} objects, fewer than "
+                         f"{MIN_MEAN_OBJECT_PX} pixels each on average: texture and shape need larger objects; "
+                         "raise the scale or min_size_px")
 
 
 #: Value ranges of the layers whose 2nd/98th percentiles over the candidate pixels scale the segmentation and
@@ -219,18 +283,44 @@ def _glcm_table(matrices: list[np.ndarray], index, prefix: str, chunk: int = 100
     return pd.DataFrame(columns, index=index)
 
 
+def feature_columns(*, glcm_layers: list[str], extra: list[str]) -> list[str]:
+    """The object features the forest is trained on, in order: :data:`STUDY_FEATURES`, the GLCM texture of each of
+    ``glcm_layers`` (the 8 measures of :data:`GLCM_PROPS` in each of four directions and all directions), then the
+    ``extra`` features (:data:`EXTRA_FEATURES`). With the study's one GLCM layer and no extra: 16 + 40 = 56
+    features (its Table 2), so ``max_features: log2`` takes int(log2 56) = 5 at each split.
+
+    Parameters
+    ----------
+    glcm_layers, extra : config ``identify.features`` glcm_layers and extra.
+
+    Raises
+    ------
+    KeyError
+        For an extra feature that is not one of :data:`EXTRA_FEATURES` (names the known ones).
+    """
+    unknown = [e for e in extra if e not in EXTRA_FEATURES]
+    if unknown:
+        raise KeyError(f"identify.features.extra {unknown}: known extra features are {sorted(EXTRA_FEATURES)}")
+    texture = [f"glcm_{layer}_{prop.lower()}{suffix}" for layer in glcm_layers for prop in GLCM_PROPS
+               for suffix in ("", *(f"_{d}" for d in GLCM_DIRECTIONS))]
+    return [*STUDY_FEATURES, *texture, *(EXTRA_FEATURES[e] for e in extra)]
+
+
 def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolution: float, *,
                     glcm_layers: tuple, glcm_levels: int = 32, bounds: dict | None = None) -> pd.DataFrame:
     """Features of every object (one row per label present, index = label).
 
-    Shape features: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major /
-    minor axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper).
-    Spectral: mean of each layer, ``max_difference`` = (max − min of the band means) / brightness.
-    Texture (object-based mine mapping study, methods.md §5.2): for each of ``glcm_layers`` (config
-    ``identify.glcm_layers``), the GLCM properties :data:`GLCM_PROPS` in each direction and their all-direction
-    mean (``glcm_{layer}_{prop}[_{deg}]``), the layer quantised to ``glcm_levels`` between its 2nd and 98th
-    percentile over the objects (``bounds`` from :func:`percentile_bounds` when the objects are taken window by
-    window). No texture for ``glcm_layers=()``.
+    Spectral: ``mean_{layer}`` of every layer (:func:`image_layers`); ``brightness`` B = the mean of the visible
+    band means (the Yili study's Eq. 1), ``max_difference`` = |min − max| of the visible band means / B (its
+    Eq. 2; 0 where B is 0).
+    Shape: ``area_m2``; ``shape_index`` = perimeter / (4 √area) (eCognition); ``length_width`` = major / minor
+    axis; ``roundness`` = 4 area / (π major²); ``compactness`` = 4π area / perimeter² (Polsby–Popper);
+    ``length_m`` = √(area · length/width) (eCognition's length).
+    Texture (methods.md §5.2): for each of ``glcm_layers`` (config ``identify.features.glcm_layers``), the GLCM
+    properties :data:`GLCM_PROPS` in each direction and their all-direction mean (``glcm_{layer}_{prop}[_{deg}]``),
+    the layer quantised to ``glcm_levels`` between its 2nd and 98th percentile over the objects (``bounds`` from
+    :func:`percentile_bounds` when the objects are taken window by window). No texture for ``glcm_layers=()``.
+    :func:`feature_columns` picks the forest's features from these columns.
 
     Raises
     ------
@@ -241,8 +331,11 @@ def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolutio
     if index.size == 0:
         return pd.DataFrame()
     feats = pd.DataFrame({f"mean_{k}": ndimage.mean(v, labels, index) for k, v in layers.items()}, index=index)
-    band_means = feats[[f"mean_{b}" for b in BANDS]].to_numpy()
-    feats["max_difference"] = (band_means.max(1) - band_means.min(1)) / np.maximum(feats["mean_brightness"], 1e-6)
+    visible = feats[[f"mean_{b}" for b in VISIBLE]].to_numpy()
+    feats["brightness"] = visible.mean(axis=1)
+    spread = np.abs(visible.min(axis=1) - visible.max(axis=1))
+    feats["max_difference"] = np.divide(spread, feats["brightness"], out=np.zeros_like(spread),
+                                        where=feats["brightness"].to_numpy() != 0)
     props = pd.DataFrame(regionprops_table(labels, properties=("label", "area", "perimeter", "major_axis_length",
                                                                "minor_axis_length"))).set_index("label")
     area = props["area"] * resolution**2
@@ -253,6 +346,7 @@ def object_features(labels: np.ndarray, layers: dict[str, np.ndarray], resolutio
     feats["length_width"] = major / (np.maximum(props["minor_axis_length"], 1.0) * resolution)
     feats["roundness"] = 4 * area / (np.pi * major**2)
     feats["compactness"] = np.minimum(4 * np.pi * area / perimeter**2, 1.0)  # pixel perimeters run short
+    feats["length_m"] = np.sqrt(area * feats["length_width"])
     regions = regionprops(labels)
     for name in glcm_layers:
         gray = layers[name]
@@ -417,56 +511,88 @@ def merge_objects(objects: gpd.GeoDataFrame, selected, min_area_m2: float, resol
     return join_tiles([chosen], min_area_m2, resolution, objects.crs)[["geometry"]]
 
 
-def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid, *, tile_px: int,
-              composites: list[str | os.PathLike], dem_path: str | None, options: dict, seed: int,
-              threads: int = 1) -> dict:
-    """The object-based random forest of a region, end to end (methods.md §5.2).
-
-    Segments the candidate patches window by window (groups of patches by tile, each group reading only the
-    window that holds it; objects lie inside patches, so none is cut; the scaling of the segmentation and the GLCM
-    comes from histograms of all candidate pixels, :func:`patch_bounds`), computes object features, labels objects
-    from the reference mines by the overlap rule, tunes and fits the forest on a seeded share of the mines, scores
-    permutation importance, predicts, and merges adjacent mine objects.
+def region_objects(reference: gpd.GeoDataFrame, grid: Grid, *, domain: str, patches: gpd.GeoDataFrame,
+                   zones: gpd.GeoDataFrame, tile_px: int, composites: list[str | os.PathLike], dem_path: str | None,
+                   segmentation: dict, features: dict) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """The objects of a region, window by window (:func:`segmentation_windows`; the scaling of the segmentation and
+    the GLCM comes from histograms of all the pixels segmented), with their features and their overlap with the
+    reference mines.
 
     Parameters
     ----------
-    patches : candidate patches (grid CRS); reference : reference mines with ``mine_id`` (grid CRS).
-    options : the ``identify`` config keys ``segmentation`` (scale, sigma, min_size_px), ``overlap``,
-        ``train_fraction``, ``min_mine_area_m2`` and ``rf`` (param_grid, n_estimators, cv_folds,
-        importance_repeats).
+    reference : reference mines (grid CRS); patches : candidate patches; zones : the study area (grid CRS).
+    domain, segmentation : config ``identify.segmentation`` (domain; scale, sigma, min_size_px).
+    features : config ``identify.features`` (glcm_layers, extra): the columns (:func:`feature_columns`).
 
     Returns
     -------
-    dict: ``mines`` (merged mine polygons), ``objects`` (object polygons with ``object`` labels), ``roles`` (per
-    object: role, y, probability, predicted), ``split`` (mine_id, role), ``cv`` (grid-search table),
-    ``importance`` (MDA table).
+    (features: one row per object label, the :func:`feature_columns` (NaN texture of an object without a pixel pair
+    in a direction: 0); overlap: :func:`overlap_with`; objects: polygons with ``object`` labels).
 
     Raises
     ------
     ValueError
-        When there is no candidate patch to segment (names what to check).
+        No candidate patch to segment (domain ``candidates``), or a scale leaving one object or objects too small
+        (:func:`check_objects`).
     """
-    if patches.empty:
-        raise ValueError("no candidate patch to segment: object_rf cannot train; check the masks (masks/areas.csv) "
-                         "or use identify.method: reference")
-    seg, rf = options["segmentation"], options["rf"]
-    patch_args = (patches, grid, tile_px, composites, dem_path)
-    bounds, windows = patch_bounds(*patch_args)
-    features, overlaps, objects, offset = [], [], [], 0
-    for wgrid, patch_labels, layers in windows:
-        labels = segment(layers, patch_labels > 0, scale=seg["scale"], sigma=seg["sigma"],
-                         min_size=seg["min_size_px"], bounds=bounds)
+    if domain == "candidates" and patches.empty:
+        raise ValueError("no candidate patch to segment (identify.segmentation.domain: candidates): object_rf cannot "
+                         "train; check the masks (masks/areas.csv), segment the study_area, or use "
+                         "identify.method: reference")
+    columns = feature_columns(glcm_layers=features["glcm_layers"], extra=features["extra"])
+    bounds, windows = segmentation_windows(domain, patches=patches, zones=zones, grid=grid, size_px=tile_px,
+                                           composites=composites, dem_path=dem_path)
+    tables, overlaps, objects, offset, pixels = [], [], [], 0, 0
+    for wgrid, mask, layers in windows:
+        labels = segment(layers, mask > 0, scale=segmentation["scale"], sigma=segmentation["sigma"],
+                         min_size=segmentation["min_size_px"], bounds=bounds)
         labels[labels > 0] += offset
-        offset = max(offset, int(labels.max()))
-        features.append(object_features(labels, layers, grid.resolution,
-                                        glcm_layers=tuple(options["glcm_layers"]), bounds=bounds))
+        offset, pixels = max(offset, int(labels.max())), pixels + int(np.sum(mask > 0))
+        tables.append(object_features(labels, layers, grid.resolution, glcm_layers=tuple(features["glcm_layers"]),
+                                      bounds=bounds))
         overlaps.append(overlap_with(labels, burn(reference.geometry, wgrid, range(1, len(reference) + 1), "int32")))
         objects.append(label_polygons(labels, wgrid))
-    features = pd.concat(features).fillna(0.0)
-    objects = pd.concat(objects, ignore_index=True)
-    roles = training_roles(pd.concat(overlaps), len(reference), options["overlap"], options["train_fraction"], seed)
+    table = pd.concat(tables)
+    check_objects(len(table), pixels, segmentation)
+    log.info("%d objects of %d pixels (%s, scale %g)", len(table), pixels, domain, segmentation["scale"])
+    return table[columns].fillna(0.0), pd.concat(overlaps), pd.concat(objects, ignore_index=True)
+
+
+def object_rf(reference: gpd.GeoDataFrame, grid: Grid, *, patches: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+              tile_px: int, composites: list[str | os.PathLike], dem_path: str | None, options: dict, seed: int,
+              threads: int = 1) -> dict:
+    """The object-based random forest of a region, end to end (docs/methods.md, object-based random forest).
+
+    Segments the study area or the candidate patches into objects with their features (:func:`region_objects`),
+    labels objects from the reference mines by the overlap rule, tunes and fits the forest on a seeded share of the
+    mines, scores permutation importance, predicts, and merges adjacent mine objects.
+
+    Parameters
+    ----------
+    reference : reference mines with ``mine_id`` (grid CRS); patches : candidate patches; zones : study area.
+    options : the ``identify`` config keys ``segmentation`` (domain, scale, sigma, min_size_px), ``features``,
+        ``overlap``, ``train_fraction``, ``min_mine_area_m2`` and ``rf`` (param_grid, n_estimators, cv_folds,
+        importance, importance_repeats).
+
+    Returns
+    -------
+    dict: ``mines`` (merged mine polygons), ``objects`` (object polygons with ``object`` labels), ``features``
+    (per object), ``roles`` (per object: role, y, probability, predicted), ``split`` (mine_id, role), ``cv``
+    (grid-search table), ``importance`` (MDA table).
+
+    Raises
+    ------
+    ValueError
+        From :func:`region_objects` and :func:`fit_forest` (names what to change).
+    """
+    rf = options["rf"]
+    features, overlaps, objects = region_objects(
+        reference, grid, domain=options["segmentation"]["domain"], patches=patches, zones=zones, tile_px=tile_px,
+        composites=composites, dem_path=dem_path, segmentation=options["segmentation"], features=options["features"])
+    roles = training_roles(overlaps, len(reference), options["overlap"], options["train_fraction"], seed)
     train = roles[roles["role"] == "train"]
-    log.info("objects: %s; labels: %s", roles["role"].value_counts().to_dict(), train["y"].value_counts().to_dict())
+    log.info("objects: %s; labels: %s; %d features", roles["role"].value_counts().to_dict(),
+             train["y"].value_counts().to_dict(), features.shape[1])
     model, cv = fit_forest(features.loc[train.index], train["y"].to_numpy(), param_grid=rf["param_grid"],
                            n_estimators=rf["n_estimators"], folds=rf["cv_folds"], seed=seed, n_jobs=threads)
     test = roles[roles["role"] == "test"]
@@ -482,10 +608,71 @@ def object_rf(patches: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, grid: Grid
     split = pd.DataFrame({"mine_id": reference["mine_id"],
                           "role": ["train" if i + 1 in roles.attrs["train_mines"] else "test"
                                    for i in range(len(reference))]})
-    return {"mines": mines, "objects": objects, "roles": roles, "split": split, "cv": cv, "importance": imp}
+    return {"mines": mines, "objects": objects, "features": features, "roles": roles, "split": split, "cv": cv,
+            "importance": imp}
 
 
 def object_label_tiles(objects: gpd.GeoDataFrame, grid: Grid, tile_px: int):
     """The object label raster tile by tile: yields (window, int32 (rows, cols) object labels, 0 = none)."""
     for window in tile_windows(grid, tile_px).values():
         yield window, burn(objects.geometry, tile_grid(grid, window), objects["object"].to_numpy(), "int32")
+
+
+def best_parameters(cv: pd.DataFrame, grid_keys: list[str]) -> dict:
+    """The forest parameters of the grid search's best row (``rank`` 1 of :func:`fit_forest`'s table, as written
+    to ``rf_cv.csv``: values as text), as Python values (``10`` -> 10, ``log2`` stays, ``None`` -> None)."""
+    import yaml
+
+    row = cv.sort_values("rank", kind="stable").iloc[0]
+    return {k: yaml.safe_load(str(row[k])) if str(row[k]) != "None" else None for k in grid_keys}
+
+
+def sensitivity(reference: gpd.GeoDataFrame, grid: Grid, *, patches: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                tile_px: int, composites: list[str | os.PathLike], dem_path: str | None, options: dict,
+                parameters: dict, seed: int, threads: int = 1) -> pd.DataFrame:
+    """OOB error of the object forest per segmentation scale and sample scheme (the Yili study's Tables 9–10).
+
+    For each scale of ``options['sensitivity']['scales']`` the region is segmented again (:func:`region_objects`,
+    the other segmentation keys unchanged) and the objects labelled and split as :func:`object_rf` does; for each
+    sample scheme a forest of ``parameters`` (the grid search's best) is fitted and its OOB error recorded.
+    Schemes: ``all`` (every training object, as :func:`object_rf`) and, for each ratio r of
+    ``options['sensitivity']['sample_ratios']``, every mine training object with r times as many non-mine
+    training objects drawn at random (seeded; all of them where there are fewer).
+
+    Returns
+    -------
+    DataFrame scale, scheme, objects, train_mine, train_not_mine, oob_error (0–1).
+
+    Raises
+    ------
+    ValueError
+        Naming ``identify.sensitivity.scales`` when a scale leaves nothing to classify (:func:`check_objects`).
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    rows = []
+    for scale in options["sensitivity"]["scales"]:
+        segmentation = {**options["segmentation"], "scale": scale}
+        try:
+            features, overlaps, _ = region_objects(
+                reference, grid, domain=segmentation["domain"], patches=patches, zones=zones, tile_px=tile_px,
+                composites=composites, dem_path=dem_path, segmentation=segmentation, features=options["features"])
+        except ValueError as err:
+            raise ValueError(f"identify.sensitivity.scales: {err}") from err
+        roles = training_roles(overlaps, len(reference), options["overlap"], options["train_fraction"], seed)
+        train = roles[roles["role"] == "train"]
+        mine, other = train.index[train["y"] == 1], train.index[train["y"] == 0]
+        rng = np.random.default_rng([seed, int(round(scale * 1000))])
+        schemes = [("all", other)] + [
+            (f"1:{ratio:g}", rng.permutation(other)[: int(round(ratio * len(mine)))])
+            for ratio in options["sensitivity"]["sample_ratios"]]
+        for name, chosen in schemes:
+            rows_used = np.concatenate([mine, np.sort(chosen)])
+            y = train.loc[rows_used, "y"].to_numpy()
+            forest = RandomForestClassifier(options["rf"]["n_estimators"], random_state=seed, oob_score=True,
+                                            n_jobs=threads, **parameters).fit(features.loc[rows_used], y)
+            rows.append({"scale": scale, "scheme": name, "objects": len(features), "train_mine": len(mine),
+                         "train_not_mine": len(chosen), "oob_error": 1 - forest.oob_score_})
+            log.info("scale %g, scheme %s: %d + %d training objects, OOB error %.4f", scale, name, len(mine),
+                     len(chosen), rows[-1]["oob_error"])
+    return pd.DataFrame(rows)

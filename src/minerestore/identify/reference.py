@@ -1,4 +1,5 @@
-"""Digitised mine polygons: validation, repair, re-projection and clipping to the study area."""
+"""Digitised mine polygons: validation, repair, re-projection and clipping to the study area; the training split;
+the mine types of a typed layer (the reference or a mine-rights file)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,34 @@ def training_split(n_reference: int, train_fraction: float, seed: int) -> np.nda
     :func:`train_mine_numbers` drawn first from ``default_rng(seed)``, as the object forest draws it."""
     train = train_mine_numbers(n_reference, train_fraction, np.random.default_rng(seed))
     return np.isin(np.arange(1, n_reference + 1), list(train))
+
+
+def mine_types(mines: gpd.GeoDataFrame, typed: gpd.GeoDataFrame | None, field: str | None,
+               source: str | None) -> pd.Series | None:
+    """The type of each mine: the ``field`` of the polygon of ``typed`` (the reference mines or a mine-rights
+    layer) it overlaps most, or of the point of ``typed`` inside it; '' where none. None, with a warning naming
+    the field and the file, when no type is asked (``field`` None), the layer lacks the field, or there is no
+    layer.
+
+    Parameters
+    ----------
+    mines : mine polygons (one CRS with ``typed``); typed : polygons or points with ``field``, or None.
+    field : config ``regions.<name>.reference_type_field``; source : the layer's path, for messages.
+    """
+    if field is None:
+        return None
+    if typed is None or field not in typed:
+        have = [] if typed is None else [c for c in typed.columns if c != "geometry"]
+        log.warning("regions.<name>.reference_type_field %r: %s has no such field (it has %s); the table of mines by "
+                    "type is skipped", field, source or "the region (no reference_mines nor mine_rights)", have)
+        return None
+    out = []
+    values = typed[field].where(typed[field].notna(), "").astype(str).to_numpy()  # no value: no type
+    for geom in mines.geometry:
+        hits = np.flatnonzero(typed.geometry.intersects(geom).to_numpy())
+        if not len(hits):
+            out.append("")
+            continue
+        overlap = typed.geometry.iloc[hits].intersection(geom).area.to_numpy()
+        out.append(values[hits[int(np.argmax(overlap))]])  # points (area 0): the first inside
+    return pd.Series(out, index=mines.index, name="mine_type")

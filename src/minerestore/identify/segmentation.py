@@ -87,6 +87,12 @@ def device(requested: str):
     return torch.device(requested)
 
 
+def encoder_of(method: str, requested: str | None) -> str:
+    """The encoder of a network: ``identify.dl.encoder`` when given, else the network's own (its registry entry:
+    ResNet-50 for DeepLabV3, as its study)."""
+    return requested or NETWORKS[method].encoder
+
+
 def build_model(method: str, in_channels: int, encoder: str, encoder_weights: str | None):
     """A segmentation network of :data:`minerestore.identify.networks.NETWORKS` with two classes (not mine, mine)
     and random weights, or the encoder's weights from a local file.
@@ -496,38 +502,70 @@ def probability_tiles(model, card: ModelCard, composites, dem_path, grid, *, til
         yield window, probability, {k: v[inner] for k, v in layers.items()}
 
 
-def p_intsct(shares: np.ndarray, areas: np.ndarray, target_area: float) -> float:
-    """The DeepLabV3+ study's p_intsct rule: the overlap share p such that the objects whose share of their area
-    inside the network's mines exceeds p add up to the area closest to ``target_area`` (the reference mines').
+def p_intsct(intersect_m2: np.ndarray, object_m2: np.ndarray, reference_m2: float) -> float:
+    """The p_intsct threshold of the DeepLabV3 / OBIA / SBAS-InSAR mine study (its §2.2.3, steps 1–4;
+    docs/methods.md, refinement).
+
+    Each segmentation object that intersects the network's preliminary mines has A_intsct (the area of the
+    intersection) and p_intsct = A_intsct / its area. Sorted by p_intsct, from the highest, the intersection areas
+    are cumulated (ΣA_intsct: the areas of the intersections, not of the whole objects); p is the p_intsct at which
+    |ΣA_intsct − ΣA_ref| is smallest. Objects of equal p_intsct are taken together (a threshold keeps all or none of
+    them).
 
     Parameters
     ----------
-    shares : float (n,) in [0, 1]; areas : float (n,) m²; target_area : m².
+    intersect_m2 : float (n,), m²: A_intsct of each object (> 0 for an object that intersects the mines).
+    object_m2 : float (n,), m²: each object's area (>= its A_intsct).
+    reference_m2 : ΣA_ref, m² (> 0): the area of the reference mines (the workflow: the training mines).
 
     Returns
     -------
-    float p in [0, 1): keep the objects with share > p (1.0 when no object should be kept).
+    float p in (0, 1]: keep the objects with p_intsct >= p.
+
+    Raises
+    ------
+    ValueError
+        When there is no object, the arrays differ in shape, an area is negative, an intersection exceeds its
+        object, or ``reference_m2`` is not positive.
     """
-    order = np.argsort(-np.asarray(shares, float), kind="stable")
-    s, cum = np.asarray(shares, float)[order], np.cumsum(np.asarray(areas, float)[order])
-    if not len(s):
-        return 1.0
-    options = np.concatenate([[0.0], cum])  # keep none, the first one, the first two …
-    k = int(np.argmin(np.abs(options - target_area)))
-    if k == 0:
-        return 1.0
-    return float(s[k]) if k < len(s) and s[k] < s[k - 1] else max(0.0, float(s[k - 1]) - 1e-9)
+    inter, area = np.asarray(intersect_m2, float), np.asarray(object_m2, float)
+    if inter.shape != area.shape or inter.ndim != 1:
+        raise ValueError(f"p_intsct: intersect_m2 {inter.shape} and object_m2 {area.shape} must be two 1-d arrays "
+                         "of one value per object")
+    if not len(inter):
+        raise ValueError("p_intsct: no segmentation object intersects the network's mines, so no threshold can be "
+                         "chosen")
+    if (inter < 0).any() or (area <= 0).any() or (inter > area * (1 + 1e-9)).any() or not reference_m2 > 0:
+        raise ValueError("p_intsct: areas must be positive, each intersection at most its object's area and the "
+                         f"reference area positive (got reference {reference_m2} m²)")
+    share = inter / area
+    levels, group = np.unique(-share, return_inverse=True)  # p_intsct from the highest; ties in one group
+    cumulated = np.cumsum(np.bincount(group, weights=inter))
+    return float(-levels[int(np.argmin(np.abs(cumulated - reference_m2)))])
+
+
+#: Smallest refined mine of the study (its §2.2.3, step 7), m².
+STUDY_MIN_OBJECT_M2 = 50.0
 
 
 def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np.ndarray, excluded: np.ndarray,
                    grid, *, segmentation: dict, bounds: dict | None = None):
-    """Segmentation objects of a tile with their share of network mine pixels (the refinement's raw material).
+    """Segmentation objects of a tile that intersect the network's mines (the refinement's step 1).
 
     Objects: felzenszwalb segments of the study area (:func:`minerestore.identify.obia.segment`), its layers
-    scaled by ``bounds`` (:func:`study_area_bounds`; None: on the tile). Returns a GeoDataFrame of the objects with
-    any network mine pixel: ``share`` (of its pixels the network calls mine), ``area_m2``, ``training`` (it
-    touches a training mine) and ``excluded`` (most of it on an excluded land-cover class: buildings, cropland,
-    water).
+    scaled by ``bounds`` (:func:`study_area_bounds`; None: on the tile).
+
+    Parameters
+    ----------
+    layers : dict of float32 (rows, cols) (:func:`region_layers`); inside, mine, train, excluded : bool (rows,
+        cols): the study area, the network's mine pixels, the training mines, the excluded land-cover classes.
+    segmentation : the ``identify.segmentation`` keys scale, sigma, min_size_px.
+
+    Returns
+    -------
+    (GeoDataFrame, int): the objects with a network mine pixel, with ``intersect_m2`` (A_intsct), ``area_m2``,
+    ``training`` (it touches a training mine), ``excluded_m2`` (its area on the excluded classes), and the number
+    of objects the tile was segmented into.
     """
     from scipy import ndimage
 
@@ -536,61 +574,127 @@ def refine_objects(layers: dict, inside: np.ndarray, mine: np.ndarray, train: np
     labels = segment(layers, inside, scale=segmentation["scale"], sigma=segmentation["sigma"],
                      min_size=segmentation["min_size_px"], bounds=bounds)
     index = np.arange(1, int(labels.max()) + 1)
-    if not len(index):
-        return label_polygons(labels, grid).assign(share=[], area_m2=[], training=[], excluded=[])
-    share = ndimage.mean(mine.astype(float), labels, index)
-    keep = index[share > 0]
+    pixel = grid.resolution**2
+    intersect = ndimage.sum(mine.astype(float), labels, index) * pixel if len(index) else np.array([])
+    keep = index[intersect > 0]
     objects = label_polygons(np.where(np.isin(labels, keep), labels, 0), grid)
     ids = objects["object"].to_numpy()
-    objects["share"] = share[ids - 1]
-    objects["area_m2"] = ndimage.sum(np.ones_like(labels, float), labels, ids) * grid.resolution**2
-    objects["training"] = ndimage.maximum(train.astype(float), labels, ids) > 0
-    objects["excluded"] = ndimage.mean(excluded.astype(float), labels, ids) > 0.5
-    return objects
+    objects["intersect_m2"] = intersect[ids - 1] if len(ids) else []
+    objects["area_m2"] = ndimage.sum(np.ones_like(labels, float), labels, ids) * pixel if len(ids) else []
+    objects["training"] = ndimage.maximum(train.astype(float), labels, ids) > 0 if len(ids) else []
+    objects["excluded_m2"] = ndimage.sum(excluded.astype(float), labels, ids) * pixel if len(ids) else []
+    return objects, len(index)
 
 
 def study_area_bounds(composites, dem_path, grid, tile_px: int, zones) -> dict:
     """2nd/98th percentile bounds of the segmentation layers over the whole study area, read tile by tile
-    (:func:`minerestore.identify.obia.percentile_bounds`), so every tile's objects are scaled alike."""
-    from minerestore.identify.obia import layer_histograms, object_layers, percentile_bounds
-    from minerestore.raster.tiles import tile_grid, tile_windows
-    from minerestore.raster.vector import burn
+    (:func:`minerestore.identify.obia.segmentation_windows`), so every tile's objects are scaled alike."""
+    from minerestore.identify.obia import segmentation_windows
 
-    return percentile_bounds([layer_histograms(object_layers(composites, dem_path, grid, window),
-                                               burn(zones.geometry, tile_grid(grid, window)).astype(bool))
-                              for window in tile_windows(grid, tile_px).values()])
+    return segmentation_windows("study_area", patches=None, zones=zones, grid=grid, size_px=tile_px,
+                                composites=composites, dem_path=dem_path)[0]
 
 
 def refine_tile(sources, layers, tgrid, inside, mine, train_mines, *, dl, segmentation, bounds):
-    """The segmentation objects of one tile (its ``layers`` from :func:`probability_tiles`) with their share of
-    network mine pixels (p_intsct refinement)."""
+    """The segmentation objects of one tile (its ``layers`` from :func:`probability_tiles`) that intersect the
+    network's mines, with the land-cover codes of the tile.
+
+    Returns
+    -------
+    (GeoDataFrame, int, set): :func:`refine_objects`' objects and object count, and the land-cover codes found in
+    the tile's study area (empty without a land-cover raster), for the check of ``refine_exclude_classes``.
+    """
     from rasterio.enums import Resampling
 
     from minerestore.raster.read import read_on_grid
     from minerestore.raster.vector import burn
 
-    excluded = np.zeros(inside.shape, bool)
+    excluded, codes = np.zeros(inside.shape, bool), set()
     if "landcover" in sources:
         classes = read_on_grid(sources["landcover"], tgrid, 1, resampling=Resampling.nearest, fill=0)
-        excluded = np.isin(classes, dl["refine_exclude_classes"])
+        excluded = np.isin(classes, dl["refine_exclude_classes"]) & inside
+        codes = set(np.unique(classes[inside]).tolist())
     train = burn(train_mines.geometry, tgrid).astype(bool)
-    return refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation=segmentation, bounds=bounds)
+    objects, count = refine_objects(layers, inside, mine, train, excluded, tgrid, segmentation=segmentation,
+                                    bounds=bounds)
+    return objects, count, codes
 
 
-def refine(objects, train_mines, zones, mines, *, ident: dict, grid):
-    """The network's mines refined by segmentation objects with the p_intsct rule, calibrated on the training
-    mines: objects whose share exceeds p are kept, unless on excluded land cover or under 50 m², and adjacent kept
-    objects merged (``ident``: the identify keys min_mine_area_m2). Returns the refined mine polygons."""
+def missing_classes(requested: list[int], found: set, source: str | None) -> list[int]:
+    """The codes of ``identify.dl.refine_exclude_classes`` that the land-cover raster does not hold in the study
+    area, each logged as a warning (a wrong code, or another product's codes, would exclude nothing), or all of them
+    when the region has no land-cover raster."""
+    if source is None:
+        log.warning("identify.dl.refine_exclude_classes %s: the region has no landcover raster, so the refinement "
+                    "excludes no object by land cover (set regions.<name>.landcover)", list(requested))
+        return list(requested)
+    absent = sorted(set(requested) - set(found))
+    if absent:
+        log.warning("identify.dl.refine_exclude_classes: codes %s are not in %s over the study area (it holds %s): "
+                    "they exclude nothing; check that the codes are this product's", absent, source, sorted(found))
+    return absent
+
+
+def refine(objects, train_mines, zones, *, segmented: int, min_mine_area_m2: float, exclude_overlap: float, grid):
+    """The network's mines refined by segmentation objects, the p_intsct rule of the DeepLabV3 / OBIA / SBAS-InSAR
+    mine study step by step (its §2.2.3; docs/methods.md, refinement).
+
+    1. ``objects``: the objects intersecting the network's mines (:func:`refine_tile`), ``segmented`` in all;
+    2. ΣA_ref = the area of the training mines in the study area, and the objects that touch them calibrate p
+       (:func:`p_intsct`; the test mines stay unseen);
+    3.–5. every object with p_intsct >= p is kept;
+    6. neighbouring kept objects (an edge or a corner in common) are merged;
+    7. merged objects intersecting the excluded land cover (more than ``exclude_overlap`` of their area on it; 0:
+       any overlap, the study) are dropped, then those under 50 m² (:data:`STUDY_MIN_OBJECT_M2`);
+    8. (every method) mines under ``min_mine_area_m2`` (config ``identify.min_mine_area_m2``) are dropped.
+
+    Returns
+    -------
+    (GeoDataFrame of the refined mine polygons, dict: p, its inputs and the count kept and dropped at each step,
+    the content of ``refine.json``).
+
+    Raises
+    ------
+    ValueError
+        When no object touching a training mine intersects the network's mines (p cannot be calibrated: the network
+        found none of its training mines; train it longer, or set identify.dl.refine to false).
+    """
+    import geopandas as gpd
+
     from minerestore.mask.patches import join_tiles
 
     study = zones.geometry.union_all()
-    target = float(train_mines.geometry.intersection(study).area.sum())
+    reference = float(train_mines.geometry.intersection(study).area.sum())
     calibration = objects[objects["training"]]
-    p = p_intsct(calibration["share"].to_numpy(), calibration["area_m2"].to_numpy(), target)
-    kept = objects[(objects["share"] > p) & ~objects["excluded"] & (objects["area_m2"] >= 50)]
-    out = join_tiles([kept[["geometry"]]], ident["min_mine_area_m2"], grid.resolution, grid.crs)[["geometry"]]
-    log.info("p_intsct refinement: p = %.3f (objects on the training mines add up to %.0f m² against %.0f m² of "
-             "training mines); %d of %d objects kept (%d excluded by land cover); %d network polygons -> %d mines",
-             p, calibration.loc[calibration["share"] > p, "area_m2"].sum(), target, len(kept), len(objects),
-             int(objects["excluded"].sum()), len(mines), len(out))
-    return out
+    if calibration.empty:
+        raise ValueError("p_intsct refinement: no segmentation object on a training mine intersects the network's "
+                         "mines, so p cannot be calibrated (the network found none of its training mines); train "
+                         "it longer or set identify.dl.refine to false")
+    p = p_intsct(calibration["intersect_m2"].to_numpy(), calibration["area_m2"].to_numpy(), reference)
+    share = objects["intersect_m2"] / objects["area_m2"]
+    kept = objects[share >= p]
+    merged = join_tiles([kept[["geometry"]]], 0.0, grid.resolution, grid.crs)[["geometry"]]
+    points = gpd.GeoDataFrame(kept[["area_m2", "excluded_m2"]], geometry=kept.geometry.representative_point(),
+                              crs=grid.crs)
+    totals = gpd.sjoin(points, merged, predicate="within").groupby("index_right")[["area_m2", "excluded_m2"]].sum()
+    on_excluded = (totals["excluded_m2"] / totals["area_m2"]).reindex(merged.index).fillna(0) > exclude_overlap
+    clear = merged[~on_excluded.to_numpy()]
+    large = clear[clear.geometry.area >= STUDY_MIN_OBJECT_M2 - 1e-6]
+    mines = large[large.geometry.area >= min_mine_area_m2 - 0.5 * grid.resolution**2].reset_index(drop=True)
+    steps = [("segmented objects of the study area", segmented, None),
+             ("objects intersecting the network's mines (step 1)", len(objects), segmented - len(objects)),
+             ("objects with p_intsct >= p (step 5)", len(kept), len(objects) - len(kept)),
+             ("merged neighbouring objects (step 6)", len(merged), None),
+             ("not on excluded land cover (step 7)", len(clear), len(merged) - len(clear)),
+             (f"at least {STUDY_MIN_OBJECT_M2:g} m² (step 7)", len(large), len(clear) - len(large)),
+             ("at least identify.min_mine_area_m2", len(mines), len(large) - len(mines))]
+    record = {"p": p, "p_pct": round(100 * p, 2), "reference_m2": reference,
+              "calibration_objects": len(calibration),
+              "calibration_intersect_m2": float(calibration.loc[calibration["intersect_m2"] / calibration["area_m2"]
+                                                                >= p, "intersect_m2"].sum()),
+              "exclude_overlap": exclude_overlap,
+              "steps": [{"step": name, "count": count, "dropped": dropped} for name, count, dropped in steps]}
+    log.info("p_intsct refinement: p = %.3f (objects on the training mines cumulate %.0f m² of intersection against "
+             "%.0f m² of training mines); %s", p, record["calibration_intersect_m2"], reference,
+             "; ".join(f"{name}: {count}" for name, count, _ in steps))
+    return mines, record

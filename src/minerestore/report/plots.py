@@ -329,10 +329,13 @@ def pc1_share_lines(pca: pd.DataFrame) -> plt.Figure:
 
 def methods_bars(table: pd.DataFrame) -> plt.Figure:
     """The identification methods on the same test mines (mines/methods.csv): pixel F1, kappa and IoU, the
-    identification rate and the mean area similarity, one group of bars per method."""
+    identification rate and the mean area similarity, one group of bars per method (a refined network's as
+    ``{network} + p_intsct``)."""
     metrics = {"pixel_f1": "pixel F1", "pixel_kappa": "kappa", "pixel_iou": "IoU",
                "identification_rate": "identification rate", "mean_area_similarity": "area similarity"}
-    frame = table.melt(id_vars="method", value_vars=list(metrics), var_name="metric", value_name="value")
+    named = table.assign(method=[m if r in ("none", "network") or pd.isna(r) else f"{m} + {r}"
+                                 for m, r in zip(table["method"], table.get("refinement", pd.Series(["none"] * len(table))))])
+    frame = named.melt(id_vars="method", value_vars=list(metrics), var_name="metric", value_name="value")
     frame["metric"] = frame["metric"].map(metrics)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     sns.barplot(data=frame, x="metric", y="value", hue="method", palette=PALETTE, ax=ax)
@@ -471,4 +474,119 @@ def insar_cross(cross: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("Mann–Kendall status of the BSP")
     ax.set_ylabel("InSAR class")
     ax.set_title("Deformation against the optical trend")
+    return fig
+
+
+def classifiers_roc(table: pd.DataFrame, roc: pd.DataFrame) -> plt.Figure:
+    """ROC curves of the classifiers on the test objects, AUC in the legend (the Yili study's Fig. 8).
+
+    table : mines/classifiers.csv (classifier, label, auc); roc : mines/classifiers_roc.csv (classifier, fpr, tpr).
+    An empty table (no test objects of both classes) gives a figure that says so.
+    """
+    if table.empty:
+        return _no_data("Classifiers on the test objects", "no test objects of both classes")
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    for i, row in enumerate(table.itertuples()):
+        curve = roc[roc["classifier"] == row.classifier]
+        ax.plot(curve["fpr"], curve["tpr"], color=PALETTE[i], label=f"{row.label} (AUC {row.auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=0.8)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("Classifiers on the test objects")
+    ax.legend(loc="lower right", fontsize=7)
+    return fig
+
+
+#: Titles of the mine statistics tables (the Yili study's Tables 5–8), by their ``by`` column.
+STATISTICS_TITLES = {"area_class": "area class", "mine_type": "mine type", "subregion": "sub-region",
+                     "elevation_band": "elevation", "slope_band": "slope", "river_band": "distance to the river"}
+
+
+def mine_statistics(tables: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Mines and their area by each grouping (one panel per table of mines/statistics_{by}.csv that has mines;
+    bars: number of mines, dots: total area km² on the right axis)."""
+    shown = {by: t[t[by] != "all"] for by, t in tables.items() if len(t) and t["mines"].iloc[-1] > 0}
+    if not shown:
+        return _no_data("Mines by class")
+    cols = min(3, len(shown))
+    rows = -(-len(shown) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False, layout="constrained")
+    for ax, (by, t) in zip(axes.ravel(), shown.items()):
+        x = np.arange(len(t))
+        ax.bar(x, t["mines"], color=PALETTE[0])
+        ax.set_xticks(x, t[by], rotation=35, ha="right", fontsize=7)
+        ax.set_ylabel("mines")
+        twin = ax.twinx()
+        twin.plot(x, t["total_area_km2"], "o", color=PALETTE[3])
+        twin.set_ylabel("total area (km²)", color=PALETTE[3])
+        twin.grid(False)
+        ax.set_title(f"by {STATISTICS_TITLES.get(by, by)}")
+    for ax in axes.ravel()[len(shown):]:
+        ax.set_axis_off()
+    return fig
+
+
+def mine_density(density: np.ndarray, bounds, mines, bandwidth_km: float) -> plt.Figure:
+    """Kernel density of the mines (mines per km², rows x cols on ``bounds``) with the mine outlines."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    im = ax.imshow(density, cmap="magma_r", extent=_extent(bounds))
+    fig.colorbar(im, ax=ax, shrink=0.8, label="mines per km²")
+    if len(mines):
+        mines.set_geometry(mines.geometry.scale(1e-3, 1e-3, origin=(0, 0))).boundary.plot(ax=ax, color="k",
+                                                                                             linewidth=0.4)
+    _km_axes(ax, f"Kernel density of {len(mines)} mines (Gaussian, h = {bandwidth_km:.2g} km)")
+    return fig
+
+
+def accuracy_by_type(table: pd.DataFrame) -> plt.Figure:
+    """Identification rate and mean area similarity per mine type (the DeepLabV3 / OBIA study's Fig. 6)."""
+    if table.empty:
+        return _no_data("Accuracy by mine type", "no mine type")
+    fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * len(table) + 2), 3.5))
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["identification_rate"], 0.4, color=PALETTE[0], label="identification rate")
+    ax.bar(x + 0.2, table["mean_area_similarity"], 0.4, color=PALETTE[1], label="mean area similarity")
+    ax.set_xticks(x, [f"{t}\n({n})" for t, n in zip(table["mine_type"], table["reference_mines"])], fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("Mines by type (reference mines in brackets)")
+    return fig
+
+
+def refined_mines(probability: np.ndarray, bounds, network, refined, reference, record: dict) -> plt.Figure:
+    """The network's mines beside the refined ones (the DeepLabV3 / OBIA study's Fig. 9): the mine probability
+    with the network's polygons (left) and the refined polygons (right), reference mines dashed on both."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True, layout="constrained")
+
+    def km(frame):
+        return frame.set_geometry(frame.geometry.scale(1e-3, 1e-3, origin=(0, 0)))
+
+    for ax, frame, colour, title in ((axes[0], network, PALETTE[3], f"network: {len(network)} mines"),
+                                     (axes[1], refined, PALETTE[2], f"refined: {len(refined)} mines")):
+        ax.imshow(probability, cmap="Greys", vmin=0, vmax=1, extent=_extent(bounds))
+        if len(reference):
+            km(reference).boundary.plot(ax=ax, color=PALETTE[0], linewidth=0.6, linestyle="--")
+        if len(frame):
+            km(frame).boundary.plot(ax=ax, color=colour, linewidth=0.9)
+        _km_axes(ax, title)
+    if record.get("refined"):
+        fig.suptitle(f"p_intsct refinement, p = {record['p_pct']:.1f} % (reference mines dashed)")
+    return fig
+
+
+def insar_timeseries(series: pd.DataFrame) -> plt.Figure:
+    """Cumulative displacement (mm) per date of chosen mines (the DeepLabV3 / OBIA / SBAS-InSAR study's Fig. 10):
+    one line per mine, the mean over its buffer's coherent pixels."""
+    if series.empty:
+        return _no_data("InSAR time series")
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for i, (mine, group) in enumerate(series.groupby("mine_id", sort=False)):
+        label = f"{mine} ({group['insar_class'].iloc[0]})" if "insar_class" in group else mine
+        ax.plot(pd.to_datetime(group["date"]), group["displacement_mm"], "o-", markersize=2.5,
+                color=PALETTE[i % len(PALETTE)], label=label)
+    ax.axhline(0, color="0.5", linewidth=0.6)
+    ax.set_ylabel("cumulative LOS displacement (mm)")
+    ax.set_title("Displacement of the chosen mines")
+    ax.legend(fontsize=7, ncol=2)
     return fig

@@ -271,3 +271,111 @@ def disagreement(insar_class: pd.Series, status: pd.Series) -> pd.Series:
     a mine restoring by its BSP (``abandoned``) that deforms, or an ``active`` mine with no deformation."""
     deforming = insar_class.isin(["positive", "negative"])
     return (status.eq("abandoned") & deforming) | (status.eq("active") & insar_class.eq("no_change"))
+
+
+def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, units: str) -> pd.DataFrame:
+    """Cumulative displacement per date of each mine from a MintPy ``timeseries.h5`` (the DeepLabV3 / OBIA /
+    SBAS-InSAR study's Fig. 10): the mean over the mine's pixels (every pixel the polygon touches, so a mine
+    smaller than a pixel has one) of each date's displacement, relative to the reference pixel (``REF_Y`` /
+    ``REF_X``) and to the first date. The mine itself, not its buffer: the buffer's stable ground would dilute the
+    mine's motion.
+
+    Each mine is read alone (an h5py slice of its window at every date), so memory is one window of the series,
+    not the file.
+
+    Parameters
+    ----------
+    mines : GeoDataFrame with ``mine_id`` (projected CRS, metres).
+    path : a geocoded MintPy ``timeseries.h5`` (dataset ``timeseries`` (dates, rows, cols), ``date`` as
+        YYYYMMDD, ``X_FIRST`` … ``EPSG``, ``UNIT`` m by default).
+    units : config ``insar.units`` (``auto`` reads ``UNIT``; m/yr or mm/yr name the displacement's metres or
+        millimetres).
+
+    Returns
+    -------
+    DataFrame mine_id, date (ISO), displacement_mm, n_pixels (the mine's pixels with a value at every date).
+
+    Raises
+    ------
+    ValueError
+        Naming the file: not geocoded, or no mine reaches a pixel of it with values (the series is off the
+        region: check its extent and CRS).
+    KeyError
+        Naming the file when it has no ``timeseries`` or ``date`` dataset.
+    """
+    import h5py
+    from rasterio.features import rasterize
+    from rasterio.windows import Window, from_bounds
+
+    path = str(path)
+    with h5py.File(path, "r") as h5:
+        missing = [k for k in ("timeseries", "date") if k not in h5]
+        if missing:
+            raise KeyError(f"{path}: no {missing} dataset; the file has {list(h5.keys())} (a MintPy timeseries.h5 "
+                           "is needed for the displacement time series)")
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in h5.attrs.items()}
+        absent = [k for k in ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP", "EPSG") if k not in attrs]
+        if absent:
+            raise ValueError(f"{path}: not geocoded (attributes {absent} missing); geocode it first (mintpy geocode)")
+        dates = [datetime.strptime(d.decode() if isinstance(d, bytes) else str(d), "%Y%m%d").date().isoformat()
+                 for d in h5["date"][()]]
+        data = h5["timeseries"]
+        n_dates, height, width = data.shape
+        transform = rasterio.Affine(float(attrs["X_STEP"]), 0, float(attrs["X_FIRST"]), 0, float(attrs["Y_STEP"]),
+                                    float(attrs["Y_FIRST"]))
+        factor = TO_MM_YR[_units(units, attrs.get("UNIT", "m"), path)]
+        ref = data[:, int(attrs["REF_Y"]), int(attrs["REF_X"])] if "REF_Y" in attrs and "REF_X" in attrs else 0.0
+        shapes = mines.geometry.to_crs(f"EPSG:{int(attrs['EPSG'])}")
+        rows, missed = [], []
+        for mine_id, geom in zip(mines["mine_id"], shapes):
+            window = from_bounds(*geom.bounds, transform).round_offsets().round_lengths()
+            window = window.intersection(Window(0, 0, width, height)) if _overlaps(window, width, height) else None
+            if window is None or window.width < 1 or window.height < 1:
+                missed.append(mine_id)
+                continue
+            (r0, r1), (c0, c1) = ((int(a), int(b)) for a, b in window.toranges())
+            inside = rasterize([(geom, 1)], out_shape=(r1 - r0, c1 - c0), all_touched=True,
+                               transform=rasterio.windows.transform(window, transform)).astype(bool)
+            block = data[:, r0:r1, c0:c1].astype(np.float64) - np.reshape(ref, (-1, 1, 1))
+            valid = inside & np.isfinite(block).all(axis=0)
+            if not valid.any():
+                missed.append(mine_id)
+                continue
+            mean = block[:, valid].mean(axis=1)
+            rows += [{"mine_id": mine_id, "date": d, "displacement_mm": (m - mean[0]) * factor,
+                      "n_pixels": int(valid.sum())} for d, m in zip(dates, mean)]
+    if not rows:
+        raise ValueError(f"{path}: no mine reaches a pixel of the time series with values (it covers "
+                         f"{n_dates} dates on {width} x {height} pixels in EPSG:{attrs['EPSG']} from "
+                         f"({transform.c:g}, {transform.f:g})): it is off the region, or no data there; check its extent and CRS")
+    if missed:
+        log.warning("%s: mines %s have no pixel with a value at every date (outside the series, or no data): no "
+                    "displacement series for them", path, missed)
+    return pd.DataFrame(rows)
+
+
+def _overlaps(window, width: int, height: int) -> bool:
+    """Whether a window (pixel offsets) overlaps a width x height raster."""
+    return (window.col_off < width and window.row_off < height and window.col_off + window.width > 0
+            and window.row_off + window.height > 0)
+
+
+def chosen_mines(activity: pd.DataFrame, requested: list[str], count: int) -> list[str]:
+    """The mines whose displacement series are drawn: ``requested`` (config ``insar.timeseries_mines``) when
+    given, else up to ``count`` deforming mines (positive or negative) by the largest |median velocity|, then
+    the others by the same order.
+
+    Raises
+    ------
+    KeyError
+        Naming the requested mine ids that are not mines of the region.
+    """
+    if requested:
+        unknown = sorted(set(requested) - set(activity["mine_id"]))
+        if unknown:
+            raise KeyError(f"insar.timeseries_mines: {unknown} are not mines of the region (mines/mines.gpkg)")
+        return list(requested)
+    order = activity.assign(deforming=activity["insar_class"].isin(["positive", "negative"]),
+                            speed=activity["velocity_median"].abs().fillna(-1))
+    order = order.sort_values(["deforming", "speed"], ascending=False, kind="stable")
+    return order["mine_id"].head(count).tolist()

@@ -16,7 +16,7 @@ from minerestore.raster.grid import Grid
 
 #: Config keys of a region that name one input file.
 PATH_KEYS = ("acquisitions", "dem", "landcover", "water_history", "water_occurrence", "rivers", "aoi",
-             "subregions", "reference_mines", "lst", "obstruction")
+             "subregions", "reference_mines", "mine_rights", "lst", "obstruction")
 #: The region's input files other than the acquisitions table: what ingest lists in sources.yaml.
 SOURCE_KEYS = tuple(k for k in PATH_KEYS if k != "acquisitions")
 #: Groups of input files by name: drivers, other mine products, InSAR products (velocity, coherence, incidence).

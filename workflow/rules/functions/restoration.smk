@@ -15,3 +15,9 @@ def trend_inputs(wildcards):
 def has_insar(region):
     """The region has InSAR products (its own, or the synthetic scene's)."""
     return "insar" in value("region", region) or value("region.source", region) == "synthetic"
+
+
+def has_insar_timeseries(region):
+    """The region has an InSAR displacement time series (its own insar.timeseries, or the synthetic scene's)."""
+    given = "timeseries" in value("region", region).get("insar", {})
+    return given or value("region.source", region) == "synthetic"

@@ -10,10 +10,13 @@
   decorrelated patches of 300 m radius (0.3). These are what the workflow must not read as "no change".
 
 Written as a MintPy-like ``velocity.h5`` (dataset ``velocity`` in m/year, with MintPy's geocoding, unit and
-reference attributes), as a GeoTIFF in mm/yr (``velocity.tif``, ``units`` tag), and ``coherence.tif``.
+reference attributes), as a GeoTIFF in mm/yr (``velocity.tif``, ``units`` tag), and ``coherence.tif``; and the
+displacement time series behind it as a MintPy-like ``timeseries.h5``.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -74,9 +77,11 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
 
 
 def write(out, velocity: np.ndarray, coherence: np.ndarray, grid: Grid, *, ref: tuple[int, int],
-          years: list[int]) -> dict[str, str]:
-    """Write ``insar/velocity.h5`` (MintPy-like), ``insar/velocity.tif`` and ``insar/coherence.tif`` under
-    ``out``; returns the manifest entry (the workflow reads the HDF5 file)."""
+          years: list[int], rng: np.random.Generator) -> dict[str, str]:
+    """Write ``insar/velocity.h5`` (MintPy-like), ``insar/timeseries.h5`` (MintPy-like: the displacement of every
+    pixel at four dates a year, its velocity times the time since the first date plus 1 mm of noise, in m, the
+    first date 0), ``insar/velocity.tif`` and ``insar/coherence.tif`` under ``out``; returns the manifest entry
+    (the workflow reads the HDF5 files)."""
     import h5py
 
     folder = out / "insar"
@@ -91,4 +96,14 @@ def write(out, velocity: np.ndarray, coherence: np.ndarray, grid: Grid, *, ref: 
     with h5py.File(folder / "velocity.h5", "w") as h5:  # the scene folder is renamed into place when complete
         h5.create_dataset("velocity", data=velocity / 1000.0)
         h5.attrs.update(attrs)
-    return {"velocity": "insar/velocity.h5", "coherence": "insar/coherence.tif"}
+    dates = [date(y, m, 15) for y in years for m in (3, 6, 9, 12)]
+    t = np.array([(d - dates[0]).days / 365.25 for d in dates], np.float32)
+    series = velocity[None] * t[:, None, None] + rng.normal(0, 1.0, (len(t), *velocity.shape)).astype(np.float32)
+    series -= series[:, ref[0], ref[1]][:, None, None]
+    series -= series[:1]
+    with h5py.File(folder / "timeseries.h5", "w") as h5:
+        h5.create_dataset("timeseries", data=(series / 1000.0).astype(np.float32))
+        h5.create_dataset("date", data=np.array([d.strftime("%Y%m%d").encode() for d in dates]))
+        h5.attrs.update({**attrs, "FILE_TYPE": "timeseries", "UNIT": "m", "START_DATE": dates[0].strftime("%Y%m%d"),
+                         "END_DATE": dates[-1].strftime("%Y%m%d")})
+    return {"velocity": "insar/velocity.h5", "coherence": "insar/coherence.tif", "timeseries": "insar/timeseries.h5"}

@@ -6,7 +6,8 @@
   B08, B11, B12, SCL) and Landsat 8 C2 L2-like scenes at 30 m (``landsat/*.tif``; SR_B2..SR_B7, ST_B10, QA_PIXEL);
 - ``dem.tif``, ``landcover.tif`` (ESA WorldCover codes), ``water_history.tif`` (JRC-like monthly bands),
   ``rivers.gpkg`` (centre lines: kind = main_stem / tributary), ``drivers/*.tif`` (100 m);
-- ``truth/mines_truth.gpkg`` (mine_id, trajectory, first/last active year, area_km2), ``truth/bsp_truth.csv``,
+- ``truth/mines_truth.gpkg`` (mine_id, trajectory, first/last active year, area_km2, mine_type: drawn at random
+  from :data:`MINE_TYPES`, for the tables by type), ``truth/bsp_truth.csv``,
   ``truth/effects.csv`` (planted driver effects), ``truth/classes.tif``;
 - ``inputs.yaml``: the same keys as a ``source: local`` region, so ingestion is shared.
 """
@@ -48,6 +49,9 @@ from minerestore.sources.synthetic.spectra import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Mine types of the synthetic truth (the attribute mine_type), drawn at random: a label to group by.
+MINE_TYPES = ("sand_gravel", "building_stone", "metal")
 
 DRIVER_RESOLUTION_M = 100.0
 COARSE_RESOLUTION_M = 100.0
@@ -395,6 +399,7 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
         write_vector(out / "aoi.gpkg", gpd.GeoDataFrame({"city": [f"synthetic_{p.seed}"]}, geometry=[city],
                                                         crs=grid.crs))
     truth = mines.drop(columns=["bare_share0", "recovery_rate", "stable_share"])
+    truth["mine_type"] = np.random.default_rng([p.seed, 18]).choice(MINE_TYPES, len(truth))
     write_vector(out / "truth" / "mines_truth.gpkg", truth)
     write_vector(out / "truth" / "mine_product.gpkg", _simulated_product(truth, classes, grid, rng))
     write_table(out / "truth" / "bsp_truth.csv", pd.DataFrame(bsp_rows))
@@ -402,7 +407,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     velocity, coherence, insar_truth, ref = synthetic_insar.products(
         mines, mine_fields["label"], classes, grid, coarse=lgrid, factor=factor,
         rng=np.random.default_rng([p.seed, 16]))
-    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref=ref, years=p.years)
+    insar_files = synthetic_insar.write(out, velocity, coherence, lgrid, ref=ref, years=p.years,
+                                         rng=np.random.default_rng([p.seed, 17]))
     write_table(out / "truth" / "insar_truth.csv", insar_truth)
     manifest = {
         "crs": grid.crs,
