@@ -86,7 +86,7 @@ def test_devices():
         with pytest.raises(RuntimeError, match="identify.dl.device is 'cuda' but torch sees no CUDA device"):
             seg.device("cuda")
     with pytest.raises(KeyError, match="'fcn' is not a segmentation network; known: unet, unetplusplus"):
-        seg.build_model("fcn", 3, "resnet18", None)
+        seg.build_model("fcn", 3, "resnet18", None, 8)
 
 
 def squares(n=40, size=32, seed=0):
@@ -103,7 +103,7 @@ def squares(n=40, size=32, seed=0):
 
 def fitted(method, seed=3, epochs=OPTIONS["epochs"]):
     seg.seeded(seed, 2)
-    model = seg.build_model(method, 2, "resnet18", None)
+    model = seg.build_model(method, 2, "resnet18", None, 16)
     x, y = squares()
     fit = seg.train(model, x, y, options=OPTIONS | {"epochs": epochs}, seed=seed, dev=torch.device("cpu"))
     return model, fit
@@ -116,7 +116,7 @@ def test_training_is_deterministic_on_cpu():
         assert torch.equal(va, vb), k
 
 
-@pytest.mark.parametrize("method", ["unet", "deeplabv3plus"])
+@pytest.mark.parametrize("method", ["unet", "deeplabv3plus", "fcn8s", "segnet", "resunet", "unetplus"])
 def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     model, fit = fitted(method)
     assert fit["history"][-1]["train_loss"] < fit["history"][0]["train_loss"]
@@ -125,7 +125,7 @@ def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     predicted = prob >= 0.5
     iou = np.sum(predicted & (y[0] == 1)) / np.sum(predicted | (y[0] == 1))
     assert iou > 0.5, iou
-    card = seg.ModelCard(method, "resnet18", ["a", "b"], [0.0, 0.0], [1.0, 1.0], 32, 10.0, 3, fit["epochs"])
+    card = seg.ModelCard(method, "resnet18", ["a", "b"], [0.0, 0.0], [1.0, 1.0], 32, 10.0, 3, fit["epochs"], width=16)
     seg.save_model(model, card, tmp_path / f"model_{method}.pt")
     again, card_again = seg.load_model(tmp_path / f"model_{method}.pt")
     assert card_again == card
