@@ -33,6 +33,7 @@ def test_the_layers_of_each_paper():
     assert layers(arch.UNetPlus(4, 7, 4)) == 27
     assert layers(arch.SegNet(4, 7, 4)) == 13 + 13 + 1
     assert layers(arch.FCN8s(4, 7, 4)) == 13 + 2 + 3 + 3
+    assert layers(arch.ResUNet(4, 7, 4)) == 3 + 4 * 3 + 4 * 3 + 1  # stem, encoder and decoder units (2 + shortcut)
     widths = [m.out_channels for m in arch.UNetPlus(4, 7, 8).modules() if isinstance(m, torch.nn.Conv2d)][:10]
     assert widths == [8, 8, 16, 16, 32, 32, 64, 64, 128, 128]  # five levels doubling from the width
 
