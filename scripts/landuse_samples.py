@@ -21,6 +21,7 @@ def main(smk) -> None:
     grid = samples.image_grid(image)
     log.info("image %s: %d x %d px of %g, bands %s", image, grid.width, grid.height, grid.resolution, bands)
     samples.patch_windows(grid, smk.params.patch_px)  # an image smaller than a patch stops here, before any work
+    samples.no_data_share(image, indexes)
     samples.check_overlap(smk.input.labels, image, grid)
     source = samples.LabelSource(smk.input.labels, grid, table, region["class_field"])
     samples.write_labels(source, grid, smk.params.tile_px, smk.output.labels)

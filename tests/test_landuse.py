@@ -246,6 +246,24 @@ def test_polygon_labels_by_abbreviation(scene):
 
 
 @pytest.mark.bad_input
+def test_a_black_fill_without_a_declared_no_data_is_no_data(scene, caplog):
+    """An orthophoto whose outside is 0 in every band without a no-data value: those pixels are no data (warned,
+    neither trained on nor scored); a 0 in one band only is data."""
+    with rasterio.open(scene["image"]) as src:
+        image, transform = src.read(), src.transform
+    image[:, :, :16] = 0
+    image[0, 40, 40] = 0
+    path = write(scene["tmp"] / "black.tif", image, transform)
+    with caplog.at_level(logging.WARNING):
+        assert samples.no_data_share(path, [1, 2, 3, 4]) == pytest.approx(0.25)
+    assert "25.0 % of the image has no data" in caplog.text
+    grid = samples.image_grid(path)
+    patches = samples.patch_table(scene["labels"], path, [1, 2, 3, 4], grid, TABLE, patch=16, train_fraction=0.7,
+                                  seed=1)
+    assert len(patches) == 12 and patches["OPM"].sum() == 4 * 64 and patches["labelled_px"].sum() == 48 * 64
+
+
+@pytest.mark.bad_input
 def test_an_image_smaller_than_a_patch_is_refused(scene):
     with pytest.raises(ValueError, match=r"the image is 64 x 64 px, smaller than a patch of 128 x 128 px "
                                          r"\(landuse.patch_px\)"):

@@ -449,7 +449,8 @@ def load_model(path: str | os.PathLike):
             raise FileNotFoundError(f"identify.dl.model: {p} does not exist (a model is the .pt file with its "
                                     ".pt.json sidecar)")
     card = ModelCard(**json.loads(sidecar.read_text()))
-    model = build_model(card.method, len(card.bands), card.encoder, None, card.width)
+    # a card without a width was written before the networks had one: smp's default decoders, width 16
+    model = build_model(card.method, len(card.bands), card.encoder, None, card.width or 16)
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model, card
 

@@ -84,12 +84,32 @@ def band_indexes(path: str | os.PathLike, names: list[str] | None, *, in_file_or
         return list(range(1, src.count + 1)), list(names)
 
 
-def read_image(src, indexes: list[int], window: Window) -> np.ndarray:
-    """Bands of an open image in ``window`` (inside the image), float32 (bands, rows, cols), NaN where a band has
-    no data (the file's no-data value or mask, NaN or ±inf)."""
-    out = np.ma.filled(src.read(indexes, window=window, masked=True).astype(np.float32), np.nan)
+def read_image(src, indexes: list[int], window: Window, out_shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Bands of an open image in ``window`` (inside the image; decimated to ``out_shape`` by nearest when given),
+    float32 (bands, rows, cols), NaN where a band has no data: the file's no-data value or mask, NaN or ±inf, and,
+    in a file that declares no no-data value, pixels that are 0 in every band (the fill of orthophotos outside the
+    scene footprint: no real surface is black in all four GF-2 bands)."""
+    shape = None if out_shape is None else (len(indexes), *out_shape)
+    out = np.ma.filled(src.read(indexes, window=window, masked=True, out_shape=shape).astype(np.float32), np.nan)
     out[~np.isfinite(out)] = np.nan
+    if src.nodata is None:
+        out[:, (out == 0).all(axis=0)] = np.nan
     return out
+
+
+def no_data_share(path: str | os.PathLike, indexes: list[int], max_px: int = 1024) -> float:
+    """Share of the image's pixels without data (:func:`read_image`), from a preview of at most ``max_px`` a side;
+    a share above 0 is logged as a warning (those pixels are not trained on or scored, and are no data in the
+    maps)."""
+    with rasterio.open(path) as src:
+        factor = max(1, int(np.ceil(max(src.height, src.width) / max_px)))
+        shape = (int(np.ceil(src.height / factor)), int(np.ceil(src.width / factor)))
+        share = float(np.isnan(read_image(src, indexes, Window(0, 0, src.width, src.height), shape)).any(axis=0)
+                      .mean())
+    if share:
+        log.warning("%s: %.1f %% of the image has no data (its no-data value, NaN, or 0 in every band where it "
+                    "declares no no-data value): not trained on, not scored, no data in the maps", path, 100 * share)
+    return share
 
 
 def is_vector(path: str | os.PathLike) -> bool:
