@@ -515,3 +515,21 @@ def test_the_default_run_has_no_landuse_job_and_a_region_maps_its_composite(tmp_
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert {"landuse_samples", "landuse_network", "plot_landuse"} <= planned_rules(proc)
     assert "tiny/composites/2022.vrt" in proc.stdout.split("rule landuse_samples:")[1].split("output:")[0]
+
+
+@pytest.mark.bad_input
+def test_a_diverged_training_is_refused_not_kept():
+    """A validation loss that is never finite (a learning rate far too high) stops training with what to do, not a
+    model of random weights."""
+    torch = pytest.importorskip("torch")
+    from minerestore.identify.segmentation import fit_epochs
+
+    model = torch.nn.Conv2d(1, 2, 1)
+    x, y = torch.zeros(2, 1, 4, 4), torch.zeros(2, 4, 4, dtype=torch.int64)
+
+    def loss(out, labels):
+        return out.sum() * float("nan")
+
+    with pytest.raises(RuntimeError, match=r"no epoch of 2 gave a finite validation loss .* lower the learning rate"):
+        fit_epochs(model, lambda: [(x, y)], lambda m: float("nan"), loss, dev=torch.device("cpu"), epochs=2,
+                   learning_rate=0.1, cosine=False, patience=None, min_delta=0.0)

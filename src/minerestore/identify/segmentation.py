@@ -303,6 +303,11 @@ def fit_epochs(model, batches, evaluate, loss, *, dev, epochs: int, learning_rat
     -------
     dict: ``history`` (epoch, train_loss, val_loss, seconds), ``best_epoch``, ``epochs`` (run), ``seconds``; the
     model holds the weights of the best epoch.
+
+    Raises
+    ------
+    RuntimeError
+        When no epoch gives a finite validation loss (a diverged training: says to lower the learning rate).
     """
     import torch
 
@@ -338,6 +343,9 @@ def fit_epochs(model, batches, evaluate, loss, *, dev, epochs: int, learning_rat
             if patience is not None and waited >= patience:
                 log.info("early stop: no better validation loss for %d epochs", waited)
                 break
+    if best_state is None:
+        raise RuntimeError(f"no epoch of {len(history)} gave a finite validation loss (last: {history[-1]['val_loss']}"
+                           "): the training diverged; lower the learning rate")
     model.load_state_dict(best_state)
     return {"history": history, "best_epoch": best_epoch, "epochs": len(history),
             "seconds": time.perf_counter() - started}
