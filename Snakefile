@@ -49,6 +49,7 @@ include: "workflow/rules/fetch.smk"
 include: "workflow/rules/composite.smk"
 include: "workflow/rules/mask.smk"
 include: "workflow/rules/identify.smk"
+include: "workflow/rules/landuse.smk"
 include: "workflow/rules/restoration.smk"
 include: "workflow/rules/ecology.smk"
 include: "workflow/rules/drivers.smk"
@@ -87,6 +88,7 @@ onsuccess:
 rule figures:
     default_target: False
     input:
-        [region_figure_files(r) for r in REGIONS],
-        [expand(table, region=r)[0] for r in REGIONS for table in rules.tables.output],
-        overview_files(),
+        [region_figure_files(r) for r in SERIES_REGIONS],
+        [landuse_figure_files(r) for r in REGIONS if has_landuse(r)],
+        [expand(table, region=r)[0] for r in SERIES_REGIONS for table in rules.tables.output],
+        overview_files() if SERIES_REGIONS else [],

@@ -49,11 +49,12 @@ def main(smk) -> None:
         log.info("%d training patches of %d px, %.2f %% mine pixels, bands %s, device %s", len(x), dl["patch_px"],
                  100 * float(np.mean(y == 1)), bands, dev)
         encoder = seg.encoder_of(method, dl["encoder"])
-        model = seg.build_model(method, len(bands), encoder, dl["encoder_weights"])
+        model = seg.build_model(method, len(bands), encoder, dl["encoder_weights"], dl["width"])
         fit = seg.train(model, x, y, options=dl, seed=smk.params.seed, dev=dev)
         history = pd.DataFrame(fit["history"])
         card = seg.ModelCard(method, encoder, bands, mean, std, dl["patch_px"], grid.resolution,
-                             smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2))
+                             smk.params.seed, fit["epochs"], fit["best_epoch"], round(fit["seconds"], 2),
+                             width=dl["width"])
         if len(fit["validation"]):
             card.threshold = seg.calibrated_threshold(model, x[fit["validation"]], y[fit["validation"]], dev)
     threshold = dl["threshold"] if dl["threshold"] != "auto" else card.threshold

@@ -127,6 +127,17 @@ CONFIG_CASES = {
     "river bands out of order": (
         lambda c: c["identify"].update(statistics={"river_bands_km": [5, 2, 10]}),
         r"config key identify.statistics.river_bands_km: \[5, 2, 10\] - class edges must increase"),
+    "a land-use network outside the registry": (
+        lambda c: (c["regions"]["bad"].update(landuse={"synthetic": {}}), c.update(landuse={"networks": ["unet+"]})),
+        r"config key landuse.networks: 'unet\+' is not a segmentation network it takes; known: unet, "),
+    "a land-use class code given twice": (
+        lambda c: (c["regions"]["bad"].update(landuse={"synthetic": {}}),
+                   c.update(landuse={"classes": [{"code": 1, "name": "a", "abbreviation": "A", "colour": "#000000"},
+                                                 {"code": 1, "name": "b", "abbreviation": "B", "colour": "#ffffff"}]})),
+        r"config key landuse.classes: code \[1\] given to more than one class"),
+    "a synthetic land-use scene smaller than a patch": (
+        lambda c: c["regions"]["bad"].update(landuse={"only": True, "synthetic": {"size_px": 256}}),
+        r"config key regions.bad.landuse.synthetic.size_px: the scene of 256 px is smaller than a patch of 512 px"),
 }
 
 

@@ -11,7 +11,8 @@ PACKAGE = REPO / "src" / "minerestore"
 #: The stages in the order data flows through them; modules outside a stage package are shared (rank 0). On top:
 #: config (the Snakefile's entry: checks and the accessor, it reads every registry) and the synthetic study areas
 #: (a generator of test regions, which labels its truth with the studies' rules, e.g. the InSAR classes).
-STAGE_ORDER = ["raster", "sources", "composite", "mask", "identify", "restoration", "ecology", "drivers", "report"]
+STAGE_ORDER = ["raster", "sources", "composite", "mask", "identify", "landuse", "restoration", "ecology", "drivers",
+               "report"]
 
 
 def module_name(path: Path) -> str:

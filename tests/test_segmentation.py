@@ -84,7 +84,7 @@ def test_each_network_has_its_studys_encoder_unless_one_is_given():
 
     assert seg.encoder_of("deeplabv3", None) == "resnet50"  # the DeepLabV3 study's backbone (its §2.2.2)
     assert seg.encoder_of("unet", None) == "resnet18" and seg.encoder_of("deeplabv3", "resnet18") == "resnet18"
-    model = seg.build_model("deeplabv3", 3, seg.encoder_of("deeplabv3", None), None)
+    model = seg.build_model("deeplabv3", 3, seg.encoder_of("deeplabv3", None), None, 16)
     assert type(model).__name__ == "DeepLabV3" and type(model.encoder).__name__ == "ResNetEncoder"
     assert sum(p.numel() for p in model.encoder.parameters()) > 20e6  # ResNet-50, not ResNet-18 (11 M)
     assert model(torch.zeros(2, 3, 64, 64)).shape == (2, 2, 64, 64)
@@ -98,7 +98,7 @@ def test_devices():
         with pytest.raises(RuntimeError, match="identify.dl.device is 'cuda' but torch sees no CUDA device"):
             seg.device("cuda")
     with pytest.raises(KeyError, match="'fcn' is not a segmentation network; known: unet, unetplusplus"):
-        seg.build_model("fcn", 3, "resnet18", None)
+        seg.build_model("fcn", 3, "resnet18", None, 8)
 
 
 def squares(n=40, size=32, seed=0):
@@ -115,7 +115,7 @@ def squares(n=40, size=32, seed=0):
 
 def fitted(method, seed=3, epochs=OPTIONS["epochs"]):
     seg.seeded(seed, 2)
-    model = seg.build_model(method, 2, "resnet18", None)
+    model = seg.build_model(method, 2, "resnet18", None, 16)
     x, y = squares()
     fit = seg.train(model, x, y, options=OPTIONS | {"epochs": epochs}, seed=seed, dev=torch.device("cpu"))
     return model, fit
@@ -128,7 +128,7 @@ def test_training_is_deterministic_on_cpu():
         assert torch.equal(va, vb), k
 
 
-@pytest.mark.parametrize("method", ["unet", "deeplabv3plus", "deeplabv3"])
+@pytest.mark.parametrize("method", ["unet", "deeplabv3plus", "deeplabv3", "fcn8s", "segnet", "resunet", "unetplus"])
 def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     model, fit = fitted(method)
     assert fit["history"][-1]["train_loss"] < fit["history"][0]["train_loss"]
@@ -137,7 +137,7 @@ def test_a_network_learns_the_planted_squares_and_round_trips(method, tmp_path):
     predicted = prob >= 0.5
     iou = np.sum(predicted & (y[0] == 1)) / np.sum(predicted | (y[0] == 1))
     assert iou > 0.5, iou
-    card = seg.ModelCard(method, "resnet18", ["a", "b"], [0.0, 0.0], [1.0, 1.0], 32, 10.0, 3, fit["epochs"])
+    card = seg.ModelCard(method, "resnet18", ["a", "b"], [0.0, 0.0], [1.0, 1.0], 32, 10.0, 3, fit["epochs"], width=16)
     seg.save_model(model, card, tmp_path / f"model_{method}.pt")
     again, card_again = seg.load_model(tmp_path / f"model_{method}.pt")
     assert card_again == card
@@ -368,6 +368,6 @@ def test_refine_without_a_network_mine_on_the_training_mines_says_so(caplog):
 
 @pytest.mark.bad_input
 def test_windows_overlapping_by_their_size_are_refused():
-    model = seg.build_model("unet", 2, "resnet18", None)
+    model = seg.build_model("unet", 2, "resnet18", None, 16)
     with pytest.raises(ValueError, match="identify.dl.overlap_px = 32: the windows' overlap must be below their size"):
         seg.predict(model, np.zeros((2, 40, 40), np.float32), patch=32, overlap=32, dev=torch.device("cpu"))

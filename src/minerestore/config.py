@@ -19,6 +19,7 @@ import yaml
 
 from minerestore.drivers.catalogue import DRIVERS
 from minerestore.identify.methods import METHODS
+from minerestore.identify.networks import NETWORKS
 from minerestore.raster.grid import check_projected
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS
 
@@ -215,6 +216,10 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                               "e.g. [1, 2, 5]")
     for name, region in config["regions"].items():
         key = f"regions.{name}"
+        if "landuse" in region:
+            check_landuse(config, name, base)
+        if landuse_only(region):
+            continue
         years = analysis_years(region["years"], f"{key}.years")
         for year_key, year in (("restoration.base_year", config["restoration"]["base_year"]),
                                ("drivers.year", config["drivers"]["year"])):
@@ -273,6 +278,76 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 "digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
+
+
+def landuse_only(region: dict) -> bool:
+    """Whether a region's block asks for the land-use stage alone (``landuse.only``)."""
+    return bool((region.get("landuse") or {}).get("only"))
+
+
+def check_landuse(config: dict, name: str, base: Path) -> None:
+    """Checks of a region's ``landuse`` block and the global ``landuse`` keys it uses.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key: a class table with a code, name or abbreviation twice; a network not in the registry; both
+        a synthetic scene and image or labels; no labels; no image for a land-use-only region; a composite year that
+        is not an analysis year; a listed file that does not exist; a model for a network not mapped; a synthetic
+        scene smaller than a patch, in a CRS not projected, or for a class table without the seven classes it
+        paints.
+    """
+    from minerestore.landuse.classes import class_table
+
+    key, landuse, lu = f"config key regions.{name}.landuse", config["landuse"], config["regions"][name]["landuse"]
+    try:
+        table = class_table(landuse["classes"])
+        NETWORKS.check(landuse["networks"], "landuse.networks")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    if "synthetic" in lu:
+        if lu["image"] or lu["labels"]:
+            raise ConfigError(f"{key}: give either synthetic (a generated scene) or image and labels, not both")
+        check_synthetic_landuse(lu["synthetic"], table, landuse["patch_px"], f"{key}.synthetic")
+    elif not lu["labels"]:
+        raise ConfigError(f"{key}.labels: missing; the networks train and are scored on labels (a raster of class "
+                          "codes or polygons with a class field), or set synthetic: {} for the generated scene")
+    elif not lu["image"] and lu["only"]:
+        raise ConfigError(f"{key}.image: missing; a land-use-only region maps one image (a multiband GeoTIFF)")
+    elif not lu["image"]:
+        years = analysis_years(config["regions"][name]["years"], f"regions.{name}.years")
+        if lu["year"] is not None and lu["year"] not in years:
+            raise ConfigError(f"{key}.year: {lu['year']} is not an analysis year of the region ({years}); its "
+                              "composite is what is mapped")
+    for path_key in ("image", "labels"):
+        if lu[path_key] and not _resolve(lu[path_key], base).exists():
+            raise ConfigError(f"{key}.{path_key}: file {lu[path_key]!r} does not exist (relative paths are taken "
+                              f"from {base.resolve()})")
+    for network, path in lu["models"].items():
+        if network not in landuse["networks"]:
+            raise ConfigError(f"{key}.models: {network!r} is not one of landuse.networks ({landuse['networks']})")
+        for p in (path, f"{path}.json"):
+            if not _resolve(p, base).exists():
+                raise ConfigError(f"{key}.models.{network}: file {p!r} does not exist (a model is the .pt file "
+                                  "with its .pt.json card)")
+
+
+def check_synthetic_landuse(synthetic: dict, table, patch_px: int, key: str) -> None:
+    """The generated GF-2-like scene must hold a patch, be in a projected CRS and find its seven classes (by
+    abbreviation) in the class table (:mod:`minerestore.sources.synthetic.gf2`)."""
+    from minerestore.sources.synthetic.gf2 import CLASSES
+
+    if synthetic["size_px"] < patch_px:
+        raise ConfigError(f"{key}.size_px: the scene of {synthetic['size_px']} px is smaller than a patch of "
+                          f"{patch_px} px (landuse.patch_px); enlarge the scene or use smaller patches")
+    missing = sorted(set(CLASSES) - {c.abbreviation for c in table})
+    if missing:
+        raise ConfigError(f"{key}: the synthetic scene paints the classes {list(CLASSES)}; landuse.classes lacks "
+                          f"{missing}")
+    try:
+        check_projected(synthetic["crs"], f"{key}.crs")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def check_registry_names(config: dict) -> None:

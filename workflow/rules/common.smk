@@ -25,6 +25,7 @@ from minerestore.config import (  # noqa: E402
     check_config,
     check_config_files,
     explain_validation_failure,
+    landuse_only,
     split_regions,
 )
 from minerestore.identify.methods import METHODS  # noqa: E402
@@ -103,6 +104,9 @@ def setting(*keys):
 REGIONS = list(value("regions"))
 # When this run was planned: the logs written after it are this run's (the onerror hook reads them).
 RUN_STARTED = time.time()
+# Regions of the time-series stages (composites to drivers) and of the across-region outputs; a land-use-only
+# region (regions.<name>.landuse.only) runs the landuse stage alone.
+SERIES_REGIONS = [r for r in REGIONS if not landuse_only(value("region", r))]
 RESULTS = value("results")
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
 SYNTHETIC_CODE = hashlib.sha1(
@@ -213,10 +217,15 @@ def region_local_files(region):
     return tuple(local_files(ingest_spec(region), Path.cwd()))
 
 
+def has_landuse(region):
+    """Whether the landuse stage runs for a region (it has a landuse block)."""
+    return "landuse" in value("region", region)
+
+
 def _plan():
-    """Plan every region's grid and tiles and list its local inputs now, so that a bad region stops the run before
-    the DAG is built, with a message naming the region (not an input-function traceback)."""
-    for region in REGIONS:
+    """Plan every time-series region's grid and tiles and list its local inputs now, so that a bad region stops
+    the run before the DAG is built, with a message naming the region (not an input-function traceback)."""
+    for region in SERIES_REGIONS:
         try:
             for warning in check_crs_scale(value("region.crs", region), region_grid(region).bounds):
                 print(f"Warning: region {region!r}: {warning}", file=sys.stderr)

@@ -77,7 +77,7 @@ rule drivers_model:
 
 rule ranking:
     input:
-        importance=expand(rules.drivers_model.output.importance, region=REGIONS),
+        importance=expand(rules.drivers_model.output.importance, region=SERIES_REGIONS),
     output:
         ranking=str(Path(RESULTS, "ranking.csv")),
     log:

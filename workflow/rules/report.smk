@@ -213,11 +213,11 @@ rule tables:
 
 rule plot_overview:
     input:
-        pearson=expand(rules.drivers_model.output.pearson, region=REGIONS),
-        importance=expand(rules.drivers_model.output.importance, region=REGIONS),
+        pearson=expand(rules.drivers_model.output.pearson, region=SERIES_REGIONS),
+        importance=expand(rules.drivers_model.output.importance, region=SERIES_REGIONS),
         ranking=rules.ranking.output.ranking,
-        rings=expand(rules.ecology_stats.output.rings, region=REGIONS),
-        rsei_pca=expand(rules.ecology_table.output.table, region=REGIONS, table="rsei_pca"),
+        rings=expand(rules.ecology_stats.output.rings, region=SERIES_REGIONS),
+        rsei_pca=expand(rules.ecology_table.output.table, region=SERIES_REGIONS, table="rsei_pca"),
     output:
         [
             report(
@@ -240,6 +240,6 @@ rule plot_overview:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
         runtime=5,
     params:
-        regions=REGIONS,
+        regions=SERIES_REGIONS,
     script:
         "../../scripts/overview_figures.py"

@@ -3,9 +3,13 @@ outputs, so no path is spelled twice."""
 
 
 def region_targets(region):
-    """Every final output of a region."""
+    """Every final output of a region: its land-use outputs where it has a landuse block, and, unless that is all
+    it asks for (landuse.only), those of the time-series stages."""
     r = rules
-    out = expand(r.composite_mosaic.output.composite, region=region, year=years(region))
+    if region not in SERIES_REGIONS:
+        return landuse_targets(region)
+    out = landuse_targets(region) if has_landuse(region) else []
+    out += expand(r.composite_mosaic.output.composite, region=region, year=years(region))
     out += expand(r.agreement.output.agreement, region=region, product=mine_products(region))
     out += expand(r.accuracy.output.accuracy, region=region) if has_accuracy(region) else []
     out += expand(r.mines_by_river.output.table, region=region) if has_rivers(region) else []
@@ -30,4 +34,4 @@ def region_targets(region):
 
 def all_targets():
     out = [f for r in REGIONS for f in region_targets(r)]
-    return out + [rules.ranking.output.ranking] + overview_files()
+    return out + ([rules.ranking.output.ranking] + overview_files() if SERIES_REGIONS else [])

@@ -49,6 +49,8 @@ class ModelCard:
     metrics: dict = field(default_factory=dict)
     #: probability threshold calibrated on the validation patches (:func:`calibrated_threshold`); None: not done
     threshold: float | None = None
+    #: first-level channels of a network of minerestore.identify.architectures (identify.dl.width)
+    width: int | None = None
 
     def check_compatible(self, bands: list[str], mean: list[float] | None = None, std: list[float] | None = None,
                          source: str = "model") -> None:
@@ -69,18 +71,19 @@ class ModelCard:
                                  "given; a model is applied with its own normalisation")
 
 
-def device(requested: str):
-    """The torch device for ``identify.dl.device``: ``auto`` (CUDA when present, else CPU), ``cpu`` or ``cuda``.
+def device(requested: str, key: str = "identify.dl.device"):
+    """The torch device for the config ``key`` (``identify.dl.device``, ``landuse.device``): ``auto`` (CUDA when
+    present, else CPU), ``cpu`` or ``cuda``.
 
     Raises
     ------
     RuntimeError
-        When ``cuda`` is requested and torch sees no CUDA device (says to use auto or cpu).
+        When ``cuda`` is requested and torch sees no CUDA device (names ``key``, says to use auto or cpu).
     """
     import torch
 
     if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("identify.dl.device is 'cuda' but torch sees no CUDA device (torch "
+        raise RuntimeError(f"{key} is 'cuda' but torch sees no CUDA device (torch "
                            f"{torch.__version__}); set it to auto (CUDA when present, else CPU) or cpu")
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -93,30 +96,35 @@ def encoder_of(method: str, requested: str | None) -> str:
     return requested or NETWORKS[method].encoder
 
 
-def build_model(method: str, in_channels: int, encoder: str, encoder_weights: str | None):
+def build_model(method: str, in_channels: int, encoder: str, encoder_weights: str | None, width: int):
     """A segmentation network of :data:`minerestore.identify.networks.NETWORKS` with two classes (not mine, mine)
     and random weights, or the encoder's weights from a local file.
 
     Parameters
     ----------
-    method : a network name (``unet``, ``unetplusplus``, ``deeplabv3plus`` …).
+    method : a network name (``unet``, ``unetplusplus``, ``deeplabv3plus``, ``unetplus`` …).
     in_channels : number of input layers.
-    encoder : an encoder name of segmentation-models-pytorch (resnet18, resnet34, resnet50 …).
+    encoder : an encoder name of segmentation-models-pytorch (resnet18, resnet34, resnet50 …), for its networks.
     encoder_weights : a local file of encoder weights (a state dict), or None; nothing is downloaded. The first
         convolution is adapted to ``in_channels`` when the file holds three-band weights.
+    width : channels of the first level of the networks written here (:mod:`minerestore.identify.architectures`).
 
     Raises
     ------
     KeyError
-        Unknown network (names the known ones); FileNotFoundError for a missing weights file.
+        Unknown network (names the known ones); FileNotFoundError for a missing weights file; ValueError for
+        encoder weights given to a network without a segmentation-models-pytorch encoder.
     """
     import torch
 
-    model = NETWORKS[method].build(in_channels, 2, encoder)
+    model = NETWORKS[method].build(in_channels, 2, encoder=encoder, width=width)
     if encoder_weights:
         path = Path(encoder_weights)
         if not path.exists():
             raise FileNotFoundError(f"identify.dl.encoder_weights: {path} does not exist")
+        if not hasattr(model, "encoder") or not hasattr(model.encoder, "load_state_dict"):
+            raise ValueError(f"identify.dl.encoder_weights: {method} has no segmentation-models-pytorch encoder to "
+                             "load them into; it is trained from scratch (set encoder_weights to null)")
         state = torch.load(path, map_location="cpu", weights_only=True)
         own = model.encoder.state_dict()
         for key, value in state.items():  # three-band first convolution: repeat its mean over the bands
@@ -257,45 +265,96 @@ def train(model, patches: np.ndarray, labels: np.ndarray, *, options: dict, seed
     ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(labels[fit]), dtype=torch.float32).to(dev),
                                    ignore_index=IGNORE)
     dice = smp.losses.DiceLoss(mode="multiclass", ignore_index=IGNORE)
+
+    def batches():
+        perm = fit[torch.randperm(len(fit), generator=generator).numpy()]
+        for idx in batch_indexes(perm, options["batch_size"]):
+            yield _augment(x[idx], y[idx], generator)
+
+    def evaluate(_):
+        return _evaluate(model, x[val], y[val], ce, dice, dev) if len(val) else None
+
+    result = fit_epochs(model, batches, evaluate, lambda out, yb: ce(out, yb) + dice(out, yb), dev=dev,
+                        epochs=options["epochs"], learning_rate=options["learning_rate"], cosine=True,
+                        patience=options["patience"], min_delta=1e-4)
+    return result | {"validation": val}
+
+
+def batch_indexes(order: np.ndarray, batch_size: int):
+    """Consecutive batches of ``order``; a last batch of one patch is left out when there are others (batch
+    normalisation needs two patches)."""
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        if len(idx) < 2 and len(order) > 1:
+            continue
+        yield idx
+
+
+def fit_epochs(model, batches, evaluate, loss, *, dev, epochs: int, learning_rate: float, cosine: bool,
+               patience: int | None, min_delta: float) -> dict:
+    """The training loop of the segmentation networks: Adam, one pass of ``batches()`` per epoch, the validation
+    loss after each, and the weights of the epoch with the lowest validation loss kept.
+
+    Parameters
+    ----------
+    batches : callable () -> iterable of (x (b, bands, p, p) float32 tensor, y (b, p, p) int64 tensor) on the CPU,
+        the training batches of one epoch (drawn by the caller's seeded generator).
+    evaluate : callable (model) -> float or None, the validation loss (None: no validation patches; the epoch's
+        training loss stands for it).
+    loss : callable (logits, labels) -> a scalar tensor.
+    cosine : anneal the learning rate to 0 over ``epochs`` (cosine), else keep it constant.
+    patience : stop after this many epochs without a validation loss lower by ``min_delta``; None: run every epoch.
+
+    Returns
+    -------
+    dict: ``history`` (epoch, train_loss, val_loss, seconds), ``best_epoch``, ``epochs`` (run), ``seconds``; the
+    model holds the weights of the best epoch.
+
+    Raises
+    ------
+    RuntimeError
+        When no epoch gives a finite validation loss (a diverged training: says to lower the learning rate).
+    """
+    import torch
+
     model.to(dev)
-    optimiser = torch.optim.Adam(model.parameters(), lr=options["learning_rate"])
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=options["epochs"])
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs) if cosine else None
     best, best_state, best_epoch, history, waited = np.inf, None, 0, [], 0
     started = time.perf_counter()
-    for epoch in range(1, options["epochs"] + 1):
+    for epoch in range(1, epochs + 1):
         tick = time.perf_counter()
         model.train()
-        perm = fit[torch.randperm(len(fit), generator=generator).numpy()]
         losses = []
-        for start in range(0, len(perm), options["batch_size"]):
-            idx = perm[start:start + options["batch_size"]]
-            if len(idx) < 2 and len(perm) > 1:  # batch normalisation needs two patches
-                continue
-            xb, yb = _augment(x[idx], y[idx], generator)
+        for xb, yb in batches():
             xb, yb = xb.to(dev), yb.to(dev)
             optimiser.zero_grad()
-            out = model(xb)
-            loss = ce(out, yb) + dice(out, yb)
-            loss.backward()
+            value = loss(model(xb), yb)
+            value.backward()
             optimiser.step()
-            losses.append(float(loss.detach()))
-        schedule.step()
-        val_loss = _evaluate(model, x[val], y[val], ce, dice, dev) if len(val) else float(np.mean(losses))
+            losses.append(float(value.detach()))
+        if schedule is not None:
+            schedule.step()
+        val_loss = evaluate(model)
+        val_loss = float(np.mean(losses)) if val_loss is None else val_loss
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
                         "seconds": time.perf_counter() - tick})
         log.info("epoch %d: train loss %.4f, validation loss %.4f (%.1f s)", epoch, np.mean(losses), val_loss,
                  history[-1]["seconds"])
-        if val_loss < best - 1e-4:
+        if val_loss < best - min_delta:
             best, best_epoch, waited = val_loss, epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             waited += 1
-            if waited >= options["patience"]:
+            if patience is not None and waited >= patience:
                 log.info("early stop: no better validation loss for %d epochs", waited)
                 break
+    if best_state is None:
+        raise RuntimeError(f"no epoch of {len(history)} gave a finite validation loss (last: {history[-1]['val_loss']}"
+                           "): the training diverged; lower the learning rate")
     model.load_state_dict(best_state)
     return {"history": history, "best_epoch": best_epoch, "epochs": len(history),
-            "seconds": time.perf_counter() - started, "validation": val}
+            "seconds": time.perf_counter() - started}
 
 
 #: Thresholds :func:`calibrated_threshold` chooses from.
@@ -341,9 +400,17 @@ def _evaluate(model, x, y, ce, dice, dev) -> float:
 
 
 def predict(model, image: np.ndarray, *, patch: int, overlap: int, dev, batch_size: int = 8) -> np.ndarray:
-    """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of ``patch``
-    px overlapping by ``overlap`` px, the probabilities of overlapping windows averaged. float32 (rows, cols).
-    Memory is bounded by the image given: the caller passes a tile with a margin (:func:`probability_tiles`).
+    """Mine probability of every pixel of ``image`` (bands, rows, cols; normalised): the second class of
+    :func:`class_probabilities`, float32 (rows, cols)."""
+    return class_probabilities(model, image, patch=patch, overlap=overlap, dev=dev, batch_size=batch_size)[1]
+
+
+def class_probabilities(model, image: np.ndarray, *, patch: int, overlap: int, dev,
+                        batch_size: int = 8) -> np.ndarray:
+    """Probability of each class at every pixel of ``image`` (bands, rows, cols; normalised) by sliding windows of
+    ``patch`` px overlapping by ``overlap`` px, the softmax of overlapping windows averaged; an image smaller than
+    a patch is padded with zeros (the mean). float32 (classes, rows, cols). Memory is bounded by the image given:
+    the callers pass a tile with a margin (:func:`probability_tiles`, :mod:`minerestore.landuse.network`).
 
     Raises
     ------
@@ -358,8 +425,7 @@ def predict(model, image: np.ndarray, *, patch: int, overlap: int, dev, batch_si
     bands, rows, cols = image.shape
     pad_r, pad_c = max(0, patch - rows), max(0, patch - cols)
     padded = np.pad(image, ((0, 0), (0, pad_r), (0, pad_c))) if pad_r or pad_c else image
-    total = np.zeros(padded.shape[1:], np.float32)
-    count = np.zeros(padded.shape[1:], np.float32)
+    total, count = None, np.zeros(padded.shape[1:], np.float32)
     step = patch - overlap
     origins = [(r, c) for r in patch_origins(padded.shape[1], patch, step)
                for c in patch_origins(padded.shape[2], patch, step)]
@@ -368,11 +434,13 @@ def predict(model, image: np.ndarray, *, patch: int, overlap: int, dev, batch_si
         for start in range(0, len(origins), batch_size):
             batch = origins[start:start + batch_size]
             x = torch.from_numpy(np.stack([padded[:, r:r + patch, c:c + patch] for r, c in batch])).to(dev)
-            prob = torch.softmax(model(x), dim=1)[:, 1].cpu().numpy()
+            prob = torch.softmax(model(x), dim=1).cpu().numpy()
+            if total is None:
+                total = np.zeros((prob.shape[1], *padded.shape[1:]), np.float32)
             for (r, c), p in zip(batch, prob):
-                total[r:r + patch, c:c + patch] += p
+                total[:, r:r + patch, c:c + patch] += p
                 count[r:r + patch, c:c + patch] += 1
-    return (total / np.maximum(count, 1))[:rows, :cols]
+    return (total / np.maximum(count, 1))[:, :rows, :cols]
 
 
 def save_model(model, card: ModelCard, path: str | os.PathLike) -> None:
@@ -404,7 +472,8 @@ def load_model(path: str | os.PathLike):
             raise FileNotFoundError(f"identify.dl.model: {p} does not exist (a model is the .pt file with its "
                                     ".pt.json sidecar)")
     card = ModelCard(**json.loads(sidecar.read_text()))
-    model = build_model(card.method, len(card.bands), card.encoder, None)
+    # a card without a width was written before the networks had one: smp's default decoders, width 16
+    model = build_model(card.method, len(card.bands), card.encoder, None, card.width or 16)
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model, card
 
