@@ -402,3 +402,21 @@ def test_a_bands_cell_naming_other_bands_is_refused(tmp_path):
     path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,\"['B04', 'SCL']\"\n")
     with pytest.raises(ValueError, match=r"row 2: bands \[\"\['B04',\", \"'SCL'\]\"\] are not bands of sentinel2_l2a"):
         read_table(path)
+
+
+@pytest.mark.bad_input
+def test_a_band_with_no_data_where_the_others_have_data_stays_no_data_when_warped(tmp_path):
+    """A Sentinel-2 file off the grid by half a pixel (warped bilinear) whose B12 ends 20 rows before the other
+    bands (a swath edge): those pixels are not clear and have no SWIR2. GDAL's default masked a pixel only where
+    every band was no data, so B12's 0 was warped as data, moved to DN 1 and read as a clear reflectance of 1e-4."""
+    f = s2_file(tmp_path / "edge.tif", transform=from_origin(400005, 3301005, 10, 10), shape=(60, 60))
+    with rasterio.open(f, "r+") as dst:
+        swir2 = dst.read(6)
+        swir2[:20] = 0
+        dst.write(swir2, 6)
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid(),
+                           conservative_scl=CONSERVATIVE_SCL)
+    # grid row r is centred on the edge of source rows r and r + 1: rows 0-18 read no-data B12 only, row 19 its
+    # last no-data row and the first valid one (the masked kernel takes the valid one)
+    assert not obs["clear"][:19].any() and np.isnan(obs["swir2"][:19]).all()
+    assert obs["clear"][19:].all() and obs["swir2"][19:] == pytest.approx(0.12)

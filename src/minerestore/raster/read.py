@@ -184,6 +184,11 @@ MAX_SOURCE_BLOCK_PX = 4096 * 4096
 
 #: Resampling methods whose unmasked warp of an all-valid source equals the masked one (tests/test_tiles.py).
 UNMASKED_EQUAL = frozenset({Resampling.nearest, Resampling.bilinear, Resampling.average})
+#: GDAL warp option: each band's no-data pixels are its own. GDAL's default for several bands of one no-data value
+#: (``PARTIAL``) masks a pixel only where every band is no data, so a band with no data where the others have some
+#: (a Sentinel-2 band whose swath edge ends first, a MODIS band's fill) was warped as data, moved off the no-data
+#: value (0 -> 1) and read as a dark clear observation.
+BAND_BY_BAND_NODATA = {"UNIFIED_SRC_NODATA": "NO"}
 
 
 def _source_window(src, grid: Grid, window: Window) -> Window | None:
@@ -272,13 +277,13 @@ def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarra
     only when masked."""
     if source is None or method not in UNMASKED_EQUAL:
         reproject(rasterio.band(src, indexes), out, src_nodata=nodata, dst_nodata=out_fill,
-                  dst_transform=dst_transform, dst_crs=dst_crs, resampling=method)
+                  dst_transform=dst_transform, dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
         return
     block = src.read(indexes, window=source)
     missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
     reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
               src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
-              dst_crs=dst_crs, resampling=method)
+              dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
