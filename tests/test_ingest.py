@@ -420,3 +420,23 @@ def test_a_band_with_no_data_where_the_others_have_data_stays_no_data_when_warpe
     # last no-data row and the first valid one (the masked kernel takes the valid one)
     assert not obs["clear"][:19].any() and np.isnan(obs["swir2"][:19]).all()
     assert obs["clear"][19:].all() and obs["swir2"][19:] == pytest.approx(0.12)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("origin,shape", [((400000, 3301000), (50, 50)), ((400005, 3301005), (60, 60))],
+                         ids=["on the grid", "warped"])
+def test_a_declared_no_data_other_than_the_products_is_no_data_on_and_off_the_grid(tmp_path, origin, shape):
+    """An int16 Sentinel-2 export whose no-data is -9999 (declared; SCL -9999 too, not a masked class): its fill
+    pixels are not clear. A file already on the grid was read as it is and a warped one got -9999 where the
+    products' fill (0) was asked (rasterio takes a dst_nodata of 0 for none): both passed -9999 on as a clear
+    reflectance of -0.9999."""
+    f = s2_file(tmp_path / "m9999.tif", dtype="int16", transform=from_origin(*origin, 10, 10), shape=shape)
+    with rasterio.open(f, "r+") as dst:
+        data = dst.read()
+        data[:, :30] = -9999
+        dst.write(data)
+        dst.nodata = -9999
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid(),
+                           conservative_scl=CONSERVATIVE_SCL)
+    assert not obs["clear"][:29].any() and obs["clear"][30:].all()
+    assert np.nanmin(obs["blue"]) == pytest.approx(0.05)

@@ -150,11 +150,17 @@ def read_on_grid(
         raise ValueError(f"{path}: {len(methods)} resampling methods for {len(wanted)} bands")
     with open_raster(path, keep_open) as src:
         indexes = [band_index(src, b, path) if isinstance(b, str) else b for b in wanted]
+        nodata = src.nodata if src.nodata is not None else src_nodata
+        out_fill = fill if fill is not None else nodata
         if _aligned(src, grid):
             data = src.read(indexes, window=window)
+            if nodata is not None and out_fill is not None and not _same_value(nodata, out_fill):
+                # as the warp below: the file's no-data pixels take the fill (a file on the grid whose no-data is
+                # -9999 where the caller's is 0 would otherwise pass -9999 as a value)
+                if np.isnan(out_fill) and data.dtype.kind in "iub":
+                    data = data.astype(np.float32)
+                data[_nodata_pixels(data, nodata)] = out_fill
         else:
-            nodata = src.nodata if src.nodata is not None else src_nodata
-            out_fill = fill if fill is not None else nodata
             # GDAL's warper straight into the window's array, 7x faster than reading a WarpedVRT of the grid for
             # a bilinear Landsat band onto a 10 m grid. Next to source no-data it resamples from the valid pixels
             # (as gdalwarp does) where the VRT gave no data; elsewhere the values are the same.
@@ -274,16 +280,23 @@ def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarra
     valid the masked kernel gives the same values, and GDAL's unmasked kernels are 2-2.5x faster (a bilinear
     Landsat ST band onto a 10 m grid: 24 ms instead of 58 ms a megapixel). Otherwise with the no-data mask; and
     always for kernels that overshoot (cubic, lanczos …), whose values next to the no-data value GDAL moves off it
-    only when masked."""
+    only when masked.
+
+    Grid pixels without a valid source pixel take ``out_fill``. rasterio 1.4 takes a ``dst_nodata`` of 0 for none
+    and gives them the source's no-data value instead (rasterio issue 3320, fixed after 1.4.4): a file whose
+    no-data is -9999 read with the products' fill of 0 gave -9999 as a value. The warper never writes the no-data
+    value for a valid pixel (it moves it off by one), so those pixels take ``out_fill`` here."""
     if source is None or method not in UNMASKED_EQUAL:
         reproject(rasterio.band(src, indexes), out, src_nodata=nodata, dst_nodata=out_fill,
                   dst_transform=dst_transform, dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
-        return
-    block = src.read(indexes, window=source)
-    missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
-    reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
-              src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
-              dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
+    else:
+        block = src.read(indexes, window=source)
+        missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
+        reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
+                  src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
+                  dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
+    if out_fill == 0 and nodata is not None and not _same_value(nodata, 0):
+        out[_nodata_pixels(out, nodata)] = out_fill
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:
