@@ -440,3 +440,68 @@ def test_a_declared_no_data_other_than_the_products_is_no_data_on_and_off_the_gr
                            conservative_scl=CONSERVATIVE_SCL)
     assert not obs["clear"][:29].any() and obs["clear"][30:].all()
     assert np.nanmin(obs["blue"]) == pytest.approx(0.05)
+
+
+def _multiband(path, values, names, dtype, nodata=None, transform=T):
+    """A file of constant bands ``values`` (one per name of ``names``) on a 50 x 50 px grid at ``transform``."""
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=len(names), dtype=dtype, crs=CRS,
+                       transform=transform, nodata=nodata) as dst:
+        for i, (v, name) in enumerate(zip(values, names), 1):
+            dst.write(np.full((50, 50), v, dtype), i)
+            dst.set_band_description(i, name)
+    return path
+
+
+def _s2_fill_undeclared(path):
+    f = s2_file(path, dtype="int16")
+    with rasterio.open(f, "r+") as dst:
+        data = dst.read()
+        data[:6, :10] = -9999  # the reflectance bands; SCL stays 4 (vegetation)
+        dst.write(data)
+        dst.nodata = None
+    return f
+
+
+L8_C2 = ["SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7", "ST_B10", "QA_PIXEL"]
+L8_REFLECTANCE_DN = [round((r + 0.2) / 2.75e-5) for r in (0.05, 0.08, 0.06, 0.3, 0.2, 0.12)]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("make,sensor,match", [
+    (_s2_fill_undeclared, "sentinel2_l2a",
+     r"band B02 has 500 sampled pixels of -9999 \(reflectance -0.9999\), below any sentinel2_l2a observation: a "
+     r"fill value stored as data without a declared no-data value; declare it \(e.g. gdal_edit.py -a_nodata -9999"),
+    (lambda p: s2_file(p, dn=(12, 20, 15, 76, 51, 30), dtype="uint8"), "sentinel2_l2a",
+     r"band B02 is 8-bit \(uint8\), but sentinel2_l2a digital numbers reach 10000: the data were rescaled"),
+    (lambda p: _multiband(p, [*L8_REFLECTANCE_DN, 300.0, 21824], L8_C2, "float32"), "landsat8_c2l2",
+     r"band ST_B10 gives a median land-surface temperature of 150.0 K with the landsat8_c2l2 scale \(DN x 0.00341802 "
+     r"\+ 149\), outside 200-350 K: the band holds kelvin or °C already"),
+    (lambda p: _multiband(p, [300.0, 0], ["LST_Day_1km", "QC_Day"], "float32", transform=from_origin(400000, 3301000,
+                                                                                                    1000, 1000)),
+     "modis_mod11a2", r"median land-surface temperature of 6.0 K with the modis_mod11a2 scale"),
+    (lambda p: s2_file(p), "sentinel2_l2a_pb04",
+     r"band B02 has a median reflectance of -0.05 after the -0.1 offset of sentinel2_l2a_pb04: its DN carry no "
+     r"\+1000 offset .*; list it as sentinel2_l2a"),
+    (lambda p: s2_file(p), "sentinel2_l1c", r"has SCL, the scene classification of Level-2A, but is listed as "
+                                             r"sentinel2_l1c \(Level-1C\); list it as sentinel2_l2a"),
+], ids=["undeclared -9999", "rescaled to 8 bits", "Landsat ST in kelvin", "MODIS LST in kelvin",
+        "harmonised DN as baseline 04.00", "Level-2A as Level-1C"])
+def test_an_acquisition_in_another_encoding_is_refused(tmp_path, make, sensor, match):
+    """Each of these read as numbers before: reflectance -0.9999 counted clear, reflectance /39, LST of 150 K and
+    6 K, every band 0.1 too dark (a quarter of them negative); the Level-2A file failed on a missing band B01."""
+    f = make(tmp_path / "scene.tif")
+    with pytest.raises(ValueError, match=match):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), sensor))
+
+
+@pytest.mark.bad_input
+def test_raw_baseline_04_listed_without_its_offset_is_warned(tmp_path, caplog):
+    """Raw DN of a baseline 04.00 product (+1000) in a renamed file (no _N0400_ in the name) listed as
+    sentinel2_l2a read 0.1 too bright; the darkest pixel of every band at 1000 DN or more is warned (a scene of
+    cloud or bright desert can be so too, hence not refused)."""
+    raw = s2_file(tmp_path / "T50RKU_20220701.tif", dn=(1500, 1800, 1600, 4000, 3000, 2200))
+    check_acquisition(Acquisition(str(raw), date(2022, 7, 1), "sentinel2_l2a"))
+    assert "list it as sentinel2_l2a_pb04, or its reflectance reads 0.1 too high" in caplog.text
+    caplog.clear()
+    check_acquisition(Acquisition(str(s2_file(tmp_path / "dark.tif")), date(2022, 7, 1), "sentinel2_l2a"))
+    assert "pb04" not in caplog.text
