@@ -505,3 +505,13 @@ def test_raw_baseline_04_listed_without_its_offset_is_warned(tmp_path, caplog):
     caplog.clear()
     check_acquisition(Acquisition(str(s2_file(tmp_path / "dark.tif")), date(2022, 7, 1), "sentinel2_l2a"))
     assert "pb04" not in caplog.text
+
+
+@pytest.mark.bad_input
+def test_a_file_without_band_names_says_how_to_name_them(tmp_path):
+    """A multi-band file from gdal_merge or a GIS export has no band descriptions: the message said the file had
+    bands [None, None, …], which does not say what to do."""
+    f = s2_file(tmp_path / "merged.tif", bands=[""] * 7)
+    with pytest.raises(KeyError, match=r"merged.tif: band 'B02' not found; the file's 7 bands have no descriptions "
+                                       r"\(names\): name each band .* or list one file per band with a \{band\}"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))

@@ -30,10 +30,15 @@ def band_index(src, name: str, path: str | os.PathLike) -> int:
     Raises
     ------
     KeyError
-        Naming the file, the missing band and the bands it has.
+        Naming the file, the missing band and the bands it has (or that its bands have no names, and how to give
+        them).
     """
     names = list(src.descriptions)
     if name not in names:
+        if not any(names):
+            raise KeyError(f"{path}: band {name!r} not found; the file's {len(names)} bands have no descriptions (names): "
+                           "name each band as its product does (e.g. rasterio's set_band_description, or a VRT "
+                           "with <Description>), or list one file per band with a {band} pattern in the path")
         raise KeyError(f"{path}: band {name!r} not found; the file has bands {names}")
     return names.index(name) + 1
 
