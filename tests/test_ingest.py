@@ -515,3 +515,34 @@ def test_a_file_without_band_names_says_how_to_name_them(tmp_path):
     with pytest.raises(KeyError, match=r"merged.tif: band 'B02' not found; the file's 7 bands have no descriptions "
                                        r"\(names\): name each band .* or list one file per band with a \{band\}"):
         check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+SPREADSHEET_TABLES = {
+    "semicolons": "path;date;sensor\na.tif;2020-07-01;sentinel2_l2a\nb.tif;2019-07-01;sentinel2_l2a\n",
+    "tabs": "path\tdate\tsensor\na.tif\t2020-07-01\tsentinel2_l2a\nb.tif\t2019-07-01\tsentinel2_l2a\n",
+    "a byte-order mark and Windows line ends": "\ufeffpath,date,sensor\r\na.tif,2020-07-01,sentinel2_l2a\r\n"
+                                               "b.tif,2019-07-01,sentinel2_l2a\r\n",
+    "capitalised headers, spaces after commas and empty trailing rows": "Path, Date, Sensor\na.tif, 2020-07-01, "
+                                                                         "sentinel2_l2a\nb.tif, 2019-07-01, "
+                                                                         "sentinel2_l2a\n,,\n,,\n",
+}
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("case", SPREADSHEET_TABLES)
+def test_a_table_as_spreadsheets_save_it_is_read(tmp_path, case):
+    """Semicolons and tabs were 'missing column(s) path, date, sensor', capitals and spaces the same, a
+    spreadsheet's trailing rows 'cannot parse date nan'."""
+    (tmp_path / "t.csv").write_text(SPREADSHEET_TABLES[case], newline="")
+    acqs = read_table(tmp_path / "t.csv")
+    assert [(Path(a.path).name, a.date.isoformat(), a.sensor) for a in acqs] == [
+        ("b.tif", "2019-07-01", "sentinel2_l2a"), ("a.tif", "2020-07-01", "sentinel2_l2a")]
+
+
+@pytest.mark.bad_input
+def test_a_table_in_a_code_page_says_to_save_it_as_utf8(tmp_path):
+    """A table a spreadsheet saved in Windows-1252 (a path with é) failed with a bare UnicodeDecodeError."""
+    (tmp_path / "t.csv").write_bytes("path,date,sensor\ncafé.tif,2020-07-01,sentinel2_l2a\n".encode("cp1252"))
+    with pytest.raises(ValueError, match=r"t.csv: not UTF-8 text \(invalid continuation byte at byte 20\); save it as "
+                                         r"'CSV UTF-8'"):
+        read_table(tmp_path / "t.csv")

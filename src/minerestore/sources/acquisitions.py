@@ -132,7 +132,7 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed, the ``bands`` cell names
+        Naming the table and the row when a column is missing (the table is read as :func:`_read_csv` says), a date cannot be parsed, the ``bands`` cell names
         a band the product does not have, or the table (or the file) is empty;
         naming the rows when two list the same file.
     KeyError
@@ -141,11 +141,7 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     import pandas as pd
 
     table_path = Path(path)
-    try:
-        frame = pd.read_csv(table_path, dtype=str)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{table_path}: the file is empty; give a header line 'path,date,sensor' and a row per "
-                         "acquisition") from None
+    frame = _read_csv(table_path)
     missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{table_path}: missing column(s) {missing}; expected columns {list(TABLE_COLUMNS)}")
@@ -171,6 +167,40 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands))
     _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
+
+
+#: Column separators a table may use: spreadsheets in many locales write ';', some exports a tab.
+SEPARATORS = (",", ";", "\t")
+
+
+def _read_csv(table_path: Path) -> pd.DataFrame:
+    """An acquisitions table as text columns, as spreadsheets write it: UTF-8 with or without a byte-order mark,
+    any line ends, the separator of its header line (:data:`SEPARATORS`), header names in any case and with
+    spaces round the cells; rows with no cell filled (a spreadsheet's trailing rows) are dropped.
+
+    Raises
+    ------
+    ValueError
+        Naming the table: empty, or not UTF-8 (what to save it as).
+    """
+    import io
+
+    import pandas as pd
+
+    try:
+        text = table_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{table_path}: not UTF-8 text ({err.reason} at byte {err.start}); save it as 'CSV UTF-8' "
+                         "(a spreadsheet's default CSV may use the system's code page)") from None
+    header = text.lstrip().split("\n", 1)[0]
+    sep = max(SEPARATORS, key=header.count)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{table_path}: the file is empty; give a header line 'path,date,sensor' and a row per "
+                         "acquisition") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame.dropna(how="all")
 
 
 def _refuse_duplicates(acquisitions: list[Acquisition], table_path: Path) -> None:
