@@ -55,6 +55,18 @@ def points(tmp_path, region):
     gpd.GeoDataFrame(geometry=pts, crs=CRS).to_file(tmp_path / "rivers.gpkg")
 
 
+def two_layers(tmp_path, region):
+    roads = shapely.LineString([(400000, 3300100), (401000, 3300100)])
+    gpd.GeoDataFrame(geometry=[roads], crs=CRS).to_file(tmp_path / "rivers.gpkg", layer="roads")
+    gpd.GeoDataFrame({"name": ["Han"]}, geometry=[shapely.LineString([(400000, 3300500), (401000, 3300500)])],
+                     crs=CRS).to_file(tmp_path / "rivers.gpkg", layer="rivers")
+
+
+def metres_tagged_as_degrees(tmp_path, region):
+    line = shapely.LineString([(400000, 3300500), (401000, 3300500)])
+    gpd.GeoDataFrame(geometry=[line], crs="EPSG:4326").to_file(tmp_path / "rivers.gpkg")
+
+
 CASES = {
     "inverted bounds": (lambda t, r: r.update(bounds=[401000, 3300000, 400000, 3301000]),
                         r"config key regions.bad.bounds: \[401000, 3300000, 400000, 3301000\] is not \[xmin, ymin"),
@@ -88,6 +100,12 @@ CASES = {
     "sentinel2_level on a local region": (
         lambda t, r: r.update(sentinel2_level="l1c"),
         r"config key regions.bad.sentinel2_level: 'l1c' chooses what a stac or earthengine region fetches"),
+    "rivers in a GeoPackage of two layers": (two_layers, r"config key regions.bad.rivers: .*rivers.gpkg: the file holds "
+                                                         r"2 layers with geometries \['roads', 'rivers'\]; the "
+                                                         r"workflow reads one: write the one meant to a file"),
+    "rivers in metres tagged as degrees": (metres_tagged_as_degrees,
+                                           r"rivers.gpkg: the layer's CRS \(EPSG:4326\) is in degrees but its "
+                                           r"coordinates reach \(400000, 3300500, 401000, 3300500\)"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),
