@@ -67,6 +67,12 @@ def metres_tagged_as_degrees(tmp_path, region):
     gpd.GeoDataFrame(geometry=[line], crs="EPSG:4326").to_file(tmp_path / "rivers.gpkg")
 
 
+def subregions_without_the_field(tmp_path, region):
+    zone = shapely.box(399000, 3299000, 402000, 3302000)
+    gpd.GeoDataFrame({"name": ["upper"]}, geometry=[zone], crs=CRS).to_file(tmp_path / "zones.gpkg")
+    region["subregions"] = str(tmp_path / "zones.gpkg")
+
+
 CASES = {
     "inverted bounds": (lambda t, r: r.update(bounds=[401000, 3300000, 400000, 3301000]),
                         r"config key regions.bad.bounds: \[401000, 3300000, 400000, 3301000\] is not \[xmin, ymin"),
@@ -106,6 +112,11 @@ CASES = {
     "rivers in metres tagged as degrees": (metres_tagged_as_degrees,
                                            r"rivers.gpkg: the layer's CRS \(EPSG:4326\) is in degrees but its "
                                            r"coordinates reach \(400000, 3300500, 401000, 3300500\)"),
+    "sub-regions without their attribute": (subregions_without_the_field,
+                                            r"config key regions.bad.subregion_field: .*zones.gpkg has no attribute "
+                                            r"'subregion'; it has \['name'\]"),
+    "a river_field the rivers lack": (lambda t, r: r.update(river_field="NAME"),
+                                      r"config key regions.bad.river_field: .*rivers.gpkg has no attribute 'NAME'"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),

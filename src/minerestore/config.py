@@ -188,7 +188,8 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         projected, a listed file that does not exist, a local region without acquisitions, a region with
         neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
         ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region, ``bounds`` not
-        ordered xmin, ymin, xmax, ymax.
+        ordered xmin, ymin, xmax, ymax, a vector file with several layers or without the attribute the config
+        names (``subregion_field``, ``river_field``).
     """
     base = Path(base)
     check_registry_names(config)
@@ -268,6 +269,34 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 "digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
+        _check_vector_inputs(region, key, base)
+
+
+#: Region keys naming a vector file, and the region key naming an attribute that file must have (None: none).
+VECTOR_KEYS = {"rivers": "river_field", "aoi": None, "subregions": "subregion_field", "reference_mines": None}
+
+
+def _check_vector_inputs(region: dict, key: str, base: Path) -> None:
+    """The vector files of a region hold one layer with geometries (:func:`minerestore.raster.vector.the_layer`),
+    and the attributes the config names: ``subregion_field`` in the sub-regions file, ``river_field`` in the
+    rivers; so a wrong file stops the run when it is planned, not in the job that reads it."""
+    import pyogrio
+
+    from minerestore.raster.vector import the_layer
+
+    files = {k: region[k] for k in VECTOR_KEYS if region.get(k)}
+    files.update({f"mine_products.{n}": p for n, p in (region.get("mine_products") or {}).items()})
+    for name, path in files.items():
+        where = f"config key {key}.{name}"
+        try:
+            layer = the_layer(_resolve(path, base))
+            fields = list(pyogrio.read_info(_resolve(path, base), layer=layer)["fields"])
+        except (ValueError, pyogrio.errors.DataSourceError) as err:
+            raise ConfigError(f"{where}: {err}") from None
+        field = region.get(VECTOR_KEYS.get(name) or "", None)
+        if field is not None and field not in fields:
+            raise ConfigError(f"config key {key}.{VECTOR_KEYS[name]}: {path} has no attribute {field!r}; it has "
+                              f"{fields}: name one of them (or remove {name} / the key)")
 
 
 def check_registry_names(config: dict) -> None:
