@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import rasterio
@@ -20,8 +21,16 @@ from minerestore.raster.vector import read_vector
 pytestmark = pytest.mark.bad_input
 
 
+def lst_raster(path: Path, kelvin: float = 300.0) -> Path:
+    """A constant LST raster (K) over the scenes of :func:`local_region` (Sentinel-2 has no thermal band)."""
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs=CRS,
+                       transform=rasterio.transform.from_origin(400000, 3301000, 100, 100), nodata=float("nan")) as dst:
+        dst.write(np.full((1, 10, 10), kelvin, "float32"))
+    return path
+
+
 def local_region(tmp_path: Path) -> dict:
-    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them; returns the config."""
+    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them, an LST raster; returns the config."""
     rows = []
     for year in range(2018, 2023):
         s2_file(tmp_path / f"s{year}.tif", shape=(100, 100))
@@ -31,7 +40,7 @@ def local_region(tmp_path: Path) -> dict:
     gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
     region = {"source": "local", "sensor": "sentinel2", "lst_sensor": "none", "years": {"first": 2018, "last": 2022},
               "crs": CRS, "resolution": 10, "acquisitions": str(tmp_path / "acq.csv"),
-              "rivers": str(tmp_path / "rivers.gpkg")}
+              "rivers": str(tmp_path / "rivers.gpkg"), "lst": str(lst_raster(tmp_path / "lst.tif"))}
     return {"regions": {"bad": region}, "identify": {"method": "candidates"}, "results": str(tmp_path / "results")}
 
 
@@ -117,6 +126,13 @@ CASES = {
                                             r"'subregion'; it has \['name'\]"),
     "a river_field the rivers lack": (lambda t, r: r.update(river_field="NAME"),
                                       r"config key regions.bad.river_field: .*rivers.gpkg has no attribute 'NAME'"),
+    "no LST for RSEI": (lambda t, r: r.pop("lst"),
+                        r"config key regions.bad.lst_sensor: lst_sensor: none gives no land-surface temperature, which "
+                        r"RSEI needs; set lst_sensor to landsat or modis .* or lst to an LST raster in kelvin"),
+    "an LST sensor without acquisitions": (lambda t, r: (r.pop("lst"), r.update(lst_sensor="landsat")),
+                                           r"config key regions.bad.lst_sensor: landsat gives LST, but .*acq.csv has no "
+                                           r"landsat acquisition in the growing season of \[2018, 2019, 2020, 2021, "
+                                           r"2022\]"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),

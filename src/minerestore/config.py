@@ -259,6 +259,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             if "acquisitions" not in region:
                 raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")
             _check_years_have_data(region, key, years, config, base)
+        _check_lst_source(region, key, years, config, base)
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
         method, compared = config["identify"]["method"], config["identify"]["compare"]
@@ -345,6 +346,32 @@ def _check_years_have_data(region: dict, key: str, years: list[int], config: dic
             f"config key {key}.years: {empty} have no {region['sensor']} acquisition in the growing season (months "
             f"{months[0]}–{months[1]}) in {table}; they would give empty composites. List the years that have data "
             f"({'years: ' + str(have) if have else 'none of the analysis years has any'}), or add acquisitions")
+
+
+def _check_lst_source(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:
+    """RSEI needs land-surface temperature every analysis year (methods.md §9): a region without an ``lst``
+    raster needs an LST family (``lst_sensor``, :func:`minerestore.sources.contract.lst_family`) and, when local,
+    acquisitions of that family in every year's window. Without them the run failed in its first RSEI job, after
+    every composite had been made."""
+    from minerestore.sources.contract import lst_family
+    from minerestore.sources.local import years_without_acquisitions
+
+    if "lst" in region:
+        return
+    family = lst_family(region)
+    if family == "none":
+        said = "lst_sensor: none" if "lst_sensor" in region else f"sensor {region['sensor']} (no thermal band)"
+        raise ConfigError(f"config key {key}.lst_sensor: {said} gives no land-surface temperature, which RSEI needs; "
+                          "set lst_sensor to landsat or modis (with those acquisitions), or lst to an LST raster in "
+                          "kelvin")
+    if region["source"] != "local" or family == region["sensor"]:
+        return  # the same acquisitions as the reflectance: checked with them
+    months = (region["season"]["start_month"], region["season"]["end_month"])
+    table = _resolve(region["acquisitions"], base)
+    empty = years_without_acquisitions(table, years, config["composite"]["window_years"], months, {family})
+    if empty:
+        raise ConfigError(f"config key {key}.lst_sensor: {family} gives LST, but {table} has no {family} acquisition in "
+                          f"the growing season of {empty}; add them, or give lst (an LST raster in kelvin)")
 
 
 def region_slug(value) -> str:
