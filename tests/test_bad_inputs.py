@@ -286,3 +286,25 @@ def test_a_results_folder_of_another_checkout_stops_before_the_dag(tmp_path):
     line = next(line for line in err.splitlines() if line.startswith("Error: "))
     assert f"results folder {results} is written by the workflow in /elsewhere/minerestore" in line
     assert "delete" in line and "Traceback" not in err and proc.returncode != 0
+
+
+@pytest.mark.workflow
+def test_nested_values_given_with_config_on_the_command_line_keep_their_type(tmp_path):
+    """Snakemake reads the values inside ``--config thresholds={bsp_ndvi: 0.3}`` as text: the schema refused
+    "'0.3' is not of type 'number'", a message the user cannot act on (they wrote a number)."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(local_region(tmp_path)))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config", "--config",
+                     "thresholds={bsp_ndvi: 0.3, min_patch_m2: 500}", "composite={window_years: 3}")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+
+
+def test_typed_overrides_read_nested_text_as_yaml():
+    from minerestore.config import typed_overrides
+
+    given = {"thresholds": {"bsp_ndvi": "0.3", "mk_alpha": "1e-2"}, "seed": 7, "results": "2019-run",
+             "regions": {"a": {"years": ["2019", "2020"], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"}}}}
+    assert typed_overrides(given) == {"thresholds": {"bsp_ndvi": 0.3, "mk_alpha": "1e-2"}, "seed": 7,
+                                      "results": "2019-run", "regions": {"a": {"years": [2019, 2020],
+                                                                               "crs": "EPSG:32650",
+                                                                               "aoi_select": {"city": "Ma'anshan"}}}}

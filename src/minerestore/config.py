@@ -67,6 +67,28 @@ def setting(config: dict, key: str, region: str | None = None):
     return value
 
 
+def typed_overrides(overrides: dict) -> dict:
+    """``--config`` values as a config file gives them. Snakemake reads a top-level ``--config key=value`` as a
+    number, boolean or text, but the values inside a mapping or list (``thresholds={bsp_ndvi: 0.3}``) with YAML's
+    BaseLoader, which keeps every scalar as text ('0.3'): the schema then refused a number as "not of type
+    'number'". Each text value inside a mapping or list is read again as YAML (``yaml.safe_load``); top-level
+    values are returned as Snakemake gave them."""
+
+    def typed(value):
+        if isinstance(value, dict):
+            return {k: typed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [typed(v) for v in value]
+        if isinstance(value, str):
+            try:
+                return yaml.safe_load(value) if value.strip() else value
+            except yaml.YAMLError:
+                return value
+        return value
+
+    return {k: typed(v) if isinstance(v, (dict, list)) else v for k, v in overrides.items()}
+
+
 def _lookup(mapping: dict, parts: list[str], key: str):
     for part in parts:
         if not isinstance(mapping, dict) or part not in mapping:

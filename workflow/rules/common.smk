@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
 # The package is importable here without installation; scripts find it through the scripts/minerestore link
 # (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
@@ -26,6 +26,7 @@ from minerestore.config import (  # noqa: E402
     check_config_files,
     explain_validation_failure,
     split_regions,
+    typed_overrides,
 )
 from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
@@ -54,6 +55,7 @@ SCHEMA = "../schemas/config.schema.yaml"
 
 
 def _validate_config():
+    update_config(config, typed_overrides(workflow.config_settings.overwrite_config or {}))
     _keep_cli_regions()
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
