@@ -303,8 +303,11 @@ def test_typed_overrides_read_nested_text_as_yaml():
     from minerestore.config import typed_overrides
 
     given = {"thresholds": {"bsp_ndvi": "0.3", "mk_alpha": "1e-2"}, "seed": 7, "results": "2019-run",
-             "regions": {"a": {"years": ["2019", "2020"], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"}}}}
-    assert typed_overrides(given) == {"thresholds": {"bsp_ndvi": 0.3, "mk_alpha": "1e-2"}, "seed": 7,
-                                      "results": "2019-run", "regions": {"a": {"years": [2019, 2020],
-                                                                               "crs": "EPSG:32650",
-                                                                               "aoi_select": {"city": "Ma'anshan"}}}}
+             "masks": {"vegetation_dates": ["2015-06-23", "2015-09-30"], "period": "null"},
+             "regions": {"a": {"years": ["2019", "2020"], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"},
+                               "sentinel2_level": "auto", "synthetic": {"city": "True"}}}}
+    assert typed_overrides(given) == {
+        "thresholds": {"bsp_ndvi": 0.3, "mk_alpha": 0.01}, "seed": 7, "results": "2019-run",
+        "masks": {"vegetation_dates": ["2015-06-23", "2015-09-30"], "period": None},
+        "regions": {"a": {"years": [2019, 2020], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"},
+                          "sentinel2_level": "auto", "synthetic": {"city": True}}}}

@@ -68,23 +68,28 @@ def setting(config: dict, key: str, region: str | None = None):
 
 
 def typed_overrides(overrides: dict) -> dict:
-    """``--config`` values as a config file gives them. Snakemake reads a top-level ``--config key=value`` as a
+    """``--config`` values typed as Snakemake types a top-level one. Snakemake reads ``--config key=value`` as a
     number, boolean or text, but the values inside a mapping or list (``thresholds={bsp_ndvi: 0.3}``) with YAML's
     BaseLoader, which keeps every scalar as text ('0.3'): the schema then refused a number as "not of type
-    'number'". Each text value inside a mapping or list is read again as YAML (``yaml.safe_load``); top-level
-    values are returned as Snakemake gave them."""
+    'number'". Each text value inside a mapping or list that reads as an integer, a float, ``true`` / ``false``
+    or ``null`` becomes one (dates and other text stay text, as the schema wants them); top-level values are
+    returned as Snakemake gave them. ``overrides``: the ``--config`` values alone
+    (``workflow.config_settings.config``), not those of the config files."""
+    words = {"true": True, "false": False, "null": None, "~": None}
 
     def typed(value):
         if isinstance(value, dict):
             return {k: typed(v) for k, v in value.items()}
         if isinstance(value, list):
             return [typed(v) for v in value]
-        if isinstance(value, str):
+        if not isinstance(value, str):
+            return value
+        for parse in (int, float):
             try:
-                return yaml.safe_load(value) if value.strip() else value
-            except yaml.YAMLError:
-                return value
-        return value
+                return parse(value)
+            except ValueError:
+                pass
+        return words.get(value.strip().lower(), value)
 
     return {k: typed(v) if isinstance(v, (dict, list)) else v for k, v in overrides.items()}
 

@@ -55,7 +55,7 @@ SCHEMA = "../schemas/config.schema.yaml"
 
 
 def _validate_config():
-    update_config(config, typed_overrides(workflow.config_settings.overwrite_config or {}))
+    update_config(config, typed_overrides(dict(workflow.config_settings.config or {})))
     _keep_cli_regions()
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
