@@ -30,7 +30,8 @@ def lst_raster(path: Path, kelvin: float = 300.0) -> Path:
 
 
 def local_region(tmp_path: Path) -> dict:
-    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them, an LST raster; returns the config."""
+    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them, an LST raster, a drivers' analysis grid
+    of 100 m (10 x 10 cells); returns the config."""
     rows = []
     for year in range(2018, 2023):
         s2_file(tmp_path / f"s{year}.tif", shape=(100, 100))
@@ -40,7 +41,8 @@ def local_region(tmp_path: Path) -> dict:
     gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
     region = {"source": "local", "sensor": "sentinel2", "lst_sensor": "none", "years": {"first": 2018, "last": 2022},
               "crs": CRS, "resolution": 10, "acquisitions": str(tmp_path / "acq.csv"),
-              "rivers": str(tmp_path / "rivers.gpkg"), "lst": str(lst_raster(tmp_path / "lst.tif"))}
+              "rivers": str(tmp_path / "rivers.gpkg"), "lst": str(lst_raster(tmp_path / "lst.tif")),
+              "analysis_grid_m": 100}
     return {"regions": {"bad": region}, "identify": {"method": "candidates"}, "results": str(tmp_path / "results")}
 
 
@@ -133,6 +135,10 @@ CASES = {
                                            r"config key regions.bad.lst_sensor: landsat gives LST, but .*acq.csv has no "
                                            r"landsat acquisition in the growing season of \[2018, 2019, 2020, 2021, "
                                            r"2022\]"),
+    "a drivers grid too coarse for the region": (
+        lambda t, r: r.pop("analysis_grid_m"),
+        r"region 'bad': the drivers' analysis grid of 1000 m has 1 x 1 cells over the 1 x 1 km region grid, fewer than "
+        r"drivers.min_samples \(50\) .* Set regions.<name>.analysis_grid_m \(or drivers.grid_m\) to 140 m or less"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),

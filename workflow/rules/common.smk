@@ -36,7 +36,12 @@ from minerestore.restoration.trend_indices import inputs_bands, trend_index  # n
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
-from minerestore.sources.plan import check_crs_scale, planned_grid, study_area_tiles  # noqa: E402
+from minerestore.sources.plan import (  # noqa: E402
+    check_crs_scale,
+    check_drivers_grid,
+    planned_grid,
+    study_area_tiles,
+)
 from minerestore.writer import WriterError, check_writer, record_writer  # noqa: E402
 
 
@@ -228,6 +233,9 @@ def _plan():
                 )
             if value("region.source", region) == "local":
                 region_local_files(region)
+            check_drivers_grid(
+                region_grid(region), value("drivers.grid_m", region), value("drivers.min_samples")
+            )
         except (ValueError, KeyError, OSError) as err:
             raise ConfigError(f"region {region!r}: {err}") from None
 

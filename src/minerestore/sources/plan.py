@@ -86,6 +86,28 @@ def check_resolution(resolution: float, bounds: tuple[float, float, float, float
                          f"than {MAX_GRID_PX:.0e}) at {resolution:g} m; check the resolution, bounds and CRS units")
 
 
+def check_drivers_grid(grid: Grid, grid_m: float, min_samples: int) -> None:
+    """Refuse a drivers' analysis grid too coarse for the region: fewer cells over the whole region grid than the
+    forest's ``min_samples`` (config ``drivers.min_samples``) can never give enough samples (the study area holds
+    fewer still), and the run failed in its last job.
+
+    Raises
+    ------
+    ValueError
+        Naming the analysis grid, its cells over the region, the minimum and a spacing that gives enough cells.
+    """
+    cells = Grid.from_bounds(grid.crs, grid.bounds, grid_m).shape
+    if cells[0] * cells[1] >= min_samples:
+        return
+    width, height = grid.width * grid.resolution, grid.height * grid.resolution
+    fits = max(grid.resolution, (width * height / min_samples) ** 0.5 // grid.resolution * grid.resolution)
+    raise ValueError(f"the drivers' analysis grid of {grid_m:g} m has {cells[1]} x {cells[0]} cells over the "
+                     f"{width / 1000:g} x {height / 1000:g} km region grid, fewer than drivers.min_samples "
+                     f"({min_samples}) even if the study area filled it: the drivers' forest could never be fitted. "
+                     f"Set regions.<name>.analysis_grid_m (or drivers.grid_m) to {fits:g} m or less, or lower "
+                     "drivers.min_samples")
+
+
 def check_crs_scale(crs: str, bounds: tuple[float, float, float, float]) -> list[str]:
     """Check that the CRS measures areas and distances truly over the region (its scale factors at 25 points of
     ``bounds``, pyproj's ``Proj.get_factors``), and that the region does not cross the antimeridian.
