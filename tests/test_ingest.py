@@ -357,13 +357,17 @@ def raster_file(path, values, nodata=None, dtype="float32"):
     ("lst", [22.5, 31.0], None, r"lst .*: values 22.5 to 31 outside .* degrees Celsius where kelvin is expected"),
     ("water_occurrence", [0.0, 0.35, 1.0], None, r"water_occurrence .*: values 0 to 1 - a fraction where percent"),
     ("water_history", [0, 1, 2, 4], 0, r"water_history .*: codes \[4\] found where JRC monthly history codes"),
+    ("landcover", [10.0, 30.0, 255.0], None, r"landcover .*: .* hold 255, a fill value, but the file declares no no-data"),
+    ("landcover", [10.0, 30.0, 255.0], 0, r"landcover .*: .* hold 255, a fill value, but the file declares 0 as its "
+                                          r"no-data value"),
 ])
 def test_an_auxiliary_raster_breaking_its_contract_is_refused(tmp_path, key, values, nodata, match):
     """Each auxiliary raster is checked against its contract at ingest: fill values passed off as data (a DEM's
-    voids would become slopes of 89°), another unit or scale, codes outside the documented ones."""
+    voids would become slopes of 89°; land cover's 255, declared or not, was read as a class), another unit or scale,
+    codes outside the documented ones."""
     from minerestore.sources.local import check_static
 
-    dtype = "uint8" if key == "water_history" else "float32"
+    dtype = "uint8" if key in ("water_history", "landcover") else "float32"
     with pytest.raises(ValueError, match=match):
         check_static(raster_file(tmp_path / f"{key}.tif", values, nodata, dtype), key, grid())
 
