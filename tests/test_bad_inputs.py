@@ -66,6 +66,12 @@ def points(tmp_path, region):
     gpd.GeoDataFrame(geometry=pts, crs=CRS).to_file(tmp_path / "rivers.gpkg")
 
 
+def rivers_off_the_scenes(tmp_path, region):
+    line = shapely.LineString([(430000, 3300500), (431000, 3300500)])
+    gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
+    region["bounds"] = [400000, 3300000, 432000, 3302000]
+
+
 def two_layers(tmp_path, region):
     roads = shapely.LineString([(400000, 3300100), (401000, 3300100)])
     gpd.GeoDataFrame(geometry=[roads], crs=CRS).to_file(tmp_path / "rivers.gpkg", layer="roads")
@@ -139,6 +145,9 @@ CASES = {
         lambda t, r: r.pop("analysis_grid_m"),
         r"region 'bad': the drivers' analysis grid of 1000 m has 1 x 1 cells over the 1 x 1 km region grid, fewer than "
         r"drivers.min_samples \(50\) .* Set regions.<name>.analysis_grid_m \(or drivers.grid_m\) to 140 m or less"),
+    "bounds round rivers the scenes do not cover": (
+        rivers_off_the_scenes, r"region 'bad': no acquisition meets the study area \(420000.0, 3300000.0, 432000.0, "
+                               r"3302000.0\) .* the acquisitions cover \(400000.0, 3300000.0, 401000.0, 3301000.0\)"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),

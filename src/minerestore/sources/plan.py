@@ -18,7 +18,7 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_windows
 from minerestore.raster.vector import read_vector
 from minerestore.sources.acquisitions import read_table
-from minerestore.sources.local import acquisitions_bounds
+from minerestore.sources.local import acquisitions_bounds, footprints_meeting
 
 
 #: Smallest region grid, px a side: the masks' morphology, the texture and Rao's Q windows and the distance rings
@@ -57,14 +57,29 @@ def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Gri
     else:
         bounds = planned_bounds(region, buffer_km, base)
     check_resolution(region["resolution"], bounds)
-    if region["source"] == "local" and not region.get("bounds"):
-        bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"], bounds)
+    if region["source"] == "local":
+        bounds = _local_bounds(region, bounds, buffer_km, base)
     grid = Grid.from_bounds(region["crs"], bounds, region["resolution"])
     if min(grid.shape) < MIN_GRID_PX:
         raise ValueError(f"the region grid would be {grid.width} x {grid.height} px of {grid.resolution:g} m over "
                          f"{tuple(round(v) for v in grid.bounds)}; at least {MIN_GRID_PX} px a side are needed: widen "
                          "bounds (or the AOI / rivers) or use a finer resolution")
     return grid
+
+
+def _local_bounds(region: dict, bounds: tuple, buffer_km: float, base) -> tuple[float, float, float, float]:
+    """A local region's extent: without ``bounds``, the acquisitions' footprints cut to the study area's extent
+    (:func:`minerestore.sources.local.acquisitions_bounds`); with them, ``bounds``, once an acquisition is known to
+    meet the study area's extent inside them (a river off the scenes gave a run of empty composites that failed at
+    its last job, asking for another drivers.year). Bounds away from the study area are left to the tiles' check."""
+    table = read_table(Path(base) / region["acquisitions"])
+    if not region.get("bounds"):
+        return acquisitions_bounds(table, region["crs"], bounds)
+    study = box(*planned_bounds({k: v for k, v in region.items() if k != "bounds"}, buffer_km, base))
+    inside = study.intersection(box(*bounds))
+    if inside.area > 0:
+        footprints_meeting(table, region["crs"], inside.bounds)
+    return bounds
 
 
 def check_resolution(resolution: float, bounds: tuple[float, float, float, float]) -> None:
