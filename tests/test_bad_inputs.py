@@ -145,6 +145,10 @@ CASES = {
         lambda t, r: r.pop("analysis_grid_m"),
         r"region 'bad': the drivers' analysis grid of 1000 m has 1 x 1 cells over the 1 x 1 km region grid, fewer than "
         r"drivers.min_samples \(50\) .* Set regions.<name>.analysis_grid_m \(or drivers.grid_m\) to 140 m or less"),
+    "bounds in degrees": (lambda t, r: r.update(bounds=[117.0, 29.8, 117.02, 29.82]),
+                          r"config key regions.bad.bounds: \[117.0, 29.8, 117.02, 29.82\] are longitudes and latitudes "
+                          r"in degrees \(they lie in the area of use of EPSG:32650\), not EPSG:32650 metres; give "
+                          r"\[500000, 3296624, 501933, 3298840\]"),
     "bounds round rivers the scenes do not cover": (
         rivers_off_the_scenes, r"region 'bad': no acquisition meets the study area \(420000.0, 3300000.0, 432000.0, "
                                r"3302000.0\) .* the acquisitions cover \(400000.0, 3300000.0, 401000.0, 3301000.0\)"),

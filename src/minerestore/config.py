@@ -257,9 +257,16 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             raise ConfigError(f"config key {key}.bounds: {bounds} is not [xmin, ymin, xmax, ymax] with xmin < xmax and "
                               "ymin < ymax (in the region CRS)")
         try:
-            check_projected(region["crs"], f"config key {key}.crs")
+            crs = check_projected(region["crs"], f"config key {key}.crs")
         except ValueError as err:
             raise ConfigError(str(err)) from None
+        if bounds and _degrees_in(bounds, crs):
+            from pyproj import Transformer
+
+            metres = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(*bounds)
+            raise ConfigError(f"config key {key}.bounds: {bounds} are longitudes and latitudes in degrees (they lie in "
+                              f"the area of use of {region['crs']}), not {region['crs']} metres; give "
+                              f"[{', '.join(f'{v:.0f}' for v in metres)}]")
         if region["source"] == "earthengine":
             missing = [m for m in ("ee", "xee") if importlib.util.find_spec(m) is None]
             if missing:
@@ -302,6 +309,17 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
 
 #: Region keys naming a vector file, and the region key naming an attribute that file must have (None: none).
 VECTOR_KEYS = {"rivers": "river_field", "aoi": None, "subregions": "subregion_field", "reference_mines": None}
+
+
+def _degrees_in(bounds: list[float], crs) -> bool:
+    """Whether ``bounds`` read as [west, south, east, north] in degrees lie in the area of use of a projected CRS
+    (``pyproj.CRS``): bounds in degrees given for a CRS in metres (a 20 m x 20 m grid at the CRS's origin)."""
+    west, south, east, north = bounds
+    area = crs.area_of_use
+    if area is None or not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
+        return False
+    lon_in = (area.west <= west and east <= area.east) if area.west <= area.east else (west >= area.west or east <= area.east)
+    return lon_in and area.south <= south and north <= area.north
 
 
 def _check_vector_inputs(region: dict, key: str, base: Path) -> None:
