@@ -24,7 +24,8 @@ def main(smk) -> None:
         zones = studyarea.study_area(grid, layers["rivers"], layers["aoi"], layers["subregions"],
                                      elevation if "dem" in sources else None,
                                      buffer_km=smk.params.buffer_km, subregion_field=smk.params.subregion_field,
-                                     aoi_name=sources.get("aoi", "aoi"))
+                                     aoi_name=sources.get("aoi", "aoi"),
+                                     subregions_name=sources.get("subregions", "subregions"))
     except ValueError as err:
         raise ValueError(f"region {smk.wildcards.region!r}: {err}") from err
     log.info("study area %.2f km² in %d sub-regions", zones["area_km2"].sum(), len(zones))

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import rasterio
@@ -20,8 +21,17 @@ from minerestore.raster.vector import read_vector
 pytestmark = pytest.mark.bad_input
 
 
+def lst_raster(path: Path, kelvin: float = 300.0) -> Path:
+    """A constant LST raster (K) over the scenes of :func:`local_region` (Sentinel-2 has no thermal band)."""
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs=CRS,
+                       transform=rasterio.transform.from_origin(400000, 3301000, 100, 100), nodata=float("nan")) as dst:
+        dst.write(np.full((1, 10, 10), kelvin, "float32"))
+    return path
+
+
 def local_region(tmp_path: Path) -> dict:
-    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them; returns the config."""
+    """Five Sentinel-2 scenes (100 x 100 px at 10 m), a river across them, an LST raster, a drivers' analysis grid
+    of 100 m (10 x 10 cells); returns the config."""
     rows = []
     for year in range(2018, 2023):
         s2_file(tmp_path / f"s{year}.tif", shape=(100, 100))
@@ -31,7 +41,8 @@ def local_region(tmp_path: Path) -> dict:
     gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
     region = {"source": "local", "sensor": "sentinel2", "lst_sensor": "none", "years": {"first": 2018, "last": 2022},
               "crs": CRS, "resolution": 10, "acquisitions": str(tmp_path / "acq.csv"),
-              "rivers": str(tmp_path / "rivers.gpkg")}
+              "rivers": str(tmp_path / "rivers.gpkg"), "lst": str(lst_raster(tmp_path / "lst.tif")),
+              "analysis_grid_m": 100}
     return {"regions": {"bad": region}, "identify": {"method": "candidates"}, "results": str(tmp_path / "results")}
 
 
@@ -53,6 +64,30 @@ def truncated(tmp_path, region):
 def points(tmp_path, region):
     pts = [shapely.Point(400100, 3300500), shapely.Point(400900, 3300500)]
     gpd.GeoDataFrame(geometry=pts, crs=CRS).to_file(tmp_path / "rivers.gpkg")
+
+
+def rivers_off_the_scenes(tmp_path, region):
+    line = shapely.LineString([(430000, 3300500), (431000, 3300500)])
+    gpd.GeoDataFrame(geometry=[line], crs=CRS).to_file(tmp_path / "rivers.gpkg")
+    region["bounds"] = [400000, 3300000, 432000, 3302000]
+
+
+def two_layers(tmp_path, region):
+    roads = shapely.LineString([(400000, 3300100), (401000, 3300100)])
+    gpd.GeoDataFrame(geometry=[roads], crs=CRS).to_file(tmp_path / "rivers.gpkg", layer="roads")
+    gpd.GeoDataFrame({"name": ["Han"]}, geometry=[shapely.LineString([(400000, 3300500), (401000, 3300500)])],
+                     crs=CRS).to_file(tmp_path / "rivers.gpkg", layer="rivers")
+
+
+def metres_tagged_as_degrees(tmp_path, region):
+    line = shapely.LineString([(400000, 3300500), (401000, 3300500)])
+    gpd.GeoDataFrame(geometry=[line], crs="EPSG:4326").to_file(tmp_path / "rivers.gpkg")
+
+
+def subregions_without_the_field(tmp_path, region):
+    zone = shapely.box(399000, 3299000, 402000, 3302000)
+    gpd.GeoDataFrame({"name": ["upper"]}, geometry=[zone], crs=CRS).to_file(tmp_path / "zones.gpkg")
+    region["subregions"] = str(tmp_path / "zones.gpkg")
 
 
 CASES = {
@@ -88,6 +123,35 @@ CASES = {
     "sentinel2_level on a local region": (
         lambda t, r: r.update(sentinel2_level="l1c"),
         r"config key regions.bad.sentinel2_level: 'l1c' chooses what a stac or earthengine region fetches"),
+    "rivers in a GeoPackage of two layers": (two_layers, r"config key regions.bad.rivers: .*rivers.gpkg: the file holds "
+                                                         r"2 layers with geometries \['roads', 'rivers'\]; the "
+                                                         r"workflow reads one: write the one meant to a file"),
+    "rivers in metres tagged as degrees": (metres_tagged_as_degrees,
+                                           r"rivers.gpkg: the layer's CRS \(EPSG:4326\) is in degrees but its "
+                                           r"coordinates reach \(400000, 3300500, 401000, 3300500\)"),
+    "sub-regions without their attribute": (subregions_without_the_field,
+                                            r"config key regions.bad.subregion_field: .*zones.gpkg has no attribute "
+                                            r"'subregion'; it has \['name'\]"),
+    "a river_field the rivers lack": (lambda t, r: r.update(river_field="NAME"),
+                                      r"config key regions.bad.river_field: .*rivers.gpkg has no attribute 'NAME'"),
+    "no LST for RSEI": (lambda t, r: r.pop("lst"),
+                        r"config key regions.bad.lst_sensor: lst_sensor: none gives no land-surface temperature, which "
+                        r"RSEI needs; set lst_sensor to landsat or modis .* or lst to an LST raster in kelvin"),
+    "an LST sensor without acquisitions": (lambda t, r: (r.pop("lst"), r.update(lst_sensor="landsat")),
+                                           r"config key regions.bad.lst_sensor: landsat gives LST, but .*acq.csv has no "
+                                           r"landsat acquisition in the growing season of \[2018, 2019, 2020, 2021, "
+                                           r"2022\]"),
+    "a drivers grid too coarse for the region": (
+        lambda t, r: r.pop("analysis_grid_m"),
+        r"region 'bad': the drivers' analysis grid of 1000 m has 1 x 1 cells over the 1 x 1 km region grid, fewer than "
+        r"drivers.min_samples \(50\) .* Set regions.<name>.analysis_grid_m \(or drivers.grid_m\) to 140 m or less"),
+    "bounds in degrees": (lambda t, r: r.update(bounds=[117.0, 29.8, 117.02, 29.82]),
+                          r"config key regions.bad.bounds: \[117.0, 29.8, 117.02, 29.82\] are longitudes and latitudes "
+                          r"in degrees \(they lie in the area of use of EPSG:32650\), not EPSG:32650 metres; give "
+                          r"\[500000, 3296624, 501933, 3298840\]"),
+    "bounds round rivers the scenes do not cover": (
+        rivers_off_the_scenes, r"region 'bad': no acquisition meets the study area \(420000.0, 3300000.0, 432000.0, "
+                               r"3302000.0\) .* the acquisitions cover \(400000.0, 3300000.0, 401000.0, 3301000.0\)"),
     "a top-level key inside the region": (lambda t, r: r.update(seed=3),
                                           r"config key regions.bad: 'seed' belong\(s\) at the top level of the "
                                           r"config \(beside regions:\), not inside regions.bad"),
@@ -123,7 +187,8 @@ CONFIG_CASES = {
     "reversed boxplot whiskers": (lambda c: c.update(report={"whisker_percentiles": [90, 10]}),
                                   r"config key report.whisker_percentiles: \[90, 10\] - give \[low, high\]"),
     "a global analysis grid finer than the pixels": (
-        lambda c: c.update(drivers={"grid_m": 5}), r"config key drivers.grid_m: the drivers' analysis grid of 5 m"),
+        lambda c: (c.update(drivers={"grid_m": 5}), c["regions"]["bad"].pop("analysis_grid_m")),
+        r"config key drivers.grid_m: the drivers' analysis grid of 5 m"),
     "river bands out of order": (
         lambda c: c["identify"].update(statistics={"river_bands_km": [5, 2, 10]}),
         r"config key identify.statistics.river_bands_km: \[5, 2, 10\] - class edges must increase"),
@@ -255,3 +320,28 @@ def test_a_results_folder_of_another_checkout_stops_before_the_dag(tmp_path):
     line = next(line for line in err.splitlines() if line.startswith("Error: "))
     assert f"results folder {results} is written by the workflow in /elsewhere/minerestore" in line
     assert "delete" in line and "Traceback" not in err and proc.returncode != 0
+
+
+@pytest.mark.workflow
+def test_nested_values_given_with_config_on_the_command_line_keep_their_type(tmp_path):
+    """Snakemake reads the values inside ``--config thresholds={bsp_ndvi: 0.3}`` as text: the schema refused
+    "'0.3' is not of type 'number'", a message the user cannot act on (they wrote a number)."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(local_region(tmp_path)))
+    proc = snakemake("-n", "--configfile", path, "--replace-workflow-config", "--config",
+                     "thresholds={bsp_ndvi: 0.3, min_patch_m2: 500}", "composite={window_years: 3}")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+
+
+def test_typed_overrides_read_nested_text_as_yaml():
+    from minerestore.config import typed_overrides
+
+    given = {"thresholds": {"bsp_ndvi": "0.3", "mk_alpha": "1e-2"}, "seed": 7, "results": "2019-run",
+             "masks": {"vegetation_dates": ["2015-06-23", "2015-09-30"], "period": "null"},
+             "regions": {"a": {"years": ["2019", "2020"], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"},
+                               "sentinel2_level": "auto", "synthetic": {"city": "True"}}}}
+    assert typed_overrides(given) == {
+        "thresholds": {"bsp_ndvi": 0.3, "mk_alpha": 0.01}, "seed": 7, "results": "2019-run",
+        "masks": {"vegetation_dates": ["2015-06-23", "2015-09-30"], "period": None},
+        "regions": {"a": {"years": [2019, 2020], "crs": "EPSG:32650", "aoi_select": {"city": "Ma'anshan"},
+                          "sentinel2_level": "auto", "synthetic": {"city": True}}}}

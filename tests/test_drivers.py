@@ -185,6 +185,25 @@ def test_driver_outside_the_region_is_named(tmp_path):
     assert np.allclose(near, 1.0)
 
 
+@pytest.mark.bad_input
+def test_a_driver_holding_a_fill_value_other_than_its_declared_no_data_is_refused(tmp_path):
+    """A GDP raster that declares NaN as no data but holds -9999 over the sea: the -9999 pixels passed the check
+    (only files without a declared no-data value were looked at) and entered the forest as GDP."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "gdp.tif"
+    values = np.full((10, 10), 2.5e4, np.float32)
+    values[:, :3] = -9999
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs="EPSG:32650",
+                       transform=from_origin(0, 1000, 100, 100), nodata=np.nan) as dst:
+        dst.write(values, 1)
+    target = Grid("EPSG:32650", Affine(100, 0, 0, 0, -100, 1000), 10, 10)
+    with pytest.raises(ValueError, match=r"driver 'gdp' .*gdp.tif: 30 sampled pixels hold -9999, a fill value, but "
+                                         r"the file declares nan as its no-data value"):
+        driver_stack.user_driver(path, "gdp", target)
+
+
 def test_a_driver_that_stops_short_of_a_city_is_an_error_naming_both():
     rsei = np.full((10, 10), 0.5, np.float32)
     rsei[:, 0] = np.nan  # outside the study area: not sampled, so not counted

@@ -357,13 +357,17 @@ def raster_file(path, values, nodata=None, dtype="float32"):
     ("lst", [22.5, 31.0], None, r"lst .*: values 22.5 to 31 outside .* degrees Celsius where kelvin is expected"),
     ("water_occurrence", [0.0, 0.35, 1.0], None, r"water_occurrence .*: values 0 to 1 - a fraction where percent"),
     ("water_history", [0, 1, 2, 4], 0, r"water_history .*: codes \[4\] found where JRC monthly history codes"),
+    ("landcover", [10.0, 30.0, 255.0], None, r"landcover .*: .* hold 255, a fill value, but the file declares no no-data"),
+    ("landcover", [10.0, 30.0, 255.0], 0, r"landcover .*: .* hold 255, a fill value, but the file declares 0 as its "
+                                          r"no-data value"),
 ])
 def test_an_auxiliary_raster_breaking_its_contract_is_refused(tmp_path, key, values, nodata, match):
     """Each auxiliary raster is checked against its contract at ingest: fill values passed off as data (a DEM's
-    voids would become slopes of 89°), another unit or scale, codes outside the documented ones."""
+    voids would become slopes of 89°; land cover's 255, declared or not, was read as a class), another unit or scale,
+    codes outside the documented ones."""
     from minerestore.sources.local import check_static
 
-    dtype = "uint8" if key == "water_history" else "float32"
+    dtype = "uint8" if key in ("water_history", "landcover") else "float32"
     with pytest.raises(ValueError, match=match):
         check_static(raster_file(tmp_path / f"{key}.tif", values, nodata, dtype), key, grid())
 
@@ -402,3 +406,147 @@ def test_a_bands_cell_naming_other_bands_is_refused(tmp_path):
     path.write_text("path,date,sensor,bands\nS2_{band}.tif,2021-04-15,sentinel2_l2a,\"['B04', 'SCL']\"\n")
     with pytest.raises(ValueError, match=r"row 2: bands \[\"\['B04',\", \"'SCL'\]\"\] are not bands of sentinel2_l2a"):
         read_table(path)
+
+
+@pytest.mark.bad_input
+def test_a_band_with_no_data_where_the_others_have_data_stays_no_data_when_warped(tmp_path):
+    """A Sentinel-2 file off the grid by half a pixel (warped bilinear) whose B12 ends 20 rows before the other
+    bands (a swath edge): those pixels are not clear and have no SWIR2. GDAL's default masked a pixel only where
+    every band was no data, so B12's 0 was warped as data, moved to DN 1 and read as a clear reflectance of 1e-4."""
+    f = s2_file(tmp_path / "edge.tif", transform=from_origin(400005, 3301005, 10, 10), shape=(60, 60))
+    with rasterio.open(f, "r+") as dst:
+        swir2 = dst.read(6)
+        swir2[:20] = 0
+        dst.write(swir2, 6)
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid(),
+                           conservative_scl=CONSERVATIVE_SCL)
+    # grid row r is centred on the edge of source rows r and r + 1: rows 0-18 read no-data B12 only, row 19 its
+    # last no-data row and the first valid one (the masked kernel takes the valid one)
+    assert not obs["clear"][:19].any() and np.isnan(obs["swir2"][:19]).all()
+    assert obs["clear"][19:].all() and obs["swir2"][19:] == pytest.approx(0.12)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("origin,shape", [((400000, 3301000), (50, 50)), ((400005, 3301005), (60, 60))],
+                         ids=["on the grid", "warped"])
+def test_a_declared_no_data_other_than_the_products_is_no_data_on_and_off_the_grid(tmp_path, origin, shape):
+    """An int16 Sentinel-2 export whose no-data is -9999 (declared; SCL -9999 too, not a masked class): its fill
+    pixels are not clear. A file already on the grid was read as it is and a warped one got -9999 where the
+    products' fill (0) was asked (rasterio takes a dst_nodata of 0 for none): both passed -9999 on as a clear
+    reflectance of -0.9999."""
+    f = s2_file(tmp_path / "m9999.tif", dtype="int16", transform=from_origin(*origin, 10, 10), shape=shape)
+    with rasterio.open(f, "r+") as dst:
+        data = dst.read()
+        data[:, :30] = -9999
+        dst.write(data)
+        dst.nodata = -9999
+    obs = read_observation(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"), grid(),
+                           conservative_scl=CONSERVATIVE_SCL)
+    assert not obs["clear"][:29].any() and obs["clear"][30:].all()
+    assert np.nanmin(obs["blue"]) == pytest.approx(0.05)
+
+
+def _multiband(path, values, names, dtype, nodata=None, transform=T):
+    """A file of constant bands ``values`` (one per name of ``names``) on a 50 x 50 px grid at ``transform``."""
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=len(names), dtype=dtype, crs=CRS,
+                       transform=transform, nodata=nodata) as dst:
+        for i, (v, name) in enumerate(zip(values, names), 1):
+            dst.write(np.full((50, 50), v, dtype), i)
+            dst.set_band_description(i, name)
+    return path
+
+
+def _s2_fill_undeclared(path):
+    f = s2_file(path, dtype="int16")
+    with rasterio.open(f, "r+") as dst:
+        data = dst.read()
+        data[:6, :10] = -9999  # the reflectance bands; SCL stays 4 (vegetation)
+        dst.write(data)
+        dst.nodata = None
+    return f
+
+
+L8_C2 = ["SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7", "ST_B10", "QA_PIXEL"]
+L8_REFLECTANCE_DN = [round((r + 0.2) / 2.75e-5) for r in (0.05, 0.08, 0.06, 0.3, 0.2, 0.12)]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("make,sensor,match", [
+    (_s2_fill_undeclared, "sentinel2_l2a",
+     r"band B02 has 500 sampled pixels of -9999 \(reflectance -0.9999\), below any sentinel2_l2a observation: a "
+     r"fill value stored as data without a declared no-data value; declare it \(e.g. gdal_edit.py -a_nodata -9999"),
+    (lambda p: s2_file(p, dn=(12, 20, 15, 76, 51, 30), dtype="uint8"), "sentinel2_l2a",
+     r"band B02 is 8-bit \(uint8\), but sentinel2_l2a digital numbers reach 10000: the data were rescaled"),
+    (lambda p: _multiband(p, [*L8_REFLECTANCE_DN, 300.0, 21824], L8_C2, "float32"), "landsat8_c2l2",
+     r"band ST_B10 gives a median land-surface temperature of 150.0 K with the landsat8_c2l2 scale \(DN x 0.00341802 "
+     r"\+ 149\), outside 200-350 K: the band holds kelvin or °C already"),
+    (lambda p: _multiband(p, [300.0, 0], ["LST_Day_1km", "QC_Day"], "float32", transform=from_origin(400000, 3301000,
+                                                                                                    1000, 1000)),
+     "modis_mod11a2", r"median land-surface temperature of 6.0 K with the modis_mod11a2 scale"),
+    (lambda p: s2_file(p), "sentinel2_l2a_pb04",
+     r"band B02 has a median reflectance of -0.05 after the -0.1 offset of sentinel2_l2a_pb04: its DN carry no "
+     r"\+1000 offset .*; list it as sentinel2_l2a"),
+    (lambda p: s2_file(p), "sentinel2_l1c", r"has SCL, the scene classification of Level-2A, but is listed as "
+                                             r"sentinel2_l1c \(Level-1C\); list it as sentinel2_l2a"),
+], ids=["undeclared -9999", "rescaled to 8 bits", "Landsat ST in kelvin", "MODIS LST in kelvin",
+        "harmonised DN as baseline 04.00", "Level-2A as Level-1C"])
+def test_an_acquisition_in_another_encoding_is_refused(tmp_path, make, sensor, match):
+    """Each of these read as numbers before: reflectance -0.9999 counted clear, reflectance /39, LST of 150 K and
+    6 K, every band 0.1 too dark (a quarter of them negative); the Level-2A file failed on a missing band B01."""
+    f = make(tmp_path / "scene.tif")
+    with pytest.raises(ValueError, match=match):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), sensor))
+
+
+@pytest.mark.bad_input
+def test_raw_baseline_04_listed_without_its_offset_is_warned(tmp_path, caplog):
+    """Raw DN of a baseline 04.00 product (+1000) in a renamed file (no _N0400_ in the name) listed as
+    sentinel2_l2a read 0.1 too bright; the darkest pixel of every band at 1000 DN or more is warned (a scene of
+    cloud or bright desert can be so too, hence not refused)."""
+    raw = s2_file(tmp_path / "T50RKU_20220701.tif", dn=(1500, 1800, 1600, 4000, 3000, 2200))
+    check_acquisition(Acquisition(str(raw), date(2022, 7, 1), "sentinel2_l2a"))
+    assert "list it as sentinel2_l2a_pb04, or its reflectance reads 0.1 too high" in caplog.text
+    caplog.clear()
+    check_acquisition(Acquisition(str(s2_file(tmp_path / "dark.tif")), date(2022, 7, 1), "sentinel2_l2a"))
+    assert "pb04" not in caplog.text
+
+
+@pytest.mark.bad_input
+def test_a_file_without_band_names_says_how_to_name_them(tmp_path):
+    """A multi-band file from gdal_merge or a GIS export has no band descriptions: the message said the file had
+    bands [None, None, …], which does not say what to do."""
+    f = s2_file(tmp_path / "merged.tif", bands=[""] * 7)
+    with pytest.raises(KeyError, match=r"merged.tif: band 'B02' not found; the file's 7 bands have no descriptions "
+                                       r"\(names\): name each band .* or list one file per band with a \{band\}"):
+        check_acquisition(Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a"))
+
+
+SPREADSHEET_TABLES = {
+    "semicolons": "path;date;sensor\na.tif;2020-07-01;sentinel2_l2a\nb.tif;2019-07-01;sentinel2_l2a\n",
+    "tabs": "path\tdate\tsensor\na.tif\t2020-07-01\tsentinel2_l2a\nb.tif\t2019-07-01\tsentinel2_l2a\n",
+    "a byte-order mark and Windows line ends": "\ufeffpath,date,sensor\r\na.tif,2020-07-01,sentinel2_l2a\r\n"
+                                               "b.tif,2019-07-01,sentinel2_l2a\r\n",
+    "capitalised headers, spaces after commas and empty trailing rows": "Path, Date, Sensor\na.tif, 2020-07-01, "
+                                                                         "sentinel2_l2a\nb.tif, 2019-07-01, "
+                                                                         "sentinel2_l2a\n,,\n,,\n",
+}
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("case", SPREADSHEET_TABLES)
+def test_a_table_as_spreadsheets_save_it_is_read(tmp_path, case):
+    """Semicolons and tabs were 'missing column(s) path, date, sensor', capitals and spaces the same, a
+    spreadsheet's trailing rows 'cannot parse date nan'."""
+    (tmp_path / "t.csv").write_text(SPREADSHEET_TABLES[case], newline="")
+    acqs = read_table(tmp_path / "t.csv")
+    assert [(Path(a.path).name, a.date.isoformat(), a.sensor) for a in acqs] == [
+        ("b.tif", "2019-07-01", "sentinel2_l2a"), ("a.tif", "2020-07-01", "sentinel2_l2a")]
+
+
+@pytest.mark.bad_input
+def test_a_table_in_a_code_page_says_to_save_it_as_utf8(tmp_path):
+    """A table a spreadsheet saved in Windows-1252 (a path with é) failed with a bare UnicodeDecodeError."""
+    (tmp_path / "t.csv").write_bytes("path,date,sensor\ncafé.tif,2020-07-01,sentinel2_l2a\n".encode("cp1252"))
+    with pytest.raises(ValueError, match=r"t.csv: not UTF-8 text \(invalid continuation byte at byte 20\); save it as "
+                                         r"'CSV UTF-8'"):
+        read_table(tmp_path / "t.csv")

@@ -92,11 +92,26 @@ def test_subregions_from_polygons():
     area = box(0, 0, 100, 100)
     zones = gpd.GeoDataFrame({"zone": ["a", "b", "b"]}, geometry=[box(-10, 0, 50, 100), box(50, 0, 80, 100),
                                                                   box(80, 0, 200, 100)], crs=GRID.crs)
-    out = studyarea.from_polygons(area, zones, "zone", GRID.crs)
+    out = studyarea.from_polygons(area, zones, "zone", GRID.crs, 1.0, "zones.gpkg")
     assert sorted(out["subregion"]) == ["a", "b"]
     assert out.geometry.area.sum() == pytest.approx(10000)
-    with pytest.raises(KeyError, match="no attribute 'subregion'"):
-        studyarea.from_polygons(area, zones, "subregion", GRID.crs)
+    with pytest.raises(KeyError, match="zones.gpkg: sub-region file has no attribute 'subregion'"):
+        studyarea.from_polygons(area, zones, "subregion", GRID.crs, 1.0, "zones.gpkg")
+
+
+@pytest.mark.bad_input
+def test_subregions_covering_part_of_the_study_area_do_not_shrink_it(caplog):
+    """Sub-regions of the west half of a 100 m x 100 m study area: the east half stays in it, as the sub-region
+    'unassigned' (before, the study area became the west half: every area and count halved, nothing said)."""
+    area = box(0, 0, 100, 100)
+    zones = gpd.GeoDataFrame({"zone": ["west"]}, geometry=[box(-10, -10, 50, 110)], crs=GRID.crs)
+    out = studyarea.from_polygons(area, zones, "zone", GRID.crs, 1.0, "zones.gpkg").set_index("subregion")
+    assert out.geometry.area.to_dict() == {"west": pytest.approx(5000), "unassigned": pytest.approx(5000)}
+    assert "zones.gpkg: its polygons leave 50.0 % of the study area (0.005 km²) uncovered" in caplog.text
+    caplog.clear()  # a sliver under half a pixel is no sub-region
+    zones = gpd.GeoDataFrame({"zone": ["all"]}, geometry=[box(0, 0, 100, 99.996)], crs=GRID.crs)
+    assert studyarea.from_polygons(area, zones, "zone", GRID.crs, 1.0, "zones.gpkg")["subregion"].tolist() == ["all"]
+    assert "uncovered" not in caplog.text
 
 
 def test_subregions_from_a_river_attribute():

@@ -68,6 +68,33 @@ def setting(config: dict, key: str, region: str | None = None):
     return value
 
 
+def typed_overrides(overrides: dict) -> dict:
+    """``--config`` values typed as Snakemake types a top-level one. Snakemake reads ``--config key=value`` as a
+    number, boolean or text, but the values inside a mapping or list (``thresholds={bsp_ndvi: 0.3}``) with YAML's
+    BaseLoader, which keeps every scalar as text ('0.3'): the schema then refused a number as "not of type
+    'number'". Each text value inside a mapping or list that reads as an integer, a float, ``true`` / ``false``
+    or ``null`` becomes one (dates and other text stay text, as the schema wants them); top-level values are
+    returned as Snakemake gave them. ``overrides``: the ``--config`` values alone
+    (``workflow.config_settings.config``), not those of the config files."""
+    words = {"true": True, "false": False, "null": None, "~": None}
+
+    def typed(value):
+        if isinstance(value, dict):
+            return {k: typed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [typed(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        for parse in (int, float):
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return words.get(value.strip().lower(), value)
+
+    return {k: typed(v) if isinstance(v, (dict, list)) else v for k, v in overrides.items()}
+
+
 def _lookup(mapping: dict, parts: list[str], key: str):
     for part in parts:
         if not isinstance(mapping, dict) or part not in mapping:
@@ -189,7 +216,8 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         projected, a listed file that does not exist, a local region without acquisitions, a region with
         neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
         ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region, ``bounds`` not
-        ordered xmin, ymin, xmax, ymax, class edges of ``identify.statistics`` that do not increase.
+        ordered xmin, ymin, xmax, ymax, class edges of ``identify.statistics`` that do not increase, a vector file
+        with several layers or without the attribute the config names (``subregion_field``, ``river_field``).
     """
     base = Path(base)
     check_registry_names(config)
@@ -239,9 +267,16 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             raise ConfigError(f"config key {key}.bounds: {bounds} is not [xmin, ymin, xmax, ymax] with xmin < xmax and "
                               "ymin < ymax (in the region CRS)")
         try:
-            check_projected(region["crs"], f"config key {key}.crs")
+            crs = check_projected(region["crs"], f"config key {key}.crs")
         except ValueError as err:
             raise ConfigError(str(err)) from None
+        if bounds and _degrees_in(bounds, crs):
+            from pyproj import Transformer
+
+            metres = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(*bounds)
+            raise ConfigError(f"config key {key}.bounds: {bounds} are longitudes and latitudes in degrees (they lie in "
+                              f"the area of use of {region['crs']}), not {region['crs']} metres; give "
+                              f"[{', '.join(f'{v:.0f}' for v in metres)}]")
         if region["source"] == "earthengine":
             missing = [m for m in ("ee", "xee") if importlib.util.find_spec(m) is None]
             if missing:
@@ -268,6 +303,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             if "acquisitions" not in region:
                 raise ConfigError(f"config key {key}.acquisitions: missing; a local region needs a CSV of acquisitions (path, date, sensor)")
             _check_years_have_data(region, key, years, config, base)
+        _check_lst_source(region, key, years, config, base)
         if region["source"] != "synthetic" and "rivers" not in region and "aoi" not in region:
             raise ConfigError(f"config key {key}: give 'rivers' (centre lines to buffer) or 'aoi' (a study-area polygon)")
         method, compared = config["identify"]["method"], config["identify"]["compare"]
@@ -278,6 +314,45 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 "digitised mine polygons "
                 "(or set identify.method: candidates)"
             )
+        _check_vector_inputs(region, key, base)
+
+
+#: Region keys naming a vector file, and the region key naming an attribute that file must have (None: none).
+VECTOR_KEYS = {"rivers": "river_field", "aoi": None, "subregions": "subregion_field", "reference_mines": None}
+
+
+def _degrees_in(bounds: list[float], crs) -> bool:
+    """Whether ``bounds`` read as [west, south, east, north] in degrees lie in the area of use of a projected CRS
+    (``pyproj.CRS``): bounds in degrees given for a CRS in metres (a 20 m x 20 m grid at the CRS's origin)."""
+    west, south, east, north = bounds
+    area = crs.area_of_use
+    if area is None or not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
+        return False
+    lon_in = (area.west <= west and east <= area.east) if area.west <= area.east else (west >= area.west or east <= area.east)
+    return lon_in and area.south <= south and north <= area.north
+
+
+def _check_vector_inputs(region: dict, key: str, base: Path) -> None:
+    """The vector files of a region hold one layer with geometries (:func:`minerestore.raster.vector.the_layer`),
+    and the attributes the config names: ``subregion_field`` in the sub-regions file, ``river_field`` in the
+    rivers; so a wrong file stops the run when it is planned, not in the job that reads it."""
+    import pyogrio
+
+    from minerestore.raster.vector import the_layer
+
+    files = {k: region[k] for k in VECTOR_KEYS if region.get(k)}
+    files.update({f"mine_products.{n}": p for n, p in (region.get("mine_products") or {}).items()})
+    for name, path in files.items():
+        where = f"config key {key}.{name}"
+        try:
+            layer = the_layer(_resolve(path, base))
+            fields = list(pyogrio.read_info(_resolve(path, base), layer=layer)["fields"])
+        except (ValueError, pyogrio.errors.DataSourceError) as err:
+            raise ConfigError(f"{where}: {err}") from None
+        field = region.get(VECTOR_KEYS.get(name) or "", None)
+        if field is not None and field not in fields:
+            raise ConfigError(f"config key {key}.{VECTOR_KEYS[name]}: {path} has no attribute {field!r}; it has "
+                              f"{fields}: name one of them (or remove {name} / the key)")
 
 
 def landuse_only(region: dict) -> bool:
@@ -396,6 +471,32 @@ def _check_years_have_data(region: dict, key: str, years: list[int], config: dic
             f"config key {key}.years: {empty} have no {region['sensor']} acquisition in the growing season (months "
             f"{months[0]}–{months[1]}) in {table}; they would give empty composites. List the years that have data "
             f"({'years: ' + str(have) if have else 'none of the analysis years has any'}), or add acquisitions")
+
+
+def _check_lst_source(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:
+    """RSEI needs land-surface temperature every analysis year (methods.md §9): a region without an ``lst``
+    raster needs an LST family (``lst_sensor``, :func:`minerestore.sources.contract.lst_family`) and, when local,
+    acquisitions of that family in every year's window. Without them the run failed in its first RSEI job, after
+    every composite had been made."""
+    from minerestore.sources.contract import lst_family
+    from minerestore.sources.local import years_without_acquisitions
+
+    if "lst" in region:
+        return
+    family = lst_family(region)
+    if family == "none":
+        said = "lst_sensor: none" if "lst_sensor" in region else f"sensor {region['sensor']} (no thermal band)"
+        raise ConfigError(f"config key {key}.lst_sensor: {said} gives no land-surface temperature, which RSEI needs; "
+                          "set lst_sensor to landsat or modis (with those acquisitions), or lst to an LST raster in "
+                          "kelvin")
+    if region["source"] != "local" or family == region["sensor"]:
+        return  # the same acquisitions as the reflectance: checked with them
+    months = (region["season"]["start_month"], region["season"]["end_month"])
+    table = _resolve(region["acquisitions"], base)
+    empty = years_without_acquisitions(table, years, config["composite"]["window_years"], months, {family})
+    if empty:
+        raise ConfigError(f"config key {key}.lst_sensor: {family} gives LST, but {table} has no {family} acquisition in "
+                          f"the growing season of {empty}; add them, or give lst (an LST raster in kelvin)")
 
 
 def region_slug(value) -> str:

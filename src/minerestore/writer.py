@@ -40,6 +40,13 @@ def code_version(workflow_dir: str | os.PathLike) -> str:
     return f"{__version__} {commit.stdout.strip()}{'-dirty' if dirty.stdout.strip() else ''}"
 
 
+def synthetic_code_digest() -> str:
+    """SHA-1 (first 12 hex digits) of the synthetic generator's source files (``minerestore.sources.synthetic``):
+    a rule parameter, so a change to the generator's code makes Snakemake regenerate the synthetic scenes."""
+    folder = Path(__file__).parent / "sources" / "synthetic"
+    return hashlib.sha1(b"".join(p.read_bytes() for p in sorted(folder.glob("*.py")))).hexdigest()[:12]
+
+
 def config_hash(config: dict) -> str:
     """SHA-256 (first 12 hex digits) of a config as canonical JSON (sorted keys)."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -4,7 +4,6 @@ rules file, beside the rules that use them; rules take their inputs from ``rules
 """
 
 import functools
-import hashlib
 import os
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
 # The package is importable here without installation; scripts find it through the scripts/minerestore link
 # (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
@@ -27,6 +26,7 @@ from minerestore.config import (  # noqa: E402
     explain_validation_failure,
     landuse_only,
     split_regions,
+    typed_overrides,
 )
 from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
@@ -37,8 +37,19 @@ from minerestore.restoration.trend_indices import inputs_bands, trend_index  # n
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
-from minerestore.sources.plan import check_crs_scale, planned_grid, study_area_tiles  # noqa: E402
-from minerestore.writer import WriterError, check_writer, code_version, record_writer  # noqa: E402
+from minerestore.sources.plan import (  # noqa: E402
+    check_crs_scale,
+    check_drivers_grid,
+    planned_grid,
+    study_area_tiles,
+)
+from minerestore.writer import (  # noqa: E402
+    WriterError,
+    check_writer,
+    code_version,
+    record_writer,
+    synthetic_code_digest,
+)
 
 
 def _keep_cli_regions():
@@ -56,6 +67,7 @@ SCHEMA = "../schemas/config.schema.yaml"
 
 
 def _validate_config():
+    update_config(config, typed_overrides(dict(workflow.config_settings.config or {})))
     _keep_cli_regions()
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
@@ -109,12 +121,7 @@ RUN_STARTED = time.time()
 SERIES_REGIONS = [r for r in REGIONS if not landuse_only(value("region", r))]
 RESULTS = value("results")
 # A change to the generator's code changes this parameter, so Snakemake regenerates the synthetic scene.
-SYNTHETIC_CODE = hashlib.sha1(
-    b"".join(
-        p.read_bytes()
-        for p in sorted((Path(workflow.basedir) / "src/minerestore/sources/synthetic").glob("*.py"))
-    )
-).hexdigest()[:12]
+SYNTHETIC_CODE = synthetic_code_digest()
 # object_rf and drivers_model gain only 1.27x and 1.5x from a second thread: on a laptop they take half the cores
 # and start beside the per-year jobs, where a two-thread job waits until both cores are free at once (which never
 # happens while one-thread jobs are ready). Without --cores (cluster runs, the API) they ask for two.
@@ -196,13 +203,8 @@ def region_grid(region):
 @functools.cache
 def region_tiles(region):
     """Ids of the tiles of a region that meet its study area."""
-    return study_area_tiles(
-        value("region", region),
-        region_grid(region),
-        TILE_PX,
-        value("thresholds.buffer_km", region),
-        Path.cwd(),
-    )
+    cfg, buffer_km = value("region", region), value("thresholds.buffer_km", region)
+    return study_area_tiles(cfg, region_grid(region), TILE_PX, buffer_km, Path.cwd())
 
 
 def ingest_spec(region):
@@ -236,6 +238,9 @@ def _plan():
                 )
             if value("region.source", region) == "local":
                 region_local_files(region)
+            check_drivers_grid(
+                region_grid(region), value("drivers.grid_m", region), value("drivers.min_samples")
+            )
         except (ValueError, KeyError, OSError) as err:
             raise ConfigError(f"region {region!r}: {err}") from None
 

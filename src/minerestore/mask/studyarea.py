@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 import geopandas as gpd
+import pandas as pd
 import numpy as np
 import shapely
 from shapely.geometry import box
@@ -143,8 +144,16 @@ def from_river_attribute(area: shapely.Geometry, rivers: gpd.GeoDataFrame, field
     return split_by_nearest(area, groups, grid)
 
 
-def from_polygons(area: shapely.Geometry, zones: gpd.GeoDataFrame, field: str, crs: str) -> gpd.GeoDataFrame:
-    """Sub-regions from a polygon file: dissolve by ``field`` and intersect with the study area.
+#: Sub-region of the part of the study area that no polygon of a sub-regions file covers.
+UNASSIGNED = "unassigned"
+
+
+def from_polygons(area: shapely.Geometry, zones: gpd.GeoDataFrame, field: str, crs: str, resolution: float,
+                  source: str) -> gpd.GeoDataFrame:
+    """Sub-regions from a polygon file: dissolve by ``field`` and intersect with the study area. The part of the
+    study area that no polygon covers (at least half a pixel of ``resolution`` m) stays in it as the sub-region
+    :data:`UNASSIGNED`, with a warning naming ``source`` and its share: the sub-regions name parts of the study
+    area, they do not shrink it (a file covering half of it halved every area and count).
 
     Raises
     ------
@@ -152,9 +161,14 @@ def from_polygons(area: shapely.Geometry, zones: gpd.GeoDataFrame, field: str, c
         If ``field`` is not an attribute of the file.
     """
     if field not in zones:
-        raise KeyError(f"sub-region file has no attribute {field!r}; attributes: {list(zones.columns)}")
+        raise KeyError(f"{source}: sub-region file has no attribute {field!r}; attributes: {list(zones.columns)}")
     zones = zones.to_crs(crs).dissolve(by=field).reset_index()
     out = gpd.GeoDataFrame({"subregion": zones[field].astype(str), "geometry": zones.geometry.intersection(area)}, crs=crs)
+    rest = area.difference(shapely.union_all(zones.geometry.to_numpy()))
+    if rest.area >= resolution**2 / 2:
+        log.warning("%s: its polygons leave %.1f %% of the study area (%.3f km²) uncovered; that part is the "
+                    "sub-region %r", source, 100 * rest.area / area.area, rest.area / 1e6, UNASSIGNED)
+        out = pd.concat([out, gpd.GeoDataFrame({"subregion": [UNASSIGNED]}, geometry=[rest], crs=crs)])
     return out[~out.geometry.is_empty].reset_index(drop=True)
 
 
@@ -183,11 +197,11 @@ def require_pixel(area: shapely.Geometry, grid: Grid, what: str) -> None:
 
 def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFrame | None,
                subregions: gpd.GeoDataFrame | None, elevation, *, buffer_km: float, subregion_field: str,
-               aoi_name: str = "aoi") -> gpd.GeoDataFrame:
+               aoi_name: str = "aoi", subregions_name: str = "subregions") -> gpd.GeoDataFrame:
     """The study area of a region with its sub-regions (methods.md §4.1).
 
     The AOI clipped to the grid, else the river buffer of ``buffer_km``. Sub-regions from the ``subregions``
-    polygons (attribute ``subregion_field``), else from that attribute of the rivers, else thirds of the main stem
+    polygons (attribute ``subregion_field``; the part they leave uncovered is :data:`UNASSIGNED`, warned), else from that attribute of the rivers, else thirds of the main stem
     by flow distance (upstream, midstream, downstream; the DEM orients the stem), else one sub-region ``all``.
 
     Parameters
@@ -214,7 +228,7 @@ def study_area(grid: Grid, rivers: gpd.GeoDataFrame | None, aoi: gpd.GeoDataFram
         area = river_buffer(rivers, buffer_km * 1000.0, grid)
     require_pixel(area, grid, f"the study area ({area.area:.0f} m²)")
     if subregions is not None:
-        zones = from_polygons(area, subregions, subregion_field, grid.crs)
+        zones = from_polygons(area, subregions, subregion_field, grid.crs, grid.resolution, subregions_name)
     elif rivers is not None and subregion_field in rivers:
         zones = from_river_attribute(area, rivers, subregion_field, grid)
     elif rivers is not None and not rivers.empty:

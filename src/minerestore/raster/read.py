@@ -30,10 +30,15 @@ def band_index(src, name: str, path: str | os.PathLike) -> int:
     Raises
     ------
     KeyError
-        Naming the file, the missing band and the bands it has.
+        Naming the file, the missing band and the bands it has (or that its bands have no names, and how to give
+        them).
     """
     names = list(src.descriptions)
     if name not in names:
+        if not any(names):
+            raise KeyError(f"{path}: band {name!r} not found; the file's {len(names)} bands have no descriptions (names): "
+                           "name each band as its product does (e.g. rasterio's set_band_description, or a VRT "
+                           "with <Description>), or list one file per band with a {band} pattern in the path")
         raise KeyError(f"{path}: band {name!r} not found; the file has bands {names}")
     return names.index(name) + 1
 
@@ -150,11 +155,17 @@ def read_on_grid(
         raise ValueError(f"{path}: {len(methods)} resampling methods for {len(wanted)} bands")
     with open_raster(path, keep_open) as src:
         indexes = [band_index(src, b, path) if isinstance(b, str) else b for b in wanted]
+        nodata = src.nodata if src.nodata is not None else src_nodata
+        out_fill = fill if fill is not None else nodata
         if _aligned(src, grid):
             data = src.read(indexes, window=window)
+            if nodata is not None and out_fill is not None and not _same_value(nodata, out_fill):
+                # as the warp below: the file's no-data pixels take the fill (a file on the grid whose no-data is
+                # -9999 where the caller's is 0 would otherwise pass -9999 as a value)
+                if np.isnan(out_fill) and data.dtype.kind in "iub":
+                    data = data.astype(np.float32)
+                data[_nodata_pixels(data, nodata)] = out_fill
         else:
-            nodata = src.nodata if src.nodata is not None else src_nodata
-            out_fill = fill if fill is not None else nodata
             # GDAL's warper straight into the window's array, 7x faster than reading a WarpedVRT of the grid for
             # a bilinear Landsat band onto a 10 m grid. Next to source no-data it resamples from the valid pixels
             # (as gdalwarp does) where the VRT gave no data; elsewhere the values are the same.
@@ -184,6 +195,11 @@ MAX_SOURCE_BLOCK_PX = 4096 * 4096
 
 #: Resampling methods whose unmasked warp of an all-valid source equals the masked one (tests/test_tiles.py).
 UNMASKED_EQUAL = frozenset({Resampling.nearest, Resampling.bilinear, Resampling.average})
+#: GDAL warp option: each band's no-data pixels are its own. GDAL's default for several bands of one no-data value
+#: (``PARTIAL``) masks a pixel only where every band is no data, so a band with no data where the others have some
+#: (a Sentinel-2 band whose swath edge ends first, a MODIS band's fill) was warped as data, moved off the no-data
+#: value (0 -> 1) and read as a dark clear observation.
+BAND_BY_BAND_NODATA = {"UNIFIED_SRC_NODATA": "NO"}
 
 
 def _source_window(src, grid: Grid, window: Window) -> Window | None:
@@ -269,16 +285,23 @@ def _warp(src, indexes: list[int], source: Window | None, nodata, out: np.ndarra
     valid the masked kernel gives the same values, and GDAL's unmasked kernels are 2-2.5x faster (a bilinear
     Landsat ST band onto a 10 m grid: 24 ms instead of 58 ms a megapixel). Otherwise with the no-data mask; and
     always for kernels that overshoot (cubic, lanczos …), whose values next to the no-data value GDAL moves off it
-    only when masked."""
+    only when masked.
+
+    Grid pixels without a valid source pixel take ``out_fill``. rasterio 1.4 takes a ``dst_nodata`` of 0 for none
+    and gives them the source's no-data value instead (rasterio issue 3320, fixed after 1.4.4): a file whose
+    no-data is -9999 read with the products' fill of 0 gave -9999 as a value. The warper never writes the no-data
+    value for a valid pixel (it moves it off by one), so those pixels take ``out_fill`` here."""
     if source is None or method not in UNMASKED_EQUAL:
         reproject(rasterio.band(src, indexes), out, src_nodata=nodata, dst_nodata=out_fill,
-                  dst_transform=dst_transform, dst_crs=dst_crs, resampling=method)
-        return
-    block = src.read(indexes, window=source)
-    missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
-    reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
-              src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
-              dst_crs=dst_crs, resampling=method)
+                  dst_transform=dst_transform, dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
+    else:
+        block = src.read(indexes, window=source)
+        missing = nodata is not None and bool(_nodata_pixels(block, nodata).any())
+        reproject(block, out, src_transform=src.window_transform(source), src_crs=src.crs,
+                  src_nodata=nodata if missing else None, dst_nodata=out_fill, dst_transform=dst_transform,
+                  dst_crs=dst_crs, resampling=method, **BAND_BY_BAND_NODATA)
+    if out_fill == 0 and nodata is not None and not _same_value(nodata, 0):
+        out[_nodata_pixels(out, nodata)] = out_fill
 
 
 def read_composites(paths: list[str | os.PathLike], bands: list[str], window=None) -> dict[str, np.ndarray]:

@@ -38,12 +38,15 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
     Raises
     ------
     ValueError
-        Naming the file: no CRS; no feature; a geometry of another kind (e.g. rivers given as points); a ``where``
-        attribute the layer lacks, or no feature with its value (names the values it has).
+        Naming the file: several layers with geometries (:func:`the_layer`); no CRS; coordinates its CRS cannot
+        hold (projected metres in a file that says degrees); no feature; a geometry of another kind (e.g. rivers
+        given as points); a ``where`` attribute the layer lacks, or no feature with its value (names the values it
+        has).
     """
-    frame = gpd.read_file(path)
+    frame = gpd.read_file(path, layer=the_layer(path))
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
+    check_coordinates(frame, path)
     if frame.geometry.has_z.any():  # 3-D lines and polygons (e.g. from a DEM-draped river network): keep x and y
         log.info("%s: the layer's z coordinates are dropped (the workflow works in 2-D)", path)
         frame = frame.set_geometry(shapely.force_2d(frame.geometry.values), crs=frame.crs)
@@ -69,6 +72,45 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
                         shapely.is_valid_reason(frame.geometry.iloc[i]))
         frame = frame.set_geometry([polygonal(shapely.make_valid(g)) for g in frame.geometry])
     return frame.to_crs(crs)
+
+
+def the_layer(path: str | os.PathLike) -> str:
+    """The one layer with geometries of a vector file (a GeoPackage may also hold tables without geometry, e.g.
+    QGIS's ``layer_styles``).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and its layers when it has several with geometries: the first, which GDAL would read, need
+        not be the one meant (a GeoPackage of roads and rivers gave a study area round the roads).
+    """
+    import pyogrio
+
+    layers = [(str(name), geometry) for name, geometry in pyogrio.list_layers(path)]
+    spatial = [name for name, geometry in layers if geometry is not None] or [name for name, _ in layers[:1]]
+    if len(spatial) > 1:
+        raise ValueError(f"{path}: the file holds {len(spatial)} layers with geometries {spatial}; the workflow reads "
+                         f"one: write the one meant to a file of its own (e.g. ogr2ogr out.gpkg {path} {spatial[-1]})")
+    return spatial[0]
+
+
+def check_coordinates(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
+    """Refuse a layer whose coordinates its CRS cannot hold: longitudes and latitudes beyond ±180° and ±90° in a
+    geographic CRS (projected metres in a file whose CRS says degrees) fail re-projection with an overflow, or
+    re-project to nonsense.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, its CRS, the extent found and what to do.
+    """
+    if frame.empty or not frame.crs.is_geographic:
+        return
+    xmin, ymin, xmax, ymax = frame.total_bounds
+    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        raise ValueError(f"{path}: the layer's CRS ({frame.crs.to_string()}) is in degrees but its coordinates reach "
+                         f"({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}): they are in another CRS; assign the right "
+                         "one (e.g. ogr2ogr -a_srs EPSG:326NN out.gpkg in.gpkg) and rerun")
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -132,20 +132,15 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
     Raises
     ------
     ValueError
-        Naming the table and the row when a column is missing, a date cannot be parsed, the ``bands`` cell names
+        Naming the table and the row when a column is missing (the table is read as :func:`_read_csv` says), a date cannot be parsed, the ``bands`` cell names
         a band the product does not have, or the table (or the file) is empty;
         naming the rows when two list the same file.
     KeyError
         Naming the table row when a sensor is unknown.
     """
-    import pandas as pd
 
     table_path = Path(path)
-    try:
-        frame = pd.read_csv(table_path, dtype=str)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{table_path}: the file is empty; give a header line 'path,date,sensor' and a row per "
-                         "acquisition") from None
+    frame = _read_csv(table_path)
     missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{table_path}: missing column(s) {missing}; expected columns {list(TABLE_COLUMNS)}")
@@ -171,6 +166,40 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands))
     _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
+
+
+#: Column separators a table may use: spreadsheets in many locales write ';', some exports a tab.
+SEPARATORS = (",", ";", "\t")
+
+
+def _read_csv(table_path: Path) -> pd.DataFrame:
+    """An acquisitions table as text columns, as spreadsheets write it: UTF-8 with or without a byte-order mark,
+    any line ends, the separator of its header line (:data:`SEPARATORS`), header names in any case and with
+    spaces round the cells; rows with no cell filled (a spreadsheet's trailing rows) are dropped.
+
+    Raises
+    ------
+    ValueError
+        Naming the table: empty, or not UTF-8 (what to save it as).
+    """
+    import io
+
+    import pandas as pd
+
+    try:
+        text = table_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{table_path}: not UTF-8 text ({err.reason} at byte {err.start}); save it as 'CSV UTF-8' "
+                         "(a spreadsheet's default CSV may use the system's code page)") from None
+    header = text.lstrip().split("\n", 1)[0]
+    sep = max(SEPARATORS, key=header.count)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{table_path}: the file is empty; give a header line 'path,date,sensor' and a row per "
+                         "acquisition") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame.dropna(how="all")
 
 
 def _refuse_duplicates(acquisitions: list[Acquisition], table_path: Path) -> None:
@@ -462,26 +491,44 @@ def block_sample(src, index: int, pixels: int = 256 * 256, min_blocks: int = 4) 
     return np.concatenate(parts)
 
 
+#: Lowest reflectance a scaled product can hold: Landsat Collection 2's offset (DN 1 is -0.19997). A value below
+#: it is a fill value stored as data (-9999, -32768 …), never an observation.
+MIN_REFLECTANCE = -0.2
+#: Plausible median land-surface temperature of a growing season, K: outside it the band is not in the product's
+#: digital numbers (kelvin or °C already, or another product's scale).
+LST_MEDIAN_K = (200.0, 350.0)
+
+
 def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
     """Check that every band of an acquisition exists, is readable and has the profile's scale.
 
-    Reads about ``sample`` x ``sample`` pixels of each reflectance band as whole blocks spread over the file
-    (:func:`block_sample`).
+    Reads about ``sample`` x ``sample`` pixels of each reflectance and temperature band as whole blocks spread
+    over the file (:func:`block_sample`); the product's fill DN and the file's declared no-data are left out.
 
     Raises
     ------
     OSError, KeyError
         Unreadable file or missing band (names the file and band).
     ValueError
-        A file without CRS; wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
-        Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected; saturated or
-        clipped data: more than 5 % of valid integer DN at the largest value of their data type (more than
-        0.5 % is logged as a warning); band files of one scene in different CRSs or at different processing
-        baselines, or at a baseline the sensor listed does not fit (:func:`check_scene_files`).
+        A file without CRS; a Sentinel-2 file listed as Level-1C that has the Level-2A scene classification (SCL);
+        wrong scale: more than 5 % of valid DN above the profile's ``dn_max`` (e.g. values > 10000 for
+        Sentinel-2 reflectance x 10000), or floats in 0–2 where scaled integers are expected; 8-bit values
+        where a product's DN need more; reflectance below :data:`MIN_REFLECTANCE` (a fill value the file does not
+        declare as no-data); a median reflectance below 0 after the baseline 04.00 offset (the offset was
+        removed already); a median LST outside :data:`LST_MEDIAN_K` after the product's scale (kelvin or °C
+        already); saturated or clipped data: more than 5 % of valid integer DN at the largest value of their data
+        type (more than 0.5 % is logged as a warning); band files of one scene in different CRSs or at different
+        processing baselines, or at a baseline the sensor listed does not fit (:func:`check_scene_files`).
+        A Sentinel-2 product without offset whose every band is at least the baseline 04.00 offset (1000 DN) is
+        logged as a warning (a raw baseline 04.00 product listed without ``_pb04`` reads 0.1 too bright).
     """
     profile = acq.profile
     if profile.level == "L1":
         landsat_l1.read_mtl(acq.mtl_path())
+    if profile.level == "L1C" and acq.has_band("SCL"):
+        raise ValueError(f"{acq.path}: has SCL, the scene classification of Level-2A, but is listed as {acq.sensor} "
+                         "(Level-1C); list it as sentinel2_l2a (or sentinel2_l2a_pb04)")
+    lowest, eight_bit = {}, None
     with contextlib.ExitStack() as stack:
         opened = {}  # one open per file: the bands of a multi-band file share it
         for name in acq.native_bands():
@@ -490,20 +537,40 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
                 opened[file] = stack.enter_context(open_band_file(acq, name))
             src = opened[file]
             idx = index or band_index(src, name, file)
-            if name in profile.quality_bands or name == profile.bands.get("lst"):
+            if name in profile.quality_bands:
                 continue
-            _check_scale(acq, name, file, block_sample(src, idx, sample * sample))
+            dn = block_sample(src, idx, sample * sample)
+            valid = dn[_data(dn, (profile.nodata_dn, src.nodata))]
+            if valid.size == 0:
+                continue
+            if name == profile.bands.get("lst"):
+                _check_lst(acq, name, file, valid)
+            else:
+                _check_scale(acq, name, file, valid)
+                lowest[name] = float(valid.min())
+                eight_bit = eight_bit or (valid.dtype.itemsize == 1 and f"{file}: band {name} is 8-bit ({valid.dtype})")
         check_scene_files(acq, {f: src.crs.to_string() for f, src in opened.items()},
                           {f: processing_baseline(f, src.tags()) for f, src in opened.items()})
+    if eight_bit and profile.scaled:
+        raise ValueError(f"{eight_bit}, but {acq.sensor} digital numbers reach {profile.dn_max}: the data were "
+                         "rescaled (for display?); list the product's original files")
+    _check_offset(acq, lowest)
 
 
-def _check_scale(acq: Acquisition, name: str, file, dn: np.ndarray) -> None:
-    """The scale and saturation checks of :func:`check_acquisition` on a sample of one band's DN."""
+def _data(dn: np.ndarray, fills) -> np.ndarray:
+    """Where a sample of DN holds data: not one of the ``fills`` (None skipped; NaN matches NaN), finite."""
+    keep = np.isfinite(dn) if dn.dtype.kind == "f" else np.ones(dn.shape, bool)
+    for fill in fills:
+        if fill is not None and not np.isnan(fill):
+            keep &= dn != fill
+    return keep
+
+
+def _check_scale(acq: Acquisition, name: str, file, valid: np.ndarray) -> None:
+    """The scale, range and saturation checks of :func:`check_acquisition` on a sample of one reflectance band's
+    valid DN."""
     profile = acq.profile
-    valid = dn[dn != profile.nodata_dn] if profile.nodata_dn is not None else dn.ravel()
-    if valid.size == 0:
-        return
-    if profile.level != "composite" and np.issubdtype(dn.dtype, np.floating) and np.nanmax(valid) <= 2:
+    if profile.level != "composite" and np.issubdtype(valid.dtype, np.floating) and np.nanmax(valid) <= 2:
         raise ValueError(
             f"{file}: band {name} holds floats 0–2 (reflectance already scaled) but sensor {acq.sensor} "
             f"expects digital numbers; list ready reflectance files with sensor 'composite'"
@@ -514,7 +581,51 @@ def _check_scale(acq: Acquisition, name: str, file, dn: np.ndarray) -> None:
             f"{file}: band {name} has {share_high:.0%} of values above {profile.dn_max}, the largest "
             f"plausible value for {acq.sensor}; the file is in the wrong scale or the wrong sensor is listed"
         )
+    reflectance = valid.astype(np.float64) * profile.scale + profile.offset
+    if reflectance.min() < MIN_REFLECTANCE - 1e-6:
+        low = valid[reflectance < MIN_REFLECTANCE - 1e-6]
+        raise ValueError(f"{file}: band {name} has {low.size} sampled pixels of {low.min():g} (reflectance "
+                         f"{low.min() * profile.scale + profile.offset:g}), below any {acq.sensor} observation: a fill "
+                         "value stored as data without a declared no-data value; declare it (e.g. gdal_edit.py "
+                         f"-a_nodata {low.min():g} FILE) and rerun")
+    if profile.offset < 0 and np.median(reflectance) < 0:
+        raise ValueError(f"{file}: band {name} has a median reflectance of {np.median(reflectance):g} after the "
+                         f"{profile.offset:g} offset of {acq.sensor}: its DN carry no +1000 offset (harmonised, or "
+                         f"before baseline 04.00); list it as {acq.sensor.removesuffix('_pb04')}")
     _check_saturation(valid, file, name)
+
+
+def _check_lst(acq: Acquisition, name: str, file, valid: np.ndarray) -> None:
+    """The median of a sample of a temperature band's valid DN, scaled by the product's LST scale, must be a
+    growing season's land-surface temperature (:data:`LST_MEDIAN_K`). Level-1 brightness temperature (MTL
+    constants) is not checked here."""
+    profile = acq.profile
+    if profile.level not in ("L2", "L1C"):
+        return
+    kelvin = float(np.median(valid)) * profile.lst_scale + profile.lst_offset
+    low, high = LST_MEDIAN_K
+    if not low <= kelvin <= high:
+        raise ValueError(f"{file}: band {name} gives a median land-surface temperature of {kelvin:.1f} K with the "
+                         f"{acq.sensor} scale (DN x {profile.lst_scale:g} + {profile.lst_offset:g}), outside "
+                         f"{low:g}-{high:g} K: the band holds kelvin or °C already, or another product's values; "
+                         "list the product's original digital numbers")
+
+
+def _check_offset(acq: Acquisition, lowest: dict[str, float]) -> None:
+    """Warn when every reflectance band of a Sentinel-2 product listed without offset is at least 1000 DN (the
+    darkest sampled pixel 0.1 or brighter in every band, blue included): the raw DN of a baseline 04.00 product,
+    whose reflectance would read 0.1 too high. Only warned: a scene of cloud, snow or bright desert can be so."""
+    profile = acq.profile
+    if profile.family != "sentinel2" or profile.offset != 0 or len(lowest) < len(profile.bands):
+        return
+    if min(lowest.values()) >= PB04_OFFSET_DN:
+        log.warning("%s: every band's darkest sampled pixel is %g DN or more (reflectance >= 0.1 in all bands, blue "
+                    "included): if the file is a raw product of baseline 04.00 or later (its DN carry +1000), list "
+                    "it as %s_pb04, or its reflectance reads 0.1 too high", acq.path, PB04_OFFSET_DN, acq.sensor)
+
+
+#: The radiometric offset of Sentinel-2 products of processing baseline 04.00 and later, DN.
+PB04_OFFSET_DN = 1000
 
 
 def _check_saturation(valid: np.ndarray, file: str, band: str, refuse: float = 0.05, warn: float = 0.005) -> None:

@@ -68,12 +68,15 @@ class RasterContract:
     valid : (lowest, highest) data value, or None for class codes.
     codes : the class codes it may hold (besides its no-data value), or None for a continuous quantity.
     nodata : the product's own no-data value, taken as no data even where the file does not declare it.
+    fills : values such products use as fill besides :data:`COMMON_FILLS` (land cover: 255, the fill of MODIS
+        MCD12Q1 and GlobeLand30), refused as data like those.
     """
 
     units: str
     valid: tuple[float, float] | None = None
     codes: tuple[int, ...] | None = None
     nodata: float | None = None
+    fills: tuple[float, ...] = ()
 
 
 #: The auxiliary rasters a region reads, by config key (drivers by their registry entry).
@@ -83,7 +86,7 @@ RASTER_CONTRACTS = {
     "water_occurrence": RasterContract("% of the valid observations that saw water (JRC GSW; 255 no data)",
                                        (0.0, 100.0), nodata=255.0),
     "water_history": RasterContract("JRC monthly history codes (0 no data, 1 not water, 2 water)", codes=(0, 1, 2)),
-    "landcover": RasterContract("land-cover class codes"),
+    "landcover": RasterContract("land-cover class codes", fills=(255.0,)),
     "driver": RasterContract("the driver's units"),
 }
 #: Values products use as fill, which a file without a declared no-data value would pass off as data.
@@ -104,8 +107,9 @@ def check_raster_values(values: np.ndarray, nodata, contract: RasterContract, na
     Raises
     ------
     ValueError
-        Naming ``name`` and what was found: a common fill value (-9999 …) stored as data in a file that declares no
-        no-data value (it would be read as a value, e.g. slopes of 89° beside a DEM void); values outside the valid
+        Naming ``name`` and what was found: a fill value (:data:`COMMON_FILLS` and the contract's ``fills``, e.g.
+        -9999) stored as data, where the file declares no no-data value or another one (it would be read as a value,
+        e.g. slopes of 89° beside a DEM void, a GDP of -9999 in a file whose no-data is NaN); values outside the valid
         range (a fraction where percent is expected, °C where K is, feet or decimetres where metres are); class
         codes outside the documented ones.
     """
@@ -116,12 +120,13 @@ def check_raster_values(values: np.ndarray, nodata, contract: RasterContract, na
             v = v[v != skip]
     if v.size == 0:
         return
-    fills = [f for f in COMMON_FILLS if np.any(np.isclose(v, f, rtol=1e-6))]
+    fills = [f for f in (*COMMON_FILLS, *contract.fills) if np.any(np.isclose(v, f, rtol=1e-6))]
     outside = contract.valid is not None and not (contract.valid[0] <= v.min() and v.max() <= contract.valid[1])
-    if fills and nodata is None and (contract.valid is None or outside):
+    if fills and (contract.valid is None or outside):  # the declared no-data value is left out of v above
+        declared = "no no-data value" if nodata is None else f"{nodata:g} as its no-data value"
         raise ValueError(f"{name}: {int(np.isin(v, fills).sum())} sampled pixels hold {fills[0]:g}, a fill value, but "
-                         f"the file declares no no-data value, so they would be read as data; declare it (e.g. "
-                         f"gdal_edit.py -a_nodata {fills[0]:g} FILE) and rerun")
+                         f"the file declares {declared}, so they would be read as data; declare it (e.g. "
+                         f"gdal_edit.py -a_nodata {fills[0]:g} FILE, after making every fill that value) and rerun")
     if contract.codes is not None:
         found = sorted(set(np.unique(v).astype(int).tolist()) - set(contract.codes))
         if found or np.any(v != np.round(v)):

@@ -61,22 +61,33 @@ def acquisitions_bounds(acquisitions: list[Acquisition], crs: str,
     Raises
     ------
     ValueError
-        When no acquisition meets the study area (names the extents), or from :func:`footprint`.
+        From :func:`footprints_meeting` (no acquisition meets the study area) or :func:`footprint`.
     """
-    boxes = [footprint(acq, crs) for acq in acquisitions]
-    study = box(*study_bounds)
-    meets = [box(*b).intersection(study).area > 0 for b in boxes]
-    meeting = [b for b, m in zip(boxes, meets) if m]
+    boxes, meets = footprints_meeting(acquisitions, crs, study_bounds)
     for acq, m in zip(acquisitions, meets):
         if not m:
             log.warning("%s (%s of %s) does not meet the study area %s; it is left out", acq.path, acq.sensor,
                         acq.date, tuple(round(v) for v in study_bounds))
-    if not meeting:
-        raise ValueError(f"no acquisition meets the study area {study_bounds} (CRS {crs}); the acquisitions cover "
-                         f"{_union(boxes)}; check the rivers / aoi and the acquisitions' CRS")
-    xmin, ymin, xmax, ymax = _union(meeting)
+    xmin, ymin, xmax, ymax = _union([b for b, m in zip(boxes, meets) if m])
     return (max(xmin, study_bounds[0]), max(ymin, study_bounds[1]), min(xmax, study_bounds[2]),
             min(ymax, study_bounds[3]))
+
+
+def footprints_meeting(acquisitions: list[Acquisition], crs: str, study_bounds: tuple[float, float, float, float]):
+    """The acquisitions' footprints in ``crs`` and whether each meets ``study_bounds`` (lists in their order).
+
+    Raises
+    ------
+    ValueError
+        When none meets it, naming the study area's extent and the acquisitions'.
+    """
+    boxes = [footprint(acq, crs) for acq in acquisitions]
+    study = box(*study_bounds)
+    meets = [box(*b).intersection(study).area > 0 for b in boxes]
+    if not any(meets):
+        raise ValueError(f"no acquisition meets the study area {study_bounds} (CRS {crs}); the acquisitions cover "
+                         f"{_union(boxes)}; check the rivers / aoi and the acquisitions' CRS")
+    return boxes, meets
 
 
 def _union(boxes):

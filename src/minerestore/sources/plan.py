@@ -18,7 +18,7 @@ from minerestore.raster.grid import Grid
 from minerestore.raster.tiles import tile_windows
 from minerestore.raster.vector import read_vector
 from minerestore.sources.acquisitions import read_table
-from minerestore.sources.local import acquisitions_bounds
+from minerestore.sources.local import acquisitions_bounds, footprints_meeting
 
 
 #: Smallest region grid, px a side: the masks' morphology, the texture and Rao's Q windows and the distance rings
@@ -57,14 +57,29 @@ def planned_grid(region: dict, buffer_km: float, base: str | os.PathLike) -> Gri
     else:
         bounds = planned_bounds(region, buffer_km, base)
     check_resolution(region["resolution"], bounds)
-    if region["source"] == "local" and not region.get("bounds"):
-        bounds = acquisitions_bounds(read_table(Path(base) / region["acquisitions"]), region["crs"], bounds)
+    if region["source"] == "local":
+        bounds = _local_bounds(region, bounds, buffer_km, base)
     grid = Grid.from_bounds(region["crs"], bounds, region["resolution"])
     if min(grid.shape) < MIN_GRID_PX:
         raise ValueError(f"the region grid would be {grid.width} x {grid.height} px of {grid.resolution:g} m over "
                          f"{tuple(round(v) for v in grid.bounds)}; at least {MIN_GRID_PX} px a side are needed: widen "
                          "bounds (or the AOI / rivers) or use a finer resolution")
     return grid
+
+
+def _local_bounds(region: dict, bounds: tuple, buffer_km: float, base) -> tuple[float, float, float, float]:
+    """A local region's extent: without ``bounds``, the acquisitions' footprints cut to the study area's extent
+    (:func:`minerestore.sources.local.acquisitions_bounds`); with them, ``bounds``, once an acquisition is known to
+    meet the study area's extent inside them (a river off the scenes gave a run of empty composites that failed at
+    its last job, asking for another drivers.year). Bounds away from the study area are left to the tiles' check."""
+    table = read_table(Path(base) / region["acquisitions"])
+    if not region.get("bounds"):
+        return acquisitions_bounds(table, region["crs"], bounds)
+    study = box(*planned_bounds({k: v for k, v in region.items() if k != "bounds"}, buffer_km, base))
+    inside = study.intersection(box(*bounds))
+    if inside.area > 0:
+        footprints_meeting(table, region["crs"], inside.bounds)
+    return bounds
 
 
 def check_resolution(resolution: float, bounds: tuple[float, float, float, float]) -> None:
@@ -84,6 +99,28 @@ def check_resolution(resolution: float, bounds: tuple[float, float, float, float
     if width * height > MAX_GRID_PX:
         raise ValueError(f"the region grid would be {width:,.0f} x {height:,.0f} px ({width * height:.2g} px, more "
                          f"than {MAX_GRID_PX:.0e}) at {resolution:g} m; check the resolution, bounds and CRS units")
+
+
+def check_drivers_grid(grid: Grid, grid_m: float, min_samples: int) -> None:
+    """Refuse a drivers' analysis grid too coarse for the region: fewer cells over the whole region grid than the
+    forest's ``min_samples`` (config ``drivers.min_samples``) can never give enough samples (the study area holds
+    fewer still), and the run failed in its last job.
+
+    Raises
+    ------
+    ValueError
+        Naming the analysis grid, its cells over the region, the minimum and a spacing that gives enough cells.
+    """
+    cells = Grid.from_bounds(grid.crs, grid.bounds, grid_m).shape
+    if cells[0] * cells[1] >= min_samples:
+        return
+    width, height = grid.width * grid.resolution, grid.height * grid.resolution
+    fits = max(grid.resolution, (width * height / min_samples) ** 0.5 // grid.resolution * grid.resolution)
+    raise ValueError(f"the drivers' analysis grid of {grid_m:g} m has {cells[1]} x {cells[0]} cells over the "
+                     f"{width / 1000:g} x {height / 1000:g} km region grid, fewer than drivers.min_samples "
+                     f"({min_samples}) even if the study area filled it: the drivers' forest could never be fitted. "
+                     f"Set regions.<name>.analysis_grid_m (or drivers.grid_m) to {fits:g} m or less, or lower "
+                     "drivers.min_samples")
 
 
 def check_crs_scale(crs: str, bounds: tuple[float, float, float, float]) -> list[str]:
