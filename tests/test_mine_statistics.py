@@ -127,3 +127,22 @@ def test_classifiers_on_separable_objects():
         classifiers.compare(x_train, y_train, x_test.iloc[:40], y_test[:40], seed=0)
     assert classifiers.missing_class(y_train, y_test) is None
     assert "the training objects hold 60 mine and 0 other" in classifiers.missing_class(y_train[60:], y_test)
+
+
+@pytest.mark.bad_input
+def test_no_mine_gives_empty_tables_and_a_zero_density(tmp_path):
+    """A study area where nothing is identified (an empty mines layer) gives tables of 0 mines, not a traceback
+    (the empty terrain table had text columns: np.isfinite refused them)."""
+    with rasterio.open(tmp_path / "dem.tif", "w", **GRID.profile(1)) as dst:
+        dst.write(np.full(GRID.shape, 100, np.float32), 1)
+    mines = mines_frame().iloc[:0]
+    table = statistics.terrain(mines, GRID, str(tmp_path / "dem.tif"), 64)
+    assert table.empty and table.dtypes.tolist() == [np.float64, np.float64]
+    attributes = statistics.mine_attributes(mines, terrain_table=table, river_km=pd.Series([], dtype=float),
+                                            types=None, options=OPTIONS)
+    for by in ("area_class", "elevation_band", "slope_band", "river_band", "subregion"):
+        rows = statistics.by_class(attributes, by).set_index(by)
+        assert rows["mines"].sum() == 0 and rows.loc["all", "mines"] == 0
+        assert np.isnan(rows.loc["all", "mines_pct"])
+    density, _, _ = statistics.kernel_density(mines, GRID, cell_m=100, bandwidth_km=0.5)
+    assert np.all(density == 0)

@@ -46,7 +46,8 @@ def terrain(mines: gpd.GeoDataFrame, grid: Grid, dem_path: str, tile_px: int) ->
         group = mines.iloc[members].assign(_row=members)
         stats = zonal({"elevation": dem, "slope": slope_degrees(dem, grid.resolution)}, group, wgrid, ["mean"], "_row")
         parts.append(stats.set_index("_row"))
-    table = pd.concat(parts).sort_index() if parts else pd.DataFrame(columns=["elevation_mean", "slope_mean"])
+    table = pd.concat(parts).sort_index() if parts else pd.DataFrame({"elevation_mean": [], "slope_mean": []},
+                                                                      dtype=float)
     return pd.DataFrame({"elevation_m": table["elevation_mean"].to_numpy(),
                          "slope_deg": table["slope_mean"].to_numpy()}, index=mines.index)
 
