@@ -109,7 +109,19 @@ def test_block_sample_reads_whole_blocks_spread_over_the_raster(tmp_path, tiled)
 def test_missing_band_names_file_and_band(tmp_path):
     f = s2_file(tmp_path / "noswir2.tif", bands=S2[:5] + ["SCL"], dn=(500, 800, 600, 3000, 2000))
     acq = Acquisition(str(f), date(2020, 7, 1), "sentinel2_l2a")
-    with pytest.raises(KeyError, match=r"noswir2.tif: band 'B12' not found"):
+    with pytest.raises(KeyError, match=r"noswir2.tif: band 'B12' not found; the file has bands \[[^]]*\]\W*$"):
+        check_acquisition(acq)
+
+
+@pytest.mark.bad_input
+def test_a_file_of_another_sensor_is_named_as_such(tmp_path):
+    """A Landsat 5 Collection 2 Level-2 file listed as landsat8_c2l2 (its band names differ by one) is refused
+    naming the sensors whose bands it has."""
+    names = ["SR_B1", "SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B7", "ST_B6", "QA_PIXEL"]
+    f = s2_file(tmp_path / "lt05.tif", bands=names, dn=(9000,) * 7)
+    acq = Acquisition(str(f), date(2005, 7, 1), "landsat8_c2l2")
+    with pytest.raises(KeyError, match=r"lt05.tif: band 'SR_B6' not found; .* its bands are those of "
+                                       r"landsat5_c2l2 or landsat7_c2l2: list it as that sensor"):
         check_acquisition(acq)
 
 

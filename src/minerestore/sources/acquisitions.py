@@ -39,6 +39,7 @@ from minerestore.sources import landsat_l1
 from minerestore.sources.clouds import cloud_mask
 from minerestore.sources.sensors import (
     NDSI_QUANTITIES,
+    PROFILES,
     QA_FUNCTIONS,
     S2CLOUDLESS_BANDS,
     SensorProfile,
@@ -536,7 +537,10 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
             if file not in opened:
                 opened[file] = stack.enter_context(open_band_file(acq, name))
             src = opened[file]
-            idx = index or band_index(src, name, file)
+            try:
+                idx = index or band_index(src, name, file)
+            except KeyError as err:
+                raise KeyError(f"{err.args[0]}{_sensor_hint(src.descriptions, acq.sensor)}") from None
             if name in profile.quality_bands:
                 continue
             dn = block_sample(src, idx, sample * sample)
@@ -555,6 +559,14 @@ def check_acquisition(acq: Acquisition, sample: int = 256) -> None:
         raise ValueError(f"{eight_bit}, but {acq.sensor} digital numbers reach {profile.dn_max}: the data were "
                          "rescaled (for display?); list the product's original files")
     _check_offset(acq, lowest)
+
+
+def _sensor_hint(names, listed: str) -> str:
+    """The sensors whose every band a multi-band file's band ``names`` hold, as a hint for a file listed as
+    ``listed`` that lacks one of its bands (a Landsat 5 file listed as landsat8_c2l2); '' when none does."""
+    have = set(names)
+    fits = sorted(s for s, p in PROFILES.items() if s != listed and p.native_bands and set(p.native_bands) <= have)
+    return f"; its bands are those of {' or '.join(fits)}: list it as that sensor" if fits else ""
 
 
 def _data(dn: np.ndarray, fills) -> np.ndarray:
