@@ -200,6 +200,11 @@ CONFIG_CASES = {
                    c.update(landuse={"classes": [{"code": 1, "name": "a", "abbreviation": "A", "colour": "#000000"},
                                                  {"code": 1, "name": "b", "abbreviation": "B", "colour": "#ffffff"}]})),
         r"config key landuse.classes: code \[1\] given to more than one class"),
+    "a composite window wider than the data": (
+        lambda c: (c["regions"]["bad"].update(years=[2020, 2021]), c.update(composite={"window_years": 9})),
+        r"config key regions.bad.years: 2020 and 2021 would be composited from the same growing seasons "
+        r"\(\[2018, 2019, 2020, 2021, 2022\]: .* composite.window_years = 9\), so their composites, and every number of those years, "
+        r"would be identical"),
     "a synthetic land-use scene smaller than a patch": (
         lambda c: c["regions"]["bad"].update(landuse={"only": True, "synthetic": {"size_px": 256}}),
         r"config key regions.bad.landuse.synthetic.size_px: the scene of 256 px is smaller than a patch of 512 px"),

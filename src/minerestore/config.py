@@ -455,22 +455,31 @@ def check_registry_names(config: dict) -> None:
 
 def _check_years_have_data(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:
     """Refuse analysis years whose growing seasons have no acquisition in a local region's table (they would give
-    empty composites): the message names the years, the table and the years that do have data."""
-    from minerestore.sources.local import years_without_acquisitions
+    empty composites): the message names the years, the table and the years that do have data; and consecutive
+    analysis years whose windows hold the same seasons with data (identical composites: a trend over copies)."""
+    from minerestore.sources.local import epoch_data_years
 
     months = (region["season"]["start_month"], region["season"]["end_month"])
     table = _resolve(region["acquisitions"], base)
     try:
-        empty = years_without_acquisitions(table, years, config["composite"]["window_years"], months,
-                                           {region["sensor"], "any"})
+        data = epoch_data_years(table, years, config["composite"]["window_years"], months, {region["sensor"], "any"})
     except (ValueError, KeyError) as err:
         raise ConfigError(f"config key {key}.acquisitions: {err}") from None
+    empty = [y for y, have in data.items() if not have]
     if empty:
         have = [y for y in years if y not in empty]
         raise ConfigError(
             f"config key {key}.years: {empty} have no {region['sensor']} acquisition in the growing season (months "
             f"{months[0]}–{months[1]}) in {table}; they would give empty composites. List the years that have data "
             f"({'years: ' + str(have) if have else 'none of the analysis years has any'}), or add acquisitions")
+    same = [(a, b) for a, b in zip(years, years[1:]) if data[a] == data[b]]
+    if same:
+        a, b = same[0]
+        raise ConfigError(
+            f"config key {key}.years: {a} and {b} would be composited from the same growing seasons ({data[a]}: "
+            f"the only ones with acquisitions in their windows of composite.window_years = "
+            f"{config['composite']['window_years']}), so their composites, and every number of those years, would "
+            "be identical; drop one of the years, narrow composite.window_years, or add acquisitions")
 
 
 def _check_lst_source(region: dict, key: str, years: list[int], config: dict, base: Path) -> None:

@@ -150,11 +150,11 @@ def on_grid(acquisitions: list[Acquisition], grid: Grid) -> list[Acquisition]:
     return kept
 
 
-def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], window_years: int,
-                               season: tuple[int, int], families: set[str]) -> list[int]:
-    """The analysis years none of whose epoch's growing seasons (:func:`minerestore.seasons.epoch_years`)
-    has an acquisition of ``families`` in the acquisitions table: years that would give an empty composite, so
-    the config check refuses them when the workflow is planned.
+def epoch_data_years(table_path: str | os.PathLike, years: list[int], window_years: int, season: tuple[int, int],
+                     families: set[str]) -> dict[int, list[int]]:
+    """The season years (:func:`minerestore.seasons.season_year`) with an acquisition of ``families`` in the
+    acquisitions table within each analysis year's epoch (:func:`minerestore.seasons.epoch_years`): what each
+    year's composite is made of ([] for a year that would give an empty composite).
 
     Raises
     ------
@@ -163,7 +163,15 @@ def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], 
     """
 
     covered = {season_year(a.date, *season) for a in read_table(table_path) if a.profile.family in families}
-    return [y for y in years if not covered & set(epoch_years(y, window_years))]
+    return {y: sorted(covered & set(epoch_years(y, window_years))) for y in years}
+
+
+def years_without_acquisitions(table_path: str | os.PathLike, years: list[int], window_years: int,
+                               season: tuple[int, int], families: set[str]) -> list[int]:
+    """The analysis years none of whose epoch's growing seasons has an acquisition of ``families`` in the
+    acquisitions table (:func:`epoch_data_years`): years that would give an empty composite, so the config check
+    refuses them when the workflow is planned."""
+    return [y for y, have in epoch_data_years(table_path, years, window_years, season, families).items() if not have]
 
 
 def local_files(spec: dict, base: str | os.PathLike) -> list[str]:
