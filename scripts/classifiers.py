@@ -7,7 +7,7 @@ import pandas as pd
 from minerestore.identify import classifiers
 from minerestore.io import write_table
 from minerestore.report import plots
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -31,4 +31,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -6,7 +6,7 @@ import rasterio
 
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def figure(smk):
@@ -28,4 +28,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

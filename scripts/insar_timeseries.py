@@ -7,7 +7,7 @@ from minerestore.io import write_table
 from minerestore.raster.vector import read_mines
 from minerestore.report import plots
 from minerestore.restoration import insar
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -27,4 +27,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -8,7 +8,7 @@ from minerestore.landuse.classes import class_table
 from minerestore.raster.read import read_preview
 from minerestore.report import landuse as figures
 from minerestore.report.plots import save
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 #: Longest side of each map panel (px): seven panels of a figure 13 inches wide.
 PANEL_PX = 800
@@ -36,4 +36,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

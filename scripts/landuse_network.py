@@ -11,7 +11,7 @@ from minerestore.landuse import network as net
 from minerestore.landuse.classes import class_table
 from minerestore.landuse.samples import image_grid
 from minerestore.landuse.scores import scores
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -65,4 +65,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

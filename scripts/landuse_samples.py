@@ -8,7 +8,7 @@ from rasterio.windows import Window
 from minerestore.io import write_table
 from minerestore.landuse import samples
 from minerestore.landuse.classes import class_table
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -36,4 +36,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

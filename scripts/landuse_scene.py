@@ -2,7 +2,7 @@
 minerestore.sources.synthetic.gf2): the image and labels of the land-use stage's offline reproduction."""
 
 from minerestore.landuse.classes import class_table
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.synthetic.gf2 import write_gf2_scene
 
 
@@ -17,4 +17,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

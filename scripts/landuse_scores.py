@@ -6,7 +6,7 @@ import pandas as pd
 
 from minerestore.io import write_table
 from minerestore.landuse.scores import metrics_rows, top_two
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -26,4 +26,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -8,7 +8,7 @@ from minerestore.identify.reference import mine_types
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
 from minerestore.raster.write import write_raster
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -54,4 +54,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -4,7 +4,7 @@ study's Fig. 5; minerestore.identify.mines.by_river)."""
 from minerestore.identify.mines import by_river, river_names
 from minerestore.io import write_table
 from minerestore.raster.vector import read_mines, read_vector
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region
 
 
@@ -18,4 +18,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -10,7 +10,7 @@ from minerestore.identify.reference import load_reference
 from minerestore.raster.read import MAP_PX, read_float
 from minerestore.raster.vector import read_vector
 from minerestore.report import plots
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -27,4 +27,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

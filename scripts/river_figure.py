@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from minerestore.report import plots
-from minerestore.scripting import configure
+from minerestore.scripting import configure, run
 
 
 def main(smk) -> None:
@@ -14,4 +14,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

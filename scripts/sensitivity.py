@@ -8,7 +8,7 @@ from minerestore.identify import obia
 from minerestore.identify.reference import load_reference
 from minerestore.io import write_table
 from minerestore.raster.vector import read_vector
-from minerestore.scripting import configure, timed
+from minerestore.scripting import configure, run, timed
 from minerestore.sources.contract import read_region, reference_mines_path
 
 
@@ -29,4 +29,4 @@ def main(smk) -> None:
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821 - injected by Snakemake
+    run(main, snakemake)  # noqa: F821 - injected by Snakemake

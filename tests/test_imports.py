@@ -73,3 +73,11 @@ def test_the_graph_is_read():
     graph = imports()
     assert "minerestore.sources.contract" in graph["minerestore.config"]
     assert "minerestore.numeric" in graph["minerestore.restoration.trend"]
+
+
+def test_every_script_runs_its_main_through_scripting_run():
+    """A job's log must end with its error (minerestore.scripting.run): a script that calls main(snakemake) itself
+    leaves only its peak memory in the log that Snakemake points to."""
+    scripts = sorted((Path(__file__).resolve().parents[1] / "scripts").glob("*.py"))
+    bare = [p.name for p in scripts if "run(main, snakemake)" not in p.read_text()]
+    assert scripts and not bare, f"scripts calling main directly: {bare}"
