@@ -607,3 +607,20 @@ def test_slurm_profile_dry_run_offline(tmp_path):
     proc = snakemake("-n", "--profile", "profiles/slurm", "--config", f"results={tmp_path}")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "composite" in proc.stdout
+
+
+@pytest.mark.workflow
+def test_jobs_import_this_checkouts_package(tmp_path):
+    """A minerestore importable from elsewhere (another checkout installed in the environment, here first on
+    PYTHONPATH) is not what the jobs run: Snakemake appends a script's folder to sys.path, so the workflow puts its
+    own src first on the jobs' PYTHONPATH."""
+    other = tmp_path / "other" / "minerestore"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("raise ImportError('the minerestore of another checkout')\n")
+    results = tmp_path / "results"
+    cmd = [str(Path(sys.executable).with_name("snakemake")), "--cores", "1",
+           str(results / "synthetic" / "inputs" / "grid.json"), "--config", f"results={results}"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path / "other")))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (results / "synthetic" / "inputs" / "grid.json").exists()

@@ -22,6 +22,13 @@ SET_ASIDE = "unreadable result set aside:"
 _PATH = re.compile(r"[^\s'\"`:,;()<>]+\.(?:tif|tiff|vrt|gpkg|parquet|json|csv|h5|pt)\b")
 
 
+def jobs_import_from(src: str | os.PathLike) -> None:
+    """Put ``src`` (a checkout's ``src`` folder) first on the ``PYTHONPATH`` that Snakemake's jobs inherit, in
+    their conda environments and on a cluster too: Snakemake appends a script's folder to ``sys.path``, after any
+    ``minerestore`` installed in the environment, which may be another checkout's."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+
+
 def run(main, smk) -> None:
     """Run a script's ``main(smk)`` as a Snakemake job.
 

@@ -13,8 +13,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
-# The package is importable here without installation; scripts find it through the scripts/minerestore link
-# (Snakemake puts the script's folder on sys.path), so conda environments need no extra install step.
+# The package of this checkout is importable here and in every job (conda environments too) without installation;
+# Snakemake appends a script's folder to sys.path, after a minerestore installed from another checkout.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from minerestore import config as minerestore_config  # noqa: E402
@@ -34,6 +34,7 @@ from minerestore.identify.statistics import GROUPINGS as MINE_GROUPINGS  # noqa:
 from minerestore.registry import wildcard_pattern  # noqa: E402
 from minerestore.report.summary import set_aside, write_run_summary  # noqa: E402
 from minerestore.restoration.trend_indices import inputs_bands, trend_index  # noqa: E402
+from minerestore.scripting import jobs_import_from  # noqa: E402
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
@@ -50,6 +51,8 @@ from minerestore.writer import (  # noqa: E402
     record_writer,
     synthetic_code_digest,
 )
+
+jobs_import_from(sys.path[0])
 
 
 def _keep_cli_regions():
@@ -145,10 +148,6 @@ def data_years(region):
     (composite.window_years, minerestore.seasons.epoch_years)."""
     window = value("composite.window_years")
     return sorted({y for year in years(region) for y in epoch_years(year, window)})
-
-
-def region_data_years(wildcards):
-    return data_years(wildcards.region)
 
 
 def mask_periods(region):

@@ -52,7 +52,7 @@ rule synthetic_scene:
     params:
         synthetic=setting("region.synthetic"),
         crs=setting("region.crs"),
-        years=region_data_years,
+        years=lambda w: data_years(w.region),
         season=setting("region.season"),
         code=SYNTHETIC_CODE,
     script:
