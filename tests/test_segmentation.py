@@ -337,7 +337,7 @@ def test_refine_keeps_merges_and_drops_objects_on_excluded_land_cover():
     mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=0, exclude_overlap=0.0,
                                grid=grid)
     assert record["p"] == pytest.approx(0.6) and len(mines) == 1 and mines.area.item() == pytest.approx(2000)
-    assert [s["count"] for s in record["steps"]] == [9, 4, 2, 1, 1, 1, 1]
+    assert [s["count"] for s in record["steps"]] == [9, 4, 2, 1, 1, 1, 1] and record["training_covered_pct"] == 100
     train = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 10)], crs=grid.crs)  # 2000 m²: p = 0.5, C kept
     mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=0, exclude_overlap=0.0,
                                grid=grid)
@@ -348,6 +348,27 @@ def test_refine_keeps_merges_and_drops_objects_on_excluded_land_cover():
     mines, record = seg.refine(objects, train, zones, segmented=9, min_mine_area_m2=1500, exclude_overlap=0.1,
                                grid=grid)
     assert len(mines) == 1 and record["steps"][-1]["dropped"] == 1
+
+
+@pytest.mark.bad_input
+def test_a_refinement_that_drops_most_of_the_training_mines_is_warned(caplog):
+    """One object on the training mine, touching one pixel of cropland: the study's any-overlap rule drops it, and
+    the refined mines cover 0 % of the training mines: warned with the keys to change."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    grid = _objects_grid()
+    objects = gpd.GeoDataFrame({"intersect_m2": [1000.0], "area_m2": [1000.0], "training": [True],
+                                "excluded_m2": [100.0]}, geometry=[box(0, 0, 100, 10)], crs=grid.crs)
+    zones = gpd.GeoDataFrame(geometry=[box(-1000, -1000, 2000, 1000)], crs=grid.crs)
+    mines, record = seg.refine(objects, objects, zones, segmented=1, min_mine_area_m2=0, exclude_overlap=0.0,
+                               grid=grid)
+    assert mines.empty and record["training_covered_pct"] == 0
+    assert "the refined mines cover 0 % of the training mines' area" in caplog.text
+    assert "step 7 dropped 1 of 1 merged objects" in caplog.text
+    caplog.clear()
+    seg.refine(objects, objects, zones, segmented=1, min_mine_area_m2=0, exclude_overlap=0.5, grid=grid)
+    assert "refined mines cover" not in caplog.text
 
 
 @pytest.mark.bad_input
