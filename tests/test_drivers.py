@@ -94,6 +94,9 @@ def test_usable_samples():
         drivers.usable_samples(frame, "rsei", 10)
     with pytest.raises(ValueError, match=r"no analysis pixel has a rsei value.*set drivers.year to a year with data"):
         drivers.usable_samples(frame.assign(rsei=np.nan), "rsei", 3)  # not "use a finer grid": it would not help
+    with pytest.raises(ValueError, match=r"every driver is constant over the study area \(a, c\), so the forest has "
+                                         r"nothing .*\(regions.<name>.drivers\)"):  # scikit-learn: max_features Got 0
+        drivers.usable_samples(frame.assign(a=2.0), "rsei", 3)
     options = {"min_samples": 10, "correlation": "pearson"}
     with pytest.raises(ValueError, match=r"region 'changjiang': only 4 complete samples.*snakemake --keep-going "
                                          r"finishes them"):

@@ -114,11 +114,16 @@ def usable_samples(samples: pd.DataFrame, target: str, min_samples: int) -> tupl
     Raises
     ------
     ValueError
-        If fewer than ``min_samples`` complete rows remain.
+        If every driver is constant (nothing to split on: a region without mines and without driver rasters), or
+        fewer than ``min_samples`` complete rows remain.
     """
     drivers = [c for c in samples.columns if c not in (target, "x", "y")]
     constant = [c for c in drivers if samples[c].nunique(dropna=True) <= 1]
     kept = [c for c in drivers if c not in constant]
+    if not kept:
+        raise ValueError(f"every driver is constant over the study area ({', '.join(constant) or 'none given'}), so "
+                         "the forest has nothing to explain RSEI with; give driver rasters that vary over it "
+                         "(regions.<name>.drivers)")
     complete = samples.dropna(subset=[target, *kept])
     report = {"constant": constant, "dropped_rows": len(samples) - len(complete), "rows": len(complete)}
     if len(complete) < min_samples:
