@@ -23,7 +23,7 @@ def main(smk) -> None:
         years=list(smk.params.years), n_mines=s["n_mines"], s2_per_year=s["s2_per_year"],
         landsat_per_year=s["landsat_per_year"], out_of_season=s["out_of_season"], cloud_max=s["cloud_max"],
         footprints_file=s["footprints_file"], sensor=s["sensor"], modis_per_year=s["modis_per_year"], city=s["city"],
-        mine_radius_m=s["mine_radius_m"], driver_effects=s["driver_effects"],
+        mine_radius_m=s["mine_radius_m"], driver_effects=s["driver_effects"], realism=s["realism"],
         season=(smk.params.season["start_month"], smk.params.season["end_month"]),
     )
     with timed(log, "synthetic study area"):

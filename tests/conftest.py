@@ -21,6 +21,25 @@ def need(path: Path) -> Path:
     return path
 
 
+def synthetic_landscape(p):
+    """The terrain, land cover (with town centres) and mines of a synthetic scene with parameters ``p``
+    (minerestore.sources.synthetic.scene.SyntheticParams), without imagery: (rng, grid, terrain, classes, towns,
+    mines), ``rng`` as the scene generator leaves it."""
+    import numpy as np
+
+    from minerestore.sources.synthetic import landscape
+    from minerestore.sources.synthetic.scene import _grid, _terrain
+
+    rng = np.random.default_rng(p.seed)
+    grid = _grid(p)
+    terr = _terrain(p, grid, rng)
+    classes, towns = landscape.land_cover(terr["dem"], terr["water"], terr["river_dist"], resolution=grid.resolution,
+                                          rng=rng)
+    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, n_mines=p.n_mines, rng=rng,
+                                  radius_m=p.mine_radius_m)
+    return rng, grid, terr, classes, towns, mines
+
+
 def snakemake(*args, cwd=REPO, timeout=600, check=False) -> subprocess.CompletedProcess:
     """Run the Snakemake of this interpreter's environment in the repository; returns the completed process."""
     exe = Path(sys.executable).with_name("snakemake")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from conftest import AMAZON, need
+from conftest import AMAZON, need, synthetic_landscape
 
 from minerestore.sources.synthetic import landscape, terrain
 from minerestore.sources.synthetic.scene import SyntheticParams, _grid, _terrain, generate
@@ -28,13 +28,7 @@ def test_priority_flood_drains_every_cell_to_the_border():
 @pytest.fixture(scope="module")
 def default_landscape():
     p = SyntheticParams()
-    rng = np.random.default_rng(p.seed)
-    grid = _grid(p)
-    terr = _terrain(p, grid, rng)
-    classes, towns = landscape.land_cover(terr["dem"], terr["water"], terr["river_dist"], resolution=grid.resolution,
-                                          rng=rng)
-    mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, n_mines=p.n_mines, rng=rng,
-                                  radius_m=p.mine_radius_m)
+    _, grid, terr, classes, _, mines = synthetic_landscape(p)
     return p, grid, terr, classes, mines
 
 

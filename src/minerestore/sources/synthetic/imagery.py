@@ -55,6 +55,8 @@ def render(
     resolution: float,
     rng: np.random.Generator,
     cloud_max: float,
+    pheno_peak: float = 7.7,
+    pheno_amplitude: float = 0.08,
 ) -> Rendered:
     """Render one acquisition from the year's surface.
 
@@ -63,11 +65,13 @@ def render(
     surface : (6, rows, cols) float32 reflectance of the year; lst : (rows, cols) K.
     classes : truth classes; high_ground : bool mask where early-season snow may lie; floodplain : bool mask.
     month, day : acquisition date; rng : generator of this acquisition; cloud_max : largest cloud cover (0–1).
+    pheno_peak, pheno_amplitude : month (fractional) of peak greenness, and the share of the vegetation's contrast to
+        bare ground lost 1.7 months from it (the realistic twin draws them per year).
     """
     shape = classes.shape
     refl = surface.copy()
     t = month + day / 30.0
-    pheno = 1.0 - 0.08 * min(abs(t - 7.7) / 1.7, 1.5)  # peak greenness late July
+    pheno = 1.0 - pheno_amplitude * min(abs(t - pheno_peak) / 1.7, 1.5)  # by default peak greenness late July
     land = ~np.isin(classes, (WATER, SNOW, BUILT))
     background = np.asarray(BACKGROUND, np.float32)[:, None, None]
     refl = np.where(land, background + (refl - background) * pheno, refl)

@@ -31,7 +31,7 @@ from scipy import ndimage
 from minerestore.io import write_table, write_text, write_vector
 from minerestore.raster.grid import Grid
 from minerestore.raster.write import write_raster
-from minerestore.sources.synthetic import imagery, landscape, terrain
+from minerestore.sources.synthetic import imagery, landscape, realism, terrain
 from minerestore.sources.synthetic import insar as synthetic_insar
 from minerestore.sources.synthetic.spectra import (
     BACKGROUND,
@@ -84,6 +84,7 @@ class SyntheticParams:
     city: bool = False
     mine_radius_m: float = 200.0
     driver_effects: dict | None = None
+    realism: str = "basic"
 
 
 def _grid(p: SyntheticParams) -> Grid:
@@ -292,7 +293,7 @@ def _modis_acquisitions(p: SyntheticParams, out: Path, grid: Grid, year: int, re
              for k in (factor, 2 * factor)}
     rows = []
     for i, (y, m, d) in enumerate(_dates(p, year, p.modis_per_year, rng, 0)):
-        r = render(m, d, np.random.default_rng([p.seed, y, m, d, 5]))
+        r = render(m, d, np.random.default_rng([p.seed, y, m, d, 5]), np.random.default_rng([p.seed, y, m, d, 31]))
         stamp, when = f"{y}{m:02d}{d:02d}", f"{y}-{m:02d}-{d:02d}"
         products = [("mod09a1", imagery.modis_reflectance(r, factor, np.random.default_rng([p.seed, y, m, d, 6])),
                      factor, imagery.MOD09A1_BANDS, "int32", -28672),
@@ -321,9 +322,15 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     dem = terr["dem"]
     classes, towns = landscape.land_cover(dem, terr["water"], terr["river_dist"], resolution=grid.resolution,
                                           rng=rng, by_elevation=not p.city)
+    realistic = p.realism == "realistic"
+    extra_rng = np.random.default_rng([p.seed, 40])  # the realistic scene's own draws
+    footprints_file = realism.resolve_footprints(p.footprints_file)
     footprints = None
-    if p.footprints_file:
-        footprints = landscape.real_footprints(p.footprints_file, grid.crs, rng, p.n_mines * 3)
+    if realistic:
+        footprints = realism.footprints(footprints_file, grid.crs, extra_rng, p.n_mines * 3, radius_m=p.mine_radius_m,
+                                        resolution=grid.resolution)
+    elif footprints_file:
+        footprints = landscape.real_footprints(footprints_file, grid.crs, rng, p.n_mines * 3)
     city = _city_boundary(p, grid) if p.city else None
     allowed = None
     if city is not None:  # mines at least 1 km inside the city, so their rings and windows lie in it
@@ -334,6 +341,12 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
                                   max_river_m=None if p.city else 3000.0, allowed=allowed)
     mine_fields = landscape.mine_pixel_fields(mines, grid, rng)
     classes[mine_fields["label"] > 0] = MINE
+    extra = None
+    if realistic:
+        extra = realism.build(classes, dem, terr["water"], terr["river_dist"], mines, mine_fields, grid, towns, p.years,
+                              extra_rng)
+        write_raster(out / "truth" / "confusers.tif", extra.confusers[None], grid.profile(1, "uint8", None),
+                     ["confuser"], {"classes": ", ".join(f"{k} {v}" for k, v in realism.CONFUSERS.items())})
     fields, vigour, effects, dgrid = _drivers(p, grid, dem, towns, mines, mine_fields["label"], rng)
     log.info("%d rivers, %d mines, %d towns", len(terr["rivers"]), len(mines), len(towns))
 
@@ -355,15 +368,32 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
         for k, mine_id in enumerate(mines["mine_id"]):
             inside = mine_fields["label"] == k + 1
             bsp_rows.append({"mine_id": mine_id, "year": year, "bare_share_pct": 100 * float(np.mean(fbare[inside] >= 0.5))})
-        surface, lst = _surface(classes, vigour * rng.uniform(0.97, 1.03), fbare, dem)
+        year_vigour = vigour * rng.uniform(0.97, 1.03)
+        if extra is not None:
+            year_vigour = year_vigour * extra.phenology[year]["vigour"]
+        surface, lst = _surface(classes, year_vigour, fbare, dem)
+        if extra is not None:
+            realism.apply_year(extra, surface, lst, year, fbare, mines)
         if year == mid_year:
             lc = as_array({k: (float(v),) for k, v in WORLDCOVER.items()})[classes][..., 0].astype(np.uint8)
             lc[(classes == MINE) & (fbare < 0.5)] = WORLDCOVER[GRASS]
             write_raster(out / "landcover.tif", lc[None], grid.profile(1, "uint8", 0), ["landcover"], {"classes": "ESA WorldCover"})
-        if p.sensor == "modis":
-            def render(m, d, date_rng):
+
+        def render(m, d, date_rng, defects_rng):
+            """One date at the scene resolution (a realistic scene: with its harvests, phenology and defects)."""
+            if extra is None:
                 return imagery.render(surface, lst, classes, high_ground, terr["floodplain"], month=m, day=d,
                                       resolution=grid.resolution, rng=date_rng, cloud_max=p.cloud_max)
+            start, end = p.season
+            fraction = ((m - start) % 12 + (d - 1) / 30) / ((end - start) % 12 + 1)
+            surf, temp = realism.dated_surface(extra, surface, lst, year, fraction)
+            image = imagery.render(surf, temp, classes, high_ground, terr["floodplain"], month=m, day=d,
+                                   resolution=grid.resolution, rng=date_rng, cloud_max=p.cloud_max,
+                                   pheno_peak=extra.phenology[year]["pheno_peak"],
+                                   pheno_amplitude=extra.phenology[year]["pheno_amplitude"])
+            return realism.degrade(extra, image, year, defects_rng)
+
+        if p.sensor == "modis":
             rows += _modis_acquisitions(p, out, grid, year, render, rng)
             log.info("year %d: MODIS-like products written", year)
             continue
@@ -372,9 +402,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
 
         def acquisition(y, m, d, landsat):
             """Render and write one acquisition (its own seeded generator: the same bytes in any thread)."""
-            r = imagery.render(surface, lst, classes, high_ground, terr["floodplain"], month=m, day=d,
-                               resolution=grid.resolution, cloud_max=p.cloud_max,
-                               rng=np.random.default_rng([p.seed, y, m, d, 8 if landsat else 2]))
+            r = render(m, d, np.random.default_rng([p.seed, y, m, d, 8 if landsat else 2]),
+                       np.random.default_rng([p.seed, y, m, d, 32 if landsat else 30]))
             if landsat:
                 name, sensor = f"landsat/LC08_{y}{m:02d}{d:02d}.tif", "landsat8_c2l2"
                 write_raster(out / name, imagery.landsat(r, factor), lgrid.profile(8, "uint16", 0),
@@ -424,7 +453,8 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
         "insar": insar_files,
         **({"aoi": "aoi.gpkg"} if city is not None else {}),
         "truth": {"mines": "truth/mines_truth.gpkg", "bsp": "truth/bsp_truth.csv", "effects": "truth/effects.csv",
-                  "classes": "truth/classes.tif", "insar": "truth/insar_truth.csv"},
+                  "classes": "truth/classes.tif", "insar": "truth/insar_truth.csv",
+                  **({"confusers": "truth/confusers.tif"} if extra is not None else {})},
     }
     write_text(out / "inputs.yaml", yaml.safe_dump(manifest, sort_keys=False))
     return manifest
