@@ -176,3 +176,23 @@ def test_the_tiny_workflow_runs_on_a_realistic_twin(tmp_path):
     assert (region / "synthetic" / "truth" / "confusers.tif").exists()
     status = pd.read_csv(region / "restoration" / "mann_kendall.csv")
     assert len(status) > 0 and status["status"].isin(["abandoned", "active", "no_trend", "insufficient"]).all()
+
+
+def test_an_outline_that_fits_nowhere_is_passed_over_for_the_next():
+    """Before, the mine placement kept trying the first outline at every candidate and failed ('room for only 0
+    of 2 mines') when it fitted nowhere; a realistic 4 km scene of 8 mines failed so."""
+    from shapely.geometry import box
+
+    from minerestore.raster.grid import Grid
+    from minerestore.sources.synthetic.spectra import GRASS
+
+    grid = Grid.from_bounds("EPSG:32650", (0, 0, 2000, 2000), 10)
+    classes = np.full(grid.shape, GRASS, np.uint8)
+    river_dist = np.full(grid.shape, 500.0, np.float32)
+    outlines = [box(-1500, -1500, 1500, 1500), box(-60, -60, 60, 60), box(-40, -80, 40, 80), box(-50, -50, 50, 50)]
+    mines = landscape.place_mines(classes, river_dist, grid, YEARS, n_mines=2, rng=np.random.default_rng(0),
+                                  footprints=outlines, radius_m=200)
+    assert sorted(round(a) for a in mines.geometry.area) == [12800, 14400]  # the second and third outlines
+    with pytest.raises(RuntimeError, match="room for only"):
+        landscape.place_mines(classes, river_dist, grid, YEARS, n_mines=2, rng=np.random.default_rng(0),
+                              footprints=outlines[:2], radius_m=200)

@@ -141,107 +141,173 @@ def build(classes: np.ndarray, dem: np.ndarray, water: np.ndarray, river_dist: n
     """Place the confusers and the mines' inner structure; updates ``classes`` in place for the static confusers.
 
     ``fields`` are the mine pixel fields (:func:`~.landscape.mine_pixel_fields`); their ``core_rank`` is replaced
-    in place: an active mine's bare ground advances from one side along a working face (rank of 0.7 x the position
-    along a random direction + 0.3 x the depth from the edge), not as a growing disc. ``towns`` are the town centres
-    (row, col). Counts scale with the scene's area (per 100 km²: 6 construction sites, 16 outcrops, 8 landslide
-    scars, 6 villages; at least one of each); 70 % of the mines have a haul road.
+    in place (:func:`_mine_structure`). ``towns`` are the town centres (row, col). Counts scale with the scene's
+    area (per 100 km²: 6 construction sites, 16 outcrops, 8 landslide scars, 6 villages; at least one of each);
+    70 % of the mines have a haul road.
     """
-    label, edge = fields["label"], fields["edge"]
-    shape, res = classes.shape, grid.resolution
-    scale = max(shape[0] * shape[1] * res**2 / 1e8, 0.05)
-    rows, cols = np.indices(shape)
-    near_mine = ndimage.binary_dilation(label > 0, iterations=max(1, int(round(30 / res))))
-    free = ~near_mine & ~water & ~np.isin(classes, (BUILT,))
-    confusers = np.zeros(shape, np.uint8)
+    res = grid.resolution
+    scale = max(classes.size * res**2 / 1e8, 0.05)
+    near_mine = ndimage.binary_dilation(fields["label"] > 0, iterations=max(1, int(round(30 / res))))
+    canvas = _Canvas(classes, ~near_mine & ~water & ~np.isin(classes, (BUILT,)), grid, rng)
     slope = slope_degrees(ndimage.gaussian_filter(dem, 30 / res), res)
+    centres = list(towns) + _villages(canvas, slope, river_dist, scale)
+    construction_start = _construction_sites(canvas, centres, years, scale)
+    patch = _sand_bars(canvas, river_dist, slope)
+    landslide_year = _outcrops_and_landslides(canvas, dem, slope, patch, years, scale)
+    parcels, fallow, harvest_day = _parcels(canvas, years)
+    tone, pond, road_mine = _mine_structure(canvas, mines, fields, water, centres)
+    shifts = {y: tuple(rng.uniform(-0.6, 0.6, 2)) for y in years}
+    phenology = {y: {"pheno_peak": float(rng.uniform(7.0, 8.4)), "pheno_amplitude": float(rng.uniform(0.05, 0.2)),
+                     "vigour": float(rng.choice([1.0, 1.0, 0.97, 0.88]))} for y in years}
+    log.info("realistic scene: %s", ", ".join(f"{CONFUSERS[c]} {int((canvas.confusers == c).sum())} px"
+                                               for c in CONFUSERS))
+    return Realism(canvas.confusers, parcels, fallow, harvest_day, construction_start, landslide_year, tone, pond,
+                   road_mine, shifts, phenology, res)
 
-    def stamp(mask, code, cls=None):
-        mask = mask & free & (confusers == 0)
-        confusers[mask] = code
+
+class _Canvas:
+    """The scene grid being given its confusers: the land they may take (``free``), what is placed so far
+    (``confusers``), the truth classes to update, and the scene's draws."""
+
+    def __init__(self, classes: np.ndarray, free: np.ndarray, grid, rng: np.random.Generator):
+        self.classes, self.free, self.grid, self.rng = classes, free, grid, rng
+        self.confusers = np.zeros(classes.shape, np.uint8)
+        self.rows, self.cols = np.indices(classes.shape)
+
+    def stamp(self, mask: np.ndarray, code: int, cls: int | None = None) -> np.ndarray:
+        """Give the free, still unused pixels of ``mask`` the confuser ``code`` (and truth class ``cls``)."""
+        mask = mask & self.free & (self.confusers == 0)
+        self.confusers[mask] = code
         if cls is not None:
-            classes[mask] = cls
+            self.classes[mask] = cls
         return mask
 
-    def place(n, where, make):
-        spots = np.argwhere(where & free)
-        for r, c in spots[rng.choice(len(spots), size=min(n, len(spots)), replace=False)] if len(spots) else []:
-            make(int(r), int(c))
+    def place(self, n: int, where: np.ndarray, make) -> None:
+        """Call ``make(row, col)`` at ``n`` free pixels of ``where`` drawn at random."""
+        spots = np.argwhere(where & self.free)
+        if len(spots):
+            for r, c in spots[self.rng.choice(len(spots), size=min(n, len(spots)), replace=False)]:
+                make(int(r), int(c))
 
-    def polygon_mask(geom):
-        return rasterize([(geom, 1)], out_shape=shape, transform=grid.transform, dtype="uint8").astype(bool)
+    def mask(self, geom) -> np.ndarray:
+        return rasterize([(geom, 1)], out_shape=self.classes.shape, transform=self.grid.transform,
+                         dtype="uint8").astype(bool)
 
-    def xy(r, c):
-        return grid.transform @ (c + 0.5, r + 0.5)
+    def xy(self, r, c):
+        """Map coordinates of pixel centres."""
+        return self.grid.transform @ (c + 0.5, r + 0.5)
 
-    # villages: small built-up clusters on gentle land near rivers
-    village_centres = []
+    def distance(self, r: float, c: float) -> np.ndarray:
+        """Distance of every pixel from (r, c), px."""
+        return np.hypot(self.rows - r, self.cols - c)
+
+
+def _villages(canvas: _Canvas, slope: np.ndarray, river_dist: np.ndarray, scale: float) -> list[tuple[int, int]]:
+    """Small built-up clusters (radius 60–150 m) on gentle land 100–1200 m from a river; returns their centres."""
+    centres, res = [], canvas.grid.resolution
 
     def village(r, c):
-        village_centres.append((r, c))
-        radius = rng.uniform(60, 150) / res
-        blob = np.hypot(rows - r, cols - c) < radius * (0.7 + 0.6 * rng.uniform(size=shape) ** 4)
-        stamp(ndimage.binary_opening(blob) | (np.hypot(rows - r, cols - c) < 0.6 * radius), VILLAGE, BUILT)
+        centres.append((r, c))
+        radius = canvas.rng.uniform(60, 150) / res
+        blob = canvas.distance(r, c) < radius * (0.7 + 0.6 * canvas.rng.uniform(size=canvas.classes.shape) ** 4)
+        canvas.stamp(ndimage.binary_opening(blob) | (canvas.distance(r, c) < 0.6 * radius), VILLAGE, BUILT)
 
-    place(max(1, round(6 * scale)), (slope < 6) & (river_dist > 100) & (river_dist < 1200), village)
-    # construction sites: rectangles near towns and villages, bare for two years from their start, then built
-    centres = list(towns) + village_centres
-    construction_start = np.zeros(shape, np.int16)
-    if centres:
-        near_town = np.zeros(shape, bool)
-        for r, c in centres:
-            near_town |= np.hypot(rows - r, cols - c) * res < 1500
+    canvas.place(max(1, round(6 * scale)), (slope < 6) & (river_dist > 100) & (river_dist < 1200), village)
+    return centres
 
-        def site(r, c):
-            x, y = xy(r, c)
-            w, h = rng.uniform(60, 250, 2)
-            geom = affinity.rotate(Polygon([(-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)]),
-                                   rng.uniform(0, 90), origin=(0, 0))
-            mask = stamp(polygon_mask(affinity.translate(geom, x, y)), CONSTRUCTION)
-            construction_start[mask] = int(rng.integers(years[0] - 1, years[-1] + 1))
 
-        place(max(1, round(6 * scale)), near_town, site)
-    # sand bars and mudflats: patchy strips beside the channels
-    patch = fractal_surface(shape, 2.0, rng)
+def _construction_sites(canvas: _Canvas, centres: list, years: list[int], scale: float) -> np.ndarray:
+    """Rectangles of 60–250 m within 1.5 km of a town or village; returns the year each pixel's site starts
+    (int16, 0 elsewhere): bare for two years from then, built after."""
+    start = np.zeros(canvas.classes.shape, np.int16)
+    if not centres:
+        return start
+    near_town = np.zeros(canvas.classes.shape, bool)
+    for r, c in centres:
+        near_town |= canvas.distance(r, c) * canvas.grid.resolution < 1500
+
+    def site(r, c):
+        x, y = canvas.xy(r, c)
+        w, h = canvas.rng.uniform(60, 250, 2)
+        geom = affinity.rotate(Polygon([(-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)]),
+                               canvas.rng.uniform(0, 90), origin=(0, 0))
+        mask = canvas.stamp(canvas.mask(affinity.translate(geom, x, y)), CONSTRUCTION)
+        start[mask] = int(canvas.rng.integers(years[0] - 1, years[-1] + 1))
+
+    canvas.place(max(1, round(6 * scale)), near_town, site)
+    return start
+
+
+def _sand_bars(canvas: _Canvas, river_dist: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """Sand bars and mudflats: patches of the gentle land within 50 m of a channel. Returns the patch field
+    (float [0, 1]) that also shapes the outcrops."""
+    patch = fractal_surface(canvas.classes.shape, 2.0, canvas.rng)
     bank = (river_dist > 0) & (river_dist <= 50) & (slope < 8)
-    stamp(bank & (patch > np.quantile(patch[bank], 0.55) if bank.any() else bank), SAND_BAR, SOIL)
-    # rock outcrops on sloping mid-elevation ground; landslide scars elongated down steep slopes
+    canvas.stamp(bank & (patch > np.quantile(patch[bank], 0.55) if bank.any() else bank), SAND_BAR, SOIL)
+    return patch
+
+
+def _outcrops_and_landslides(canvas: _Canvas, dem: np.ndarray, slope: np.ndarray, patch: np.ndarray,
+                             years: list[int], scale: float) -> np.ndarray:
+    """Rock outcrops (30–110 m) on sloping mid-elevation ground and landslide scars elongated down slopes over 15°;
+    returns the year of each scar pixel's slide (int16, 0 elsewhere; from three years before the first year)."""
+    rng, res = canvas.rng, canvas.grid.resolution
     mid = (dem > np.percentile(dem, 40)) & (dem < np.percentile(dem, 90))
-    place(max(1, round(16 * scale)), mid & (slope > 8),
-          lambda r, c: stamp(np.hypot(rows - r, cols - c) * res < rng.uniform(30, 110)
-                             * (0.8 + 0.4 * patch), OUTCROP, ROCK))
-    landslide_year = np.zeros(shape, np.int16)
+    canvas.place(max(1, round(16 * scale)), mid & (slope > 8),
+                 lambda r, c: canvas.stamp(canvas.distance(r, c) * res < rng.uniform(30, 110) * (0.8 + 0.4 * patch),
+                                           OUTCROP, ROCK))
+    year = np.zeros(canvas.classes.shape, np.int16)
     gy, gx = np.gradient(ndimage.gaussian_filter(dem, 50 / res))
 
     def slide(r, c):
-        x, y = xy(r, c)
+        x, y = canvas.xy(r, c)
         angle = np.degrees(np.arctan2(-gy[r, c], gx[r, c]))  # the fall line in map axes (rows run north to south)
         geom = affinity.rotate(affinity.scale(Point(0, 0).buffer(1.0, 16), rng.uniform(60, 160), rng.uniform(20, 45)),
                                angle, origin=(0, 0))
-        mask = stamp(polygon_mask(affinity.translate(geom, x, y)), LANDSLIDE, SOIL)
-        landslide_year[mask] = int(rng.integers(years[0] - 3, years[-1]))
+        mask = canvas.stamp(canvas.mask(affinity.translate(geom, x, y)), LANDSLIDE, SOIL)
+        year[mask] = int(rng.integers(years[0] - 3, years[-1]))
 
-    place(max(1, round(8 * scale)), slope > 15, slide)
-    # fallow and harvested farmland: crop parcels (blocks of 150-400 m cut by a jittered grid)
-    h, w = (rng.uniform(15, 40, 2) * 10 / res).astype(int) + 1
-    block = (rows + (cols // w) * 7) // h * (shape[1] // w + 1) + cols // w
-    ids, parcels = np.unique(np.where((classes == CROP) & free, block + 1, 0), return_inverse=True)
-    parcels = parcels.reshape(shape).astype(np.int32) + int(ids[0] != 0)  # 0 off the farmland
-    n_parcels = int(parcels.max())
-    fallow = {y: np.r_[False, rng.uniform(size=n_parcels) < FALLOW_SHARE] for y in years}
-    harvest_day = {y: np.r_[np.inf, np.where(rng.uniform(size=n_parcels) < HARVEST_SHARE,
-                                             rng.uniform(0.4, 0.9, n_parcels), np.inf)] for y in years}
-    confusers[(parcels > 0) & (confusers == 0)] = FALLOW
-    # mine structure: tone of the material, benches, a brighter waste dump; ponds; haul roads
-    tone = np.ones(shape, np.float32)
-    pond = np.zeros(shape, bool)
-    road_mine = np.zeros(shape, np.int32)
-    targets = [Point(*xy(r, c)) for r, c in centres]
+    canvas.place(max(1, round(8 * scale)), slope > 15, slide)
+    return year
+
+
+def _parcels(canvas: _Canvas, years: list[int]) -> tuple[np.ndarray, dict, dict]:
+    """Crop parcels (blocks of 150–400 m cut by a jittered grid; int32 id, 0 off the farmland), whether each is
+    fallow in each year (:data:`FALLOW_SHARE`), and its harvest day in each year as a share of the season
+    (:data:`HARVEST_SHARE` of them, between 0.4 and 0.9; inf when not harvested in the season)."""
+    rng, rows, cols = canvas.rng, canvas.rows, canvas.cols
+    h, w = (rng.uniform(15, 40, 2) * 10 / canvas.grid.resolution).astype(int) + 1
+    block = (rows + (cols // w) * 7) // h * (canvas.classes.shape[1] // w + 1) + cols // w
+    ids, parcels = np.unique(np.where((canvas.classes == CROP) & canvas.free, block + 1, 0), return_inverse=True)
+    parcels = parcels.reshape(canvas.classes.shape).astype(np.int32) + int(ids[0] != 0)
+    n = int(parcels.max())
+    fallow = {y: np.r_[False, rng.uniform(size=n) < FALLOW_SHARE] for y in years}
+    harvest_day = {y: np.r_[np.inf, np.where(rng.uniform(size=n) < HARVEST_SHARE, rng.uniform(0.4, 0.9, n), np.inf)]
+                   for y in years}
+    canvas.confusers[(parcels > 0) & (canvas.confusers == 0)] = FALLOW
+    return parcels, fallow, harvest_day
+
+
+def _mine_structure(canvas: _Canvas, mines: gpd.GeoDataFrame, fields: dict, water: np.ndarray,
+                    centres: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each mine's tone (its material ×0.75–1.25; benches, a ±12 % ripple with depth; a waste dump ×1.15 on the
+    side of a random direction), a tailings pond in :data:`POND_SHARE` of them (on the other side), a haul road from
+    70 % of them towards the nearest town or village (at most 800 m + an eighth of the outline). ``core_rank`` is
+    replaced: an active mine's bare ground advances along a working face (rank of 0.7 x the position along the
+    direction + 0.3 x the depth from the edge), not as a growing disc. Returns tone (float32, 1 outside mines), pond
+    (bool) and the mine (k + 1) each haul-road pixel serves (int32)."""
+    rng, rows, cols = canvas.rng, canvas.rows, canvas.cols
+    label, edge = fields["label"], fields["edge"]
+    tone = np.ones(label.shape, np.float32)
+    pond = np.zeros(label.shape, bool)
+    road_mine = np.zeros(label.shape, np.int32)
+    targets = [Point(*canvas.xy(r, c)) for r, c in centres]
     for k, geom in enumerate(mines.geometry):
         inside = label == k + 1
         d = edge[inside]
         centre = geom.representative_point()
         theta = rng.uniform(0, 2 * np.pi)
-        px, py = xy(rows[inside], cols[inside])
+        px, py = canvas.xy(rows[inside], cols[inside])
         along = (px - centre.x) * np.cos(theta) + (py - centre.y) * np.sin(theta)
         dump = along > np.quantile(along, 0.8)
         face = 0.7 * (along - along.min()) / max(np.ptp(along), 1e-9) + 0.3 * (1 - d)
@@ -249,29 +315,21 @@ def build(classes: np.ndarray, dem: np.ndarray, water: np.ndarray, river_dist: n
         benches = 1 + 0.12 * np.sin(2 * np.pi * d * max(geom.area**0.5 / 40, 1))
         tone[inside] = rng.uniform(0.75, 1.25) * np.where(dump, 1.15, benches * (0.85 + 0.15 * d))
         if rng.uniform() < POND_SHARE and inside.sum() > 20:
-            low = (along < np.quantile(along, 0.35)) & (d > 0.25)
-            seed_px = np.flatnonzero(low)
+            seed_px = np.flatnonzero((along < np.quantile(along, 0.35)) & (d > 0.25))
             if seed_px.size:
-                r0, c0 = rows[inside][seed_px[0]], cols[inside][seed_px[0]]
                 radius = np.sqrt(rng.uniform(0.04, 0.12) * inside.sum() / np.pi)
-                pond |= inside & (np.hypot(rows - r0, cols - c0) < radius)
+                pond |= inside & (canvas.distance(rows[inside][seed_px[0]], cols[inside][seed_px[0]]) < radius)
         if targets and rng.uniform() < 0.7:
             target = min(targets, key=lambda t: t.distance(centre))
             line = LineString([centre, target])
-            line = line.interpolate(min(line.length, 800 + geom.length / 8))
-            road = LineString([centre, line]).buffer(rng.uniform(4, 7)).difference(geom.buffer(5))
+            end = line.interpolate(min(line.length, 800 + geom.length / 8))
+            road = LineString([centre, end]).buffer(rng.uniform(4, 7)).difference(geom.buffer(5))
             if not road.is_empty:
-                mask = polygon_mask(road) & ~water & (label == 0) & (confusers == 0)
-                confusers[mask] = HAUL_ROAD
-                classes[mask] = SOIL
+                mask = canvas.mask(road) & ~water & (label == 0) & (canvas.confusers == 0)
+                canvas.confusers[mask] = HAUL_ROAD
+                canvas.classes[mask] = SOIL
                 road_mine[mask] = k + 1
-    shifts = {y: tuple(rng.uniform(-0.6, 0.6, 2)) for y in years}
-    phenology = {y: {"pheno_peak": float(rng.uniform(7.0, 8.4)), "pheno_amplitude": float(rng.uniform(0.05, 0.2)),
-                     "vigour": float(rng.choice([1.0, 1.0, 0.97, 0.88]))} for y in years}
-    log.info("realistic scene: %s", ", ".join(f"{CONFUSERS[c]} {int((confusers == c).sum())} px"
-                                               for c in CONFUSERS))
-    return Realism(confusers, parcels, fallow, harvest_day, construction_start, landslide_year, tone, pond,
-                   road_mine, shifts, phenology, res)
+    return tone, pond, road_mine
 
 
 def apply_year(r: Realism, refl: np.ndarray, lst: np.ndarray, year: int, fbare: np.ndarray,
