@@ -40,11 +40,12 @@ def synthetic_landscape(p):
     return rng, grid, terr, classes, towns, mines
 
 
-def snakemake(*args, cwd=REPO, timeout=600, check=False) -> subprocess.CompletedProcess:
-    """Run the Snakemake of this interpreter's environment in the repository; returns the completed process."""
+def snakemake(*args, cwd=REPO, timeout=600, check=False, env=None) -> subprocess.CompletedProcess:
+    """Run the Snakemake of this interpreter's environment in the repository, with the variables of ``env`` added
+    to the environment; returns the completed process."""
     exe = Path(sys.executable).with_name("snakemake")
     cmd = [str(exe), "--cores", "2", *map(str, args)]
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env = dict(os.environ, **(env or {}), PYTHONPATH=str(REPO / "src"))
     with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                           start_new_session=True) as run:
         try:
@@ -56,3 +57,24 @@ def snakemake(*args, cwd=REPO, timeout=600, check=False) -> subprocess.Completed
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+#: the outputs two runs of the same config must write byte for byte alike: tables, rasters and vectors
+OUTPUT_KINDS = ("*.csv", "*.tif", "*.vrt", "*.gpkg", "*.yaml", "*.json")
+
+
+def differing_outputs(first: Path, second: Path) -> list[str]:
+    """The outputs of one region, ``<results>/<region>`` of two runs, whose bytes differ; asserts both runs wrote
+    the same files, more than 50. The runs are made in different folders, so the absolute paths that
+    acquisitions.csv and sources.yaml list are put back first."""
+    files = sorted(p.relative_to(first) for kind in OUTPUT_KINDS for p in first.rglob(kind))
+    assert len(files) > 50 and files == sorted(p.relative_to(second) for kind in OUTPUT_KINDS
+                                               for p in second.rglob(kind))
+    differ = []
+    for rel in files:
+        a, b = (first / rel).read_bytes(), (second / rel).read_bytes()
+        if rel.suffix in (".csv", ".yaml"):
+            b = b.replace(str(second.parent).encode(), str(first.parent).encode())
+        if a != b:
+            differ.append(str(rel))
+    return differ
