@@ -124,19 +124,19 @@ def test_defects_change_the_image_but_not_its_flags(realistic_landscape):
     assert abs(expected) > 0.3 and edges[1] - edges[0] == pytest.approx(expected, abs=0.1)  # haze: not exact
 
 
-def test_generated_outlines_are_not_discs_and_keep_the_size_distribution():
-    shapes = realism.footprints(None, "EPSG:32650", np.random.default_rng(1), 200, radius_m=200, resolution=10)
+def test_generated_outlines_are_not_discs_and_have_the_asked_area():
+    rng = np.random.default_rng(1)
+    shapes = [realism.compound_outline(rng, 200.0) for _ in range(200)]
     compactness = np.array([4 * np.pi * s.area / s.length**2 for s in shapes])
     assert np.median(compactness) < 0.8  # a disc is 1
-    radius = np.sqrt(np.array([s.area for s in shapes]) / np.pi)
-    assert 150 < np.median(radius) < 260 and radius.min() >= 59 and radius.max() <= 651
+    np.testing.assert_allclose([s.area for s in shapes], np.pi * 200.0**2, rtol=1e-9)
     assert all(abs(s.centroid.x) < 1 and abs(s.centroid.y) < 1 for s in shapes)
 
 
 @pytest.mark.realdata
 def test_real_outlines_are_simplified_and_rescaled():
     path = str(need(AMAZON) / "mining_202000_simplified.geojson")
-    shapes = realism.footprints(path, "EPSG:32650", np.random.default_rng(2), 30, radius_m=200, resolution=10)
+    shapes = realism.real_outlines(path, "EPSG:32650", np.random.default_rng(2), 30, radius_m=200, resolution=10)
     radius = np.sqrt(np.array([s.area for s in shapes]) / np.pi)
     assert 120 < np.median(radius) < 330 and radius.min() >= 59
     assert all(shapely.is_valid(s) and len(s.exterior.coords) < 400 for s in shapes)

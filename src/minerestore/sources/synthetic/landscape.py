@@ -106,11 +106,13 @@ def place_mines(
     radius_m: float,
     max_river_m: float | None = 3000.0,
     allowed: np.ndarray | None = None,
+    outline=footprint,
 ) -> gpd.GeoDataFrame:
     """Place ``n_mines`` open-pit mines 100 m – ``max_river_m`` from a river (None: any distance over 100 m), on
     land that is not water, snow, rock or town (and wholly inside ``allowed``, bool, when given), at least 250 m apart,
-    and give each a trajectory. Generated outlines have a log-normal radius of median ``radius_m`` (config
-    ``synthetic.mine_radius_m``; clipped to 60 m – 3.25 ``radius_m``).
+    and give each a trajectory. Without ``footprints``, each try draws an outline ``outline(rng, radius)`` (the
+    basic twin's :func:`footprint`, the realistic twin's compound outline) of a log-normal radius of median
+    ``radius_m`` (config ``synthetic.mine_radius_m``; clipped to 60 m – 3.25 ``radius_m``).
 
     Trajectories (40 % restoring, 35 % active, 25 % stable): *restoring* mines stop the year before the first
     analysis year or in it, and revegetate; *active* mines are bare in a core that expands to the whole footprint by the last year;
@@ -155,7 +157,7 @@ def place_mines(
                 shape0 = footprints[k + skipped]
             else:
                 radius = float(np.clip(rng.lognormal(np.log(radius_m), 0.6), 60, 3.25 * radius_m))
-                shape0 = footprint(rng, radius)
+                shape0 = outline(rng, radius)
             x, y = t @ (c + 0.5, r + 0.5)
             geom = affinity.translate(shape0, x, y)
             if any(geom.distance(p) < 250 for p in placed):

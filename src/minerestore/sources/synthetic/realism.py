@@ -83,39 +83,35 @@ def resolve_footprints(path: str | None) -> str | None:
     return None
 
 
-def footprints(path: str | None, crs: str, rng: np.random.Generator, n: int, *, radius_m: float,
-               resolution: float) -> list[Polygon]:
-    """``n`` mine outlines centred on (0, 0) for a realistic scene.
-
-    From ``path`` (real outlines, :func:`~minerestore.sources.synthetic.landscape.real_footprints`): each simplified
-    to the pixel size and rescaled to the area of a circle of log-normal radius (median ``radius_m``, as the basic
-    twin's sizes), so real shapes come at the scene's sizes. Without a file: two to four overlapping elliptical lobes
-    of aspect 1.5–4 along a common direction (elongated, indented outlines, not round blobs).
-    """
+def real_outlines(path: str, crs: str, rng: np.random.Generator, n: int, *, radius_m: float,
+                  resolution: float) -> list[Polygon]:
+    """``n`` real mine outlines (:func:`~minerestore.sources.synthetic.landscape.real_footprints`: centred on (0, 0),
+    rotated at random) for a realistic scene: each simplified to the pixel size and rescaled to the area of a circle
+    of log-normal radius (median ``radius_m``, clipped as the basic twin's sizes), so real shapes come at the
+    scene's sizes. Raises as ``real_footprints`` (a file with too few polygons is named)."""
     radii = np.clip(rng.lognormal(np.log(radius_m), 0.6, n), 60, 3.25 * radius_m)
-    if path:
-        shapes = real_footprints(path, crs, rng, n)
-        out = []
-        for shape, radius in zip(shapes, radii):
-            shape = shape.simplify(resolution / 2)
-            factor = float(np.sqrt(np.pi * radius**2 / shape.area))
-            out.append(affinity.scale(shape, factor, factor, origin=(0, 0)))
-        return out
     out = []
-    for radius in radii:
-        angle = rng.uniform(0, 180)
-        lobes = []
-        for _ in range(int(rng.integers(2, 5))):
-            aspect = rng.uniform(1.5, 4.0)
-            lobe = affinity.scale(Point(0, 0).buffer(1.0, 16), aspect, 1.0)
-            lobe = affinity.rotate(lobe, angle + rng.normal(0, 25), origin=(0, 0))
-            lobes.append(affinity.translate(lobe, *rng.normal(0, 0.9, 2)))
-        shape = unary_union(lobes)
-        c = shape.centroid
-        shape = affinity.translate(shape, -c.x, -c.y)
+    for shape, radius in zip(real_footprints(path, crs, rng, n), radii):
+        shape = shape.simplify(resolution / 2)
         factor = float(np.sqrt(np.pi * radius**2 / shape.area))
         out.append(affinity.scale(shape, factor, factor, origin=(0, 0)))
     return out
+
+
+def compound_outline(rng: np.random.Generator, radius_m: float) -> Polygon:
+    """A mine outline of our own for a realistic scene without real outlines, centred on (0, 0), of the area of a
+    circle of ``radius_m``: two to four overlapping elliptical lobes of aspect 1.5–4 along a common direction
+    (elongated, indented outlines, not round blobs). Drawn afresh at each placement try, as the basic twin's."""
+    angle = rng.uniform(0, 180)
+    lobes = []
+    for _ in range(int(rng.integers(2, 5))):
+        lobe = affinity.scale(Point(0, 0).buffer(1.0, 16), rng.uniform(1.5, 4.0), 1.0)
+        lobe = affinity.rotate(lobe, angle + rng.normal(0, 25), origin=(0, 0))
+        lobes.append(affinity.translate(lobe, *rng.normal(0, 0.9, 2)))
+    shape = unary_union(lobes)
+    c = shape.centroid
+    factor = float(np.sqrt(np.pi * radius_m**2 / shape.area))
+    return affinity.scale(affinity.translate(shape, -c.x, -c.y), factor, factor, origin=(0, 0))
 
 
 @dataclass

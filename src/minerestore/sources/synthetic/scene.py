@@ -326,9 +326,9 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
     extra_rng = np.random.default_rng([p.seed, 40])  # the realistic scene's own draws
     footprints_file = realism.resolve_footprints(p.footprints_file)
     footprints = None
-    if realistic:
-        footprints = realism.footprints(footprints_file, grid.crs, extra_rng, p.n_mines * 3, radius_m=p.mine_radius_m,
-                                        resolution=grid.resolution)
+    if realistic and footprints_file:
+        footprints = realism.real_outlines(footprints_file, grid.crs, extra_rng, p.n_mines * 3,
+                                           radius_m=p.mine_radius_m, resolution=grid.resolution)
     elif footprints_file:
         footprints = landscape.real_footprints(footprints_file, grid.crs, rng, p.n_mines * 3)
     city = _city_boundary(p, grid) if p.city else None
@@ -338,6 +338,7 @@ def generate(p: SyntheticParams, out_dir: str | Path, workers: int = 1) -> dict:
                             dtype="uint8").astype(bool)
     mines = landscape.place_mines(classes, terr["river_dist"], grid, p.years, n_mines=p.n_mines, rng=rng,
                                   footprints=footprints, radius_m=p.mine_radius_m,
+                                  outline=realism.compound_outline if realistic else landscape.footprint,
                                   max_river_m=None if p.city else 3000.0, allowed=allowed)
     mine_fields = landscape.mine_pixel_fields(mines, grid, rng)
     classes[mine_fields["label"] > 0] = MINE
