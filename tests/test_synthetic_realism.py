@@ -196,3 +196,40 @@ def test_an_outline_that_fits_nowhere_is_passed_over_for_the_next():
     with pytest.raises(RuntimeError, match="room for only"):
         landscape.place_mines(classes, river_dist, grid, YEARS, n_mines=2, rng=np.random.default_rng(0),
                               footprints=outlines[:2], radius_m=200)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("case, message", [
+    ("empty", "no polygon in the file"),
+    ("points", "no polygon in the file"),
+    ("no_crs", "the file has no CRS"),
+    ("projected_without_crs", "its coordinates do not fit its CRS EPSG:4326"),
+    ("too_few", r"only 3 polygons of 0.01–1.5 km²; the scene draws its mines from 12 outlines \(3 x"),
+])
+def test_a_bad_outline_file_is_named_with_its_key(tmp_path, case, message):
+    """Before, an empty file or one without a CRS failed in pyproj or geopandas without naming the file ('NaN or
+    None values are not allowed', 'crs must be set to estimate UTM CRS')."""
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    squares = [box(500000 + i * 2000, 8000000, 500300 + i * 2000, 8000300) for i in range(3)]
+    path = tmp_path / f"{case}.geojson"
+    if case == "empty":
+        path.write_text('{"type": "FeatureCollection", "features": []}')
+    elif case == "points":
+        gpd.GeoDataFrame(geometry=[Point(0, 0)], crs="EPSG:4326").to_file(path)
+    elif case == "no_crs":
+        path = tmp_path / "outlines.gpkg"
+        gpd.GeoDataFrame(geometry=squares).to_file(path)
+    else:
+        gpd.GeoDataFrame(geometry=squares, crs="EPSG:32721").to_file(path)
+        if case == "projected_without_crs":  # UTM coordinates in a GeoJSON without its crs member
+            data = json.loads(path.read_text())
+            data.pop("crs", None)
+            for feature, square in zip(data["features"], squares):
+                feature["geometry"] = shapely.geometry.mapping(square)
+            path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=f"synthetic.footprints_file {path}: {message}"):
+        landscape.real_footprints(str(path), "EPSG:32650", np.random.default_rng(0), 12)

@@ -75,14 +75,26 @@ def real_footprints(path: str, crs: str, rng: np.random.Generator, n: int) -> li
     Raises
     ------
     ValueError
-        If the file holds fewer than ``n`` polygons of that size (names the file).
+        Naming the file and the key ``synthetic.footprints_file``: it has no polygon, no CRS, coordinates its CRS
+        cannot hold, or fewer than ``n`` polygons of that size (the scene draws its mines from 3 x ``n_mines``).
     """
     frame = gpd.read_file(path)
-    local = frame.to_crs(frame.estimate_utm_crs())
+    key = f"synthetic.footprints_file {path}"
+    frame = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    if frame.empty:
+        raise ValueError(f"{key}: no polygon in the file; give a file of mine outlines (polygons)")
+    if frame.crs is None:
+        raise ValueError(f"{key}: the file has no CRS; write it with one (e.g. ogr2ogr -a_srs EPSG:4326)")
+    try:
+        local = frame.to_crs(frame.estimate_utm_crs())
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(f"{key}: its coordinates do not fit its CRS {frame.crs.to_string()} (a projected file "
+                         f"without its CRS read as longitude/latitude?): {err}") from err
     area = local.geometry.area / 1e6
     pool = local[(area > 0.01) & (area < 1.5)].geometry
     if len(pool) < n:
-        raise ValueError(f"{path}: only {len(pool)} polygons of 0.01–1.5 km², {n} mines requested")
+        raise ValueError(f"{key}: only {len(pool)} polygons of 0.01–1.5 km²; the scene draws its mines from "
+                         f"{n} outlines (3 x synthetic.n_mines): give more outlines or lower n_mines")
     picks = pool.iloc[rng.choice(len(pool), size=n, replace=False)]
     out = []
     for geom in picks:
