@@ -79,7 +79,7 @@ def resolve_footprints(path: str | None) -> str | None:
     if Path(AUTO_FOOTPRINTS).exists():
         return AUTO_FOOTPRINTS
     log.warning("footprints_file auto: %s is not there (run from a checkout beside ../shared); the mines get "
-                "generated compound outlines", Path(AUTO_FOOTPRINTS).resolve())
+                "generated outlines", Path(AUTO_FOOTPRINTS).resolve())
     return None
 
 
