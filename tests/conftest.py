@@ -59,8 +59,8 @@ def snakemake(*args, cwd=REPO, timeout=600, check=False, env=None) -> subprocess
     return proc
 
 
-#: the outputs two runs of the same config must write byte for byte alike: tables, rasters and vectors
-OUTPUT_KINDS = ("*.csv", "*.tif", "*.vrt", "*.gpkg", "*.yaml", "*.json")
+#: the outputs two runs of the same config must write byte for byte alike: tables, rasters, vectors and figures
+OUTPUT_KINDS = ("*.csv", "*.tif", "*.vrt", "*.gpkg", "*.yaml", "*.json", "*.png", "*.svg")
 
 
 def differing_outputs(first: Path, second: Path) -> list[str]:

@@ -32,15 +32,17 @@ def save(fig: plt.Figure, stem: str | os.PathLike) -> list[Path]:
     bounding box is measured once for both files (``bbox_inches="tight"`` lays the figure out again per file, a
     third of a map's saving time). A figure with a layout engine (constrained layout, seaborn's grids) is laid out
     once, by a draw before the box is measured, and then keeps that layout in both files; the box of any other
-    figure is the same without that draw."""
+    figure is the same without that draw. SVGs carry no date and take their element ids from a fixed salt, so two
+    runs write the same bytes."""
     if fig.get_layout_engine() is not None:
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
     bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     paths = []
-    for ext, kwargs in ((".png", {"dpi": 300, "pil_kwargs": {"compress_level": 1}}), (".svg", {})):
+    for ext, kwargs in ((".png", {"dpi": 300, "pil_kwargs": {"compress_level": 1}}),
+                        (".svg", {"metadata": {"Date": None}})):
         path = Path(f"{stem}{ext}")
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "minerestore"}):
             fig.savefig(tmp, bbox_inches=bbox, format=ext[1:], **kwargs)
         paths.append(path)
     plt.close(fig)
