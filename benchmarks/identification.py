@@ -10,7 +10,7 @@ benchmarks/results/identification/<realism>/ (a rerun resumes it). From each run
 with its refined mines, as the methods table does), on the same test mines:
 
 - pixel F1 and IoU, identification rate and mean area similarity (the run's ``mines/methods.csv``);
-- false mines by what lies under them: the method's polygons, training mines taken out, that match no test mine
+- false mines by what lies under them: the method's polygons that touch no training mine and match no test mine
   (identify.overlap), put under the confuser type (``truth/confusers.tif``) that covers at least half of them, else
   under the truth land-cover class that covers most of them (``false_other_<class>``; the basic twin has no
   confusers, so all of its false mines are ``other``);
@@ -117,9 +117,10 @@ def land_types(scene: Path) -> tuple[np.ndarray, np.ndarray, dict[int, str], ras
 
 def false_mines(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, train: np.ndarray, overlap: float,
                 land: tuple) -> dict[str, int]:
-    """Count the predicted polygons (training mines taken out) that match no test mine (less than ``overlap`` of
-    them in test mines), by what lies under them: the confuser type covering at least half of the polygon, else the
-    truth land-cover class covering most of it outside the mines (``other_<class>``)."""
+    """Count the predicted polygons that match no test mine (less than ``overlap`` of them in test mines), by what
+    lies under them: the confuser type covering at least half of the polygon, else the truth land-cover class
+    covering most of it outside the mines (``other_<class>``). Polygons touching a training mine are left out, as
+    the methods table leaves them out of its object scores (minerestore.identify.accuracy.test_scores)."""
     from rasterio.features import rasterize
 
     from minerestore.sources.synthetic.spectra import CLASSES, MINE
@@ -128,7 +129,7 @@ def false_mines(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, train: np.
     train_union = shapely.union_all(truth.geometry[train].to_numpy())
     test_union = shapely.union_all(truth.geometry[~train].to_numpy())
     counts = {name: 0 for name in names.values()}
-    for geom in predicted.geometry.difference(train_union):
+    for geom in predicted.geometry[~predicted.geometry.intersects(train_union)]:
         if geom.is_empty or geom.area == 0 or geom.intersection(test_union).area / geom.area >= overlap:
             continue
         mask = rasterize([(geom, 1)], out_shape=codes.shape, transform=transform, dtype="uint8",
