@@ -8,7 +8,8 @@
   ``rivers.gpkg`` (centre lines: kind = main_stem / tributary), ``drivers/*.tif`` (100 m);
 - ``truth/mines_truth.gpkg`` (mine_id, trajectory, first/last active year, area_km2, mine_type: drawn at random
   from :data:`MINE_TYPES`, for the tables by type), ``truth/bsp_truth.csv``,
-  ``truth/effects.csv`` (planted driver effects), ``truth/classes.tif``;
+  ``truth/effects.csv`` (planted driver effects), ``truth/classes.tif``, and for a realistic scene
+  (``realism: realistic``, :mod:`.realism`) ``truth/confusers.tif``;
 - ``inputs.yaml``: the same keys as a ``source: local`` region, so ingestion is shared.
 """
 
