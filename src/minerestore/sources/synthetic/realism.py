@@ -51,6 +51,7 @@ from minerestore.sources.synthetic.spectra import (
     ROCK,
     SOIL,
     WATER,
+    as_array,
 )
 from minerestore.sources.synthetic.terrain import fractal_surface
 from minerestore.topography import slope_degrees
@@ -67,6 +68,8 @@ AUTO_FOOTPRINTS = "../shared/data/amazon-mining-watch/mining_202000_simplified.g
 SAND = np.array((0.13, 0.17, 0.21, 0.25, 0.33, 0.27), np.float32)
 MUD = np.array((0.07, 0.09, 0.11, 0.14, 0.16, 0.13), np.float32)
 HAZE = np.array((0.30, 0.27, 0.24, 0.22, 0.14, 0.10), np.float32)
+#: class -> reflectance (float32 lookup of the basic twin's spectra)
+SPECTRA = as_array(REFLECTANCE)
 #: Shares: crop parcels fallow in a year, parcels harvested before the season ends in a year, mines with a pond.
 FALLOW_SHARE, HARVEST_SHARE, POND_SHARE = 0.15, 0.3, 0.4
 
@@ -205,8 +208,9 @@ def _villages(canvas: _Canvas, slope: np.ndarray, river_dist: np.ndarray, scale:
     def village(r, c):
         centres.append((r, c))
         radius = canvas.rng.uniform(60, 150) / res
-        blob = canvas.distance(r, c) < radius * (0.7 + 0.6 * canvas.rng.uniform(size=canvas.classes.shape) ** 4)
-        canvas.stamp(ndimage.binary_opening(blob) | (canvas.distance(r, c) < 0.6 * radius), VILLAGE, BUILT)
+        distance = canvas.distance(r, c)
+        blob = distance < radius * (0.7 + 0.6 * canvas.rng.uniform(size=canvas.classes.shape) ** 4)
+        canvas.stamp(ndimage.binary_opening(blob) | (distance < 0.6 * radius), VILLAGE, BUILT)
 
     canvas.place(max(1, round(6 * scale)), (slope < 6) & (river_dist > 100) & (river_dist < 1200), village)
     return centres
@@ -332,11 +336,10 @@ def apply_year(r: Realism, refl: np.ndarray, lst: np.ndarray, year: int, fbare: 
                mines: gpd.GeoDataFrame) -> None:
     """Put the year's mine structure and confusers into the year's surface (in place): ``refl`` (6, rows, cols)
     reflectance and ``lst`` (rows, cols) K from the basic twin's surface; ``fbare`` the mines' bare fraction."""
-    table = {k: np.asarray(v, np.float32) for k, v in REFLECTANCE.items()}
     inside = fbare > 0
-    refl[:, inside] += (fbare[inside] * (r.tone[inside] - 1))[None] * table[MINE][:, None]
+    refl[:, inside] += (fbare[inside] * (r.tone[inside] - 1))[None] * SPECTRA[MINE][:, None]
     pond = r.pond & inside
-    refl[:, pond] = table[WATER][:, None]
+    refl[:, pond] = SPECTRA[WATER][:, None]
     lst[pond] = LST_K[WATER]
 
     def paint(mask, spectrum, temperature, share=1.0):
@@ -344,19 +347,19 @@ def apply_year(r: Realism, refl: np.ndarray, lst: np.ndarray, year: int, fbare: 
         refl[:, mask] = share * spectrum[:, None] + (1 - share) * refl[:, mask]
         lst[mask] = share * temperature + (1 - share) * lst[mask]
 
-    paint((r.parcels > 0) & r.fallow[year][r.parcels], table[SOIL], LST_K[SOIL])
+    paint((r.parcels > 0) & r.fallow[year][r.parcels], SPECTRA[SOIL], LST_K[SOIL])
     started = (r.construction_start > 0) & (r.construction_start <= year)
-    paint(started & (year < r.construction_start + 2), table[MINE] * 0.95, LST_K[MINE])
-    paint(started & (year >= r.construction_start + 2), table[BUILT], LST_K[BUILT])
+    paint(started & (year < r.construction_start + 2), SPECTRA[MINE] * 0.95, LST_K[MINE])
+    paint(started & (year >= r.construction_start + 2), SPECTRA[BUILT], LST_K[BUILT])
     sand = r.confusers == SAND_BAR
     wet = ndimage.binary_erosion(sand) ^ sand
     paint(sand & ~wet, SAND, LST_K[SOIL])
     paint(wet, MUD, LST_K[GRASS])
     slid = (r.landslide_year > 0) & (r.landslide_year <= year)
-    paint(slid, table[SOIL], LST_K[SOIL], np.clip(1 - 0.15 * (year - r.landslide_year), 0.3, 1))
+    paint(slid, SPECTRA[SOIL], LST_K[SOIL], np.clip(1 - 0.15 * (year - r.landslide_year), 0.3, 1))
     active = np.r_[False, [m.last_active_year >= year - 1 for m in mines.itertuples()]]
     road = r.road_mine > 0
-    paint(road, table[MINE], LST_K[MINE], np.where(active[r.road_mine], 1.0, 0.6))
+    paint(road, SPECTRA[MINE], LST_K[MINE], np.where(active[r.road_mine], 1.0, 0.6))
 
 
 def dated_surface(r: Realism, refl: np.ndarray, lst: np.ndarray, year: int, season_fraction: float
@@ -366,7 +369,7 @@ def dated_surface(r: Realism, refl: np.ndarray, lst: np.ndarray, year: int, seas
     cut = (r.parcels > 0) & (r.harvest_day[year][r.parcels] <= season_fraction)
     if not cut.any():
         return refl, lst
-    stubble = 0.7 * np.asarray(REFLECTANCE[SOIL], np.float32) + 0.3 * np.asarray(REFLECTANCE[GRASS], np.float32)
+    stubble = 0.7 * SPECTRA[SOIL] + 0.3 * SPECTRA[GRASS]
     refl, lst = refl.copy(), lst.copy()
     refl[:, cut] = stubble[:, None]
     lst[cut] = LST_K[SOIL] - 2.0
