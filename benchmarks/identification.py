@@ -144,26 +144,20 @@ def false_mines(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, train: np.
     return counts
 
 
-def status_match(region: Path, predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, train: np.ndarray,
-                 config: dict) -> tuple[float, int]:
-    """Share (%) of the test mines found whose Mann–Kendall status equals the planted trajectory, and how many."""
-    from minerestore.raster.grid import Grid
-    from minerestore.raster.read import read_composites
+def status_match(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, train: np.ndarray, ndvi_by_year: dict,
+                 grid, config: dict) -> tuple[float, int]:
+    """Share (%) of the test mines found whose Mann–Kendall status equals the planted trajectory, and how many;
+    ``ndvi_by_year`` the run's NDVI composites (year -> array on ``grid``)."""
+    from minerestore.config import setting
     from minerestore.restoration.bare_surface import bsp_table
     from minerestore.restoration.trend import mann_kendall_table
 
     if predicted.empty:
         return float("nan"), 0
-    from minerestore.config import setting
-
-    grid = Grid.read(region / "inputs" / "grid.json")
-    analysis = years(config)
-    ndvi = read_composites([str(region / "composites" / f"{year}.vrt") for year in analysis], ["ndvi"],
-                           None)["ndvi"]
     mines = predicted.reset_index(drop=True).assign(mine_id=lambda f: [f"P{i:04d}" for i in range(len(f))])
-    bsp = bsp_table(dict(zip(analysis, ndvi)), None, mines[["mine_id", "geometry"]], grid,
+    bsp = bsp_table(ndvi_by_year, None, mines[["mine_id", "geometry"]], grid,
                     setting(config, "thresholds.bsp_ndvi", "synthetic"))
-    status = mann_kendall_table(bsp, analysis, setting(config, "thresholds.mk_alpha", "synthetic"),
+    status = mann_kendall_table(bsp, list(ndvi_by_year), setting(config, "thresholds.mk_alpha", "synthetic"),
                                 setting(config, "restoration.min_years"),
                                 setting(config, "restoration.exact_p_max_n")).set_index("mine_id")["status"]
     test = truth[~train]
@@ -179,8 +173,15 @@ def status_match(region: Path, predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFr
 def table_for(realism: str, region: Path, config: dict) -> pd.DataFrame:
     from minerestore.config import setting
     from minerestore.identify.reference import training_split
+    from minerestore.raster.grid import Grid
+    from minerestore.raster.read import read_composites
 
     scene = region / "synthetic"
+    grid = Grid.read(region / "inputs" / "grid.json")
+    analysis = years(config)
+    ndvi = read_composites([str(region / "composites" / f"{year}.vrt") for year in analysis], ["ndvi"],
+                           None)["ndvi"]
+    ndvi_by_year = dict(zip(analysis, ndvi))
     truth = gpd.read_file(scene / "truth" / "mines_truth.gpkg")
     train = training_split(len(truth), setting(config, "identify.train_fraction"), setting(config, "seed"))
     methods = pd.read_csv(region / "mines" / "methods.csv")
@@ -191,7 +192,7 @@ def table_for(realism: str, region: Path, config: dict) -> pd.DataFrame:
     rows = []
     for row in methods.itertuples():
         predicted = gpd.read_file(method_polygons(region, row.method)[row.refinement])
-        matched, found = status_match(region, predicted, truth, train, config)
+        matched, found = status_match(predicted, truth, train, ndvi_by_year, grid, config)
         rows.append({"realism": realism, "method": row.method, "refinement": row.refinement,
                      "pixel_f1": row.pixel_f1, "pixel_iou": row.pixel_iou,
                      "identification_rate": row.identification_rate,
