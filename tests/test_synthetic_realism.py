@@ -233,3 +233,32 @@ def test_a_bad_outline_file_is_named_with_its_key(tmp_path, case, message):
             path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match=f"synthetic.footprints_file {path}: {message}"):
         landscape.real_footprints(str(path), "EPSG:32650", np.random.default_rng(0), 12)
+
+
+@pytest.mark.workflow
+def test_the_outline_file_is_an_input_of_the_scene(tmp_path):
+    """The scene rule read synthetic.footprints_file without declaring it: a missing file failed in the job, and an
+    edited one did not regenerate the scene."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    outlines = tmp_path / "outlines.geojson"
+
+    def write_outlines(n):
+        gpd.GeoDataFrame(geometry=[Point(500000 + 3000 * i, 8000000).buffer(120) for i in range(n)],
+                         crs="EPSG:32721").to_file(outlines)
+
+    write_outlines(30)
+    config = tmp_path / "outlines.yaml"
+    config.write_text(yaml.safe_dump({"regions": {"tiny": {"synthetic": {"footprints_file": str(outlines)}}},
+                                      "results": str(tmp_path / "results")}))
+    args = ("--configfile", REPO / "config" / "tiny.yaml", config, "--replace-workflow-config")
+    scene = tmp_path / "results" / "tiny" / "synthetic"
+    snakemake(scene, *args, check=True)
+    assert "synthetic_scene" not in snakemake(scene, "-n", *args, check=True).stdout
+    write_outlines(31)  # an edited outline file regenerates the scene
+    assert "synthetic_scene" in snakemake(scene, "-n", *args, check=True).stdout
+    outlines.unlink()
+    missing = snakemake(scene, "-n", *args)
+    assert missing.returncode != 0 and "Missing input files for rule synthetic_scene" in missing.stdout + missing.stderr
+    assert str(outlines) in missing.stdout + missing.stderr

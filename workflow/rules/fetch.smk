@@ -37,6 +37,8 @@ rule plan:
 
 
 rule synthetic_scene:
+    input:
+        footprints=synthetic_footprints,
     output:
         scene=directory(rpath("{region}", "synthetic")),
     log:

@@ -52,3 +52,12 @@ def region_source_files(wildcards):
     if source in ("stac", "earthengine"):
         return {"manifest": for_job(rules.remote_inputs.output.manifest, wildcards)}
     return {"local": list(region_local_files(wildcards.region))}
+
+
+def synthetic_footprints(wildcards):
+    """The real mine outline file a synthetic scene reads (synthetic.footprints_file, ``auto`` resolved as the
+    generator resolves it), so that editing it regenerates the scene; none for generated outlines."""
+    from minerestore.sources.synthetic.realism import resolve_footprints  # only for synthetic regions
+
+    path = resolve_footprints(value("region.synthetic", wildcards.region)["footprints_file"])
+    return [path] if path else []
