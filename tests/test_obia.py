@@ -175,6 +175,16 @@ def test_no_non_mine_training_object_names_the_empty_class():
         obia.fit_forest(x, np.ones(20, int), param_grid={"max_features": [1]}, n_estimators=10, folds=4, seed=0)
 
 
+@pytest.mark.bad_input
+def test_no_mine_training_object_names_the_mine_class_not_the_short_other():
+    """Both classes short of the folds, none of them mines: the message is about the missing mines (it named the
+    3 'not mine' objects, sending the user to widen the study area)."""
+    x = pd.DataFrame({"signal": np.arange(3.0)})
+    with pytest.raises(ValueError, match=r"^0 'mine' training objects of 3 .*: few objects lie mostly in a training "
+                                         r"mine: give more reference mines"):
+        obia.fit_forest(x, np.zeros(3, int), param_grid={"max_features": [1]}, n_estimators=10, folds=4, seed=0)
+
+
 
 @pytest.mark.parametrize("module", ["minerestore.identify.obia", "minerestore.drivers.forest"])
 def test_scikit_learn_loads_only_when_a_forest_is_fitted(module):

@@ -427,7 +427,8 @@ def fit_forest(x: pd.DataFrame, y: np.ndarray, *, param_grid: dict, n_estimators
                  "or lower identify.overlap",
               1: "few objects lie mostly in a training mine: give more reference mines, raise identify.train_fraction "
                  "or lower identify.overlap"}
-    for label, name in ((0, "not mine"), (1, "mine")):
+    for label in np.argsort(counts, kind="stable"):  # the class that is shortest named first (none: no mine object)
+        name = ("not mine", "mine")[label]
         if counts[label] < folds:
             fix = advice[label] if counts[label] == 0 else f"lower identify.rf.cv_folds, or {advice[label]}"
             raise ValueError(f"{counts[label]} '{name}' training objects of {len(y)} (not mine, mine: "
