@@ -77,7 +77,7 @@ BAD = {
         lambda c: _region(c).update(years={"first": 2016, "last": 2022, "step": 4}), ["years", "step=4", "2020"]),
     "earthengine without its packages": (
         lambda c: _region(c).update(source="earthengine", rivers="config.yaml"),
-        ["source", "earthengine", "pip install 'minerestore[earthengine]'", "earthengine authenticate"]),
+        ["source", "earthengine", f"pip install -e '{REPO}[earthengine]'", "earthengine authenticate"]),
     "base year outside the analysis years": (
         lambda c: c.setdefault("restoration", {}).update(base_year=2010), ["restoration.base_year", "2010", "2016–2022"]),
     "drivers year outside the analysis years": (

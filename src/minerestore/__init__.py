@@ -5,3 +5,16 @@ The science lives in this package (no Snakemake imports, no config or path handl
 """
 
 __version__ = "0.1.0"
+
+
+def install_command(extra: str) -> str:
+    """The pip command that installs an optional extra of this package (``earthengine``, ``dl``, ``slurm``) into the
+    running interpreter's environment, from the checkout it is imported from (``pip install -e '<checkout>[extra]'``;
+    minerestore is not on a package index, so ``pip install 'minerestore[extra]'`` finds nothing), or naming the
+    installed distribution when it was not installed from a checkout."""
+    import sys
+    from pathlib import Path
+
+    checkout = Path(__file__).resolve().parents[2]
+    target = f"{checkout}[{extra}]" if (checkout / "pyproject.toml").is_file() else f"minerestore[{extra}]"
+    return f"{sys.executable} -m pip install -e '{target}'"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from minerestore import install_command
 from minerestore.drivers.catalogue import DRIVERS
 from minerestore.identify.methods import METHODS
 from minerestore.identify.networks import NETWORKS
@@ -282,7 +283,7 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             if missing:
                 raise ConfigError(
                     f"config key {key}.source: 'earthengine' needs the Python packages {missing}; install them with "
-                    "pip install 'minerestore[earthengine]' and run 'earthengine authenticate', or use source 'stac'"
+                    f"{install_command('earthengine')} and run 'earthengine authenticate', or use source 'stac'"
                 )
         for path_key in PATH_KEYS:
             if path_key in region and not _resolve(region[path_key], base).exists():

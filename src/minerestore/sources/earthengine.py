@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from minerestore import install_command
 from minerestore.raster.grid import Grid
 from minerestore.sources.common import (
     AUTO_GAP_DAYS,
@@ -68,7 +69,7 @@ def initialise(project: str | None):
         importlib.import_module("xee")
     except ImportError as err:
         raise EarthEngineError(f"source earthengine needs the packages earthengine-api and xee ({err}); "
-                               "install them with pip install 'minerestore[earthengine]'") from err
+                               f"install them with {install_command('earthengine')}") from err
     try:
         ee.Initialize(project=project, opt_url="https://earthengine-highvolume.googleapis.com")
     except Exception as err:  # ee raises EEException or google.auth errors for missing/invalid credentials
