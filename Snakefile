@@ -81,6 +81,8 @@ onerror:
 
 onsuccess:
     summary, count = write_run_summary(RESULTS, REGIONS)
+    for line in mine_lines(mine_counts(RESULTS, REGIONS)):
+        print(line, file=sys.stderr)
     print(f"{count} warning(s) of the workflow's checks; see {summary}", file=sys.stderr)
 
 

@@ -310,7 +310,7 @@ def test_streamed_ecology_year_equals_the_whole_array_one(tiny_run, tmp_path):
 
 
 @pytest.mark.bad_input
-def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
+def test_candidates_method_no_candidates_left_and_a_run_without_mines(tiny_run, tmp_path):
     import geopandas as gpd
 
     results = copy_run(tiny_run, tmp_path)
@@ -327,6 +327,15 @@ def test_candidates_method_and_no_candidates_left(tiny_run, tmp_path):
     snakemake(mines, *args, "masks", check=True)
     assert len(gpd.read_file(mines)) == 0
     assert "no candidate patch" in (results / "tiny" / "logs" / "candidates.log").read_text()
+    # and the whole run on no mine: every stage finishes, the per-mine tables are empty, the summary says so
+    proc = snakemake(*args, "masks", check=True)
+    assert "region tiny: no mine identified. That is an answer, not a failure" in proc.stderr
+    assert "region tiny: no mine identified" in (results / "run_summary.txt").read_text()
+    out = results / "tiny"
+    for table in ("restoration/mann_kendall.csv", "restoration/bsp.csv", "restoration/insar_activity.csv"):
+        frame = pd.read_csv(out / table)
+        assert frame.empty and "mine_id" in frame.columns, table
+    assert (out / "figures" / "insar_cross.png").exists() and (out / "drivers" / "importance.csv").exists()
 
 
 @pytest.mark.bad_input

@@ -32,7 +32,7 @@ from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
 from minerestore.identify.statistics import GROUPINGS as MINE_GROUPINGS  # noqa: E402
 from minerestore.registry import wildcard_pattern  # noqa: E402
-from minerestore.report.summary import set_aside, write_run_summary  # noqa: E402
+from minerestore.report.summary import mine_counts, mine_lines, set_aside, write_run_summary  # noqa: E402
 from minerestore.restoration.trend_indices import inputs_bands, trend_index  # noqa: E402
 from minerestore.scripting import jobs_import_from  # noqa: E402
 from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa: E402

@@ -107,7 +107,8 @@ def mines_status_map(study_area, mines, rivers=None) -> plt.Figure:
                   loc="upper right", fontsize=7)
     ax.set_xlabel("Easting (m)")
     ax.set_ylabel("Northing (m)")
-    ax.set_title(f"{len(mines)} mines by restoration status")
+    ax.set_title(f"{len(mines)} mines by restoration status" if len(mines) else
+                 "No mine identified in the study area (see run_summary.txt)")
     return fig
 
 
@@ -471,6 +472,8 @@ def insar_velocities_by_class(activity: pd.DataFrame, threshold: float) -> plt.F
 
 def insar_cross(cross: pd.DataFrame) -> plt.Figure:
     """Mines per InSAR class (rows) and Mann–Kendall status of the BSP (columns), totals included."""
+    if not cross.select_dtypes("number").to_numpy().any():
+        return _no_data("Deformation against the optical trend")
     fig, ax = plt.subplots(figsize=(5, 3.2))
     sns.heatmap(cross.set_index("insar_class"), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
     ax.set_xlabel("Mann–Kendall status of the BSP")

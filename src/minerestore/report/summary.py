@@ -36,13 +36,36 @@ def collect_warnings(log_dirs: list[Path]) -> dict[str, list[str]]:
     return out
 
 
+#: What the summary says of a region where no mine was identified.
+NO_MINE = ("no mine identified. That is an answer, not a failure: the per-mine tables (BSP, Mann–Kendall, "
+           "restoration rates, InSAR classes, ecology per mine) are empty and the mine figures say 'no mines'; the "
+           "study-area results (masks, RSEI and REM maps, trend maps, drivers) are complete. If mines were expected, "
+           "see identify.method (and identify.candidate_rules or the reference) and {region}/logs/mines.log")
+
+
+def mine_counts(results: str | os.PathLike, regions: list[str]) -> dict[str, int]:
+    """Region -> the number of mines in its ``mines/mines.gpkg``, for the regions that have one (a land-use-only
+    region has none)."""
+    import pyogrio
+
+    paths = {r: Path(results) / r / "mines" / "mines.gpkg" for r in regions}
+    return {r: pyogrio.read_info(p)["features"] for r, p in paths.items() if p.exists()}
+
+
+def mine_lines(counts: dict[str, int]) -> list[str]:
+    """One line per region: its number of mines, or :data:`NO_MINE`."""
+    return [f"region {r}: {NO_MINE.format(region=r)}" if n == 0 else f"region {r}: {n} mines" for r, n in counts.items()]
+
+
 def write_run_summary(results: str | os.PathLike, regions: list[str]) -> tuple[Path, int]:
-    """Write ``<results>/run_summary.txt``: the warnings of every job log of ``regions`` (and of the results'
-    own logs), grouped by log. Returns the file and the number of warnings."""
+    """Write ``<results>/run_summary.txt``: the mines of each region (:func:`mine_lines`), then the warnings of
+    every job log of ``regions`` (and of the results' own logs), grouped by log. Returns the file and the number
+    of warnings."""
     results = Path(results)
     found = collect_warnings([results / r / "logs" for r in regions] + [results / "logs"])
     count = sum(len(m) for m in found.values())
     lines = [f"minerestore run summary: {count} warning(s) in {len(found)} job log(s)", ""]
+    lines += [*mine_lines(mine_counts(results, regions)), ""]
     for log, messages in found.items():
         lines.append(os.path.relpath(log, results))
         lines += [f"  - {m}" for m in messages]

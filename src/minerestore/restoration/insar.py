@@ -178,13 +178,20 @@ def pixel_classes(velocity: np.ndarray, coherence: np.ndarray | None, threshold:
     return out
 
 
+_COUNTED = ("stable", "positive", "negative", "decorrelated")
+#: The columns of :func:`mine_activity`'s table.
+ACTIVITY_COLUMNS = ["mine_id", "insar_class", "n_pixels", *(f"n_{k}" for k in _COUNTED),
+                    *(f"share_{k}" for k in _COUNTED), "largest_positive_m2", "largest_negative_m2",
+                    "velocity_median", "velocity_p05", "velocity_p95"]
+
+
 def mine_class(classes: np.ndarray, inside: np.ndarray, pixel_m2: float, min_patch_m2: float,
                min_coherent_share: float) -> tuple[str, dict]:
     """The class of one mine from the pixel classes of its window and its buffer mask (same shape); with the
     counts and shares of the buffer's pixels, and the largest positive / negative patch (m²)."""
     n = int(inside.sum())
     counts = {name: int(((classes == code) & inside).sum()) for name, code in
-              (("stable", STABLE), ("positive", POSITIVE), ("negative", NEGATIVE), ("decorrelated", DECORRELATED))}
+              zip(_COUNTED, (STABLE, POSITIVE, NEGATIVE, DECORRELATED))}
     patch = {}
     for name, code in (("positive", POSITIVE), ("negative", NEGATIVE)):
         labels, _ = ndimage.label((classes == code) & inside, structure=np.ones((3, 3)))
@@ -255,7 +262,8 @@ def mine_activity(mines: gpd.GeoDataFrame, grid: Grid, velocity_path: str, facto
             rows[i] = {"insar_class": label, **stats, "velocity_median": p50, "velocity_p05": p05,
                        "velocity_p95": p95}
     empty = {"insar_class": "decorrelated", "n_pixels": 0}
-    return pd.DataFrame([{"mine_id": m, **rows.get(i, empty)} for i, m in enumerate(zones["mine_id"])])
+    return pd.DataFrame([{"mine_id": m, **rows.get(i, empty)} for i, m in enumerate(zones["mine_id"])],
+                        columns=ACTIVITY_COLUMNS)  # the columns also when there is no mine
 
 
 def cross_table(activity: pd.DataFrame, mann_kendall: pd.DataFrame) -> pd.DataFrame:
@@ -344,14 +352,14 @@ def displacement_series(mines: gpd.GeoDataFrame, path: str | os.PathLike, *, uni
             mean = block[:, valid].mean(axis=1)
             rows += [{"mine_id": mine_id, "date": d, "displacement_mm": (m - mean[0]) * factor,
                       "n_pixels": int(valid.sum())} for d, m in zip(dates, mean)]
-    if not rows:
+    if not rows and len(mines):
         raise ValueError(f"{path}: no mine reaches a pixel of the time series with values (it covers "
                          f"{n_dates} dates on {width} x {height} pixels in EPSG:{attrs['EPSG']} from "
                          f"({transform.c:g}, {transform.f:g})): it is off the region, or no data there; check its extent and CRS")
     if missed:
         log.warning("%s: mines %s have no pixel with a value at every date (outside the series, or no data): no "
                     "displacement series for them", path, missed)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["mine_id", "date", "displacement_mm", "n_pixels"])
 
 
 def _overlaps(window, width: int, height: int) -> bool:
