@@ -81,3 +81,43 @@ def test_every_script_runs_its_main_through_scripting_run():
     scripts = sorted((Path(__file__).resolve().parents[1] / "scripts").glob("*.py"))
     bare = [p.name for p in scripts if "run(main, snakemake)" not in p.read_text()]
     assert scripts and not bare, f"scripts calling main directly: {bare}"
+
+
+#: What `make run` does not install (the dl extra): the default run must not need them.
+DEEP_LEARNING = ("torch", "segmentation_models_pytorch", "timm", "torchvision")
+_BLOCKED_RUN = """
+import importlib.abc, runpy, sys
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError(f"{{name}} is not installed by make run")
+sys.meta_path.insert(0, Blocker())
+for script in sys.argv[1:]:
+    runpy.run_path(script, run_name="imported")
+"""
+
+
+def test_the_default_runs_scripts_import_without_the_deep_learning_packages():
+    """`make run` installs the package without the dl extra (PyTorch is 5 GB): every script of a rule the default
+    config runs must import with torch and segmentation-models-pytorch absent (imported at their module level, a
+    script would fail on a fresh clone's `make run`)."""
+    import re
+    import subprocess
+    import sys
+
+    from conftest import snakemake
+
+    dry = snakemake("-n", "--forceall", "--quiet", "rules")
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    rules = set(re.findall(r"^(\w+)\s+\d+$", dry.stdout, flags=re.M)) - {"total", "all"}
+    scripts = {}
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        for name, body in re.findall(r"^(?:rule|checkpoint) (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), re.M):
+            script = re.search(r'script:\s*\n\s*"([^"]+)"', body)
+            if script:
+                scripts[name] = (smk.parent / script.group(1)).resolve()
+    assert rules and rules <= set(scripts), sorted(rules - set(scripts))
+    code = _BLOCKED_RUN.format(blocked=DEEP_LEARNING)
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, sorted({scripts[r] for r in rules}))],
+                          capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": str(REPO / "src")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
