@@ -80,3 +80,17 @@ def test_citations_are_read(text, expected):
 def test_a_missing_section_is_found():
     assert "6.9" not in sections_of("## 6. Bare\n\n### 6.1 BSP\n")
     assert sections_of("## 6. Bare\n\n### 6.1 BSP\n") == {"6", "6.1"}
+
+
+def test_citation_file_and_readme_cite_the_same_works():
+    """CITATION.cff is valid YAML in the Citation File Format's shape, and the DOIs of its references are those the
+    README's "Citing" section gives (one list cannot be updated without the other)."""
+    import yaml
+
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["title"] and cff["authors"] and cff["message"]
+    assert all(ref["type"] and ref["title"] and ref["authors"] for ref in cff["references"])
+    readme = (REPO / "README.md").read_text()
+    citing = readme.split("## Citing", 1)[1].split("\n## ", 1)[0]
+    doi = re.compile(r"doi:(10\.\d{4,9}/[^\s,;)]+[^\s,;.)])")
+    assert {r["doi"] for r in cff["references"] if "doi" in r} == set(doi.findall(citing))
