@@ -61,6 +61,14 @@ def truncated(tmp_path, region):
     (tmp_path / "s2019.tif").write_bytes(data[:3000])
 
 
+def table_moved_to_a_subfolder(tmp_path, region):
+    """The user's acquisitions table moved into tables/ with its relative paths unchanged (they were written for
+    the working directory): they resolve from tables/."""
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "acq.csv").rename(tmp_path / "tables" / "acq.csv")
+    region["acquisitions"] = str(tmp_path / "tables" / "acq.csv")
+
+
 def points(tmp_path, region):
     pts = [shapely.Point(400100, 3300500), shapely.Point(400900, 3300500)]
     gpd.GeoDataFrame(geometry=pts, crs=CRS).to_file(tmp_path / "rivers.gpkg")
@@ -107,6 +115,10 @@ CASES = {
                                      r"acq.csv: the file is empty; give a header line 'path,date,sensor'"),
     "an acquisition without CRS": (no_crs, r"s2019.tif: the raster has no CRS, so it cannot be placed"),
     "a truncated acquisition": (truncated, r"s2019.tif: unreadable \(.*\); listed as a sentinel2_l2a acquisition"),
+    "acquisition paths written for the working directory": (
+        table_moved_to_a_subfolder, r"tables/s2018.tif: unreadable \(.*\); listed as a sentinel2_l2a acquisition of "
+                                    r"2018-07-01 in .*tables/acq.csv row 2 \(a relative path there is taken from the "
+                                    r"table's folder, not from the working directory\)"),
     "rivers given as points": (points, r"rivers.gpkg: the layer holds \['Point'\] geometries where lines"),
     "a Web Mercator CRS": (lambda t, r: r.update(crs="EPSG:3857", bounds=[400000, 3300000, 402000, 3302000]),
                            r"region 'bad': EPSG:3857 scales areas by up to x1.29 over the region .* Use the "

@@ -23,7 +23,7 @@ import functools
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +64,8 @@ class Acquisition:
     date: date
     sensor: str
     bands: tuple[str, ...] | None = None  # the native bands it has, when only some of its product's
+    #: the user's table and row that list it ("acq.csv row 3"), named in errors; None for the ingested table
+    listed_in: str | None = field(default=None, compare=False)
 
     @property
     def acquisition_id(self) -> str:
@@ -164,7 +166,7 @@ def read_table(path: str | os.PathLike) -> list[Acquisition]:
         if unknown:
             raise ValueError(f"{where}: bands {unknown} are not bands of {row['sensor']} ({known}); list the native "
                              "band names the acquisition has, separated by spaces, or leave the cell empty")
-        out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands))
+        out.append(Acquisition(p, when, str(row["sensor"]).strip(), bands, listed_in=where))
     _refuse_duplicates(out, table_path)
     return sorted(out, key=lambda a: (a.date, a.path))
 
@@ -379,8 +381,10 @@ def open_band_file(acq: Acquisition, native: str):
     try:
         src = rasterio.open(file)
     except rasterio.errors.RasterioIOError as err:
+        listed = (f" in {acq.listed_in} (a relative path there is taken from the table's folder, not from the "
+                  "working directory)") if acq.listed_in else ""
         raise OSError(f"{file}: unreadable ({err}){_jpeg2000_hint(file)}; listed as a {acq.sensor} acquisition "
-                      f"of {acq.date}") from None
+                      f"of {acq.date}{listed}") from None
     if src.crs is None:
         src.close()
         raise ValueError(f"{file}: the raster has no CRS, so it cannot be placed on the region grid; assign one "
