@@ -38,6 +38,7 @@ localrules:
     trend_mosaic,
     ecology_table,
     ranking,
+    run_overview,
     tables,
     plot_maps,
     plot_region,
@@ -61,6 +62,7 @@ rule all:
     default_target: True
     input:
         all_targets(),
+        rules.run_overview.output,
 
 
 onstart:

@@ -373,6 +373,8 @@ def test_figures_tables_and_report(tiny_run, tmp_path):
         assert (out.parent / "figures" / f"{name}.png").exists()
     for name in ("mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"):
         assert (out / "tables" / f"{name}.csv").stat().st_size > 0
+        assert "<table" in (out / "tables" / f"{name}.html").read_text()
+    assert "region tiny: " in (out.parent / "run_overview.html").read_text()
     report = tmp_path / "report.html"
     snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}", "--report",
               report, check=True)

@@ -189,9 +189,11 @@ rule tables:
         rsei_pca=lambda w: for_job(rules.ecology_table.output.table, w, table="rsei_pca"),
         importance=rules.drivers_model.output.importance,
     output:
+        **{t: rpath("{region}", "tables", f"{t}.csv") for t in REGION_TABLES},
+        # the report shows an HTML file in place (a CSV only as a download)
         **{
-            t: report(
-                rpath("{region}", "tables", f"{t}.csv"),
+            f"{t}_html": report(
+                rpath("{region}", "tables", f"{t}.html"),
                 caption=f"../report/table_{t}.rst",
                 category="{region}",
                 subcategory="tables",
@@ -243,3 +245,31 @@ rule plot_overview:
         regions=SERIES_REGIONS,
     script:
         "../../scripts/overview_figures.py"
+
+
+# Last of a run: the mines per region, the settings each ran with and the warnings of every job log, as a page of
+# the report (the terminal's and run_summary.txt's account, where the report's reader sees it).
+rule run_overview:
+    input:
+        lambda wildcards: all_targets(),
+    output:
+        report(
+            str(Path(RESULTS, "run_overview.html")),
+            caption="../report/run_overview.rst",
+            category="run overview",
+        ),
+    log:
+        str(Path(RESULTS, "logs", "run_overview.log")),
+    benchmark:
+        str(Path(RESULTS, "benchmarks", "run_overview.tsv"))
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 500 * attempt,
+        runtime=5,
+    params:
+        results=lambda wildcards, output: str(Path(output[0]).parent),
+        regions=REGIONS,
+        settings=run_settings(),
+    script:
+        "../../scripts/run_overview.py"

@@ -65,7 +65,8 @@ def write_run_summary(results: str | os.PathLike, regions: list[str]) -> tuple[P
     found = collect_warnings([results / r / "logs" for r in regions] + [results / "logs"])
     count = sum(len(m) for m in found.values())
     lines = [f"minerestore run summary: {count} warning(s) in {len(found)} job log(s)", ""]
-    lines += [*mine_lines(mine_counts(results, regions)), ""]
+    mines = mine_lines(mine_counts(results, regions))
+    lines += [*mines, ""] if mines else []
     for log, messages in found.items():
         lines.append(os.path.relpath(log, results))
         lines += [f"  - {m}" for m in messages]

@@ -15,3 +15,23 @@ def accuracy_table_input(wildcards):
     if has_accuracy(wildcards.region):
         return {"accuracy": for_job(rules.accuracy.output.accuracy, wildcards)}
     return {}
+
+
+def run_settings():
+    """Region -> the settings its numbers depend on most (sensor, years, pixels, method, thresholds), for the run
+    overview."""
+    out = {}
+    for region in SERIES_REGIONS:
+        years = value("region.years", region)
+        out[region] = {
+            "source": value("region.source", region),
+            "sensor": value("region.sensor", region),
+            "years": (
+                f"{years[0]}–{years[-1]}" if isinstance(years, list) else f"{years['first']}–{years['last']}"
+            ),
+            "resolution (m)": value("region.resolution", region),
+            "analysis grid (m)": value("drivers.grid_m", region),
+            "identify.method": value("identify.method"),
+            **{f"thresholds.{k}": v for k, v in value("thresholds", region).items()},
+        }
+    return out
