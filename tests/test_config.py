@@ -78,6 +78,9 @@ BAD = {
     "earthengine without its packages": (
         lambda c: _region(c).update(source="earthengine", rivers="config.yaml"),
         ["source", "earthengine", f"pip install -e '{REPO}[earthengine]'", "earthengine authenticate"]),
+    "one reference mine for the object forest": (
+        lambda c: _region(c).setdefault("synthetic", {}).update(n_mines=1),
+        ["identify.train_fraction", "of the 1 reference mines", "synthetic.n_mines", "trains on 0 and tests on 1"]),
     "base year outside the analysis years": (
         lambda c: c.setdefault("restoration", {}).update(base_year=2010), ["restoration.base_year", "2010", "2016–2022"]),
     "drivers year outside the analysis years": (

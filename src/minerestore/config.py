@@ -316,6 +316,28 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
                 "(or set identify.method: candidates)"
             )
         _check_vector_inputs(region, key, base)
+        if trained:
+            _check_training_split(region, key, config["identify"]["train_fraction"], trained, base)
+
+
+def _check_training_split(region: dict, key: str, train_fraction: float, trained: list[str], base: Path) -> None:
+    """The reference mines must give at least one training and one test mine (the split of
+    :func:`minerestore.identify.reference.train_mine_numbers`), known when the run is planned: a synthetic region's
+    ``n_mines``, else the features of ``reference_mines`` (object_rf and the networks failed after the composites
+    and masks with 'the 10-fold search needs 10 of each class')."""
+    import pyogrio
+
+    if region["source"] == "synthetic":
+        n, what = region["synthetic"]["n_mines"], f"{key}.synthetic.n_mines"
+    elif "reference_mines" in region:
+        n, what = pyogrio.read_info(_resolve(region["reference_mines"], base))["features"], f"{key}.reference_mines"
+    else:
+        return
+    n_train = int(round(train_fraction * n))
+    if n_train < 1 or n_train == n:
+        raise ConfigError(f"config key identify.train_fraction: {train_fraction:g} of the {n} reference mines "
+                          f"({what}) trains on {n_train} and tests on {n - n_train}; {trained} need at least one "
+                          "of each: give more reference mines or change identify.train_fraction")
 
 
 #: Region keys naming a vector file, and the region key naming an attribute that file must have (None: none).
