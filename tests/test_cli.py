@@ -149,7 +149,9 @@ def test_marburg_from_init_to_a_planned_run(tmp_path, capsys):
     out = tmp_path / "marburg.yaml"
     assert init("marburg", "--aoi", AOI, "--source", "local", "--sensor", "landsat", "--years", "2001-2013",
                 "--acquisitions", "config/real-landsat-acquisitions.csv", "--out", out) == 0
-    assert yaml.safe_load(out.read_text())["regions"]["marburg"]["years"] == [2001, 2013]
+    region = yaml.safe_load(out.read_text())["regions"]["marburg"]
+    # the years with a scene, and the DEM beside the scenes (without it every driver of a mine-free area is constant)
+    assert region["years"] == [2001, 2013] and region["dem"].endswith("landsat-marburg/DEM.TIF")
     assert main(["check", str(out), "--config", f"results={tmp_path / 'r'}"]) == 0
     report = capsys.readouterr().out
     assert "region marburg: landsat imagery, source local" in report and "years  2001, 2013 (2 years)" in report
