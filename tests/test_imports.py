@@ -10,7 +10,8 @@ from conftest import REPO
 PACKAGE = REPO / "src" / "minerestore"
 #: The stages in the order data flows through them; modules outside a stage package are shared (rank 0). On top:
 #: config (the Snakefile's entry: checks and the accessor, it reads every registry) and the synthetic study areas
-#: (a generator of test regions, which labels its truth with the studies' rules, e.g. the InSAR classes).
+#: (a generator of test regions, which labels its truth with the studies' rules, e.g. the InSAR classes); above
+#: them the command line (cli, __main__), which writes and checks configs.
 STAGE_ORDER = ["raster", "sources", "composite", "mask", "identify", "landuse", "restoration", "ecology", "drivers",
                "report"]
 
@@ -38,6 +39,8 @@ def imports() -> dict[str, set[str]]:
 
 def rank(module: str) -> int:
     parts = module.split(".")
+    if parts[1:2] in (["cli"], ["__main__"]):
+        return len(STAGE_ORDER) + 2
     if parts[1:2] == ["config"] or parts[1:3] == ["sources", "synthetic"]:
         return len(STAGE_ORDER) + 1
     return STAGE_ORDER.index(parts[1]) + 1 if len(parts) > 2 and parts[1] in STAGE_ORDER else 0

@@ -4,6 +4,7 @@ rules file, beside the rules that use them; rules take their inputs from ``rules
 """
 
 import functools
+import json
 import os
 import sys
 import time
@@ -31,6 +32,7 @@ from minerestore.config import (  # noqa: E402
 from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
 from minerestore.identify.statistics import GROUPINGS as MINE_GROUPINGS  # noqa: E402
+from minerestore.io import write_text  # noqa: E402
 from minerestore.registry import wildcard_pattern  # noqa: E402
 from minerestore.report.summary import mine_counts, mine_lines, set_aside, write_run_summary  # noqa: E402
 from minerestore.restoration.trend_indices import inputs_bands, trend_index  # noqa: E402
@@ -39,8 +41,10 @@ from minerestore.seasons import epoch_years, period_dates, year_batches  # noqa:
 from minerestore.sources.contract import PATH_KEYS, SOURCE_GROUPS, lst_family  # noqa: E402
 from minerestore.sources.local import local_files  # noqa: E402
 from minerestore.sources.plan import (  # noqa: E402
+    PLAN_RECORD,
     check_crs_scale,
     check_drivers_grid,
+    plan_record,
     planned_grid,
     study_area_tiles,
 )
@@ -246,3 +250,21 @@ def _plan():
 
 stop_on_config_error(_plan)
 stop_on_config_error(lambda: check_writer(RESULTS, workflow.basedir, Path.cwd()))
+
+
+def _record_plan(path):
+    """What the run will do, for ``minerestore check``: each region's planned grid, tiles and years as JSON in
+    ``path`` (null for a land-use-only region, which is not planned)."""
+    plans = {
+        r: (
+            plan_record(value("region", r), region_grid(r), region_tiles(r), TILE_PX, years(r))
+            if r in SERIES_REGIONS
+            else None
+        )
+        for r in REGIONS
+    }
+    write_text(path, json.dumps(plans))
+
+
+if PLAN_RECORD in os.environ:
+    _record_plan(os.environ[PLAN_RECORD])

@@ -115,12 +115,19 @@ def check_drivers_grid(grid: Grid, grid_m: float, min_samples: int) -> None:
     if cells[0] * cells[1] >= min_samples:
         return
     width, height = grid.width * grid.resolution, grid.height * grid.resolution
-    fits = max(grid.resolution, (width * height / min_samples) ** 0.5 // grid.resolution * grid.resolution)
+    fits = fitting_grid_m(grid, min_samples)
     raise ValueError(f"the drivers' analysis grid of {grid_m:g} m has {cells[1]} x {cells[0]} cells over the "
                      f"{width / 1000:g} x {height / 1000:g} km region grid, fewer than drivers.min_samples "
                      f"({min_samples}) even if the study area filled it: the drivers' forest could never be fitted. "
                      f"Set regions.<name>.analysis_grid_m (or drivers.grid_m) to {fits:g} m or less, or lower "
                      "drivers.min_samples")
+
+
+def fitting_grid_m(grid: Grid, cells: int) -> float:
+    """The coarsest analysis grid, a whole number of region pixels (at least one), with ``cells`` cells or more over
+    the region grid: the spacing a region too small for the drivers' default grid can take."""
+    width, height = grid.width * grid.resolution, grid.height * grid.resolution
+    return max(grid.resolution, (width * height / cells) ** 0.5 // grid.resolution * grid.resolution)
 
 
 def check_crs_scale(crs: str, bounds: tuple[float, float, float, float]) -> list[str]:
@@ -212,3 +219,17 @@ def study_area_tiles(region: dict, grid: Grid, size_px: int, buffer_km: float, b
         if area.intersects(box(*b)):
             keep.append(tile_id)
     return keep
+
+
+#: Environment variable naming a file: when set (``minerestore check``), the Snakefile writes there, as JSON, what it
+#: planned for each region (:func:`plan_record`) once every region is planned.
+PLAN_RECORD = "MINERESTORE_PLAN_RECORD"
+
+
+def plan_record(region: dict, grid: Grid, tiles: list[str], size_px: int, years: list[int]) -> dict:
+    """What planning decided for a region, as JSON values: its source and sensor, the grid's CRS, pixel size (m),
+    rows and columns, the tiles (``size_px`` a side) that meet the study area and those of the whole grid, and the
+    analysis years."""
+    return {"source": region["source"], "sensor": region["sensor"], "crs": grid.crs, "resolution": grid.resolution,
+            "rows": grid.height, "cols": grid.width, "tile_px": size_px, "tiles": len(tiles),
+            "grid_tiles": len(tile_windows(grid, size_px)), "years": years}

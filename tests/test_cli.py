@@ -1,0 +1,158 @@
+"""The minerestore command: ``init`` writes a commented config that validates, refuses unusable arguments naming
+the flag; ``check`` prints the planned regions, grids and jobs of a good config and the error naming the key of a
+bad one; the Marburg scenes go from init to a planned run without editing the config."""
+
+import os
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import yaml
+from conftest import MARBURG, REPO, need
+from shapely.geometry import LineString
+from snakemake.utils import validate
+
+from minerestore.cli import main
+from minerestore.config import check_config
+
+SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+AOI = "config/marburg_aoi.geojson"
+
+
+@pytest.fixture(autouse=True)
+def in_repository(monkeypatch):
+    """The commands run from the repository root, where the configs' paths are taken from."""
+    monkeypatch.chdir(REPO)
+
+
+def init(*args):
+    """``minerestore init`` with ``args``; its exit status."""
+    return main(["init", *map(str, args)])
+
+
+def written(path):
+    """A written config, checked as the workflow checks it (schema with defaults, then the config checks)."""
+    text = path.read_text()
+    config = yaml.safe_load(text)
+    validate(config, SCHEMA)
+    check_config(config, REPO)
+    return text, config
+
+
+@pytest.mark.parametrize("args", [["--help"], ["init", "--help"], ["check", "--help"]])
+def test_help(args, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: minerestore" in out and ("--aoi" in out if "init" in args else "CONFIG" in out if "check" in args
+                                           else "minerestore check config/NAME.yaml" in out)
+
+
+def test_python_m_minerestore_runs_the_command():
+    proc = subprocess.run([sys.executable, "-m", "minerestore", "--help"], capture_output=True, text=True, cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    assert proc.returncode == 0 and "{init,check}" in proc.stdout
+
+
+def test_init_writes_a_commented_config_that_validates(tmp_path):
+    out = tmp_path / "area.yaml"
+    assert init("area", "--aoi", AOI, "--source", "stac", "--years", "2018-2022", "--out", out) == 0
+    text, config = written(out)
+    region = config["regions"]["area"]
+    # the UTM zone of Marburg, Landsat's pixel, the northern season, a drivers' grid the 1.2 km AOI can fill
+    assert (region["crs"], region["resolution"], region["season"]) == ("EPSG:32632", 30,
+                                                                       {"start_month": 6, "end_month": 9})
+    assert region["years"] == {"first": 2018, "last": 2022} and region["analysis_grid_m"] == 60
+    assert config["identify"]["method"] == "candidates" and config["results"] == "results/area"
+    lines = text.splitlines()
+    keys = [i for i, line in enumerate(lines) if not line.lstrip().startswith("#")]
+    assert all(lines[i - 1].lstrip().startswith("#") for i in keys[1:])  # a comment above every key
+    assert "paths inside an acquisitions CSV from the CSV's own folder" in " ".join(lines[:6]).replace("# ", "")
+    assert "# dem: path/to/dem.tif" in text and "# reference_mines: path/to/mines.gpkg" in text
+
+
+def test_init_rivers_in_the_south_with_sentinel2(tmp_path):
+    rivers = tmp_path / "rivers.gpkg"
+    gpd.GeoDataFrame(geometry=[LineString([(-60.0, -3.2), (-59.8, -3.1)])], crs="EPSG:4326").to_file(rivers)
+    out = tmp_path / "amazon.yaml"
+    assert init("amazon", "--rivers", rivers, "--source", "stac", "--sensor", "sentinel2", "--years", "2019-2023",
+                "--out", out) == 0
+    region = written(out)[1]["regions"]["amazon"]
+    assert (region["crs"], region["resolution"], region["lst_sensor"]) == ("EPSG:32721", 10, "landsat")
+    assert region["season"] == {"start_month": 12, "end_month": 3}  # the southern summer
+    assert "analysis_grid_m" not in region  # the 10 km buffer holds enough 1 km cells
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["area", "--source", "stac"], "one of the arguments --aoi --rivers is required"),
+    (["area", "--aoi", "missing.geojson", "--source", "stac"], "argument --aoi: file 'missing.geojson' does not exist"),
+    (["area", "--aoi", AOI, "--source", "local"], "argument --acquisitions"),
+    (["area", "--aoi", AOI, "--source", "stac", "--years", "2013-2001"], "argument --years"),
+    (["a/b", "--aoi", AOI, "--source", "stac"], "argument NAME"),
+    (["area", "--aoi", "config/tiny.yaml", "--source", "stac"], "argument --aoi"),  # not a vector file
+])
+def test_init_refuses_bad_arguments_naming_the_flag(args, flag, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        init(*args, "--out", tmp_path / "area.yaml")
+    assert stop.value.code == 2 and flag in capsys.readouterr().err
+    assert not (tmp_path / "area.yaml").exists()
+
+
+def test_init_refuses_an_existing_config_unless_forced(tmp_path, capsys):
+    out = tmp_path / "area.yaml"
+    out.write_text("mine")
+    with pytest.raises(SystemExit):
+        init("area", "--aoi", AOI, "--source", "stac", "--out", out)
+    assert "argument --out" in capsys.readouterr().err and out.read_text() == "mine"
+    assert init("area", "--aoi", AOI, "--source", "stac", "--out", out, "--force") == 0
+    assert "regions:" in out.read_text()
+
+
+def test_check_prints_regions_grid_and_jobs(tmp_path, capsys):
+    assert main(["check", "config/tiny.yaml", "--config", f"results={tmp_path}"]) == 0
+    out = capsys.readouterr().out
+    assert "region tiny: sentinel2 imagery, source synthetic" in out
+    assert "200 rows x 201 cols = 40,200 px of 15 m = 9.04 km² (EPSG:32650)" in out
+    assert "tiles  4 of the grid's 4 (128 px a side)" in out and "years  2016-2022 (7 years)" in out
+    jobs = dict(line.split() for line in out.split("jobs: ")[1].splitlines()[1:] if not line.startswith("run it"))
+    assert (jobs["composite"], jobs["composite_mosaic"], jobs["ecology_year"], jobs["all"]) == ("4", "7", "7", "1")
+    assert f"jobs: {sum(map(int, jobs.values()))}" in out
+    assert not list(tmp_path.iterdir())  # nothing was run
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"analysis_grid_m": 5}, "config key regions.tiny.analysis_grid_m: the drivers' analysis grid of 5 m is finer"),
+    ({"colour": "red"}, "config key regions.tiny: Additional properties are not allowed ('colour' was unexpected)"),
+])
+def test_check_fails_naming_the_key(change, key, tmp_path, capsys):
+    config = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
+    config["regions"]["tiny"].update(change)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["check", str(path), "--config", f"results={tmp_path / 'r'}"]) == 1
+    assert key in capsys.readouterr().err
+
+
+def test_check_shows_snakemake_s_own_error(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("regions:\n  area: [1\n")
+    assert main(["check", str(path)]) == 1
+    assert "Config file is not valid JSON or YAML" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_marburg_from_init_to_a_planned_run(tmp_path, capsys):
+    """The real Landsat scenes: init's years (those with a scene), grid and analysis grid plan a run as written."""
+    need(MARBURG)
+    out = tmp_path / "marburg.yaml"
+    assert init("marburg", "--aoi", AOI, "--source", "local", "--sensor", "landsat", "--years", "2001-2013",
+                "--acquisitions", "config/real-landsat-acquisitions.csv", "--out", out) == 0
+    region = yaml.safe_load(out.read_text())["regions"]["marburg"]
+    # the years with a scene, and the DEM beside the scenes (without it every driver of a mine-free area is constant)
+    assert region["years"] == [2001, 2013] and region["dem"].endswith("landsat-marburg/DEM.TIF")
+    assert main(["check", str(out), "--config", f"results={tmp_path / 'r'}"]) == 0
+    report = capsys.readouterr().out
+    assert "region marburg: landsat imagery, source local" in report and "years  2001, 2013 (2 years)" in report
+    assert "ingest" in report and "drivers_model" in report
