@@ -211,6 +211,32 @@ rule tables:
         "../../scripts/tables.py"
 
 
+rule mine_summary:
+    input:
+        unpack(mine_summary_inputs),
+        mines=rules.mines.output.mines,
+        mann_kendall=rules.mann_kendall.output.table,
+        bsp=rules.bare_surface.output.bsp,
+        rates=rules.restoration_rate.output.mines,
+        ecology=rules.ecology_stats.output.mines,
+    output:
+        vector=rpath("{region}", "mines", "summary.gpkg"),
+        table=rpath("{region}", "mines", "summary.csv"),
+    log:
+        log_path("{region}", "mine_summary"),
+    benchmark:
+        benchmark_path("{region}", "mine_summary")
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=5,
+    params:
+        years=region_years,
+    script:
+        "../../scripts/mine_summary.py"
+
+
 rule plot_overview:
     input:
         pearson=expand(rules.drivers_model.output.pearson, region=SERIES_REGIONS),

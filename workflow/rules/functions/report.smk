@@ -15,3 +15,14 @@ def accuracy_table_input(wildcards):
     if has_accuracy(wildcards.region):
         return {"accuracy": for_job(rules.accuracy.output.accuracy, wildcards)}
     return {}
+
+
+def mine_summary_inputs(wildcards):
+    """The per-mine tables of the mine summary a region has: each mine's nearest river (regions with rivers), its
+    InSAR class (regions with InSAR products) and its match in the reference (regions with an accuracy)."""
+    tables = {
+        "rivers": (has_rivers, rules.mines_by_river.output.mines),
+        "insar": (has_insar, rules.insar_activity.output.mines),
+        "matches": (has_accuracy, rules.accuracy.output.mines),
+    }
+    return {name: for_job(out, wildcards) for name, (has, out) in tables.items() if has(wildcards.region)}
