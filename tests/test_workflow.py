@@ -2,6 +2,7 @@
 to do, and a job killed mid-write leaves nothing that looks complete."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -387,6 +388,8 @@ def test_figures_tables_and_report(tiny_run, tmp_path):
         assert (out.parent / "figures" / f"{name}.png").exists()
     for name in ("mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"):
         assert (out / "tables" / f"{name}.csv").stat().st_size > 0
+    html = (out / "figures" / "map.html").read_text()  # the offline map: no script from the network
+    assert "Bokeh" in html and not re.search(r"""<script[^>]*src\s*=\s*["']?(https?:)?//""", html)
     report = tmp_path / "report.html"
     snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}", "--report",
               report, check=True)
@@ -459,8 +462,9 @@ def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run, tmp_pat
     rings.write_text(yaml.safe_dump({"ecology": {"ring_width_km": 0.5}}))
     proc = snakemake("-n", "--configfile", TINY, rings, "--replace-workflow-config", "--config", f"results={out.parent}",
                      check=True)
-    # rings of all regions; the mine summary holds the mines' RSEI and REM, also from ecology_stats
-    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "mine_summary", "all"}
+    # rings of all regions; the mine summary and the map show the mines' RSEI and REM, also from ecology_stats
+    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "mine_summary", "plot_webmap",
+                                       "all"}
 
 
 def test_mock_snakemake_runs_a_script_outside_snakemake(tiny_run, tmp_path):
