@@ -1,6 +1,6 @@
 """Accuracy of the mine polygons against the reference (minerestore.identify.accuracy): pixel and object confusion
 with their metrics per scope, and mine-level matches, identification rate and area similarity (also per mine type
-when the reference has a type field). Scopes: ``all``
+when the reference has a type field); the reference mine each mine matches best, with its IoU. Scopes: ``all``
 pixels of the study area (objects: the object random forest's objects, else the candidate patches); with object_rf
 also ``test``, without what the forest saw in training."""
 
@@ -43,6 +43,7 @@ def main(smk) -> None:
     table = accuracy.accuracy_table(scopes, objects, accuracy.object_match(mines, reference, smk.params.overlap))
     log.info("accuracy:\n%s", table.to_string(index=False))
     write_table(smk.output.accuracy, table)
+    write_table(smk.output.mines, accuracy.mine_matches(mines, reference))
     types = mine_types(reference, read_vector(path, grid.crs), smk.params.type_field, path)
     by_type = pd.DataFrame(columns=["scope", "mine_type", "reference_mines", "matched", "identification_rate",
                                     "mean_area_similarity"])

@@ -10,6 +10,7 @@ from sklearn.metrics import cohen_kappa_score, f1_score, jaccard_score
 from minerestore.identify.accuracy import (
     agreement,
     confusion_metrics,
+    mine_matches,
     object_confusion,
     object_labels,
     object_match,
@@ -74,6 +75,18 @@ def test_object_match_overlap_rule():
     assert match["identification_rate"] == pytest.approx(1 / 3)
     assert match["mean_area_similarity"] == pytest.approx(0.8)  # 80 m² predicted of a 100 m² mine
 
+
+
+def test_each_mine_matches_the_reference_mine_of_largest_iou():
+    reference = frame((0, 0, 10, 10), (10, 0, 20, 10), (40, 0, 50, 10)).assign(mine_id=["R1", "R2", "R3"])
+    # A covers R1 and a fifth of R2: IoU 100/120 with R1, 20/200 with R2; B only touches R3 along an edge; C alone
+    predicted = frame((0, 0, 12, 10), (50, 0, 60, 10), (80, 0, 90, 10)).assign(mine_id=["A", "B", "C"])
+    matches = mine_matches(predicted, reference)
+    assert matches["mine_id"].tolist() == ["A", "B", "C"]
+    assert matches["reference_id"].iloc[0] == "R1" and matches["reference_id"].iloc[1:].isna().all()
+    assert matches["iou"].to_numpy() == pytest.approx([100 / 120, 0, 0])
+    assert mine_matches(predicted.iloc[:0], reference).empty
+    assert mine_matches(predicted, reference.iloc[:0])["iou"].tolist() == [0, 0, 0]
 
 
 def test_object_match_counts_only_the_scored_polygons_as_predicted_mines():

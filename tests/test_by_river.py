@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from minerestore.identify.mines import by_river, river_names
+from minerestore.identify.mines import by_river, nearest_river, river_names
 from minerestore.report import plots
 
 CRS = "EPSG:32650"
@@ -39,6 +39,13 @@ def test_each_mine_counts_on_its_nearest_river_by_name():
     # a river no mine is nearest to is listed with 0
     far = by_river(mines().iloc[:1], rivers(), river_names(rivers(), None, "rivers.gpkg"))
     assert far.set_index("river")["n_mines"].to_dict() == {"Yangtze": 1, "Han": 0}
+
+
+def test_each_mine_has_its_nearest_river_in_the_mines_order():
+    names = river_names(rivers(), None, "rivers.gpkg")
+    nearest = nearest_river(mines(), rivers(), names)
+    assert nearest.to_dict("list") == {"mine_id": ["A", "B", "C", "D"], "river": ["Yangtze", "Yangtze", "Han", "Han"]}
+    assert list(nearest_river(mines().iloc[:0], rivers(), names).columns) == ["mine_id", "river"]
 
 
 @pytest.mark.bad_input

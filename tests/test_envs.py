@@ -26,7 +26,7 @@ PACKAGES = {
     "urllib3": ("pystac-client", "pystac-client"), "pyogrio": ("pyogrio", "pyogrio"),
     "h5py": ("h5py", "h5py"), "torch": ("pytorch", "torch"),
     "segmentation_models_pytorch": ("segmentation-models-pytorch", "segmentation-models-pytorch"),
-    "spyndex": ("spyndex", "spyndex"), "s2cloudless": ("s2cloudless", "s2cloudless"),
+    "spyndex": ("spyndex", "spyndex"), "s2cloudless": ("s2cloudless", "s2cloudless"), "bokeh": ("bokeh", "bokeh"),
 }
 
 

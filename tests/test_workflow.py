@@ -2,6 +2,7 @@
 to do, and a job killed mid-write leaves nothing that looks complete."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -184,6 +185,29 @@ def test_restoration_outputs_recover_the_trajectories(tiny_run):
     for index in ("ndvi", "bare", "rsei", "rem"):
         with rasterio.open(out / "restoration" / f"trend_{index}.vrt") as src:
             assert list(src.descriptions) == ["slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n"]
+
+
+def test_mine_summary_has_a_row_per_mine_with_its_status(tiny_run):
+    """mines/summary.gpkg: one row per mine of mines.gpkg (same polygons), its Mann–Kendall status and BSP per
+    year, and the tables a synthetic region has (river, InSAR class, reference match); summary.csv the same rows."""
+    import geopandas as gpd
+
+    out, _ = tiny_run
+    mines = gpd.read_file(out / "mines" / "mines.gpkg")
+    summary = gpd.read_file(out / "mines" / "summary.gpkg")
+    assert summary["mine_id"].tolist() == mines["mine_id"].tolist() and len(mines) > 0
+    assert summary.crs == mines.crs and summary.geom_equals(mines.geometry).all()
+    table = pd.read_csv(out / "restoration" / "mann_kendall.csv", dtype={"mine_id": str}).set_index("mine_id")
+    assert summary.set_index("mine_id")["status"].to_dict() == table["status"].to_dict()
+    assert np.allclose(summary["sen_slope"], table.loc[summary["mine_id"], "sen_slope"])
+    bsp = pd.read_csv(out / "restoration" / "bsp.csv", dtype={"mine_id": str}).set_index(["mine_id", "year"])
+    first = summary["mine_id"].iloc[0]
+    assert summary.set_index("mine_id").loc[first, "bsp_2019"] == pytest.approx(bsp.loc[(first, 2019), "bsp_pct"])
+    columns = {"river", "insar_class", "reference_id", "iou", "rr_2022", "rsei_2016", "rem_2022"}
+    assert columns | {f"bsp_{year}" for year in range(2016, 2023)} <= set(summary.columns)
+    assert summary["iou"].between(0, 1).all() and summary["reference_id"].notna().mean() > 0.5
+    csv = pd.read_csv(out / "mines" / "summary.csv", dtype={"mine_id": str})
+    assert csv["mine_id"].tolist() == summary["mine_id"].tolist() and "geometry" not in csv
 
 
 def test_ecology_outputs(tiny_run):
@@ -375,6 +399,8 @@ def test_figures_tables_and_report(tiny_run, tmp_path):
         assert (out / "tables" / f"{name}.csv").stat().st_size > 0
         assert "<table" in (out / "tables" / f"{name}.html").read_text()
     assert "region tiny: " in (out.parent / "run_overview.html").read_text()
+    html = (out / "figures" / "map.html").read_text()  # the offline map: no script from the network
+    assert "Bokeh" in html and not re.search(r"""<script[^>]*src\s*=\s*["']?(https?:)?//""", html)
     report = tmp_path / "report.html"
     snakemake("--configfile", TINY, "--replace-workflow-config", "--config", f"results={out.parent}", "--report",
               report, check=True)
@@ -447,7 +473,9 @@ def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run, tmp_pat
     rings.write_text(yaml.safe_dump({"ecology": {"ring_width_km": 0.5}}))
     proc = snakemake("-n", "--configfile", TINY, rings, "--replace-workflow-config", "--config", f"results={out.parent}",
                      check=True)
-    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "all"}  # rings of all regions
+    # rings of all regions; the mine summary and the map show the mines' RSEI and REM, also from ecology_stats
+    assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "mine_summary", "plot_webmap",
+                                       "all"}
 
 
 def test_mock_snakemake_runs_a_script_outside_snakemake(tiny_run, tmp_path):

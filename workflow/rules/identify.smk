@@ -236,6 +236,7 @@ rule mines_by_river:
         mines=rules.mines.output.mines,
     output:
         table=rpath("{region}", "mines", "by_river.csv"),
+        mines=rpath("{region}", "mines", "by_river_mines.csv"),
     log:
         log_path("{region}", "mines_by_river"),
     benchmark:
@@ -262,6 +263,7 @@ rule accuracy:
     output:
         accuracy=rpath("{region}", "mines", "accuracy.csv"),
         by_type=rpath("{region}", "mines", "accuracy_by_type.csv"),
+        mines=rpath("{region}", "mines", "accuracy_mines.csv"),
     log:
         log_path("{region}", "accuracy"),
     benchmark:

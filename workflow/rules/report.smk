@@ -27,6 +27,8 @@ REGION_FIGURES = [
 ]
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
+# The trend maps the interactive map overlays (restoration.trend_indices may leave one out).
+WEBMAP_TRENDS = [i for i in ("bare", "ndvi") if i in TREND_INDICES]
 
 
 rule plot_maps:
@@ -211,6 +213,66 @@ rule tables:
         runtime=5,
     script:
         "../../scripts/tables.py"
+
+
+rule mine_summary:
+    input:
+        unpack(mine_summary_inputs),
+        mines=rules.mines.output.mines,
+        mann_kendall=rules.mann_kendall.output.table,
+        bsp=rules.bare_surface.output.bsp,
+        rates=rules.restoration_rate.output.mines,
+        ecology=rules.ecology_stats.output.mines,
+    output:
+        vector=rpath("{region}", "mines", "summary.gpkg"),
+        table=rpath("{region}", "mines", "summary.csv"),
+    log:
+        log_path("{region}", "mine_summary"),
+    benchmark:
+        benchmark_path("{region}", "mine_summary")
+    # it feeds the web map
+    priority: 8
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=5,
+    params:
+        years=region_years,
+    script:
+        "../../scripts/mine_summary.py"
+
+
+rule plot_webmap:
+    input:
+        grid=rules.plan.output.grid,
+        study_area=rules.study_area.output.study_area,
+        summary=rules.mine_summary.output.vector,
+        rsei=last_year(rules.ecology_year.output.rsei),
+        trends=[getattr(rules.trend_mosaic.output, i) for i in WEBMAP_TRENDS],
+    output:
+        map=report(
+            rpath("{region}", "figures", "map.html"),
+            caption="../report/map.rst",
+            category="{region}",
+            subcategory="figures",
+        ),
+    log:
+        log_path("{region}", "plot_webmap"),
+    benchmark:
+        benchmark_path("{region}", "plot_webmap")
+    # a short figure job: after the longest ones, before the leaf tables
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    params:
+        years=region_years,
+        trends=WEBMAP_TRENDS,
+    script:
+        "../../scripts/webmap.py"
 
 
 rule plot_overview:

@@ -27,6 +27,7 @@ def region_targets(region):
         r.ecology_stats.output,
         [*r.driver_stack.output, *r.drivers_model.output],
         r.tables.output,
+        r.mine_summary.output,
     ):
         out += [expand(pattern, region=region)[0] for pattern in rule_outputs]
     return out + region_figure_files(region)

@@ -113,6 +113,32 @@ def object_match(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, overl
     }
 
 
+def mine_matches(predicted: gpd.GeoDataFrame, reference: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The reference mine each predicted mine matches best: the one of the largest intersection over union (IoU =
+    area of the intersection / area of the union of the two polygons; a tie to the first reference mine).
+
+    Parameters
+    ----------
+    predicted, reference : polygons with ``mine_id``, in the same (projected) CRS.
+
+    Returns
+    -------
+    DataFrame mine_id, reference_id, iou (0–1): one row per predicted mine, in its order; a mine that overlaps no
+    reference mine has no reference_id and iou 0.
+    """
+    pred, ref = predicted.geometry.to_numpy(), reference.geometry.to_numpy()
+    mine, other = reference.sindex.query(pred, predicate="intersects") if len(ref) else np.zeros((2, 0), int)
+    inter = shapely.area(shapely.intersection(pred[mine], ref[other]))
+    pairs = pd.DataFrame({"mine": mine, "other": other,
+                          "iou": inter / (shapely.area(pred[mine]) + shapely.area(ref[other]) - inter)})
+    best = pairs[pairs["iou"] > 0].sort_values(["mine", "iou", "other"], ascending=[True, False, True])
+    best = best.drop_duplicates("mine").set_index("mine").reindex(range(len(pred)))
+    ids = reference["mine_id"].astype(str).to_numpy()
+    return pd.DataFrame({"mine_id": predicted["mine_id"].astype(str).to_numpy(),
+                         "reference_id": [None if np.isnan(o) else ids[int(o)] for o in best["other"]],
+                         "iou": best["iou"].fillna(0.0).to_numpy(float)})
+
+
 def object_labels(objects: gpd.GeoDataFrame, mines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame,
                   overlap: float) -> pd.DataFrame:
     """Truth and prediction of candidate objects for the object confusion matrix (object-based mine mapping study,

@@ -64,10 +64,29 @@ def river_names(rivers: gpd.GeoDataFrame, field: str | None, source: str) -> pd.
     return rivers[field].astype(str)
 
 
+def nearest_river(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, names: pd.Series) -> pd.DataFrame:
+    """The river each mine is nearest to: the distance from the polygon to the line (geopandas ``sjoin_nearest``;
+    a tie to the first line).
+
+    Parameters
+    ----------
+    mines : polygons with ``mine_id``; rivers : lines in the same (projected) CRS; names : a name per river line
+        (:func:`river_names`).
+
+    Returns
+    -------
+    DataFrame mine_id, river: one row per mine, in the order of ``mines`` (none for no mine).
+    """
+    lines = gpd.GeoDataFrame({"river": names.to_numpy()}, geometry=rivers.geometry.to_numpy(), crs=rivers.crs)
+    nearest = gpd.sjoin_nearest(mines[["mine_id", "geometry"]], lines, how="left")
+    nearest = nearest[~nearest.index.duplicated(keep="first")]
+    return pd.DataFrame({"mine_id": nearest["mine_id"].to_numpy(), "river": nearest["river"].to_numpy()})
+
+
 def by_river(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, names: pd.Series) -> pd.DataFrame:
     """Mines per river (the Yangtze study's Fig. 5: the main stem and each tributary): each mine goes to its
-    nearest river line (distance from the polygon to the line, geopandas ``sjoin_nearest``; a tie to the first
-    line), the lines summed by their name (the pieces of one river count together).
+    nearest river line (:func:`nearest_river`), the lines summed by their name (the pieces of one river count
+    together).
 
     Parameters
     ----------
@@ -79,9 +98,7 @@ def by_river(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, names: pd.Series
     DataFrame river, n_mines, area_km2 (sum of the mines' areas), most mines first, every named river listed
     (0 where none is nearest).
     """
-    lines = gpd.GeoDataFrame({"river": names.to_numpy()}, geometry=rivers.geometry.to_numpy(), crs=rivers.crs)
-    nearest = gpd.sjoin_nearest(mines[["mine_id", "area_km2", "geometry"]], lines, how="left")
-    nearest = nearest[~nearest.index.duplicated(keep="first")]
+    nearest = nearest_river(mines, rivers, names).merge(mines[["mine_id", "area_km2"]], on="mine_id")
     counts = nearest.groupby("river").agg(n_mines=("mine_id", "size"), area_km2=("area_km2", "sum"))
-    table = counts.reindex(pd.unique(lines["river"]), fill_value=0).rename_axis("river").reset_index()
+    table = counts.reindex(pd.unique(names.to_numpy()), fill_value=0).rename_axis("river").reset_index()
     return table.sort_values(["n_mines", "area_km2"], ascending=False, kind="stable").reset_index(drop=True)

@@ -412,13 +412,19 @@ def ranking_bars(ranking: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def symmetric_limit(values: np.ndarray) -> float:
+    """Half-width of a colour scale centred on 0 for ``values`` (any shape, NaN ignored): the 98th percentile of
+    their magnitude, so a few extreme pixels do not wash the map out; 1 where there is no value or all are 0."""
+    limit = np.nanpercentile(np.abs(values), 98) if np.isfinite(values).any() else 1.0
+    return float(limit) if limit > 0 else 1.0
+
+
 def trend_map(slope: np.ndarray, p: np.ndarray, bounds, *, alpha: float, label: str,
               higher_is_better: bool) -> plt.Figure:
     """Sen's slope map with hatching where the Mann–Kendall test is significant (p < alpha); green = improving
     (a rising index when ``higher_is_better``, a falling one otherwise)."""
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    limit = np.nanpercentile(np.abs(slope), 98) if np.isfinite(slope).any() else 1.0
-    limit = limit if limit > 0 else 1.0
+    limit = symmetric_limit(slope)
     im = ax.imshow(slope, cmap="BrBG" if higher_is_better else "BrBG_r", vmin=-limit, vmax=limit,
                    extent=_extent(bounds))
     significant = np.where(np.isfinite(p), (p < alpha).astype(float), np.nan)

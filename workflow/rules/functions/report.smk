@@ -2,9 +2,11 @@
 
 
 def region_figure_files(region):
+    """The figures of a region: PNG and SVG of each, and the interactive map (HTML)."""
     names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
     names += ["mines_by_river"] if has_rivers(region) else []
-    return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
+    out = [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
+    return out + expand(rules.plot_webmap.output.map, region=region)
 
 
 def overview_files():
@@ -35,3 +37,20 @@ def run_settings():
             **{f"thresholds.{k}": v for k, v in value("thresholds", region).items()},
         }
     return out
+
+
+
+def mine_summary_inputs(wildcards):
+    """The per-mine tables of the mine summary a region has: each mine's nearest river (regions with rivers), its
+    InSAR class (regions with InSAR products) and its match in the reference (regions with an accuracy)."""
+    tables = {
+        "rivers": (has_rivers, rules.mines_by_river.output.mines),
+        "insar": (has_insar, rules.insar_activity.output.mines),
+        "matches": (has_accuracy, rules.accuracy.output.mines),
+    }
+    return {name: for_job(out, wildcards) for name, (has, out) in tables.items() if has(wildcards.region)}
+
+
+def last_year(pattern):
+    """Input function: ``pattern`` (a rule's output, with {region} and {year}) of the region's last analysis year."""
+    return lambda w: for_job(pattern, w, year=years(w.region)[-1])
