@@ -33,7 +33,8 @@ def main(smk) -> None:
         log.warning("no water history: water from MNDWI > %s of the yearly composites", t["mndwi_water"])
         toa = [p for p in smk.input.composites if "top-of-atmosphere" in reflectance(p)]
         if toa:
-            log.warning("%d composites are of top-of-atmosphere reflectance (Sentinel-2 Level-1C), whose MNDWI runs "
+            log.warning("%d composites are of top-of-atmosphere reflectance (Level-1 products: Sentinel-2 Level-1C, "
+                        "Landsat Level-1), whose MNDWI runs "
                         "higher than that of surface reflectance (the path radiance brightens green more than "
                         "SWIR1): shaded vegetation passes MNDWI > %s as water (on the Virginia crop, 888 specks of 1-4 "
                         "pixels on its farmland, each then buffered by the water buffer). Give a water history or occurrence raster, or raise "
