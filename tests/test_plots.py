@@ -10,7 +10,7 @@ from matplotlib.legend import Legend
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry import LineString, box
 
-from minerestore.report import plots
+from minerestore.report import mine_series, plots
 
 YEARS = [2016, 2017, 2018]
 BOUNDS = (0, 0, 1000, 1000)
@@ -226,3 +226,83 @@ def test_drivers_are_named_in_words_with_units():
 def test_year_colours_have_a_legend(tables):
     fig, _ = plots.rings_curve(tables["rings"])
     assert {str(y) for y in YEARS} <= set(legend_labels(fig))
+
+
+def one_mine_series(slope: float = -5.0):
+    """A restoring mine's BSP, NDVI and REM over YEARS, and their lines: (series, trends, status)."""
+    rows = [("M1", y, name, start + step * (y - YEARS[0])) for y in YEARS
+            for name, start, step in (("bsp", 80.0, slope), ("ndvi", 0.2, 0.05), ("rem", 0.3, 0.02))]
+    series = pd.DataFrame(rows, columns=mine_series.SERIES_COLUMNS)
+    status = pd.DataFrame({"mine_id": ["M1"], "status": ["abandoned"], "p_used": [0.01]})
+    return series, mine_series.trend_lines(series), status
+
+
+def test_mine_series_has_a_panel_per_indicator_with_the_sen_line(tmp_path):
+    series, trends, status = one_mine_series()
+    trends.loc[trends["indicator"] == "bsp", ["sen_slope", "intercept"]] = (-4.5, 81.0)  # the line drawn is the given
+    fig = plots.mine_indicator_series(series, trends, status)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Bare surface percentage (%)", "Mean NDVI", "Mean REM (0–1)"]
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--")
+    (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+    assert (x0, x1) == (YEARS[0], YEARS[-1]) and y0 == pytest.approx(81.0)
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(-4.5)
+    assert "abandoned (restoring)" in fig.subfigs[0]._suptitle.get_text()
+    assert "Mann–Kendall" in fig.subfigs[0]._suptitle.get_text()
+    check(fig, tmp_path, "Bare surface, NDVI and REM of the chosen mines", "Year")
+
+
+def test_mine_series_without_ndvi_or_mines():
+    series, trends, status = one_mine_series()
+    fig = plots.mine_indicator_series(series[series["indicator"] != "ndvi"], trends, status)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Bare surface percentage (%)", "Mean REM (0–1)"]
+    empty = plots.mine_indicator_series(series.iloc[:0], trends.iloc[:0], status.iloc[:0])
+    assert "no mines identified" in [t.get_text() for t in empty.axes[0].texts]
+
+
+def test_the_bsp_line_is_the_mann_kendall_tables():
+    from minerestore.restoration.trend import mann_kendall_table
+
+    rng = np.random.default_rng(3)
+    bsp = pd.DataFrame({"mine_id": "M1", "year": range(2016, 2023), "bsp_pct": 80 - 4 * np.arange(7) + rng.normal(0, 3, 7)})
+    bsp.loc[2, "bsp_pct"] = np.nan
+    table = mann_kendall_table(bsp, list(range(2016, 2023)), 0.05, 3, 10).iloc[0]
+    series = mine_series.indicator_table(["M1"], bsp, pd.DataFrame(columns=["mine_id", "year", "index", "mean"]),
+                                         pd.DataFrame(columns=mine_series.SERIES_COLUMNS))
+    line = mine_series.trend_lines(series).iloc[0]
+    assert (line["sen_slope"], line["intercept"]) == pytest.approx((table["sen_slope"], table["intercept"]))
+
+
+def test_chosen_mines_are_the_listed_then_the_largest_of_each_status():
+    mines = pd.DataFrame({"mine_id": [f"M{i}" for i in range(6)], "area_km2": [0.1, 0.5, 0.3, 0.2, 0.4, 0.05]})
+    status = pd.DataFrame({"mine_id": mines["mine_id"],
+                           "status": ["active", "abandoned", "abandoned", "abandoned", "no_trend", "active"]})
+    assert mine_series.chosen_mines(mines, status, ["M3"], 1, "r") == ["M3", "M1", "M0", "M4"]
+    assert mine_series.chosen_mines(mines, status, [], 2, "r") == ["M1", "M2", "M0", "M5", "M4"]
+    assert mine_series.chosen_mines(mines, status, ["M5"], 0, "r") == ["M5"]
+    assert mine_series.chosen_mines(mines.iloc[:0], status.iloc[:0], [], 3, "r") == []
+    with pytest.raises(ValueError, match=r"report.mine_series.mines lists \['M9'\].*region 'r'.*6 mines"):
+        mine_series.chosen_mines(mines, status, ["M1", "M9"], 3, "r")
+
+
+def test_ndvi_means_of_the_mines_from_the_composites(tmp_path):
+    import rasterio
+
+    from minerestore.raster.grid import Grid
+
+    grid = Grid.from_bounds(CRS, BOUNDS, 100)  # 10 x 10 px
+    paths = []
+    for year, offset in ((2016, 0.0), (2017, 0.1)):
+        ndvi = np.tile(np.arange(10, dtype=np.float32) / 10, (10, 1)) + offset  # a column's NDVI: col / 10
+        ndvi[0, 0] = np.nan
+        path = tmp_path / f"{year}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs=CRS,
+                           transform=grid.transform, nodata=np.nan) as dst:
+            dst.write(ndvi, 1)
+            dst.set_band_description(1, "ndvi")
+        paths.append(str(path))
+    mines = gpd.GeoDataFrame({"mine_id": ["M1", "M2"]}, geometry=[box(0, 800, 200, 1000), box(500, 0, 600, 300)],
+                             crs=CRS)
+    table = mine_series.ndvi_means(mines, grid, paths, [2016, 2017], tile_px=4).set_index(["mine_id", "year"])
+    assert table.loc[("M1", 2016), "value"] == pytest.approx((0.1 + 0.0 + 0.1) / 3)  # the NaN pixel left out
+    assert table.loc[("M2", 2017), "value"] == pytest.approx(0.6)
+    assert set(table["indicator"]) == {"ndvi"}

@@ -19,7 +19,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import ScalarFormatter  # noqa: E402
+from matplotlib.ticker import MaxNLocator, ScalarFormatter  # noqa: E402
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E402
 from pyproj import CRS  # noqa: E402
 
@@ -310,6 +310,48 @@ def mine_series(layers: dict[int, np.ndarray], bounds, mine_id: str, crs, label:
         map_axes(ax, crs, str(year), coordinates=False)
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label=f"{label} (0–1)")
     fig.suptitle(f"{label} of mine {mine_id} ({crs_name(crs)})")
+    return fig
+
+
+#: The indicators of the per-mine series, in the order of their panels, with their axis labels.
+INDICATOR_LABELS = {"bsp": "Bare surface percentage (%)", "ndvi": "Mean NDVI", "rem": "Mean REM (0–1)"}
+
+
+def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd.DataFrame) -> plt.Figure:
+    """BSP, mean NDVI and mean REM of chosen mines by year (report/mine_series.py): a row per mine, a panel per
+    indicator, each series with its Sen's slope line; the row's title gives the mine's Mann–Kendall status, from
+    its BSP, and the p it rests on.
+
+    Parameters
+    ----------
+    series : mine_id, year, indicator (those of :data:`INDICATOR_LABELS` present get a panel), value.
+    trends : mine_id, indicator, sen_slope (per year), intercept (the line's value at the series' first year).
+    status : mine_id, status, p_used (restoration/mann_kendall.csv): the mines in the figure's order. Empty: a
+        figure that says no mine was identified.
+    """
+    title = "Bare surface, NDVI and REM of the chosen mines"
+    if status.empty:
+        return _no_data(title, "no mines identified")
+    indicators = [i for i in INDICATOR_LABELS if i in set(series["indicator"])]
+    fig = plt.figure(figsize=(3.4 * len(indicators), 2.5 * len(status)), layout="constrained")
+    lines = trends.set_index(["mine_id", "indicator"])
+    for row, mine in zip(fig.subfigures(len(status), 1, squeeze=False)[:, 0], status.itertuples()):
+        row.suptitle(f"{mine.mine_id}: {STATUS_LABELS.get(mine.status, mine.status)} (Mann–Kendall test of the BSP, "
+                     f"p = {mine.p_used:.3g})", fontsize=9)
+        for ax, name in zip(row.subplots(1, len(indicators), squeeze=False)[0], indicators):
+            values = series[(series["mine_id"] == mine.mine_id) & (series["indicator"] == name)].sort_values("year")
+            ax.plot(values["year"], values["value"], "o-", color=PALETTE[0], markersize=3, linewidth=0.8,
+                    label="per year")
+            slope, intercept = lines.reindex([(mine.mine_id, name)]).iloc[0]  # NaN: no line
+            if np.isfinite(slope):
+                years = values["year"].to_numpy()[[0, -1]]
+                ax.plot(years, intercept + slope * (years - years[0]), "--", color=PALETTE[3],
+                        label=f"Sen's slope {slope:+.3g} per year")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel("Year")
+            ax.set_ylabel(INDICATOR_LABELS[name])
+            ax.legend(fontsize=6)
+    fig.suptitle(title)
     return fig
 
 

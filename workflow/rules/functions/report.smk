@@ -2,7 +2,7 @@
 
 
 def region_figure_files(region):
-    names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
+    names = MAP_FIGURES + REGION_FIGURES + [MINE_SERIES_FIGURE] + [f"trend_{i}" for i in TREND_INDICES]
     names += ["mines_by_river"] if has_rivers(region) else []
     return [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
 
