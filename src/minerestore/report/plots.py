@@ -113,7 +113,7 @@ def scale_bar(ax) -> AnchoredSizeBar:
     return bar
 
 
-def map_axes(ax, crs, title: str | None = None, *, coordinates: bool = True) -> None:
+def map_axes(ax, crs, title: str | None = None, *, coordinates: bool = True, bar: bool = True) -> None:
     """Make ``ax`` a map fit for a paper: the one place that formats a map's axes.
 
     Parameters
@@ -121,7 +121,8 @@ def map_axes(ax, crs, title: str | None = None, *, coordinates: bool = True) -> 
     ax : axes whose data are in km of a projected CRS (:func:`_extent`, :func:`_in_km`), the map drawn.
     crs : the CRS of the map (named under the easting axis).
     title : the axes title, or None to keep it.
-    coordinates : False for small panels without ticks (a map series); the scale bar is drawn either way.
+    coordinates : False for small panels without ticks (a map series).
+    bar : False for the panels of a series after the first, which has the scale bar.
 
     Coordinates are plain km: no offset (``+3.3e3``) and no exponent on either axis; no grid lines over the map.
     """
@@ -138,7 +139,8 @@ def map_axes(ax, crs, title: str | None = None, *, coordinates: bool = True) -> 
     ax.grid(False)
     if title is not None:
         ax.set_title(title)
-    scale_bar(ax)
+    if bar:
+        scale_bar(ax)
 
 
 def study_area_masks(masks: dict[str, np.ndarray], bounds, areas: pd.DataFrame, crs) -> plt.Figure:
@@ -155,12 +157,13 @@ def study_area_masks(masks: dict[str, np.ndarray], bounds, areas: pd.DataFrame, 
     for i, name in enumerate(names):
         code = np.where((masks[name] == 1) & (code == len(names)), i, code)
     cmap = ListedColormap([MASK_COLOURS[n] for n in names] + [MASK_COLOURS["remaining"]])
-    fig, (ax, bar) = plt.subplots(1, 2, figsize=(10, 4.5), gridspec_kw={"width_ratios": [1.3, 1]})
+    fig, (ax, bar) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1.3, 1]},
+                                  layout="constrained")
     ax.imshow(code, cmap=cmap, vmin=-0.5, vmax=len(names) + 0.5, extent=_extent(bounds), interpolation="nearest")
     map_axes(ax, crs, "Masks of irrelevant land")
     handles = [Patch(color=MASK_COLOURS[n], label=MASK_LABELS[n]) for n in [*names, "remaining"]]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, title="mask (the first listed\nwhere "
-              "masks overlap)", title_fontsize=7)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7, frameon=False,
+              title="mask (the first listed\nwhere masks overlap)", title_fontsize=7)
     shares = areas.assign(label=areas["class"].map(MASK_LABELS))
     sns.barplot(data=shares, x="share_pct", y="label", hue="class", palette=MASK_COLOURS, ax=bar, legend=False)
     for y, value in enumerate(shares["share_pct"]):
@@ -299,17 +302,17 @@ def veg_imper_lines(stats: pd.DataFrame) -> plt.Figure:
 
 
 def mine_series(layers: dict[int, np.ndarray], bounds, mine_id: str, crs, label: str = "REM") -> plt.Figure:
-    """Per-year maps of an index over one mine (layers: year -> window array on ``bounds``, metres of ``crs``),
-    each with a scale bar; the CRS in the title."""
+    """Per-year maps of an index over one mine (layers: year -> window array on ``bounds``, metres of ``crs``), a
+    scale bar on the first; the CRS in the title."""
     years = sorted(layers)
     if not years:
         return _no_data(f"{label} of one mine")
     fig, axes = plt.subplots(1, len(years), figsize=(2.1 * len(years), 2.6), squeeze=False)
     for ax, year in zip(axes[0], years):
         im = ax.imshow(layers[year], cmap="viridis", vmin=0, vmax=1, extent=_extent(bounds))
-        map_axes(ax, crs, str(year), coordinates=False)
+        map_axes(ax, crs, str(year), coordinates=False, bar=year == years[0])
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label=f"{label} (0–1)")
-    fig.suptitle(f"{label} of mine {mine_id} ({crs_name(crs)})")
+    fig.suptitle(f"{label} of mine {mine_id}; {crs_name(crs)}")
     return fig
 
 
@@ -325,7 +328,8 @@ def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd
     Parameters
     ----------
     series : mine_id, year, indicator (those of :data:`INDICATOR_LABELS` present get a panel), value.
-    trends : mine_id, indicator, sen_slope (per year), intercept (the line's value at the series' first year).
+    trends : mine_id, indicator, sen_slope (per year), intercept (the line's value at the series' first year);
+        the line is cut at the range of the series' values.
     status : mine_id, status, p_used (restoration/mann_kendall.csv): the mines in the figure's order. Empty: a
         figure that says no mine was identified.
     """
@@ -344,9 +348,10 @@ def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd
                     label="per year")
             slope, intercept = lines.reindex([(mine.mine_id, name)]).iloc[0]  # NaN: no line
             if np.isfinite(slope):
-                years = values["year"].to_numpy()[[0, -1]]
+                years, limits = values["year"].to_numpy()[[0, -1]], ax.get_ylim()
                 ax.plot(years, intercept + slope * (years - years[0]), "--", color=PALETTE[3],
                         label=f"Sen's slope {slope:+.3g} per year")
+                ax.set_ylim(limits)  # the data's range: a line through a BSP that levels off leaves 0-100 %
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("Year")
             ax.set_ylabel(INDICATOR_LABELS[name])
