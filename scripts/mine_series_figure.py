@@ -24,7 +24,8 @@ def main(smk) -> None:
     series = mine_series.indicator_table(chosen, pd.read_csv(smk.input.bsp, dtype={"mine_id": str}),
                                          pd.read_csv(smk.input.ecology_mines, dtype={"mine_id": str}), ndvi)
     rows = status.set_index("mine_id").loc[chosen, ["status", "p_used"]].reset_index()
-    figure = plots.mine_indicator_series(series, mine_series.trend_lines(series), rows)
+    empty = "no mines identified" if mines.empty else "no mines chosen (report.mine_series)"
+    figure = plots.mine_indicator_series(series, mine_series.trend_lines(series), rows, empty=empty)
     plots.save(figure, smk.output.figure.removesuffix(".png"))
 
 

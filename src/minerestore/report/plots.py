@@ -320,7 +320,8 @@ def mine_series(layers: dict[int, np.ndarray], bounds, mine_id: str, crs, label:
 INDICATOR_LABELS = {"bsp": "Bare surface percentage (%)", "ndvi": "Mean NDVI", "rem": "Mean REM (0–1)"}
 
 
-def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd.DataFrame) -> plt.Figure:
+def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd.DataFrame, *,
+                          empty: str = "no mines identified") -> plt.Figure:
     """BSP, mean NDVI and mean REM of chosen mines by year (report/mine_series.py): a row per mine, a panel per
     indicator, each series with its Sen's slope line; the row's title gives the mine's Mann–Kendall status, from
     its BSP, and the p it rests on.
@@ -331,11 +332,11 @@ def mine_indicator_series(series: pd.DataFrame, trends: pd.DataFrame, status: pd
     trends : mine_id, indicator, sen_slope (per year), intercept (the line's value at the series' first year);
         the line is cut at the range of the series' values.
     status : mine_id, status, p_used (restoration/mann_kendall.csv): the mines in the figure's order. Empty: a
-        figure that says no mine was identified.
+        figure that says ``empty``.
     """
     title = "Bare surface, NDVI and REM of the chosen mines"
     if status.empty:
-        return _no_data(title, "no mines identified")
+        return _no_data(title, empty)
     indicators = [i for i in INDICATOR_LABELS if i in set(series["indicator"])]
     fig = plt.figure(figsize=(3.4 * len(indicators), 2.5 * len(status)), layout="constrained")
     lines = trends.set_index(["mine_id", "indicator"])
