@@ -20,7 +20,7 @@ def main(smk) -> None:
     grid, sources = read_region(smk.input.grid, smk.input.sources)
     rivers = read_vector(sources["rivers"], grid.crs) if "rivers" in sources else None
     mines = read_mines(smk.input.mines).merge(status, on="mine_id", how="left")
-    plots.save(plots.mines_status_map(gpd.read_file(smk.input.study_area), mines, rivers), out / "mines_status")
+    plots.save(plots.mines_status_map(gpd.read_file(smk.input.study_area), mines, grid.crs, rivers), out / "mines_status")
     bsp = pd.read_csv(smk.input.bsp, dtype={"mine_id": str}).merge(status, on="mine_id", how="left")
     plots.save(plots.bsp_boxplots(bsp, whiskers=smk.params.whiskers), out / "bsp_boxplots")
     plots.save(plots.restoration_rate_boxplots(pd.read_csv(smk.input.rates_mines)), out / "restoration_rate_boxplots")

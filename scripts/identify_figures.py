@@ -15,8 +15,9 @@ def figure(smk):
         return plots.mine_statistics({by: pd.read_csv(path) for by, path in smk.input.items()})  # one per grouping
     if name == "mine_density":
         with rasterio.open(smk.input.density) as src:
-            density, bounds, bandwidth = src.read(1), tuple(src.bounds), float(src.tags()["bandwidth_km"])
-        return plots.mine_density(density, bounds, read_mines(smk.input.mines), bandwidth)
+            density, bounds, crs = src.read(1), tuple(src.bounds), src.crs
+            bandwidth = float(src.tags()["bandwidth_km"])
+        return plots.mine_density(density, bounds, read_mines(smk.input.mines), bandwidth, crs)
     table = pd.read_csv(smk.input.by_type)
     scope = "test" if (table["scope"] == "test").any() else "all"  # the mines the method did not train on
     return plots.accuracy_by_type(table[table["scope"] == scope])

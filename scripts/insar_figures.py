@@ -25,7 +25,8 @@ def main(smk) -> None:
     with insar.velocity_raster(sources["insar"]["velocity"], options["units"], options["dataset"]) as (path, factor):
         velocity = read_float(path, preview) * factor
     threshold = options["threshold_mm_yr"]
-    plots.save(plots.insar_velocity_map(velocity, preview.bounds, mines, 1000 * options["buffer_km"], threshold),
+    buffer_m = 1000 * options["buffer_km"]
+    plots.save(plots.insar_velocity_map(velocity, preview.bounds, mines, buffer_m, threshold, grid.crs),
                out / "insar_velocity")
     plots.save(plots.insar_velocities_by_class(activity, threshold), out / "insar_classes")
     plots.save(plots.insar_cross(pd.read_csv(smk.input.cross)), out / "insar_cross")

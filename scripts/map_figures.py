@@ -27,7 +27,7 @@ def main(smk) -> None:
     mines = read_mines(smk.input.mines)
     masks = {name: np.nan_to_num(read_preview(path), nan=255)
              for name, path in zip(("water", "vegetation", "snow", "builtup"), smk.input.masks)}
-    plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas)), out / "study_area_masks")
+    plots.save(plots.study_area_masks(masks, grid.bounds, pd.read_csv(smk.input.areas), grid.crs), out / "study_area_masks")
     chosen = smk.params.mine_id or (mines.sort_values("area_km2").iloc[-1]["mine_id"] if len(mines) else None)
     layers = {}
     if chosen is not None:
@@ -35,11 +35,12 @@ def main(smk) -> None:
         for year, path in zip(years, smk.input.rem):
             with rasterio.open(path) as src:
                 layers[year] = src.read(1, window=from_bounds(*geom.bounds, src.transform))
-        plots.save(plots.mine_series(layers, geom.bounds, chosen), out / "mine_rem_series")
+        plots.save(plots.mine_series(layers, geom.bounds, chosen, grid.crs), out / "mine_rem_series")
     else:
-        plots.save(plots.mine_series({}, grid.bounds, "none"), out / "mine_rem_series")  # says "no mines"
+        plots.save(plots.mine_series({}, grid.bounds, "none", grid.crs), out / "mine_rem_series")  # says "no mines"
     rsei = {y: read_preview(p, "rsei") for y, p in zip(years, smk.input.rsei)}  # maps: at most MAP_PX a side
-    plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds), out / "rsei_maps")
+    plots.save(plots.rsei_maps(rsei[years[0]], rsei[years[-1]], (years[0], years[-1]), grid.bounds, grid.crs),
+               out / "rsei_maps")
     plots.save(plots.rsei_density(rsei), out / "rsei_density")
     rows = rsei[years[-1]].shape[0]
     top, bottom = grid.bounds[3], grid.bounds[1]
@@ -48,7 +49,7 @@ def main(smk) -> None:
     plots.save(plots.latitude_profile(rsei[years[-1]], profile, mines.geometry.centroid.y.to_numpy()),
                out / "latitude_profile")
     for name, path in zip(smk.params.trend_indices, smk.input.trends):
-        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds,
+        plots.save(plots.trend_map(read_preview(path, "slope"), read_preview(path, "p"), grid.bounds, grid.crs,
                                    alpha=smk.params.alpha, label=name,
                                    higher_is_better=trend_index(name).higher_is_better), out / f"trend_{name}")
     log.info("maps written to %s", out)

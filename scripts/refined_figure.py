@@ -22,7 +22,7 @@ def main(smk) -> None:
     preview = grid.coarsened(MAP_PX)
     figure = plots.refined_mines(read_float(smk.input.probability, preview), preview.bounds,
                                  read_vector(smk.input.network_mines, grid.crs), read_vector(smk.input.mines, grid.crs),
-                                 reference, json.loads(Path(smk.input.refine).read_text()))
+                                 reference, json.loads(Path(smk.input.refine).read_text()), grid.crs)
     plots.save(figure, smk.output.figure.removesuffix(".png"))
 
 

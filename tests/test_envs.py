@@ -18,6 +18,7 @@ PACKAGES = {
     "pyproj": ("pyproj", "pyproj"), "yaml": ("pyyaml", "pyyaml"), "skimage": ("scikit-image", "scikit-image"),
     "sklearn": ("scikit-learn", "scikit-learn"), "pymannkendall": ("pymannkendall", "pymannkendall"),
     "exactextract": ("exactextract", "exactextract"), "matplotlib": ("matplotlib-base", "matplotlib"),
+    "mpl_toolkits": ("matplotlib-base", "matplotlib"),  # the scale bar of the maps: shipped with matplotlib
     "seaborn": ("seaborn-base", "seaborn"), "statsmodels": ("statsmodels", "statsmodels"),
     "affine": ("rasterio", "rasterio"), "joblib": ("scikit-learn", "scikit-learn"), "dask": ("dask", "dask"),
     "pyarrow": ("pyarrow", "pyarrow"), "rioxarray": ("rioxarray", "rioxarray"), "jsonschema": ("jsonschema", "jsonschema"),

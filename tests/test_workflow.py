@@ -388,7 +388,7 @@ def test_a_damaged_intermediate_is_named_set_aside_and_rebuilt(tiny_run, tmp_pat
 def test_figures_tables_and_report(tiny_run, tmp_path):
     out, _ = tiny_run
     for name in ("study_area_masks", "mines_status", "bsp_boxplots", "restoration_rate_boxplots", "rem_boxplots",
-                 "veg_imper", "mine_rem_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region",
+                 "veg_imper", "mine_rem_series", "mine_series", "rsei_maps", "rsei_density", "latitude_profile", "mine_vs_region",
                  "rings_curve", "area_classes", "rf_observed_predicted", "trend_ndvi", "trend_bare", "trend_rsei",
                  "trend_rem"):
         for ext in ("png", "svg"):

@@ -25,6 +25,8 @@ REGION_FIGURES = [
     "area_classes",
     "rf_observed_predicted",
 ]
+# BSP, NDVI and REM by year of the mines of report.mine_series (rule plot_mine_series)
+MINE_SERIES_FIGURE = "mine_series"
 OVERVIEW_FIGURES = ["pearson_heatmap", "importance", "ranking", "rings_by_region", "pc1_share"]
 REGION_TABLES = ["mann_kendall", "status_counts", "rsei_loadings", "accuracy", "importance"]
 # The trend maps the interactive map overlays (restoration.trend_indices may leave one out).
@@ -121,6 +123,41 @@ rule plot_region:
         whiskers=setting("report.whisker_percentiles"),
     script:
         "../../scripts/figures.py"
+
+
+rule plot_mine_series:
+    input:
+        grid=rules.plan.output.grid,
+        mines=rules.mines.output.mines,
+        mann_kendall=rules.mann_kendall.output.table,
+        bsp=rules.bare_surface.output.bsp,
+        ecology_mines=rules.ecology_stats.output.mines,
+        composites=COMPOSITES,
+    output:
+        figure=report(
+            rpath("{region}", "figures", f"{MINE_SERIES_FIGURE}.png"),
+            caption=f"../report/{MINE_SERIES_FIGURE}.rst",
+            category="{region}",
+            subcategory="figures",
+        ),
+        svg=rpath("{region}", "figures", f"{MINE_SERIES_FIGURE}.svg"),
+    log:
+        log_path("{region}", "plot_mine_series"),
+    benchmark:
+        benchmark_path("{region}", "plot_mine_series")
+    # a short figure job: after the longest ones, before the leaf tables
+    priority: 5
+    conda:
+        "../../envs/plots.yaml"
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    params:
+        years=region_years,
+        tile_px=TILE_PX,
+        mine_series=setting("report.mine_series"),
+    script:
+        "../../scripts/mine_series_figure.py"
 
 
 rule plot_by_river:

@@ -32,6 +32,11 @@ class Driver:
     units: str
     source: str
 
+    @property
+    def title(self) -> str:
+        """In words with its units, capitalised, for axes, legends and table headers: ``Elevation (m)``."""
+        return f"{self.label[0].upper()}{self.label[1:]} ({self.units})"
+
 
 DRIVERS: Registry[Driver] = Registry("driver")
 for _driver in (
@@ -47,3 +52,8 @@ for _driver in (
     Driver("mine_share", "mine area share in the window", "%", "mines"),
 ):
     DRIVERS.add(_driver)
+
+
+def driver_title(name: str) -> str:
+    """The :attr:`Driver.title` of the driver ``name``; a name the catalogue does not hold, as it is."""
+    return DRIVERS[name].title if name in DRIVERS else name

@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pandas only for the per-mine tables: the per-pixel trend-ma
     import pandas as pd
 
 GRID_FIELDS = ("slope", "intercept", "z", "p", "tau", "s", "var_s", "trend", "n")
+#: The restoration statuses of :func:`classify`, in the order tables and figures list them.
+STATUSES = ("abandoned", "active", "no_trend", "insufficient")
 
 
 def mann_kendall_grid(stack: np.ndarray, alpha: float, block_rows: int = 256,
@@ -116,6 +118,29 @@ def exact_p(values: np.ndarray) -> float:
     return float(stats.kendalltau(np.arange(n), values, method="exact").pvalue)
 
 
+def sen_line(years, values) -> tuple[float, float]:
+    """Sen's slope of a yearly series and its intercept at the first of ``years`` (Conover, as pymannkendall):
+    ``value ≈ intercept + slope x (year − years[0])``.
+
+    Parameters
+    ----------
+    years : the years, increasing (evenly spaced or not); the slope is per year whatever the spacing.
+    values : one value per year; NaN = missing (skipped, the years of the others kept).
+
+    Returns
+    -------
+    (slope, intercept), both NaN with fewer than two values (scipy ``theilslopes``).
+    """
+    years, values = np.asarray(years, float), np.asarray(values, float)
+    valid = np.isfinite(values)
+    if valid.sum() < 2:
+        return np.nan, np.nan
+    from scipy import stats  # as exact_p: the per-pixel trend jobs do not import scipy.stats
+
+    fit = stats.theilslopes(values[valid], years[valid] - years[0])
+    return float(fit.slope), float(fit.intercept)
+
+
 def classify(s: float, p: float, n: int, alpha: float, min_years: int) -> str:
     """Restoration status of a mine from its BSP trend (methods.md §6.2): ``insufficient`` when fewer than
     ``min_years`` valid years (never reported as no trend), ``abandoned`` for a significant decrease of the bare
@@ -157,7 +182,6 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float, min_ye
     import pandas as pd
 
     import pymannkendall as mk
-    from scipy import stats
 
     columns = ["mine_id", "n", "trend", "h", "p", "z", "tau", "s", "var_s", "sen_slope", "intercept", "p_exact",
                "p_used", "status"]
@@ -174,7 +198,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float, min_ye
         valid = series[np.isfinite(series)]
         n = len(valid)
         res = mk.original_test(series, alpha=alpha) if n >= 2 else None
-        sen = stats.theilslopes(valid, np.asarray(years)[np.isfinite(series)] - years[0]) if res else None
+        slope, intercept = sen_line(years, series)
         s = float(res.s) if res else 0.0
         p_exact = exact_p(valid) if res and n <= exact_max_n and len(np.unique(valid)) == n else np.nan
         p_used = p_exact if np.isfinite(p_exact) else (float(res.p) if res else 1.0)
@@ -182,7 +206,7 @@ def mann_kendall_table(bsp: pd.DataFrame, years: list[int], alpha: float, min_ye
             "mine_id": mine_id, "n": n, "trend": res.trend if res else "no trend", "h": bool(res.h) if res else False,
             "p": float(res.p) if res else np.nan, "z": float(res.z) if res else np.nan,
             "tau": float(res.Tau) if res else np.nan, "s": s, "var_s": float(res.var_s) if res else np.nan,
-            "sen_slope": float(sen.slope) if res else np.nan, "intercept": float(sen.intercept) if res else np.nan,
+            "sen_slope": slope, "intercept": intercept,
             "p_exact": p_exact, "p_used": p_used, "status": classify(s, p_used, n, alpha, min_years),
         })
     return pd.DataFrame(rows, columns=columns)

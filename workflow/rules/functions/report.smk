@@ -3,7 +3,7 @@
 
 def region_figure_files(region):
     """The figures of a region: PNG and SVG of each, and the interactive map (HTML)."""
-    names = MAP_FIGURES + REGION_FIGURES + [f"trend_{i}" for i in TREND_INDICES]
+    names = MAP_FIGURES + REGION_FIGURES + [MINE_SERIES_FIGURE] + [f"trend_{i}" for i in TREND_INDICES]
     names += ["mines_by_river"] if has_rivers(region) else []
     out = [rpath(region, "figures", f"{n}.{ext}") for n in names for ext in ("png", "svg")]
     return out + expand(rules.plot_webmap.output.map, region=region)
