@@ -48,7 +48,7 @@ rule plot_maps:
                 rpath("{region}", "figures", f"{n}.png"),
                 caption=f"../report/{n}.rst",
                 category="{region}",
-                subcategory="figures",
+                subcategory=stage_of(n),
             )
             for n in MAP_FIGURES
         ],
@@ -57,7 +57,7 @@ rule plot_maps:
                 rpath("{region}", "figures", f"trend_{i}.png"),
                 caption=f"../report/{trend_index(i).caption}.rst",
                 category="{region}",
-                subcategory="figures",
+                subcategory=stage_of(f"trend_{i}"),
             )
             for i in TREND_INDICES
         ],
@@ -103,7 +103,7 @@ rule plot_region:
                 rpath("{region}", "figures", f"{n}.png"),
                 caption=f"../report/{n}.rst",
                 category="{region}",
-                subcategory="figures",
+                subcategory=stage_of(n),
             )
             for n in REGION_FIGURES
         ],
@@ -138,7 +138,7 @@ rule plot_mine_series:
             rpath("{region}", "figures", f"{MINE_SERIES_FIGURE}.png"),
             caption=f"../report/{MINE_SERIES_FIGURE}.rst",
             category="{region}",
-            subcategory="figures",
+            subcategory=stage_of(MINE_SERIES_FIGURE),
         ),
         svg=rpath("{region}", "figures", f"{MINE_SERIES_FIGURE}.svg"),
     log:
@@ -168,7 +168,7 @@ rule plot_by_river:
             rpath("{region}", "figures", "mines_by_river.png"),
             caption="../report/mines_by_river.rst",
             category="{region}",
-            subcategory="figures",
+            subcategory=stage_of("mines_by_river"),
         ),
         rpath("{region}", "figures", "mines_by_river.svg"),
     log:
@@ -198,7 +198,7 @@ rule plot_insar:
                 rpath("{region}", "figures", f"{n}.png"),
                 caption=f"../report/{n}.rst",
                 category="{region}",
-                subcategory="InSAR activity",
+                subcategory=stage_of(n),
             )
             for n in INSAR_FIGURES
         ],
@@ -292,7 +292,7 @@ rule plot_webmap:
             rpath("{region}", "figures", "map.html"),
             caption="../report/map.rst",
             category="{region}",
-            subcategory="figures",
+            subcategory=stage_of("map"),
         ),
     log:
         log_path("{region}", "plot_webmap"),

@@ -39,7 +39,6 @@ def run_settings():
     return out
 
 
-
 def mine_summary_inputs(wildcards):
     """The per-mine tables of the mine summary a region has: each mine's nearest river (regions with rivers), its
     InSAR class (regions with InSAR products) and its match in the reference (regions with an accuracy)."""
@@ -54,3 +53,41 @@ def mine_summary_inputs(wildcards):
 def last_year(pattern):
     """Input function: ``pattern`` (a rule's output, with {region} and {year}) of the region's last analysis year."""
     return lambda w: for_job(pattern, w, year=years(w.region)[-1])
+
+
+# The report groups a region's figures by stage (its subcategories, in this order).
+FIGURE_STAGES = {
+    "0 interactive map": ["map"],
+    "1 study area and masks": ["study_area_masks"],
+    "2 mines": ["mines_by_river"],
+    "3 restoration": [
+        "mines_status",
+        "mine_series",
+        "bsp_boxplots",
+        "restoration_rate_boxplots",
+        "trend_bare",
+        "trend_ndvi",
+        "insar_velocity",
+        "insar_classes",
+        "insar_cross",
+    ],
+    "4 ecological quality": [
+        "mine_rem_series",
+        "rsei_maps",
+        "rsei_density",
+        "latitude_profile",
+        "rem_boxplots",
+        "veg_imper",
+        "mine_vs_region",
+        "rings_curve",
+        "area_classes",
+        "trend_rsei",
+        "trend_rem",
+    ],
+    "5 drivers": ["rf_observed_predicted"],
+}
+
+
+def stage_of(figure):
+    """The report subcategory (stage) of a region's figure."""
+    return next((stage for stage, names in FIGURE_STAGES.items() if figure in names), "other figures")
