@@ -40,9 +40,16 @@ localrules:
     ranking,
     run_overview,
     tables,
+    mine_summary,
     plot_maps,
     plot_region,
+    plot_mine_series,
+    plot_by_river,
     plot_insar,
+    plot_webmap,
+    plot_mines,
+    plot_refined,
+    plot_landuse,
     plot_overview,
 
 

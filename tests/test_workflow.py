@@ -582,6 +582,18 @@ def test_every_rule_declares_log_benchmark_conda_and_resources():
             assert directive in body, f"rule {name} lacks {directive}"
 
 
+def test_every_plot_rule_runs_on_the_submitting_node():
+    """On a cluster a figure job costs more in scheduling than it draws (about 5 s a SLURM job): every plot_* rule
+    is a localrule of the Snakefile, as the fetch, mosaic and table rules are."""
+    import re
+
+    text = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    plots = set(re.findall(r"^rule (plot_\w+):", text, flags=re.M))
+    block = (REPO / "Snakefile").read_text().split("localrules:", 1)[1].split("\n\n", 1)[0]
+    local = set(re.findall(r"^\s+(\w+),", block, flags=re.M))
+    assert plots and plots <= local, sorted(plots - local)
+
+
 @pytest.mark.bad_input
 @pytest.mark.realdata
 def test_real_landsat_config_end_to_end_with_report(tmp_path):
