@@ -138,9 +138,9 @@ def test_check_fails_naming_the_key(change, key, tmp_path, capsys):
 
 def test_check_shows_snakemake_s_own_error(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text("regions:\n  area: [1\n")
+    path.write_text("- area\n")  # YAML, but no keys at its top level
     assert main(["check", str(path)]) == 1
-    assert "Config file is not valid JSON or YAML" in capsys.readouterr().err
+    assert "Config file must be given as JSON or YAML with keys at top level" in capsys.readouterr().err
 
 
 @pytest.mark.realdata
@@ -202,6 +202,14 @@ def test_init_quotes_a_region_name_yaml_would_read_as_another_value(name, tmp_pa
     assert list(config["regions"]) == [name]
 
 
+@pytest.mark.bad_input
+def test_check_refuses_a_region_name_yaml_renames(tmp_path, capsys):
+    config = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config).replace("  tiny:", "  007:"))
+    assert main(["check", str(path), "--config", f"results={tmp_path / 'r'}"]) == 1
+    assert "key 007 (line" in capsys.readouterr().err
+
 
 @pytest.mark.bad_input
 def test_init_refuses_acquisitions_a_remote_source_would_ignore(tmp_path, capsys):
@@ -251,3 +259,52 @@ def test_commands_to_copy_quote_a_path_with_spaces(tmp_path, capsys):
     assert init("area", "--aoi", AOI, "--source", "stac", "--years", "2018-2022", "--out", out) == 0
     assert f"minerestore check '{out}'" in capsys.readouterr().out
     assert f"--configfile '{out}'" in out.read_text().replace("\n# ", " ")
+
+
+@pytest.mark.bad_input
+def test_check_names_the_line_of_a_yaml_syntax_error(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("regions:\n  area:\n\tsource: stac\n")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} is not valid YAML" in err and "line 3, column 1" in err
+
+
+@pytest.mark.bad_input
+def test_check_of_a_folder_says_it_is_a_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["check", str(tmp_path)])
+    assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("regions", ["[area]", "\n  - area:\n      source: stac", "3"])
+def test_check_refuses_regions_that_are_not_a_mapping(regions, tmp_path, capsys):
+    """A list of regions was an AttributeError traceback from the Snakefile."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"regions: {regions}\n")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "config key regions: expected each region's name with its keys under it" in err and "Traceback" not in err
+
+
+@pytest.mark.bad_input
+def test_check_refuses_future_years_of_a_remote_region(tmp_path, capsys):
+    out = tmp_path / "area.yaml"
+    assert init("area", "--aoi", AOI, "--source", "stac", "--years", "2018-2022", "--out", out) == 0
+    out.write_text(out.read_text().replace("years: {first: 2018, last: 2022}", "years: {first: 2090, last: 2095}"))
+    assert main(["check", str(out), "--config", f"results={tmp_path / 'r'}"]) == 1
+    assert "config key regions.area.years: 2095 is after this year" in capsys.readouterr().err
+
+
+@pytest.mark.bad_input
+def test_check_warns_that_one_year_gives_no_trend(tmp_path, capsys):
+    """One analysis year plans and runs, every mine 'insufficient': check says so."""
+    config = yaml.safe_load((REPO / "config" / "tiny.yaml").read_text())
+    config["regions"]["tiny"]["years"] = {"first": 2016, "last": 2016}
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["check", str(path), "--config", f"results={tmp_path / 'r'}"]) == 0
+    captured = capsys.readouterr()
+    assert "1 analysis year(s), fewer than restoration.min_years (5)" in captured.err
+    assert "years  2016-2016 (1 year)" in captured.out
