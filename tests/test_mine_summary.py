@@ -97,3 +97,18 @@ def test_by_year_has_every_year_also_one_no_mine_has():
     wide = by_year(pd.DataFrame({"mine_id": ["A"], "year": [2017], "bsp_pct": [5.0]}), "bsp_pct", "bsp", YEARS)
     assert list(wide.columns) == ["mine_id", "bsp_2016", "bsp_2017", "bsp_2018"]
     assert wide.iloc[0, 1:].tolist()[1] == 5.0 and wide.iloc[0, [1, 3]].isna().all()
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("ids", [["1.0", "2.0"], ["001", "002"]])
+def test_a_table_of_other_mine_ids_is_refused_not_left_nan(ids):
+    """Mines numbered 1, 2 and a table writing them 1.0 (or 001): every value of the table was silently NaN."""
+    numbered = mines().assign(mine_id=[1, 2])
+    mann_kendall, bsp, rates, ecology = tables()
+    mann_kendall = mann_kendall.assign(mine_id=ids)
+    with pytest.raises(ValueError, match=r"the mann_kendall table's mine ids \(.*\) include no mine id of the mines"):
+        mine_summary(numbered, mann_kendall, bsp.iloc[:0], rates.iloc[:0], ecology.iloc[:0], YEARS)
+    # numbers on both sides match as text
+    summary = mine_summary(numbered, mann_kendall.assign(mine_id=[2, 1]), bsp.iloc[:0], rates.iloc[:0],
+                           ecology.iloc[:0], YEARS)
+    assert summary.set_index("mine_id")["status"].to_dict() == {"1": "abandoned", "2": "no_trend"}

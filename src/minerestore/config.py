@@ -13,6 +13,7 @@ import os
 import re
 import unicodedata
 from copy import deepcopy
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -144,6 +145,12 @@ def _duplicate_key_loader():
                     "region names and keys must be unique"
                 )
             seen.add(key)
+            written = key_node.value if isinstance(key_node, yaml.ScalarNode) and not key_node.style else None
+            if written is not None and not isinstance(key, str) and str(key) != written:
+                raise ConfigError(
+                    f"key {written} (line {key_node.start_mark.line + 1}) is read by YAML as {key!r}, so a region of "
+                    f"that name would be named {str(key)!r}; quote it: '{written}':"
+                )
         return loader.construct_mapping(node, deep=deep)
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
@@ -151,7 +158,9 @@ def _duplicate_key_loader():
 
 
 def check_config_files(paths) -> None:
-    """Reject config files with a key given twice in one mapping (e.g. two regions of the same name).
+    """Reject config files with a key given twice in one mapping (e.g. two regions of the same name), or a key that
+    YAML reads as another value than its text (``yes`` as True, ``null`` as None, ``007`` as 7: regions named so
+    would be renamed ``True``, ``None``, ``7``).
 
     Raises
     ------
@@ -218,7 +227,8 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         neither rivers nor an AOI (non-synthetic sources), drivers listed as missing files, a
         ``restoration.base_year`` or ``drivers.year`` that is not an analysis year of the region, ``bounds`` not
         ordered xmin, ymin, xmax, ymax, class edges of ``identify.statistics`` that do not increase, a vector file
-        with several layers or without the attribute the config names (``subregion_field``, ``river_field``).
+        with several layers or without the attribute the config names (``subregion_field``, ``river_field``),
+        years after this year in a region that fetches its imagery (stac, earthengine).
     """
     base = Path(base)
     check_registry_names(config)
@@ -250,6 +260,10 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
         if landuse_only(region):
             continue
         years = analysis_years(region["years"], f"{key}.years")
+        if region["source"] in ("stac", "earthengine") and years[-1] > date.today().year:
+            raise ConfigError(f"config key {key}.years: {years[-1]} is after this year ({date.today().year}); a "
+                              f"{region['source']} region fetches imagery, and none of that year exists yet: end the "
+                              "years this year or before")
         for year_key, year in (("restoration.base_year", config["restoration"]["base_year"]),
                                ("drivers.year", config["drivers"]["year"])):
             if year is not None and year not in years:

@@ -64,7 +64,11 @@ def _keep_cli_regions():
     synthetic region is not merged into them. Other keys merge as Snakemake merges them."""
     named = set()
     for path in workflow.overwrite_configfiles or ():
-        named |= set((yaml.safe_load(Path(path).read_text()) or {}).get("regions") or {})
+        regions = (yaml.safe_load(Path(path).read_text()) or {}).get("regions") or {}
+        if not isinstance(regions, dict):  # e.g. a YAML list ("- name:"), which has no names to keep
+            raise ConfigError(f"{path}: config key regions: expected each region's name with its keys under it "
+                              f"(regions: / NAME: / source: …); found {str(regions)[:80]}")
+        named |= set(regions)
     named |= set((workflow.config_settings.overwrite_config or {}).get("regions") or {})
     if named:
         config["regions"] = {k: v for k, v in config["regions"].items() if k in named}
@@ -234,6 +238,11 @@ def _plan():
         try:
             for warning in check_crs_scale(value("region.crs", region), region_grid(region).bounds):
                 print(f"Warning: region {region!r}: {warning}", file=sys.stderr)
+            n_years, min_years = len(years(region)), value("restoration.min_years")
+            if n_years < min_years:
+                print(f"Warning: region {region!r}: {n_years} analysis year(s), fewer than restoration.min_years "
+                      f"({min_years}): every mine's restoration status will be 'insufficient' (no Mann-Kendall "
+                      "trend); add years for a trend", file=sys.stderr)
             if not region_tiles(region):
                 raise ValueError(
                     f"the study area does not meet the region grid {region_grid(region).bounds}; check bounds, "

@@ -13,10 +13,13 @@ import argparse
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 from minerestore.cli.shared import CHECKOUT, UsageError, existing_file
 from minerestore.sources.plan import PLAN_RECORD
@@ -62,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if not SNAKEFILE.exists():
         raise UsageError(f"no workflow to check with: {SNAKEFILE} does not exist (minerestore check needs the "
                          "package installed from its checkout: pip install -e <checkout>)")
+    unreadable = yaml_error(args.config)
+    if unreadable:
+        print(unreadable, file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory() as folder:
         record = Path(folder) / "plan.json"
         planned = dry_run(args.config, args.overrides, record)
@@ -73,6 +80,19 @@ def run(args: argparse.Namespace) -> int:
         plans = json.loads(record.read_text())
     print(report(args.config, args.overrides, plans, job_counts(planned.stdout)))
     return 0
+
+
+def yaml_error(config: str) -> str | None:
+    """Why ``config`` cannot be read as YAML, naming its line and column (Snakemake's own error names neither); None
+    when it can."""
+    try:
+        with open(config, encoding="utf-8") as stream:
+            yaml.safe_load(stream)
+    except yaml.YAMLError as err:
+        return f"Error: {config} is not valid YAML (indent with spaces, not tabs; close every quote and bracket):\n{err}"
+    except UnicodeDecodeError as err:
+        return f"Error: {config} is not UTF-8 text ({err.reason} at byte {err.start}); save it as UTF-8"
+    return None
 
 
 def dry_run(config: str, overrides: list[str], record: Path) -> subprocess.CompletedProcess:
@@ -115,8 +135,8 @@ def report(config: str, overrides: list[str], plans: dict, jobs: dict[str, int])
     lines.append(f"jobs: {sum(jobs.values())}" if jobs else "jobs: none (every output is up to date)")
     width = max(map(len, jobs), default=0)
     lines += [f"  {rule:<{width}}  {count:>5}" for rule, count in jobs.items()]
-    command = f"snakemake --cores N --configfile {config} --replace-workflow-config"
-    lines.append(f"run it: {command}" + (f" --config {' '.join(overrides)}" if overrides else ""))
+    command = f"snakemake --cores N --configfile {shlex.quote(config)} --replace-workflow-config"
+    lines.append(f"run it: {command}" + (f" --config {shlex.join(overrides)}" if overrides else ""))
     return "\n".join(lines)
 
 
@@ -133,4 +153,4 @@ def region_lines(name: str, plan: dict | None) -> list[str]:
             f"{pixels * plan['resolution'] ** 2 / 1e6:,.2f} km² ({plan['crs']})",
             f"  tiles  {plan['tiles']} of the grid's {plan['grid_tiles']} ({plan['tile_px']} px a side) meet the study "
             "area",
-            f"  years  {span} ({len(years)} years)"]
+            f"  years  {span} ({len(years)} year{'s' if len(years) > 1 else ''})"]

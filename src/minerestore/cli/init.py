@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
+import sys
 import textwrap
 from copy import deepcopy
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from minerestore.cli.shared import SCHEMA, UsageError, existing_file
+from minerestore.cli.shared import SCHEMA, UsageError, existing_file, existing_vector
 from minerestore.config import setting
 from minerestore.io import write_text
 
@@ -30,6 +32,8 @@ RESOLUTION_M = {"sentinel2": 10, "landsat": 30, "modis": 500}
 ARCHIVE_START = {"sentinel2": 2017, "landsat": 1984, "modis": 2000}
 #: Years up to last year that a region without --years or acquisitions analyses.
 DEFAULT_YEARS = 10
+#: First year --years takes: the first Landsat's (the schema's minimum).
+FIRST_YEAR = 1972
 #: Growing season (start and end month) by hemisphere: the studies' June–September, six months on in the south.
 SEASONS = {"north": (6, 9), "south": (12, 3)}
 #: Analysis-grid cells per sample the drivers' forest needs (drivers.min_samples) that a small region's grid is
@@ -100,9 +104,9 @@ def add_parser(commands) -> None:
     p.add_argument("name", metavar="NAME", type=region_name,
                    help="the region's name (letters, digits, _ and -); it names the results folder")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--aoi", metavar="FILE", type=existing_file,
+    where.add_argument("--aoi", metavar="FILE", type=existing_vector,
                        help="study-area polygon(s), any vector file with a CRS")
-    where.add_argument("--rivers", metavar="FILE", type=existing_file,
+    where.add_argument("--rivers", metavar="FILE", type=existing_vector,
                        help="river centre lines; the study area is their 10 km buffer (thresholds.buffer_km)")
     p.add_argument("--source", required=True, choices=("stac", "earthengine", "local"),
                    help="where the imagery comes from: a STAC catalog (Planetary Computer by default), Google Earth "
@@ -118,7 +122,7 @@ def add_parser(commands) -> None:
     p.add_argument("--dem", metavar="FILE", type=existing_file,
                    help="elevation raster (any CRS), optional (default, with --acquisitions: a raster named like "
                         "DEM.tif beside the scenes)")
-    p.add_argument("--reference-mines", metavar="FILE", type=existing_file,
+    p.add_argument("--reference-mines", metavar="FILE", type=existing_vector,
                    help="digitised mine polygons, optional: the object random forest trains on them (without them "
                         "mines are the candidate patches)")
     p.add_argument("--out", metavar="YAML", type=Path, help="the config to write (default: config/NAME.yaml)")
@@ -134,13 +138,18 @@ def region_name(text: str) -> str:
 
 
 def year_span(text: str) -> tuple[int, int]:
-    """argparse type of --years: ``A-B`` (or one year ``A``), first not after last."""
+    """argparse type of --years: ``A-B`` (or one year ``A``), first not after last, from :data:`FIRST_YEAR` to
+    this year (a later year has no imagery yet)."""
     match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text.strip())
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r}: expected first-last years, e.g. 2001-2013")
     first, last = int(match[1]), int(match[2] or match[1])
     if first > last:
         raise argparse.ArgumentTypeError(f"{text!r}: the first year is after the last")
+    this_year = date.today().year
+    if first < FIRST_YEAR or last > this_year:
+        raise argparse.ArgumentTypeError(f"{text!r}: years from {FIRST_YEAR} (the first Landsat) to this year "
+                                         f"({this_year}) have imagery; give years in that span")
     return first, last
 
 
@@ -150,18 +159,33 @@ def run(args: argparse.Namespace) -> int:
     Raises
     ------
     UsageError
-        Naming the flag: --out exists (without --force), --source local without --acquisitions, an input that
-        cannot be read, no growing-season scene in the years asked for.
+        Naming the flag: --out exists (without --force), is a folder or cannot be written, --source local without
+        --acquisitions or --acquisitions with another source, an input that cannot be read, a region across the
+        antimeridian, no growing-season scene in the years asked for.
     """
     out = args.out or Path("config", f"{args.name}.yaml")
+    if out.is_dir():
+        raise UsageError(f"argument --out: {out} is a folder; give the config file to write, e.g. "
+                         f"{out / (args.name + '.yaml')}")
+    blocking = next((folder for folder in out.parents if folder.exists() and not folder.is_dir()), None)
+    if blocking:
+        raise UsageError(f"argument --out: {blocking} is a file, not a folder to write {out.name} in; choose another "
+                         "--out")
     if out.exists() and not args.force:
         raise UsageError(f"argument --out: {out} exists; pass --force to overwrite it, or choose another --out")
     if args.source == "local" and not args.acquisitions:
         raise UsageError("argument --acquisitions: --source local needs a CSV of the scenes (path, date, sensor)")
+    if args.acquisitions and args.source != "local":
+        raise UsageError(f"argument --acquisitions: only --source local reads a table of scenes; --source "
+                         f"{args.source} fetches its own and would ignore it (drop --acquisitions, or use --source "
+                         "local)")
     text = config_text(args, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_text(out, text)
-    print(f"wrote {out}; read its comments, then see what the run will do: minerestore check {out}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_text(out, text)
+    except OSError as err:
+        raise UsageError(f"argument --out: cannot write {out}: {err.strerror or err}; choose another --out") from None
+    print(f"wrote {out}; read its comments, then see what the run will do: minerestore check {shlex.quote(str(out))}")
     return 0
 
 
@@ -177,19 +201,27 @@ def config_text(args: argparse.Namespace, out: Path) -> str:
     if grid_m is not None:
         region.insert([k.name for k in region].index("resolution") + 1, grid_m)
     lines = [*header(args.name, out), "regions:",
-             *comment(f"The study area {args.name!r}: its outputs go to {results}/{args.name}/.", 2), f"  {args.name}:"]
+             *comment(f"The study area {args.name!r}: its outputs go to {results}/{args.name}/.", 2),
+             f"  {yaml_key(args.name)}:"]
     lines += [line for key in region for line in written(key, 4)]
     lines += [line for key in top for line in written(key, 0)]
     return "\n".join(lines) + "\n"
 
 
+def yaml_key(name: str) -> str:
+    """A region name as a YAML key that reads back as that text: quoted where YAML would read another value (``yes``
+    a boolean, ``null`` None, ``007`` the number 7), so the region is not silently renamed."""
+    return name if yaml.safe_load(name) == name else f"'{name}'"
+
+
 def header(name: str, out: Path) -> list[str]:
     """The config's opening comment: how to check and run it (``out``: where it is written), where its paths are
     taken from."""
+    path = shlex.quote(str(out))
     return comment(
         f"minerestore config of the study area {name!r}, written by minerestore init. Check it, and see what "
-        f"the run will do without running it: minerestore check {out} - then run it: snakemake --cores 4 "
-        f"--configfile {out} --replace-workflow-config. Run both from the folder init ran in (the repository root): "
+        f"the run will do without running it: minerestore check {path} - then run it: snakemake --cores 4 "
+        f"--configfile {path} --replace-workflow-config. Run both from the folder init ran in (the repository root): "
         "paths in this file are taken from that working directory, paths inside an acquisitions CSV from the CSV's "
         "own folder. Every key, its default and meaning: workflow/schemas/config.schema.yaml; the methods: "
         "docs/methods.md.", 0)
@@ -343,12 +375,14 @@ def analysis_grid_m(name: str, region: list[Key], top: list[Key]) -> Key | None:
         Naming the flag of the input the grid could not be planned from (the acquisitions, or the AOI / rivers).
     """
     from minerestore.raster.grid import Grid
-    from minerestore.sources.plan import fitting_grid_m, planned_grid
+    from minerestore.sources.plan import check_crs_scale, fitting_grid_m, planned_grid
 
     config = filled_config(name, region, top)
     block = config["regions"][name]
     try:
         grid = planned_grid(block, setting(config, "thresholds.buffer_km"), Path.cwd())
+        for warning in check_crs_scale(grid.crs, grid.bounds):  # a region across the antimeridian: no UTM zone
+            print(f"Warning: {warning}", file=sys.stderr)
     except (ValueError, KeyError, OSError) as err:
         flag = "acquisitions" if "acquisitions" in block else "aoi" if "aoi" in block else "rivers"
         raise UsageError(f"argument --{flag}: the region grid cannot be planned: {err}") from None
@@ -377,7 +411,7 @@ def filled_config(name: str, region: list[Key], top: list[Key]) -> dict:
 def written(key: Key, indent: int) -> list[str]:
     """A key as config lines: its comment, then ``name: value`` (a flow-style YAML value), commented out for an
     example."""
-    value = yaml.safe_dump(key.value, default_flow_style=True, sort_keys=False, width=1000)
+    value = yaml.safe_dump(key.value, default_flow_style=True, sort_keys=False, width=1000, allow_unicode=True)
     value = value.removesuffix("...\n").strip()
     return [*comment(key.comment, indent), f"{' ' * indent}{'# ' if key.example else ''}{key.name}: {value}"]
 

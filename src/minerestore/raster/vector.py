@@ -38,12 +38,15 @@ def read_vector(path: str | os.PathLike, crs: str, kind: str | None = None,
     Raises
     ------
     ValueError
-        Naming the file: several layers with geometries (:func:`the_layer`); no CRS; coordinates its CRS cannot
+        Naming the file: several layers with geometries (:func:`the_layer`); no geometries (a CSV table); no CRS; coordinates its CRS cannot
         hold (projected metres in a file that says degrees); no feature; a geometry of another kind (e.g. rivers
         given as points); a ``where`` attribute the layer lacks, or no feature with its value (names the values it
         has).
     """
     frame = gpd.read_file(path, layer=the_layer(path))
+    if not isinstance(frame, gpd.GeoDataFrame):  # GDAL reads a table (a CSV of coordinates) without geometries
+        raise ValueError(f"{path}: the layer has no geometries (columns {list(frame.columns)}); give a vector file "
+                         "(GeoPackage, shapefile, GeoJSON) with a CRS")
     if frame.crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one and rerun")
     check_coordinates(frame, path)
@@ -97,7 +100,8 @@ def the_layer(path: str | os.PathLike) -> str:
 def check_coordinates(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
     """Refuse a layer whose coordinates its CRS cannot hold: longitudes and latitudes beyond ±180° and ±90° in a
     geographic CRS (projected metres in a file whose CRS says degrees) fail re-projection with an overflow, or
-    re-project to nonsense.
+    re-project to nonsense. Longitudes just past ±180° (up to ±360°, a polygon drawn across the antimeridian) are
+    refused as crossing it.
 
     Raises
     ------
@@ -107,6 +111,11 @@ def check_coordinates(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
     if frame.empty or not frame.crs.is_geographic:
         return
     xmin, ymin, xmax, ymax = frame.total_bounds
+    if (xmin < -180 or xmax > 180) and -360 <= xmin and xmax <= 360 and -90 <= ymin and ymax <= 90:
+        raise ValueError(f"{path}: longitudes reach {xmin:.3f}° to {xmax:.3f}°, beyond ±180°: the layer crosses the "
+                         "antimeridian, which a region cannot (its grid needs one UTM zone); split it at 180° into "
+                         "two files, one region each side (if these are not longitudes, the layer's CRS "
+                         f"{frame.crs.to_string()} is wrong: assign the right one)")
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
         raise ValueError(f"{path}: the layer's CRS ({frame.crs.to_string()}) is in degrees but its coordinates reach "
                          f"({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}): they are in another CRS; assign the right "

@@ -61,11 +61,16 @@ def mine_summary(mines: gpd.GeoDataFrame, mann_kendall: pd.DataFrame, bsp: pd.Da
     Raises
     ------
     ValueError
-        When a table has a mine twice (or twice in one year), or ``optional`` names an unknown table.
+        When a table has a mine twice (or twice in one year), ``optional`` names an unknown table, or a table with
+        rows has no mine id of ``mines`` (ids written otherwise, e.g. ``1.0`` for ``1``: every value would be NaN).
     """
     unknown = sorted(set(optional) - set(OPTIONAL_COLUMNS))
     if unknown:
         raise ValueError(f"unknown per-mine tables {unknown}; expected some of {sorted(OPTIONAL_COLUMNS)}")
+    ids = set(mines["mine_id"].astype(str))
+    for name, table in {"mann_kendall": mann_kendall, "bsp": bsp, "rates": rates, "ecology": ecology,
+                        **optional}.items():
+        _check_ids(table, name, ids)
     frame = pd.DataFrame({"mine_id": mines["mine_id"].astype(str).to_numpy(),
                           "area_ha": mines["area_km2"].to_numpy(float) * 100,
                           "subregion": mines["subregion"].to_numpy()})
@@ -78,6 +83,15 @@ def mine_summary(mines: gpd.GeoDataFrame, mann_kendall: pd.DataFrame, bsp: pd.Da
             part = part.assign(mine_id=part["mine_id"].astype(str))
             frame = frame.merge(part, on="mine_id", how="left", validate="one_to_one")
     return gpd.GeoDataFrame(frame, geometry=mines.geometry.to_numpy(), crs=mines.crs)
+
+
+def _check_ids(table: pd.DataFrame, name: str, ids: set[str]) -> None:
+    """Refuse a per-mine table with rows none of whose mine ids is one of the mines' ``ids``."""
+    theirs = set(table["mine_id"].dropna().astype(str))
+    if ids and theirs and not ids & theirs:
+        raise ValueError(f"the {name} table's mine ids ({', '.join(sorted(theirs)[:3])}, …) include no mine id of the "
+                         f"mines layer ({', '.join(sorted(ids)[:3])}, …): it belongs to other mines, or writes the ids "
+                         "otherwise (e.g. 1.0 for 1); every value of it would be NaN")
 
 
 def _columns(optional: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:

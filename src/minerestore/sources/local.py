@@ -85,9 +85,14 @@ def footprints_meeting(acquisitions: list[Acquisition], crs: str, study_bounds: 
     study = box(*study_bounds)
     meets = [box(*b).intersection(study).area > 0 for b in boxes]
     if not any(meets):
-        raise ValueError(f"no acquisition meets the study area {study_bounds} (CRS {crs}); the acquisitions cover "
-                         f"{_union(boxes)}; check the rivers / aoi and the acquisitions' CRS")
+        raise ValueError(f"no acquisition meets the study area {_rounded(study_bounds)} (CRS {crs}); the acquisitions "
+                         f"cover {_rounded(_union(boxes))}; check the rivers / aoi and the acquisitions' CRS")
     return boxes, meets
+
+
+def _rounded(bounds) -> tuple:
+    """Bounds as whole metres in plain numbers (numpy's own repr says np.float64(...) in messages)."""
+    return tuple(round(float(v)) for v in bounds)
 
 
 def _union(boxes):
