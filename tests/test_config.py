@@ -113,7 +113,7 @@ def test_bad_config_names_key_and_value(case):
 @pytest.mark.bad_input
 def test_duplicate_region_names_rejected(tmp_path):
     text = (REPO / "config.yaml").read_text()
-    body = text.split("regions:\n", 1)[1]
+    body = text.split("regions:\n", 1)[1].split("\nidentify:", 1)[0] + "\n"  # the regions block alone
     path = tmp_path / "dup.yaml"
     path.write_text("regions:\n" + body + body)
     with pytest.raises(ConfigError, match=r"dup.yaml.*'synthetic' appears twice"):
@@ -231,3 +231,15 @@ def test_region_slug():
     assert region_slug("Huang Shi (Hubei)") == "huang_shi_hubei"
     assert region_slug("Zürich") == "zurich"
     assert region_slug("攀枝花") == ""
+
+
+def test_a_configfile_replaces_the_default_config_whole(tmp_path):
+    """--configfile without --replace-workflow-config: none of config.yaml's keys merge in (the demo leaves out the
+    sensitivity analysis; config/tiny.yaml keeps the schema's default and plans it). Jobs on a cluster are started
+    without --replace-workflow-config, so a merged key reached only them."""
+    assert yaml.safe_load((REPO / "config.yaml").read_text())["identify"]["sensitivity"]["scales"] == []
+    proc = snakemake("-n", "--configfile", "config/tiny.yaml", "--config", f"results={tmp_path}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, flags=re.M))
+    assert stats.get("sensitivity") == "1" and "synthetic_scene" in stats
+    assert f"{tmp_path}/synthetic/" not in proc.stdout  # nor the demo's region

@@ -271,6 +271,6 @@ def test_virginia_runs_through_composite_masks_and_rsei(virginia, tmp_path):
     with rasterio.open(out / "ecology" / "rsei" / "2015.tif") as src:
         rsei = src.read(1)
     assert 0.2 < np.isfinite(rsei).mean() < 0.6  # land of the study area (open water is masked)
-    assert "top-of-atmosphere reflectance (Sentinel-2 Level-1C), whose MNDWI runs higher" in (
+    assert "top-of-atmosphere reflectance (Level-1 products: Sentinel-2 Level-1C, Landsat Level-1), whose MNDWI runs" in (
         out / "logs" / "masks.log").read_text()
     assert np.nanmin(rsei) == pytest.approx(0) and np.nanmax(rsei) == pytest.approx(1)

@@ -304,7 +304,7 @@ def test_earthengine_errors_name_the_fix(monkeypatch):
     from minerestore.sources import earthengine
 
     monkeypatch.setitem(sys.modules, "ee", None)  # not installed
-    with pytest.raises(earthengine.EarthEngineError, match=r"pip install 'minerestore\[earthengine\]'"):
+    with pytest.raises(earthengine.EarthEngineError, match=r"pip install -e '.*\[earthengine\]'"):
         earthengine.initialise(None)
 
     def refuse(**kwargs):

@@ -475,7 +475,7 @@ def test_changed_ring_width_reruns_only_the_ecology_statistics(tiny_run, tmp_pat
                      check=True)
     # rings of all regions; the mine summary and the map show the mines' RSEI and REM, also from ecology_stats
     assert set(planned_jobs(proc)) == {"ecology_stats", "plot_region", "plot_overview", "mine_summary", "plot_webmap",
-                                       "all"}
+                                       "plot_mine_series", "run_overview", "all"}
 
 
 def test_mock_snakemake_runs_a_script_outside_snakemake(tiny_run, tmp_path):

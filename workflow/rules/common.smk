@@ -59,19 +59,31 @@ from minerestore.writer import (  # noqa: E402
 jobs_import_from(sys.path[0])
 
 
-def _keep_cli_regions():
-    """With --configfile, the regions are those of the given file(s) (and --config): the default config.yaml's
-    synthetic region is not merged into them. Other keys merge as Snakemake merges them."""
-    named = set()
-    for path in workflow.overwrite_configfiles or ():
-        regions = (yaml.safe_load(Path(path).read_text()) or {}).get("regions") or {}
+def _keep_cli_config():
+    """With --configfile, the config is the given file(s) and --config alone, with or without
+    --replace-workflow-config: the default config.yaml (the demo's region and settings) is not merged in. Its keys
+    would otherwise reach every other study's run, and the jobs a cluster runs, which Snakemake starts without
+    --replace-workflow-config (a SLURM run of config/tiny.yaml skipped the sensitivity analysis that its local run
+    made, config.yaml's identify.sensitivity reaching only the jobs). Without --configfile, regions given with
+    --config replace config.yaml's."""
+    overrides = typed_overrides(dict(workflow.config_settings.config or {}))
+    if not workflow.overwrite_configfiles:
+        if overrides.get("regions"):
+            config["regions"] = {k: v for k, v in config["regions"].items() if k in overrides["regions"]}
+        return
+    given = {}
+    for path in workflow.overwrite_configfiles:
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+        regions = loaded.get("regions") or {}
         if not isinstance(regions, dict):  # e.g. a YAML list ("- name:"), which has no names to keep
-            raise ConfigError(f"{path}: config key regions: expected each region's name with its keys under it "
-                              f"(regions: / NAME: / source: …); found {str(regions)[:80]}")
-        named |= set(regions)
-    named |= set((workflow.config_settings.overwrite_config or {}).get("regions") or {})
-    if named:
-        config["regions"] = {k: v for k, v in config["regions"].items() if k in named}
+            raise ConfigError(
+                f"{path}: config key regions: expected each region's name with its keys under it "
+                f"(regions: / NAME: / source: …); found {str(regions)[:80]}"
+            )
+        update_config(given, loaded)
+    update_config(given, overrides)
+    config.clear()
+    config.update(given)
 
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -79,7 +91,7 @@ SCHEMA = "../schemas/config.schema.yaml"
 
 def _validate_config():
     update_config(config, typed_overrides(dict(workflow.config_settings.config or {})))
-    _keep_cli_regions()
+    _keep_cli_config()
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
     try:
@@ -240,9 +252,12 @@ def _plan():
                 print(f"Warning: region {region!r}: {warning}", file=sys.stderr)
             n_years, min_years = len(years(region)), value("restoration.min_years")
             if n_years < min_years:
-                print(f"Warning: region {region!r}: {n_years} analysis year(s), fewer than restoration.min_years "
-                      f"({min_years}): every mine's restoration status will be 'insufficient' (no Mann-Kendall "
-                      "trend); add years for a trend", file=sys.stderr)
+                print(
+                    f"Warning: region {region!r}: {n_years} analysis year(s), fewer than restoration.min_years "
+                    f"({min_years}): every mine's restoration status will be 'insufficient' (no Mann-Kendall "
+                    "trend); add years for a trend",
+                    file=sys.stderr,
+                )
             if not region_tiles(region):
                 raise ValueError(
                     f"the study area does not meet the region grid {region_grid(region).bounds}; check bounds, "
