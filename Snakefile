@@ -73,6 +73,7 @@ rule all:
 
 
 onstart:
+    stop_on_config_error(lambda: check_executor(workflow.executor_plugin.name))
     record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version(workflow.basedir))
 
 

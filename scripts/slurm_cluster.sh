@@ -120,8 +120,10 @@ SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=1000
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
+# Memory is enforced without cgroups: the job's processes are sampled every second and a job over its --mem is
+# killed (state OUT_OF_MEMORY), so the retry with more memory per attempt can be tested.
 JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=5
+JobAcctGatherFrequency=task=1
 JobAcctGatherParams=OverMemoryKill
 # squeue shows a finished job for MinJobAge seconds: the squeue status checks of Snakemake's SLURM plugin need
 # that window (it falls back to sacct when MinJobAge < 3 x slurm-init-seconds-before-status-checks).

@@ -24,6 +24,7 @@ from minerestore.config import (  # noqa: E402
     analysis_years,
     check_config,
     check_config_files,
+    check_executor,
     explain_validation_failure,
     landuse_only,
     split_regions,
