@@ -74,6 +74,17 @@ rule all:
 
 onstart:
     stop_on_config_error(lambda: check_executor(workflow.executor_plugin.name))
+    if workflow.executor_plugin.name == "slurm":
+        stop_on_config_error(
+            lambda: check_memory_fits(
+                [
+                    (j.rule.name, j.resources.get("mem_mb"))
+                    for j in workflow.dag.needrun_jobs()
+                    if not j.is_local
+                ],
+                largest_node_mb(),
+            )
+        )
     record_writer(RESULTS, workflow.basedir, Path.cwd(), config, code_version(workflow.basedir))
 
 

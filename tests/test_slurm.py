@@ -101,7 +101,7 @@ def test_the_profile_without_slurm_on_the_machine_stops_naming_sbatch(tmp_path):
     naming them and the two ways on (the plugin failed at its first submission, after the local jobs, with
     "No such file or directory: 'sacct'")."""
     pytest.importorskip("snakemake_executor_plugin_slurm")
-    from minerestore.config import SLURM_COMMANDS
+    from minerestore.cluster import SLURM_COMMANDS
 
     slurm = set(SLURM_COMMANDS) | {"sacct", "sinfo", "srun", "scontrol", "salloc"}
     bin_dir = tmp_path / "bin"
@@ -117,3 +117,31 @@ def test_the_profile_without_slurm_on_the_machine_stops_naming_sbatch(tmp_path):
     assert ("Error: the slurm executor (profiles/slurm) submits jobs with sbatch and follows them with squeue, but "
             "sbatch and squeue and scancel are not on PATH") in proc.stderr, proc.stderr[-2000:]
     assert not (results / "tiny").exists()  # refused before any job ran
+
+
+@pytest.mark.bad_input
+def test_memory_over_the_largest_node_is_named_with_the_numbers():
+    from minerestore.cluster import ClusterError, check_memory_fits
+
+    check_memory_fits([("composite", 3000), ("plan", None)], 23000)
+    check_memory_fits([("composite", 10**6)], None)  # sinfo gave no size: nothing to compare
+    with pytest.raises(ClusterError, match=r"largest node has \(23000 MB, sinfo\): composite 100000 MB, object_rf "
+                                           r"30000 MB\. Lower it for the rule \(--set-resources RULE:mem_mb=N"):
+        check_memory_fits([("object_rf", 30000), ("composite", 100000), ("composite", 100000), ("plan", 10)], 23000)
+
+
+@pytest.mark.bad_input
+def test_a_job_over_the_nodes_memory_and_a_missing_partition_are_refused_naming_them(slurm_conf, tmp_path):
+    """Before any job runs: a rule asking for more memory than the node has is named with both numbers (sbatch
+    said only "Memory specification can not be satisfied", after the local jobs); a partition that does not exist
+    is named in Snakemake's error (sbatch's "invalid partition specified")."""
+    target = tmp_path / "results" / "tiny" / "composites" / "2016.vrt"
+    common = ["--profile", "profiles/slurm", "--configfile", TINY, "--config", f"results={tmp_path / 'results'}"]
+    env = {"SLURM_CONF": slurm_conf}
+    big = snakemake(target, *common, "--set-resources", "composite:mem_mb=10000000", env=env)
+    assert big.returncode != 0
+    assert re.search(r"Error: jobs ask for more memory than the cluster's largest node has \(\d+ MB, sinfo\): "
+                     r"composite 10000000 MB", big.stderr), big.stderr[-2000:]
+    assert not (tmp_path / "results" / "tiny" / "inputs").exists()  # refused before any job ran
+    nowhere = snakemake(target, *common, "--default-resources", "slurm_partition=nowhere", "mem_mb=1000", env=env)
+    assert nowhere.returncode != 0 and "invalid partition specified: nowhere" in nowhere.stdout + nowhere.stderr

@@ -334,32 +334,6 @@ def check_config(config: dict, base: str | os.PathLike = ".") -> None:
             _check_training_split(region, key, config["identify"]["train_fraction"], trained, base)
 
 
-#: What the SLURM executor runs on the submitting node: sbatch submits, squeue (profiles/slurm) follows the jobs,
-#: scancel stops them when the run is interrupted.
-SLURM_COMMANDS = ("sbatch", "squeue", "scancel")
-
-
-def check_executor(name: str | None) -> None:
-    """Refuse, before any job runs, an executor whose commands this machine lacks: ``slurm`` (``--profile
-    profiles/slurm``) needs :data:`SLURM_COMMANDS` on ``PATH`` (without them the plugin failed at its first
-    submission, after the local jobs had run, with "No such file or directory: 'sacct'").
-
-    Raises
-    ------
-    ConfigError
-        Naming the missing commands and the two ways on (the cluster's login node, or a local run).
-    """
-    import shutil
-
-    missing = [c for c in SLURM_COMMANDS if shutil.which(c) is None] if name == "slurm" else []
-    if missing:
-        raise ConfigError(f"the slurm executor (profiles/slurm) submits jobs with sbatch and follows them with squeue, "
-                          f"but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not on PATH on "
-                          "this machine: run snakemake on the "
-                          "cluster's login node (where sbatch works), or here without the profile "
-                          "(snakemake --cores N)")
-
-
 def _check_training_split(region: dict, key: str, train_fraction: float, trained: list[str], base: Path) -> None:
     """The reference mines must give at least one training and one test mine (the split of
     :func:`minerestore.identify.reference.train_mine_numbers`), known when the run is planned: a synthetic region's

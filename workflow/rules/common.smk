@@ -24,12 +24,12 @@ from minerestore.config import (  # noqa: E402
     analysis_years,
     check_config,
     check_config_files,
-    check_executor,
     explain_validation_failure,
     landuse_only,
     split_regions,
     typed_overrides,
 )
+from minerestore.cluster import ClusterError, check_executor, check_memory_fits, largest_node_mb  # noqa: E402
 from minerestore.identify.methods import METHODS  # noqa: E402
 from minerestore.identify.networks import NETWORKS  # noqa: E402
 from minerestore.identify.statistics import GROUPINGS as MINE_GROUPINGS  # noqa: E402
@@ -113,7 +113,7 @@ def stop_on_config_error(check):
     and what to do; a traceback would only hide it)."""
     try:
         check()
-    except (ConfigError, WriterError) as err:
+    except (ConfigError, WriterError, ClusterError) as err:
         sys.exit(f"Error: {err}")
 
 
