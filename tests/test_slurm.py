@@ -71,8 +71,8 @@ def test_a_cancelled_job_and_jobs_over_their_memory_are_retried_to_the_same_outp
     targets = [*(f"composites/{y}.vrt" for y in range(2016, 2023)), "masks/period/vegetation.vrt"]
     args = ["--configfile", TINY, "--replace-workflow-config"]
     exe = os.path.join(os.path.dirname(sys.executable), "snakemake")
-    cmd = [exe, "--cores", "2", "--profile", "profiles/slurm", *map(str, args), "--config", f"results={on_slurm}",
-           "--set-resources", "composite:mem_mb=60*attempt**4", *(str(on_slurm / "tiny" / t) for t in targets)]
+    cmd = [exe, *(str(on_slurm / "tiny" / t) for t in targets), "--cores", "2", "--profile", "profiles/slurm",
+           *map(str, args), "--config", f"results={on_slurm}", "--set-resources", "composite:mem_mb=60*attempt**4"]
     env = dict(os.environ, SLURM_CONF=slurm_conf, PYTHONPATH=str(REPO / "src"))
     with subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                           start_new_session=True) as run:
