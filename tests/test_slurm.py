@@ -91,7 +91,7 @@ def test_a_cancelled_job_and_jobs_over_their_memory_are_retried_to_the_same_outp
     killed = re.findall(r"SLURM-job '(\d+)' failed, SLURM status is: '(OUT_OF_MEMORY|FAILED|CANCELLED)", log)
     assert len([j for j, _ in killed if j != cancelled]) >= 4, log[-4000:]  # the four tiles' first attempts
     assert re.search(r"slurm_logs/rule_composite/\S+\.log", log)  # the failed job's SLURM log is named
-    snakemake(*args, "--config", f"results={local}", *(str(local / "tiny" / t) for t in targets), check=True)
+    snakemake(*(str(local / "tiny" / t) for t in targets), *args, "--config", f"results={local}", check=True)
     assert differing_outputs(local / "tiny", on_slurm / "tiny") == []
 
 
