@@ -22,16 +22,12 @@ from bokeh.resources import INLINE
 from matplotlib.colors import to_hex
 
 from minerestore.io import write_text
-from minerestore.report.plots import STATUS_COLOURS, symmetric_limit
+from minerestore.report.plots import STATUS_COLOURS, STATUS_LABELS, symmetric_limit
 from minerestore.restoration.trend_indices import trend_index
 
 #: Longest side (px) of an overlay: a browser map needs no more, and each overlay is inlined in the file
 #: (1000² float32 is 5 MB of base64).
 WEB_PX = 1000
-#: The legend's and the tooltip's words for the Mann–Kendall status of the BSP (a falling BSP: the mine is
-#: abandoned and its bare surface is being restored, as the studies call it).
-STATUS_LABELS = {"abandoned": "abandoned (restoring)", "active": "active", "no_trend": "no trend",
-                 "insufficient": "insufficient years"}
 #: Colour of a status the report's figures have no colour for (a mine without a Mann–Kendall row).
 OTHER_COLOUR = "#bbbbbb"
 #: Fills of the sub-regions, in their order in the study area (light, under the overlays' colours).

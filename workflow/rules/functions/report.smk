@@ -24,13 +24,12 @@ def run_settings():
     overview."""
     out = {}
     for region in SERIES_REGIONS:
-        years = value("region.years", region)
+        analysis = years(region)
+        consecutive = analysis == list(range(analysis[0], analysis[-1] + 1))
         out[region] = {
             "source": value("region.source", region),
             "sensor": value("region.sensor", region),
-            "years": (
-                f"{years[0]}–{years[-1]}" if isinstance(years, list) else f"{years['first']}–{years['last']}"
-            ),
+            "years": f"{analysis[0]}–{analysis[-1]}" if consecutive else ", ".join(map(str, analysis)),
             "resolution (m)": value("region.resolution", region),
             "analysis grid (m)": value("drivers.grid_m", region),
             "identify.method": value("identify.method"),
