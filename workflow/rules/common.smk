@@ -60,14 +60,13 @@ from minerestore.writer import (  # noqa: E402
 jobs_import_from(sys.path[0])
 
 
-def _keep_cli_config():
+def _keep_cli_config(overrides):
     """With --configfile, the config is the given file(s) and --config alone, with or without
     --replace-workflow-config: the default config.yaml (the demo's region and settings) is not merged in. Its keys
     would otherwise reach every other study's run, and the jobs a cluster runs, which Snakemake starts without
     --replace-workflow-config (a SLURM run of config/tiny.yaml skipped the sensitivity analysis that its local run
     made, config.yaml's identify.sensitivity reaching only the jobs). Without --configfile, regions given with
-    --config replace config.yaml's."""
-    overrides = typed_overrides(dict(workflow.config_settings.config or {}))
+    --config replace config.yaml's. ``overrides``: the typed values of --config."""
     if not workflow.overwrite_configfiles:
         if overrides.get("regions"):
             config["regions"] = {k: v for k, v in config["regions"].items() if k in overrides["regions"]}
@@ -91,8 +90,9 @@ SCHEMA = "../schemas/config.schema.yaml"
 
 
 def _validate_config():
-    update_config(config, typed_overrides(dict(workflow.config_settings.config or {})))
-    _keep_cli_config()
+    overrides = typed_overrides(dict(workflow.config_settings.config or {}))
+    update_config(config, overrides)
+    _keep_cli_config(overrides)
     check_config_files(workflow.configfiles)
     split_regions(config, Path.cwd())
     try:
