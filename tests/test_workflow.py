@@ -664,3 +664,11 @@ def test_jobs_import_this_checkouts_package(tmp_path):
                           env=dict(os.environ, PYTHONPATH=str(tmp_path / "other")))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (results / "synthetic" / "inputs" / "grid.json").exists()
+
+
+def test_make_run_keeps_the_terminal_to_progress_and_installs_no_deep_learning_extra():
+    """`make run` (dry: `make -n`) runs Snakemake with rules and hosts quiet, and installs the package without the
+    dl or test extras (make test adds them)."""
+    dry = subprocess.run(["make", "-n", "-B", "run"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert "snakemake --cores 2 --quiet rules host" in dry
+    assert "pip install --quiet -e .\n" in dry and "[test,dl]" not in dry
